@@ -1,0 +1,51 @@
+# Two commands do everything on a fresh machine with Python 3.11+ and make:
+#   make run    create .venv, install, start the bot (web chat + configured channels)
+#   make test   install the test tools, run the tests and the dev-set scorer
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SHARED ?= ../shared
+EVAL_DB := $(VENV)/eval-kb.sqlite
+
+.PHONY: install install-dev run chat test eval-dev bench clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(PY) run_bot.py run
+
+chat: install
+	$(PY) run_bot.py chat
+
+test: install-dev
+	$(PY) -m pytest -q
+	$(MAKE) --no-print-directory eval-dev
+
+# The dev question sets scored on a fresh database of the bundled samples.
+eval-dev: install
+	@if [ ! -f $(SHARED)/eval/score.py ]; then \
+		echo "eval-dev: skipped, $(SHARED)/eval/score.py not found (the shared folder is absent)"; exit 0; fi; \
+	rm -f $(EVAL_DB) $(EVAL_DB)-wal $(EVAL_DB)-shm; \
+	$(PY) run_bot.py kb import --db $(EVAL_DB) data/sample > /dev/null && \
+	for set in dev-questions dev-more-questions; do \
+		printf '%s: ' $$set; \
+		$(PY) $(SHARED)/eval/score.py --quiet --min-answer 0.9 --min-abstain 0.9 --min-smalltalk 1.0 \
+			$(SHARED)/eval/$$set.jsonl -- $(PY) run_bot.py ask --db $(EVAL_DB) --json || exit 1; \
+	done
+
+bench: install-dev
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

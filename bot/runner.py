@@ -1,0 +1,79 @@
+"""``run_bot.py run``: start the web server and every channel that has its settings, and stop
+them all cleanly on SIGINT/SIGTERM.
+
+A channel module offers ``build(settings, conversation, app) -> Channel | None``: it adds its
+webhook routes to ``app`` and returns an object with ``name``, ``async start()`` and
+``async stop()``, or None (after saying which setting turns it on) when it is not configured.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Protocol
+
+from aiohttp import web
+
+from handlers.conversation import Conversation
+from knowledge.store import KnowledgeBase
+
+from .settings import Settings
+from .web.app import create_app
+
+log = logging.getLogger(__name__)
+
+
+class Channel(Protocol):
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def channel_factories():
+    """The channel builders, imported lazily so that a missing optional part never blocks the rest."""
+    factories = []
+    return factories
+
+
+async def serve(settings: Settings, kb: KnowledgeBase, stop: asyncio.Event) -> None:
+    conversation = Conversation(kb, settings.conversation())
+    app = create_app(conversation, kb)
+    channels = []
+    for build in channel_factories():
+        channel = build(settings, conversation, app)
+        if channel is not None:
+            channels.append(channel)
+            app["channels"].append(channel.name)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    host, port = settings.get("web", "host", "127.0.0.1"), settings.get("web", "port", 8080)
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    print(f"Web chat: http://{host}:{port}/  (Ctrl-C để dừng)", flush=True)
+    try:
+        for channel in channels:
+            await channel.start()
+            print(f"Kênh {channel.name}: đang chạy", flush=True)
+        await stop.wait()
+    finally:
+        for channel in reversed(channels):
+            try:
+                await channel.stop()
+            except Exception:
+                log.exception("stopping %s failed", channel.name)
+        await runner.cleanup()
+
+
+def run(settings: Settings, kb: KnowledgeBase) -> int:
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(settings, kb, stop)
+
+    asyncio.run(main())
+    print("Đã dừng bot.", flush=True)
+    return 0

@@ -1,0 +1,93 @@
+"""Settings: ``settings.toml`` defaults, overridden by environment variables; secrets from the
+environment only. A broken file or value raises :class:`SettingsError` with one plain line.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from handlers.conversation import ConversationConfig
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FILE = PROJECT_ROOT / "settings.toml"
+
+# environment variable → (section, key, type)
+ENV_OVERRIDES: dict[str, tuple[str, str, type]] = {
+    "KB_DB_PATH": ("database", "path", str),
+    "WEB_HOST": ("web", "host", str),
+    "WEB_PORT": ("web", "port", int),
+    "TELEGRAM_MODE": ("telegram", "mode", str),
+    "TELEGRAM_WEBHOOK_URL": ("telegram", "webhook_url", str),
+    "TELEGRAM_API_BASE_URL": ("telegram", "api_base_url", str),
+    "TELEGRAM_STAFF_IDS": ("telegram", "staff_user_ids", list),
+    "LOG_RETENTION_DAYS": ("logs", "retention_days", int),
+}
+SECRETS = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET")
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used; the message names the file or variable and the problem."""
+
+
+@dataclass
+class Settings:
+    data: dict[str, dict[str, Any]]
+    secrets: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+
+    def get(self, section: str, key: str, default: Any = None) -> Any:
+        return self.data.get(section, {}).get(key, default)
+
+    def secret(self, name: str) -> str:
+        return self.secrets.get(name, "")
+
+    def path(self, section: str, key: str) -> Path:
+        value = Path(str(self.get(section, key)))
+        return value if value.is_absolute() else PROJECT_ROOT / value
+
+    def conversation(self) -> ConversationConfig:
+        section = self.data.get("conversation", {})
+        known = ConversationConfig.__dataclass_fields__
+        unknown = set(section) - set(known)
+        if unknown:
+            raise SettingsError(f"{self.source}: unknown key(s) in [conversation]: {', '.join(sorted(unknown))}")
+        try:
+            return ConversationConfig(**section)
+        except TypeError as exc:
+            raise SettingsError(f"{self.source}: [conversation]: {exc}") from exc
+
+
+def _convert(name: str, raw: str, kind: type) -> Any:
+    if kind is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"environment variable {name} must be a whole number, not {raw!r}") from None
+    if kind is list:
+        return [item.strip() for item in raw.split(",") if item.strip()]
+    return raw
+
+
+def load_settings(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    environ = dict(os.environ if environ is None else environ)
+    path = Path(path or environ.get("SETTINGS_FILE") or DEFAULT_FILE)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"settings file not found: {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"settings file {path} is not valid TOML: {exc}") from None
+    for section, values in data.items():
+        if not isinstance(values, dict):
+            raise SettingsError(f"{path}: '{section}' must be a [section]")
+    for name, (section, key, kind) in ENV_OVERRIDES.items():
+        if environ.get(name):
+            data.setdefault(section, {})[key] = _convert(name, environ[name], kind)
+    port = data.get("web", {}).get("port", 8080)
+    if not isinstance(port, int) or not 0 <= port < 65536:
+        raise SettingsError(f"{path}: [web] port must be a number from 0 to 65535, not {port!r}")
+    secrets = {name: environ[name] for name in SECRETS if environ.get(name)}
+    return Settings(data, secrets, str(path))

@@ -1,0 +1,182 @@
+"""The conversation: one incoming message in, the replies out, the same for every channel.
+
+It guards the input (empty, too long, not text, too fast), asks the matcher, writes the reply
+text with its source and date, and records the question in the query log (with a salted hash
+of the user, never the raw id).
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+from knowledge.matcher import Match, Matcher
+from knowledge.store import KnowledgeBase
+
+from . import texts
+from .messages import IncomingMessage, Reply
+
+log = logging.getLogger(__name__)
+
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE_RE = re.compile(r"(?:\+?84|0)\d(?:[ .\-]?\d){7,10}")
+
+
+@dataclass(frozen=True)
+class ConversationConfig:
+    fallback_phone: str = "0292.3820674"
+    fallback_email: str = "sokhcn@cantho.gov.vn"
+    max_question_chars: int = 500
+    rate_limit_messages: int = 12
+    rate_limit_seconds: float = 60.0
+    mask_personal_data: bool = True
+
+
+def format_date(iso: str | None) -> str:
+    if not iso:
+        return texts.UNDATED
+    year, month, day = iso[:10].split("-")
+    return f"{day}/{month}/{year}"
+
+
+def mask_personal_data(text: str) -> str:
+    return _PHONE_RE.sub("[số điện thoại]", _EMAIL_RE.sub("[email]", text))
+
+
+class RateLimiter:
+    """At most ``limit`` messages per ``window`` seconds for each user."""
+
+    def __init__(self, limit: int, window: float):
+        self.limit, self.window = limit, window
+        self.seen: dict[str, deque[float]] = defaultdict(deque)
+
+    def wait_seconds(self, user: str, now: float | None = None) -> int:
+        now = time.monotonic() if now is None else now
+        times = self.seen[user]
+        while times and now - times[0] > self.window:
+            times.popleft()
+        if len(times) >= self.limit:
+            return max(1, int(self.window - (now - times[0])) + 1)
+        times.append(now)
+        return 0
+
+
+class Conversation:
+    """Channel-agnostic replies. Adapters call :meth:`respond` and render what comes back."""
+
+    def __init__(self, kb: KnowledgeBase, config: ConversationConfig | None = None):
+        self.kb = kb
+        self.config = config or ConversationConfig()
+        self.matcher = Matcher(kb)
+        self.limiter = RateLimiter(self.config.rate_limit_messages, self.config.rate_limit_seconds)
+
+    # ----- entry points --------------------------------------------------------------
+    def respond(self, message: IncomingMessage, log_query: bool = True) -> list[Reply]:
+        """Replies to one message; never raises (a failure becomes an apology)."""
+        try:
+            return self._respond(message, log_query)
+        except Exception:  # one bad message must never stop the bot
+            log.exception("failed to answer a message on %s", message.channel)
+            return [Reply(texts.ERROR + "\n" + self._contact_line(), "notice")]
+
+    def answer(self, question: str) -> Reply:
+        """The reply to a question, without logging or rate limits (CLI ``ask``, previews)."""
+        started = time.perf_counter()
+        reply = self._reply_for(self.matcher.match(question), question)
+        reply.question = question
+        log.debug("answered in %.1f ms", (time.perf_counter() - started) * 1000)
+        return reply
+
+    def start(self) -> Reply:
+        return Reply(texts.START, "notice", suggestions=list(texts.EXAMPLE_QUESTIONS))
+
+    def help(self) -> Reply:
+        return Reply(texts.HELP, "notice", suggestions=list(texts.EXAMPLE_QUESTIONS))
+
+    def contact_card(self) -> Reply:
+        match = self.matcher.match("thông tin liên hệ của Sở")
+        if match.kind == "contact":
+            return self._reply_for(match, "")
+        return Reply(texts.CONTACT_INVITE + "\n" + self._contact_line(), "contact", True)
+
+    # ----- internals -----------------------------------------------------------------
+    def _respond(self, message: IncomingMessage, log_query: bool) -> list[Reply]:
+        if message.is_group and not message.addressed_to_bot:
+            return []
+        if message.content_type == "edited":
+            return [Reply(texts.EDITED, "notice")]
+        if message.content_type not in ("text", "command", "suggestion"):
+            return [Reply(texts.NOT_TEXT, "notice")]
+        text = (message.text or "").strip()
+        if message.content_type == "command":
+            return [self._command(text)]
+        if not text:
+            return [Reply(texts.EMPTY, "notice")]
+        if len(text) > self.config.max_question_chars:
+            return [Reply(texts.TOO_LONG.format(length=len(text), limit=self.config.max_question_chars),
+                          "notice")]
+        user_hash = self.kb.hash_user(f"{message.channel}:{message.user_id}")
+        wait = self.limiter.wait_seconds(user_hash)
+        if wait:
+            return [Reply(texts.SLOW_DOWN.format(seconds=wait), "notice")]
+        started = time.perf_counter()
+        match = self.matcher.match(text)
+        reply = self._reply_for(match, text)
+        reply.question = text
+        if log_query:
+            reply.log_id = self._log(message, user_hash, text, match, reply,
+                                     (time.perf_counter() - started) * 1000)
+        return [reply]
+
+    def _command(self, text: str) -> Reply:
+        name = text.split()[0].lstrip("/").split("@")[0].lower() if text else ""
+        if name in ("start", "batdau"):
+            return self.start()
+        if name in ("lienhe", "contact"):
+            return self.contact_card()
+        return self.help()
+
+    def _log(self, message: IncomingMessage, user_hash: str, text: str, match: Match, reply: Reply,
+             elapsed_ms: float) -> int | None:
+        question = mask_personal_data(text) if self.config.mask_personal_data else text
+        source = (reply.source or {}).get("title")
+        try:
+            return self.kb.log_query(channel=message.channel, user_hash=user_hash, question=question,
+                                     normalized=match.normalized, kind=reply.kind, answered=int(reply.answered),
+                                     score=round(reply.score, 4), source=source, faq_id=match.faq_id,
+                                     response_ms=round(elapsed_ms, 2))
+        except Exception:  # the citizen still gets the answer if logging fails
+            log.exception("could not write the query log")
+            return None
+
+    def _contact_line(self) -> str:
+        resolved = self.kb.resolve_contacts("department")
+        phone = resolved["phone"].value if "phone" in resolved else self.config.fallback_phone
+        email = resolved["email"].value if "email" in resolved else self.config.fallback_email
+        return f"Điện thoại: {phone}\nEmail: {email}"
+
+    def _reply_for(self, match: Match, question: str) -> Reply:
+        reply = Reply("", match.kind, match.answered, match.score, match.source, list(match.suggestions))
+        if match.kind == "smalltalk":
+            reply.text = texts.SMALLTALK_REPLIES[match.intent]
+        elif match.kind == "contact":
+            unit = next(iter(match.contacts.values())).unit
+            reply.contact_card = [(texts.CONTACT_LABELS[f], v.value) for f, v in match.contacts.items()]
+            lines = [unit, *(f"{label}: {value}" for label, value in reply.contact_card)]
+            reply.text = "\n".join(lines) + "\n\n" + self._source_line(match.source)
+        elif match.kind in ("article", "faq") and match.answered:
+            reply.text = match.text + "\n\n" + self._source_line(match.source)
+        elif match.kind == "empty":
+            reply.kind, reply.text = "notice", texts.EMPTY
+        else:
+            reply.kind, reply.answered, reply.source = "fallback", False, None
+            reply.text = f"{texts.NOT_FOUND} {texts.CONTACT_INVITE}\n{self._contact_line()}"
+        return reply
+
+    @staticmethod
+    def _source_line(source: dict | None) -> str:
+        if not source:
+            return ""
+        return texts.SOURCE.format(title=source["title"], date=format_date(source.get("date")))

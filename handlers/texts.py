@@ -1,0 +1,51 @@
+"""Every sentence the bot says on its own (greetings, help, apologies), in Vietnamese."""
+from __future__ import annotations
+
+BOT_NAME = "trợ lý hỏi đáp của Sở Khoa học và Công nghệ thành phố Cần Thơ"
+
+EXAMPLE_QUESTIONS = [
+    "Địa chỉ Sở ở đâu?",
+    "Số điện thoại của Sở là gì?",
+    "Email của Sở là gì?",
+]
+
+CAPABILITIES = ("Tôi trả lời các câu hỏi về Sở Khoa học và Công nghệ thành phố Cần Thơ: địa chỉ, "
+                "số điện thoại, fax, email, và các hoạt động, sự kiện, chương trình mà Sở đã đăng tin. "
+                "Mỗi câu trả lời đều ghi rõ nguồn và ngày đăng.")
+
+SMALLTALK_REPLIES = {
+    "greeting": f"Xin chào! Tôi là {BOT_NAME}. {CAPABILITIES} "
+                "Bạn cứ hỏi, ví dụ: «Địa chỉ Sở ở đâu?»",
+    "thanks": "Rất vui được giúp bạn! Nếu còn câu hỏi về Sở Khoa học và Công nghệ thành phố Cần Thơ, "
+              "bạn cứ nhắn nhé.",
+    "identity": f"Tôi là {BOT_NAME}, một chương trình tự động. {CAPABILITIES}",
+    "capabilities": CAPABILITIES + " Ví dụ: «Số điện thoại của Sở?», «Hội thi Sáng tạo kỹ thuật tổ chức "
+                                   "mấy năm một lần?»",
+    "goodbye": "Tạm biệt bạn! Khi cần thông tin về Sở Khoa học và Công nghệ thành phố Cần Thơ, "
+               "bạn cứ nhắn lại nhé.",
+    "ack": "Vâng. Bạn cần hỏi thêm gì về Sở Khoa học và Công nghệ thành phố Cần Thơ thì cứ nhắn nhé.",
+}
+
+START = (f"Xin chào! Tôi là {BOT_NAME}.\n{CAPABILITIES}\n\n"
+         "Hãy gõ câu hỏi (có dấu hoặc không dấu đều được), hoặc chọn một câu hỏi mẫu bên dưới.")
+HELP = (f"{CAPABILITIES}\n\nCách dùng:\n"
+        "• Gõ câu hỏi ngắn, ví dụ: «sđt sở khcn», «địa chỉ sở ở đâu», «hội thi sáng tạo kỹ thuật giải nhất bao nhiêu».\n"
+        "• /lienhe — địa chỉ, điện thoại, fax, email của Sở.\n"
+        "• /help — xem hướng dẫn này.")
+NOT_FOUND = "Xin lỗi, tôi chưa có thông tin để trả lời câu hỏi này."
+CONTACT_INVITE = "Bạn có thể liên hệ trực tiếp Sở Khoa học và Công nghệ thành phố Cần Thơ:"
+SUGGESTIONS_INTRO = "Có phải bạn muốn hỏi…"
+EMPTY = "Bạn chưa nhập câu hỏi. Hãy gõ câu hỏi về Sở Khoa học và Công nghệ thành phố Cần Thơ, ví dụ: «Địa chỉ Sở ở đâu?»"
+TOO_LONG = ("Câu hỏi dài quá ({length} ký tự). Bạn vui lòng hỏi ngắn gọn trong khoảng {limit} ký tự, "
+            "mỗi lần một câu hỏi.")
+NOT_TEXT = ("Xin lỗi, tôi chỉ đọc được tin nhắn văn bản. Bạn vui lòng gõ câu hỏi bằng chữ, "
+            "ví dụ: «Số điện thoại của Sở?»")
+EDITED = "Tôi chỉ trả lời tin nhắn mới; bạn vui lòng gửi lại câu hỏi đã sửa thành một tin nhắn mới."
+SLOW_DOWN = "Bạn gửi nhanh quá. Vui lòng đợi khoảng {seconds} giây rồi hỏi tiếp nhé."
+ERROR = ("Xin lỗi, hệ thống đang gặp sự cố khi trả lời câu hỏi này. Bạn vui lòng thử lại sau ít phút, "
+         "hoặc liên hệ trực tiếp Sở.")
+SOURCE = "Nguồn: {title} ({date})"
+UNDATED = "không rõ ngày đăng"
+STAFF_SOURCE = "cập nhật của cán bộ Sở"
+CONTACT_LABELS = {"address": "Địa chỉ", "phone": "Điện thoại", "fax": "Fax",
+                  "hotline": "Đường dây nóng", "email": "Email"}

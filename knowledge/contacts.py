@@ -1,0 +1,141 @@
+"""Contact facts (address, phone, fax, email, hotline) found in article text.
+
+A labelled contact in a page footer belongs to the site's owner, the department; one in the
+body belongs to the unit named before the labels ("Liên hệ: Phòng Kinh tế quận Ô Môn,
+điện thoại …"), and is skipped when no unit is named. Values are validated: a phone number
+cut short ("0292.382...") is not a phone number.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .text import clean, fold
+
+DEPARTMENT = "Sở Khoa học và Công nghệ thành phố Cần Thơ"
+FIELDS = ("address", "phone", "fax", "hotline", "email")
+FIELD_LABELS_VI = {"address": "Địa chỉ", "phone": "Điện thoại", "fax": "Fax",
+                   "hotline": "Đường dây nóng", "email": "Email"}
+
+_LABELS = [
+    ("address", r"địa chỉ|address|trụ sở"),
+    ("hotline", r"hotline|đường dây nóng"),
+    ("phone", r"số điện thoại|điện thoại|sđt|đt|tel|phone|telephone"),
+    ("fax", r"fax"),
+    ("email", r"e-?mail|thư điện tử"),
+]
+_LABEL_RE = re.compile(
+    r"(?<![\w@])(?:" + "|".join(f"(?P<{name}>{pattern})" for name, pattern in _LABELS) + r")\s*[:：]?\s*",
+    re.IGNORECASE,
+)
+# Things that end a value: another kind of line folded into the same text.
+_VALUE_END_RE = re.compile(r"(?:Trưởng [Bb]an|Website|Bản quyền|Copyright|Giấy phép|\(|\bTrang\b)")
+_PHONE_RE = re.compile(r"(?:\+84|0)\d(?:[ .\-]?\d){7,11}")
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_ADDRESS_HINT_RE = re.compile(r"\d|phường|quận|đường|huyện|xã|street|ward|district|road|city", re.I)
+_DEPARTMENT_RE = re.compile(
+    r"\bso (khoa hoc (va )?cong nghe|kh ?& ?cn|khcn)\b|sokhcn|department of science (and|&) technology")
+_COPYRIGHT_OWNER_RE = re.compile(r"thuộc về\s+(.+?)(?:[.;]|\s+Địa chỉ|$)", re.I)
+_UNIT_PREFIX_RE = re.compile(r"^(?:.*?(?:liên hệ|liên lạc|contact|nơi nhận)[^:]*:\s*)", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactFact:
+    unit: str
+    field: str
+    value: str
+
+
+def is_department(name: str) -> bool:
+    return bool(_DEPARTMENT_RE.search(fold(name)))
+
+
+def unit_key(name: str) -> str:
+    """Comparable form of a unit's name."""
+    return "department" if is_department(name) else " ".join(fold(name).split())
+
+
+def _valid(field: str, value: str) -> str | None:
+    if field in ("phone", "fax", "hotline"):
+        match = _PHONE_RE.search(value)
+        if not match:
+            return None
+        digits = re.sub(r"\D", "", match.group(0))
+        return match.group(0).strip() if 10 <= len(digits) <= 12 else None
+    if field == "email":
+        match = _EMAIL_RE.search(value)
+        return match.group(0).rstrip(".") if match else None
+    value = value.strip(" .;,:-")
+    if len(value) < 12 or not _ADDRESS_HINT_RE.search(value) or "@" in value:
+        return None
+    return value
+
+
+def find_fields(text: str) -> tuple[list[tuple[str, str]], int]:
+    """Labelled contact values in a text, and where the first label starts (-1 if none)."""
+    text = clean(text)
+    labels = list(_LABEL_RE.finditer(text))
+    found: list[tuple[str, str]] = []
+    for i, label in enumerate(labels):
+        field = label.lastgroup
+        end = labels[i + 1].start() if i + 1 < len(labels) else len(text)
+        segment = text[label.end():end]
+        stop = _VALUE_END_RE.search(segment)
+        if stop:
+            segment = segment[:stop.start()]
+        value = _valid(field, segment)
+        if value:
+            found.append((field, value))
+    # A bare e-mail address in a footer is the site's e-mail.
+    if not any(f == "email" for f, _ in found):
+        match = _EMAIL_RE.search(text)
+        if match:
+            found.append(("email", match.group(0).rstrip(".")))
+    return found, (labels[0].start() if labels else -1)
+
+
+def footer_contacts(lines: list[str]) -> list[ContactFact]:
+    """Contacts in a page footer: the department's, or the named copyright owner's."""
+    owner = DEPARTMENT
+    text = " ".join(lines)
+    match = _COPYRIGHT_OWNER_RE.search(text)
+    if match and not is_department(match.group(1)):
+        owner = match.group(1).strip()
+    facts = []
+    for line in lines:
+        fields, _ = find_fields(line)
+        facts.extend(ContactFact(owner, field, value) for field, value in fields)
+    return _first_per_field(facts)
+
+
+def body_contacts(line: str) -> list[ContactFact]:
+    """Contacts in a body line, credited to the unit the line names before its labels."""
+    fields, first = find_fields(line)
+    fields = [(f, v) for f, v in fields if f != "email" or first >= 0]
+    if not fields or first < 0:
+        return []
+    before = clean(line)[:first]
+    before = _UNIT_PREFIX_RE.sub("", before).strip(" ,:;-–")
+    unit = before.split(",")[0].strip() if before else ""
+    if len(unit.split()) < 2 or len(unit) > 90:
+        return []
+    unit = DEPARTMENT if is_department(unit) else unit
+    return _first_per_field([ContactFact(unit, f, v) for f, v in fields])
+
+
+def _first_per_field(facts: list[ContactFact]) -> list[ContactFact]:
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for fact in facts:
+        if (fact.unit, fact.field) not in seen:
+            seen.add((fact.unit, fact.field))
+            kept.append(fact)
+    return kept
+
+
+def strip_contact_text(line: str) -> str:
+    """A footer line without its copyright and contact parts (what is left may be a fact)."""
+    line = clean(line)
+    match = re.search(r"(Trưởng [Bb]an biên tập|Website Chief Editor|Chief Editor|Người chịu trách nhiệm|"
+                      r"Chịu trách nhiệm)", line)
+    return line[match.start():].strip() if match else ""

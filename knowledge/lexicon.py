@@ -1,0 +1,96 @@
+"""Word lists for Vietnamese questions: default abbreviations, stop words, question types.
+
+The abbreviation table here only seeds a new knowledge base; staff extend it there
+(``kb abbrev``). Stop words and question-type cues are linguistic, not about any article.
+"""
+from __future__ import annotations
+
+import re
+
+from .text import exact_key, fold
+
+# Abbreviations, teencode and common misspellings → what they stand for.
+DEFAULT_ABBREVIATIONS: dict[str, str] = {
+    "kh&cn": "khoa học và công nghệ", "khcn": "khoa học và công nghệ",
+    "kh&kt": "khoa học và kỹ thuật", "khkt": "khoa học kỹ thuật",
+    "sđt": "số điện thoại", "sdt": "số điện thoại", "đt": "điện thoại", "dt": "điện thoại",
+    "đthoai": "điện thoại", "dthoai": "điện thoại", "sdth": "số điện thoại",
+    "tp": "thành phố", "tphcm": "thành phố hồ chí minh", "hcm": "hồ chí minh",
+    "ubnd": "ủy ban nhân dân", "hđnd": "hội đồng nhân dân",
+    "đbscl": "đồng bằng sông cửu long",
+    "dn": "doanh nghiệp", "dnnvv": "doanh nghiệp nhỏ và vừa", "htx": "hợp tác xã",
+    "ko": "không", "k": "không", "hok": "không", "khg": "không", "hong": "không", "kg": "không",
+    "ad": "", "admin": "", "j": "gì", "gì": "gì", "z": "vậy", "v": "vậy", "vs": "với",
+    "bnhiu": "bao nhiêu", "bnhieu": "bao nhiêu", "nhiu": "nhiêu",
+    "mn": "mọi người", "ntn": "như thế nào", "đk": "đăng ký", "dk": "đăng ký",
+    "dky": "đăng ký", "đky": "đăng ký", "mk": "mình", "mik": "mình", "mh": "mình",
+    "ng": "người", "cty": "công ty", "đh": "đại học", "dh": "đại học",
+    "đhct": "đại học cần thơ", "dhct": "đại học cần thơ",
+    "shtt": "sở hữu trí tuệ", "nckh": "nghiên cứu khoa học", "đmst": "đổi mới sáng tạo",
+    "dmst": "đổi mới sáng tạo", "qđ": "quyết định", "gđ": "giám đốc", "pgđ": "phó giám đốc",
+    "mail": "email", "gmail": "email", "thui": "thôi", "r": "rồi", "dc": "được", "đc": "được",
+    "wa": "quá", "dzậy": "vậy", "ak": "à", "ah": "à", "uk": "ừ",
+}
+
+# Words whose reading depends on the next word: key → (reading before a cue word or at
+# the end of the question, reading elsewhere, cue words). "đc ở đâu" is an address,
+# "đc không" is "được không"; "bn tuổi" is "bao nhiêu", "bn là ai" is "bạn".
+CONTEXTUAL_ABBREVIATIONS: dict[str, tuple[str, str, frozenset[str]]] = {
+    "đc": ("địa chỉ", "được", frozenset({"o", "cua", "so", "tru", "la", "lien", "nha", "xin", "cho", "gui", "phong", "trung", "chi"})),
+    "dc": ("địa chỉ", "được", frozenset({"o", "cua", "so", "tru", "la", "lien", "nha", "xin", "cho", "gui", "phong", "trung", "chi"})),
+    "bn": ("bạn", "bao nhiêu", frozenset({"la", "oi", "ten", "co", "biet", "giup", "lam", "dang"})),
+}
+
+# Stop words, as typed with diacritics: matched on the exact key of marked words.
+_STOP_MARKED = """là của và có không được cho tôi mình em bạn ạ ơi nhé vậy thế thì mà với các
+những này đó kia ấy một cái về ở tại trong nào gì ai đâu sao bao nhiêu mấy khi lúc hỏi xin
+biết muốn giúp hãy vui lòng làm như để đã đang sẽ bị rồi thôi hả nhỉ vâng dạ ừ à nhờ giùm dùm
+nè luôn ra đến từ theo trên bởi vì nên nếu hay hoặc cũng đều rất lắm quá nữa còn chỉ mỗi mọi
+tất cả thể nhé hông vậy""".split()
+# Stop words typed without diacritics: only those whose bare form is not also a content
+# word (so not "ban" of "giao ban", "cho" of "chợ", "dau" of "xăng dầu", "tai" of "đề tài").
+_STOP_BARE = """la cua va khong duoc em ad a oi nhe vay voi cac nhung kia ay mot ve o trong
+nao gi ai sao nhieu khi xin biet muon giup hay vui ra den theo tren con nua deu rat tat ca
+hoac neu boi ha nhi vang u nho gium dum ne luon thoi roi dang se bi""".split()
+
+STOP_EXACT = frozenset(exact_key(w) for w in _STOP_MARKED)
+STOP_FOLDED = frozenset(_STOP_BARE)
+
+# Question types, recognised on the folded question text.
+QUESTION_TYPES: dict[str, re.Pattern[str]] = {
+    "fax": re.compile(r"\bfax\b"),
+    "email": re.compile(r"\b(email|e mail|thu dien tu|hop thu)\b"),
+    "hotline": re.compile(r"\b(hotline|duong day nong)\b"),
+    "phone": re.compile(r"\b(dien thoai|goi dien|so may|lien lac|goi so|sdt)\b"),
+    "address": re.compile(r"\b(dia chi|tru so|o dau|nam o|nam tai|toa lac|phuong nao|quan nao|"
+                          r"duong nao|cho nao|cho lam viec|van phong)\b"),
+    "contact": re.compile(r"\b(lien he|thong tin lien|lien lac)\b"),
+    "when": re.compile(r"\b(ngay nao|ngay may|ngay bao nhieu|khi nao|bao gio|luc nao|thoi gian nao|"
+                       r"nam nao|thang nao|hom nao|han chot|han nop|han nhan|thoi han|han cuoi|"
+                       r"den ngay nao|thoi diem|dien ra ngay|vao ngay)\b|^han\b"),
+    "count": re.compile(r"\b(bao nhieu|may|so luong|ty le|bao lau|tong so|muc thuong)\b"),
+    "who": re.compile(r"\b(ai|nguoi nao|ong nao|ba nao|nhung ai|la ai)\b"),
+    "where": re.compile(r"\b(o dau|tai dau|noi nao|dia diem|cho nao|o nao)\b"),
+}
+CONTACT_TYPES = ("fax", "email", "hotline", "phone", "address", "contact")
+
+# Words that only say "the department" or ask for its contacts; what is left of a contact
+# question after removing them names the unit asked about (if any).
+CONTACT_WORDS = frozenset(fold(w) for w in """địa chỉ trụ sở ở đâu nằm tọa lạc tọa lạc phường quận
+đường nào chỗ nơi văn phòng làm việc số điện thoại gọi máy liên lạc liên hệ thông tin fax email
+e mail thư điện tử hộp thư hotline đường dây nóng của cho xin hỏi là gì bao nhiêu sở khoa học và
+công nghệ kỹ thuật thành phố cần thơ tp bên cơ quan đơn vị mình các anh chị quý ạ vậy nhé ơi
+hiện nay bây giờ mới nhất ở đâu ko không biết muốn gửi đến tới""".split())
+
+SMALLTALK: dict[str, re.Pattern[str]] = {
+    "greeting": re.compile(r"^(xin chao|chao|hello|hi|hey|alo|a lo|chao buoi (sang|trieu|chieu|toi))"
+                           r"( (ban|ad|admin|bot|em|anh|chi|shop|so|moi nguoi|ca nha))*$"),
+    "thanks": re.compile(r"^((xin )?cam on|camon|thank|thanks|thank you|tks|thanks you|ok cam on|"
+                         r"cam on nhieu)( (ban|ad|admin|bot|em|anh|chi|nhieu|nha|nhe|a|rat nhieu|so))*$"),
+    "identity": re.compile(r"^((ban|bot|may|em|day) (la ai|la gi|ten (la )?gi|la nguoi hay may)|"
+                           r"ai (vay|day|the)|ban la robot (a|ha|phai khong)?)$"),
+    "capabilities": re.compile(r"^(ban|bot|em)? ?(giup|lam) (duoc )?(gi|nhung gi)( cho (toi|minh|em))?$|"
+                               r"^(huong dan|help|tro giup|menu)$"),
+    "goodbye": re.compile(r"^(tam biet|bye|bye bye|goodbye|hen gap lai|chao nhe)( (ban|ad|nhe|nha))*$"),
+    "ack": re.compile(r"^(ok|oke|okay|vang|da|u|uh|um|duoc roi|hieu roi|tot|tuyet|hay qua)( (a|nhe|nha|roi))*$"),
+}

@@ -1,0 +1,361 @@
+"""Find what answers a question: a contact fact, an FAQ, an article passage, small talk, or nothing.
+
+The decision is calibrated on *coverage*: how much of what the question asks about (its
+content words, weighted by rarity, typed accents respected) a passage and its title hold,
+plus how many of its two-syllable words appear intact, and whether the chosen sentence holds
+the kind of thing asked for (a date for "khi nào", a number for "bao nhiêu", a person for
+"ai", a place for "ở đâu"). A question whose rare words are missing from every passage is
+not answered, however many common words it shares ("giá xăng hôm nay").
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from .contacts import FIELDS, is_department
+from .lexicon import CONTACT_TYPES, CONTACT_WORDS, QUESTION_TYPES, SMALLTALK, STOP_EXACT, STOP_FOLDED
+from .store import ContactValue, KnowledgeBase, Passage
+from .text import Token, clean, fold
+
+ANSWER_THRESHOLD = 0.62
+SUGGEST_THRESHOLD = 0.35
+FAQ_THRESHOLD = 0.78
+MAX_SPAN_CHARS = 450
+CANDIDATES = 40
+
+_DATE_RE = re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b(ngày|tháng|năm)\s+\d{1,4}\b|\b(19|20)\d{2}\b|"
+                      r"\b\d{1,2}\s+(January|February|March|April|May|June|July|August|September|October|"
+                      r"November|December)\b", re.I)
+_PERSON_RE = re.compile(r"\b(Ông|Bà|ông|bà|Mr\.?|Mrs\.?|Ms\.?|TS\.|ThS\.|PGS\.|GS\.|Giám đốc|Phó Giám đốc|"
+                        r"Chủ tịch|Phó Chủ tịch|Trưởng|chủ trì|dẫn đầu)\s+[A-ZĐÀ-Ỹ]")
+_PLACE_RE = re.compile(r"\b(tại|ở|Hội trường|hội trường|phường|quận|huyện|đường|Công viên|trụ sở|xã|thị trấn)\b")
+_NUMBER_RE = re.compile(r"\d")
+_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;…])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9])")
+_ABBREV_END_RE = re.compile(r"(?:\b(?:TP|Tp|ThS|TS|PGS|GS|Q|P|St|Mr|Mrs|Ms|Dr|No)|\b[A-ZĐ])\.$")
+
+
+@dataclass
+class Match:
+    """What the matcher found; the handler turns it into the citizen's reply."""
+    kind: str  # contact | faq | article | smalltalk | fallback | empty
+    answered: bool
+    score: float = 0.0
+    text: str = ""  # the passage span or FAQ answer
+    contacts: dict[str, ContactValue] = field(default_factory=dict)
+    source: dict | None = None
+    suggestions: list[str] = field(default_factory=list)
+    intent: str = ""  # small-talk intent, or the question types found
+    faq_id: int | None = None
+    normalized: str = ""
+
+
+@dataclass
+class _Query:
+    tokens: list[Token]
+    content: list[Token]
+    types: set[str]
+    folded: str
+    numbers: set[str]
+
+
+class _Index:
+    """Per-version caches: document frequencies, vocabulary, FAQ phrasings, contact units."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self.version = kb.version()
+        self.count, self.df_folded, self.df_exact = kb.term_document_counts()
+        self.vocabulary = [t for t, n in self.df_folded.items() if len(t) >= 3 and not t.isdigit()]
+        self.vocabulary_set = set(self.vocabulary)
+        normalizer = kb.normalizer()
+        self.faqs = []
+        for faq in kb.faqs():
+            for phrasing in [faq.question, *faq.alternates]:
+                tokens = [t for t in normalizer.tokenize(phrasing) if not _is_stop(t)]
+                self.faqs.append((faq, " ".join(t.folded for t in tokens)))
+        self.units = {key: name for key, name in kb.contact_units().items() if key != "department"}
+        self.titles = kb.article_titles()
+
+    def idf(self, token: Token) -> float:
+        df = self.df_exact.get(token.exact, 0) if token.marked else self.df_folded.get(token.folded, 0)
+        return math.log((self.count - df + 0.5) / (df + 0.5) + 1.0)
+
+
+def _is_stop(token: Token) -> bool:
+    return token.exact in STOP_EXACT if token.marked else token.folded in STOP_FOLDED
+
+
+def sentences(text: str) -> list[str]:
+    parts = []
+    for piece in _SENTENCE_SPLIT_RE.split(text):
+        if parts and _ABBREV_END_RE.search(parts[-1]):
+            parts[-1] += " " + piece
+        else:
+            parts.append(piece)
+    return [p for p in parts if p.strip()]
+
+
+def _fits(types: set[str], text: str, numbers: set[str]) -> bool:
+    """Does this text hold the kind of thing the question asks for?"""
+    if "when" in types and not _DATE_RE.search(text):
+        return False
+    if "count" in types:
+        found = set(re.findall(r"\d+", re.sub(r"(?<=\d)[.,](?=\d)", "", text)))
+        if not {n.lstrip("0") for n in found} - numbers:
+            return False
+    if "who" in types and not _PERSON_RE.search(text):
+        return False
+    if "where" in types and not _PLACE_RE.search(text):
+        return False
+    return True
+
+
+class Matcher:
+    """Stateless over questions; caches per knowledge-base version, so edits apply at once."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        self._index: _Index | None = None
+
+    def index(self) -> _Index:
+        if self._index is None or self._index.version != self.kb.version():
+            self._index = _Index(self.kb)
+        return self._index
+
+    # ----- entry point ---------------------------------------------------------------
+    def match(self, question: str) -> Match:
+        question = clean(question)
+        if not question:
+            return Match("empty", False)
+        index = self.index()
+        query = self._parse(question, index)
+        normalized = query.folded
+        intent = self._smalltalk(query)
+        if intent:
+            return Match("smalltalk", True, 1.0, intent=intent, normalized=normalized)
+        if not query.content:
+            return Match("fallback", False, intent="", normalized=normalized)
+        contact = self._contact(query, index)
+        if contact:
+            contact.normalized = normalized
+            return contact
+        faq = self._faq(query, index)
+        article = self._article(query, index)
+        best = max((m for m in (faq, article) if m), key=lambda m: m.score, default=None)
+        if best and best.answered:
+            best.normalized = normalized
+            return best
+        suggestions = best.suggestions if best else []
+        return Match("fallback", False, best.score if best else 0.0, suggestions=suggestions,
+                     intent=",".join(sorted(query.types)), normalized=normalized)
+
+    # ----- parsing -------------------------------------------------------------------
+    def _parse(self, question: str, index: _Index) -> _Query:
+        tokens = self.kb.normalizer().tokenize(question)
+        folded = " ".join(t.folded for t in tokens)
+        types = {name for name, pattern in QUESTION_TYPES.items() if pattern.search(folded)}
+        content = []
+        for token in tokens:
+            if _is_stop(token):
+                continue
+            content.append(self._corrected(token, index))
+        numbers = {t.folded for t in tokens if t.folded.isdigit()}
+        return _Query(tokens, content, types, folded, numbers)
+
+    @staticmethod
+    def _corrected(token: Token, index: _Index) -> Token:
+        """A word unknown to the knowledge base, replaced by its nearest known spelling."""
+        word = token.folded
+        if word in index.df_folded or len(word) < 4 or not word.isalpha() or word in CONTACT_WORDS:
+            return token
+        limit = 1 if len(word) <= 6 else 2
+        found = process.extractOne(word, index.vocabulary, scorer=OSA.distance, score_cutoff=limit)
+        if not found:
+            return token
+        return Token(found[0], found[0] + "~", False)
+
+    @staticmethod
+    def _smalltalk(query: _Query) -> str:
+        text = " ".join(t.folded for t in query.tokens)
+        for intent, pattern in SMALLTALK.items():
+            if pattern.match(text):
+                return intent
+        return ""
+
+    # ----- contacts ------------------------------------------------------------------
+    def _contact(self, query: _Query, index: _Index) -> Match | None:
+        asked = [t for t in CONTACT_TYPES if t in query.types]
+        if not asked:
+            return None
+        residual = [t for t in query.content if t.folded not in CONTACT_WORDS]
+        key = "department"
+        if residual:
+            key = self._unit_for(residual, index)
+            if key is None:
+                return None
+        resolved = self.kb.resolve_contacts(key)
+        if not resolved:
+            return None
+        fields = [f for f in FIELDS if f in asked and f in resolved]
+        if "phone" in asked and "hotline" in resolved and "hotline" not in fields:
+            fields.append("hotline")
+        if not fields or "contact" in asked:
+            fields = list(resolved)
+        if "address" in asked and "contact" in asked:
+            fields = list(resolved)
+        shown = {f: resolved[f] for f in fields}
+        newest = max(shown.values(), key=lambda v: (v.pinned, v.source_date is not None, v.source_date or ""))
+        source = {"title": newest.source_title or "Cập nhật của cán bộ Sở", "date": newest.source_date,
+                  "path": None}
+        return Match("contact", True, 1.0, contacts=shown, source=source, intent=",".join(asked))
+
+    @staticmethod
+    def _unit_for(residual: list[Token], index: _Index) -> str | None:
+        words = {t.folded for t in residual}
+        if is_department(" ".join(t.folded for t in residual)):
+            return "department"
+        best_key, best_share = None, 0.0
+        for key in index.units:
+            unit_words = set(key.split())
+            share = len(words & unit_words) / len(words)
+            if share > best_share and len(words & unit_words) / len(unit_words) >= 0.5:
+                best_key, best_share = key, share
+        return best_key if best_share >= 0.75 else None
+
+    # ----- FAQs ----------------------------------------------------------------------
+    def _faq(self, query: _Query, index: _Index) -> Match | None:
+        if not index.faqs:
+            return None
+        text = " ".join(t.folded for t in query.content)
+        found = process.extractOne(text, [p for _, p in index.faqs], scorer=fuzz.token_sort_ratio)
+        if not found:
+            return None
+        faq, phrasing = index.faqs[found[2]]
+        words, faq_words = set(text.split()), set(phrasing.split())
+        overlap = min(len(words & faq_words) / max(len(words), 1), len(words & faq_words) / max(len(faq_words), 1))
+        score = 0.5 * found[1] / 100 + 0.5 * overlap
+        answered = score >= FAQ_THRESHOLD
+        return Match("faq", answered, score, text=faq.answer, faq_id=faq.id,
+                     source={"title": "Câu hỏi thường gặp", "date": faq.updated_at[:10], "path": None},
+                     suggestions=[faq.question] if not answered and score >= SUGGEST_THRESHOLD else [])
+
+    # ----- articles ------------------------------------------------------------------
+    def _article(self, query: _Query, index: _Index) -> Match | None:
+        terms = sorted({t.folded for t in query.content if t.folded})
+        if not terms:
+            return None
+        fts = " OR ".join('"' + t.replace('"', '') + '"' for t in terms)
+        passages = self.kb.passages(self.kb.search_passages(fts, CANDIDATES))
+        if not passages:
+            return None
+        scored = sorted((self._score(query, p, index) for p in passages), key=lambda x: -x[0][0])
+        (score, span, fits), passage = self._prefer_newer(scored)
+        suggestions = []
+        for (other, _, _), p in scored:
+            if other >= SUGGEST_THRESHOLD and p.title not in suggestions:
+                suggestions.append(p.title)
+            if len(suggestions) == 3:
+                break
+        answered = score >= ANSWER_THRESHOLD and fits
+        source = {"title": passage.title, "date": passage.published, "path": passage.url or passage.source}
+        return Match("article", answered, score if fits else score * 0.5, text=span, source=source,
+                     suggestions=suggestions, intent=",".join(sorted(query.types)))
+
+    @staticmethod
+    def _prefer_newer(scored):
+        """Among near-duplicate top passages, the newest dated source wins."""
+        (best, _, _), top = scored[0]
+        chosen = scored[0]
+        for item in scored[1:6]:
+            (score, _, fits), passage = item
+            if score < best - 0.08 or not fits:
+                continue
+            if fuzz.token_set_ratio(passage.folded, top.folded) < 70:
+                continue
+            newer = (passage.published or "") > (chosen[1].published or "")
+            if newer:
+                chosen = item
+        return chosen
+
+    def _score(self, query: _Query, passage: Passage, index: _Index) -> tuple[tuple[float, str, bool], Passage]:
+        body_f, body_e = set(passage.folded.split()), set(passage.exact.split())
+        title_f, title_e = set(passage.title_folded.split()), set(passage.title_exact.split())
+        year = (passage.published or "")[:4]
+        total = got = 0.0
+        for token in query.content:
+            weight = index.idf(token)
+            total += weight
+            got += weight * _credit(token, body_f, body_e, title_f, title_e, year)
+        coverage = got / total if total else 0.0
+        pairs = _bigrams(query.content)
+        if pairs:
+            doc_pairs = _doc_bigrams(passage.exact, passage.folded) | _doc_bigrams(passage.title_exact,
+                                                                                  passage.title_folded)
+            bigram = sum(1 for p in pairs if p in doc_pairs) / len(pairs)
+        else:
+            bigram = coverage
+        score = 0.7 * coverage + 0.3 * bigram
+        span, fits = self._span(query, passage.text, index)
+        return (score, span, fits), passage
+
+    def _span(self, query: _Query, text: str, index: _Index) -> tuple[str, bool]:
+        """The sentences of the passage that answer, at most MAX_SPAN_CHARS."""
+        parts = sentences(text)
+        fits_all = _fits(query.types, text, query.numbers)
+        if len(text) <= 350 or len(parts) == 1:
+            return _trim(text), fits_all
+        best_i, best_value = 0, -1.0
+        for i, sentence in enumerate(parts):
+            tokens = self.kb.normalizer().tokenize(sentence)
+            folded, exact = {t.folded for t in tokens}, {t.exact for t in tokens}
+            value = sum(index.idf(t) * _credit(t, folded, exact, set(), set(), "") for t in query.content)
+            if _fits(query.types, sentence, query.numbers):
+                value *= 1.5
+            if value > best_value:
+                best_i, best_value = i, value
+        start = end = best_i
+        while True:
+            grown = False
+            for j in (end + 1, start - 1):
+                if 0 <= j < len(parts) and len(" ".join(parts[min(start, j):max(end, j) + 1])) <= MAX_SPAN_CHARS:
+                    start, end = min(start, j), max(end, j)
+                    grown = True
+                    break
+            if not grown:
+                break
+        span = " ".join(parts[start:end + 1])
+        return _trim(span), _fits(query.types, span, query.numbers)
+
+
+def _credit(token: Token, body_f: set, body_e: set, title_f: set, title_e: set, year: str) -> float:
+    corrected = token.exact.endswith("~")
+    if token.marked:
+        if token.exact in body_e:
+            return 1.0
+        if token.exact in title_e:
+            return 0.85
+        credit = 0.6 if token.folded in body_f else 0.5 if token.folded in title_f else 0.0
+    else:
+        credit = 1.0 if token.folded in body_f else 0.85 if token.folded in title_f else 0.0
+    if not credit and year and token.folded == year:
+        credit = 0.85
+    return credit * (0.75 if corrected else 1.0)
+
+
+def _bigrams(tokens: list[Token]) -> set[tuple[str, str]]:
+    return {(a.folded, b.folded) for a, b in zip(tokens, tokens[1:])}
+
+
+def _doc_bigrams(exact: str, folded: str) -> set[tuple[str, str]]:
+    words = [f for e, f in zip(exact.split(), folded.split()) if e not in STOP_EXACT]
+    return set(zip(words, words[1:]))
+
+
+def _trim(text: str) -> str:
+    if len(text) <= MAX_SPAN_CHARS + 150:
+        return text
+    cut = text[:MAX_SPAN_CHARS + 100].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + " …"

@@ -1,0 +1,301 @@
+"""Turn an uploaded page (department text format, HTML, Markdown) into a structured article.
+
+Every format is first reduced to a title and a list of text lines; one shared pass then
+finds the publication stamp, the source URL, the footer (with its contacts) and the body
+paragraphs. Only explicit publication stamps count as the article's date: a "today is …"
+header or a date inside the story is not when the page was published.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import PurePath
+
+from .contacts import ContactFact, body_contacts, footer_contacts, strip_contact_text
+from .text import clean
+
+SUPPORTED_SUFFIXES = {".txt": "text", ".text": "text", ".html": "html", ".htm": "html",
+                      ".md": "markdown", ".markdown": "markdown"}
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+class ParseError(ValueError):
+    """The file cannot be imported; the message says why, in Vietnamese."""
+
+
+@dataclass
+class ParsedArticle:
+    title: str
+    published: dt.date | None
+    url: str | None
+    paragraphs: list[str]
+    contacts: list[ContactFact] = field(default_factory=list)
+    format: str = "text"
+
+
+_DATE = r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})"
+_STAMP_RES = [
+    re.compile(r"^\[\s*" + _DATE + r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*\]$"),
+    re.compile(r"^[*_]*\s*(?:Ngày đăng|Ngày|Đăng ngày|Cập nhật|Published|Posted|Date)\s*:?\s*" + _DATE
+               + r"[\s\d:]*[*_]*$", re.I),
+]
+_POSTED_LINE_RE = re.compile(r"^Bài đăng lúc\s+\d{1,2}[:h]\d{2}\s+ngày\s+" + _DATE, re.I)
+_SOURCE_RE = re.compile(r"^(?:Nguồn|Source)\s*:\s*(https?://\S+)\s*$", re.I)
+_FOOTER_START_RE = re.compile(r"^(Bản quyền|Copyright|©|Chân trang|Footer of|Footer)", re.I)
+_HEADER_RE = re.compile(r"^(SỞ KHOA HỌC VÀ CÔNG NGHỆ[^a-zà-ỹ]*$|Khoa học, công nghệ và Đổi mới sáng tạo -)")
+_COUNTER_RE = re.compile(r"^(Lượt truy cập|Số lượt truy cập|Đang trực tuyến|Đang online|Visitors?)\b", re.I)
+_SENTENCE_END_RE = re.compile(r"[.!?:;…)\]\"”]$")
+
+
+def _date(day: str, month: str, year: str) -> dt.date | None:
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def _stamp(line: str) -> dt.date | None | bool:
+    """The date of a publication-stamp line, or False when the line is no stamp."""
+    for pattern in _STAMP_RES:
+        match = pattern.match(line)
+        if match:
+            return _date(*match.groups()[:3])
+    match = _POSTED_LINE_RE.match(line)
+    if match:
+        return _date(*match.groups()[:3])
+    return False
+
+
+def decode(raw: bytes) -> str:
+    if b"\x00" in raw[:4096]:
+        raise ParseError("tệp nhị phân, không phải văn bản")
+    for encoding in ("utf-8-sig", "utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ParseError("tệp không phải văn bản UTF-8")
+
+
+def parse_document(name: str, raw: bytes) -> ParsedArticle:
+    """Parse one file's bytes; raise ParseError with a Vietnamese reason when it cannot be used."""
+    kind = SUPPORTED_SUFFIXES.get(PurePath(name).suffix.lower())
+    if kind is None:
+        raise ParseError("định dạng không hỗ trợ (chỉ nhận .txt, .html, .md)")
+    if len(raw) > MAX_FILE_BYTES:
+        raise ParseError(f"tệp quá lớn (tối đa {MAX_FILE_BYTES // (1024 * 1024)} MB)")
+    text = decode(raw)
+    if not text.strip():
+        raise ParseError("tệp rỗng")
+    if kind == "html":
+        title, lines, meta_date = _html_lines(text)
+    elif kind == "markdown":
+        title, lines, meta_date = _markdown_lines(text)
+    else:
+        title, lines, meta_date = _text_lines(text)
+    article = _assemble(title, lines, meta_date)
+    article.format = kind
+    if not article.title:
+        article.title = PurePath(name).stem.replace("-", " ").replace("_", " ")
+    if not article.paragraphs:
+        raise ParseError("không tìm thấy nội dung bài viết")
+    return article
+
+
+def _assemble(title: str, lines: list[str], published: dt.date | None) -> ParsedArticle:
+    url = None
+    body: list[str] = []
+    footer: list[str] = []
+    contacts: list[ContactFact] = []
+    for raw_line in lines:
+        line = clean(raw_line)
+        if not line or line == title:
+            continue
+        stamp = _stamp(line)
+        if stamp is not False:
+            published = published or stamp
+            continue
+        source = _SOURCE_RE.match(line)
+        if source:
+            url = url or source.group(1)
+            continue
+        if footer or _FOOTER_START_RE.match(line):
+            footer.append(line)
+            continue
+        if (_HEADER_RE.match(line) and not body) or _COUNTER_RE.match(line):
+            continue
+        if len(line) < 30 and not _SENTENCE_END_RE.search(line) and not re.search(r"\d", line):
+            continue  # picture captions, author and section lines
+        body.append(line)
+        contacts.extend(body_contacts(line))
+    contacts.extend(footer_contacts(footer))
+    body.extend(fact for fact in (strip_contact_text(line) for line in footer) if fact)
+    return ParsedArticle(title=title, published=published, url=url, paragraphs=body, contacts=contacts)
+
+
+def _text_lines(text: str) -> tuple[str, list[str], dt.date | None]:
+    """The department's page format: header, slogan, title, [dd/mm/yyyy], body, footer."""
+    lines = [clean(line) for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    title = ""
+    for i, line in enumerate(lines):
+        if _stamp(line) is not False:
+            candidates = [c for c in lines[:i] if not _HEADER_RE.match(c)]
+            title = candidates[-1] if candidates else ""
+            break
+    if not title:
+        title = next((line for line in lines if not _HEADER_RE.match(line)), "")
+    return title, lines, None
+
+
+_MD_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPHASIS_RE = re.compile(r"(\*\*|__|\*|`)")
+
+
+def _markdown_lines(text: str) -> tuple[str, list[str], dt.date | None]:
+    title = ""
+    published = None
+    lines: list[str] = []
+    in_code = False
+    front_matter = text.lstrip().startswith("---")
+    for i, line in enumerate(text.splitlines()):
+        stripped = line.strip()
+        if front_matter:
+            if i > 0 and stripped == "---":
+                front_matter = False
+            elif stripped.lower().startswith(("title:", "date:")):
+                key, _, value = stripped.partition(":")
+                value = value.strip().strip("\"'")
+                if key.lower() == "title":
+                    title = value
+                else:
+                    iso = re.match(r"(\d{4})-(\d{2})-(\d{2})", value)
+                    published = _date(iso.group(3), iso.group(2), iso.group(1)) if iso else None
+            continue
+        if stripped.startswith("```"):
+            in_code = not in_code
+            continue
+        if in_code or re.fullmatch(r"[-*_=|:\s]{3,}", stripped or "x"):
+            continue
+        heading = re.match(r"^#{1,6}\s+(.*?)\s*#*$", stripped)
+        stripped = re.sub(r"^(#{1,6}\s+|>\s*|[-*+]\s+)", "", stripped)
+        stripped = _MD_EMPHASIS_RE.sub("", _MD_LINK_RE.sub(r"\1", stripped))
+        stripped = re.sub(r"<[^>]+>", "", stripped).strip(" |").replace(" | ", ", ")
+        if heading and not title:
+            title = clean(stripped)
+            continue
+        lines.append(html.unescape(stripped))
+    return title, lines, published
+
+
+_SKIP_TAGS = {"script", "style", "noscript", "template", "form", "nav", "select", "button",
+              "iframe", "svg", "head", "menu", "aside", "input", "textarea", "object"}
+_BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+               "article", "header", "footer", "table", "ul", "ol", "blockquote", "dd", "dt", "main"}
+_CHROME_RE = re.compile(r"(^|[\s_-])(menu|nav|navbar|tags?|related|breadcrumbs?|share|social|comments?|"
+                        r"sidebar|banner|advert|ads|slogan|header|counter|login|search)($|[\s_-])", re.I)
+_VOID_TAGS = {"br", "img", "hr", "meta", "link", "input", "area", "base", "col", "embed", "source", "wbr"}
+
+
+class _PageReader(HTMLParser):
+    """Collects the main text of a page, line by line, leaving out scripts and site chrome."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, bool]] = []
+        self.lines: list[str] = []
+        self.current: list[str] = []
+        self.h1 = ""
+        self.in_h1 = False
+        self.page_title = ""
+        self.in_title = False
+        self.meta_date: dt.date | None = None
+        self.footer_lines: list[str] = []
+        self.footer_depth = 0
+        self.footer_tags: list[int] = []
+
+    def _skipping(self) -> bool:
+        return any(skip for _, skip in self.stack)
+
+    def _flush(self) -> None:
+        line = clean("".join(self.current))
+        if line:
+            in_footer = any(tag == "footer" for tag, _ in self.stack) or self.footer_depth
+            (self.footer_lines if in_footer else self.lines).append(line)
+        self.current = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "meta":
+            prop = (values.get("property") or values.get("name") or "").lower()
+            if prop in ("article:published_time", "date", "pubdate", "dc.date") and values.get("content"):
+                iso = re.match(r"(\d{4})-(\d{2})-(\d{2})", values["content"] or "")
+                if iso:
+                    self.meta_date = _date(iso.group(3), iso.group(2), iso.group(1))
+            return
+        if tag == "time" and values.get("datetime") and not self.meta_date:
+            iso = re.match(r"(\d{4})-(\d{2})-(\d{2})", values["datetime"] or "")
+            if iso:
+                self.meta_date = _date(iso.group(3), iso.group(2), iso.group(1))
+        if tag in _BLOCK_TAGS:
+            self._flush()
+        if tag in _VOID_TAGS:
+            return
+        marker = " ".join(filter(None, (values.get("class"), values.get("id"), values.get("role"))))
+        skip = tag in _SKIP_TAGS or bool(marker and _CHROME_RE.search(marker))
+        self.stack.append((tag, skip))
+        if "footer" in marker.lower():
+            self.footer_depth += 1
+            self.footer_tags.append(len(self.stack))
+        if tag == "h1" and not self.h1:
+            self.in_h1 = True
+        if tag == "title":
+            self.in_title = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _VOID_TAGS:
+            return
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                break
+        while self.footer_tags and self.footer_tags[-1] > len(self.stack):
+            self.footer_tags.pop()
+            self.footer_depth -= 1
+        if tag in _BLOCK_TAGS:
+            self._flush()
+        if tag == "h1":
+            self.in_h1 = False
+        if tag == "title":
+            self.in_title = False
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title:
+            self.page_title += data
+            return
+        if self._skipping():
+            return
+        if self.in_h1:
+            self.h1 += data
+        self.current.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+
+def _html_lines(text: str) -> tuple[str, list[str], dt.date | None]:
+    if not re.search(r"<\s*(html|body|p|div|h1|article)\b", text, re.I):
+        raise ParseError("không phải trang HTML hợp lệ")
+    reader = _PageReader()
+    try:
+        reader.feed(text)
+        reader.close()
+    except (AssertionError, ValueError) as exc:  # pragma: no cover - html.parser is lenient
+        raise ParseError(f"HTML hỏng: {exc}") from exc
+    title = clean(reader.h1) or re.split(r"\s+[-|–]\s+Sở\b", clean(reader.page_title))[0]
+    footer = ["Footer", *reader.footer_lines] if reader.footer_lines else []
+    return title, reader.lines + footer, reader.meta_date

@@ -1,0 +1,426 @@
+"""The SQLite knowledge base: articles and their passages (with a full-text index), FAQs,
+contact facts, abbreviations, the query log and the audit log.
+
+This module is the only one that speaks SQL. Every change runs in one transaction and bumps
+``kb_version`` so that matchers in a running bot reload their caches at once.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import sqlite_utils
+
+from .contacts import DEPARTMENT, FIELDS, ContactFact, unit_key
+from .lexicon import CONTEXTUAL_ABBREVIATIONS, DEFAULT_ABBREVIATIONS
+from .parsing import ParsedArticle
+from .text import Normalizer, exact_text, folded_text
+
+SCHEMA_VERSION = 1
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or used; the message is one plain line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    id: int
+    article_id: int
+    text: str
+    folded: str
+    exact: str
+    title: str
+    title_folded: str
+    title_exact: str
+    published: str | None
+    source: str
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactValue:
+    unit: str
+    field: str
+    value: str
+    source_title: str | None
+    source_date: str | None
+    pinned: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Faq:
+    id: int
+    question: str
+    alternates: list[str]
+    answer: str
+    updated_at: str
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+class KnowledgeBase:
+    """One SQLite file. Open with :meth:`open`; all methods are synchronous and short."""
+
+    def __init__(self, conn: sqlite3.Connection, path: str):
+        self.path = path
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self._normalizer: Normalizer | None = None
+        self._normalizer_version = -1
+
+    # ----- opening -------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path) -> "KnowledgeBase":
+        path = str(path)
+        if path != ":memory:":
+            parent = Path(path).parent
+            try:
+                parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the database folder {parent}: {exc.strerror}") from exc
+        try:
+            conn = sqlite3.connect(path, timeout=10, check_same_thread=False, isolation_level=None)
+            conn.execute("PRAGMA busy_timeout = 10000")
+            if path != ":memory:":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            kb = cls(conn, path)
+            kb._ensure_schema()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot use the database {path}: {exc}") from exc
+        return kb
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def transaction(self):
+        """Context manager: BEGIN IMMEDIATE … COMMIT, or ROLLBACK on error."""
+        return _Transaction(self.conn)
+
+    def _ensure_schema(self) -> None:
+        tables = set(self.db.table_names())
+        if "meta" in tables:
+            version = self.meta("schema_version")
+            if version and int(version) > SCHEMA_VERSION:
+                raise StoreError(f"database schema {version} is newer than this program ({SCHEMA_VERSION})")
+            return
+        self.conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
+        with self.transaction():
+            self.set_meta("schema_version", str(SCHEMA_VERSION))
+            self.set_meta("kb_version", "1")
+            self.set_meta("user_hash_salt", secrets.token_hex(16))
+            for key, expansion in DEFAULT_ABBREVIATIONS.items():
+                self.insert("abbreviations", {"key": key, "expansion": expansion})
+
+    def insert(self, table: str, row: dict, replace: bool = False) -> int:
+        """Insert one row inside the caller's transaction (sqlite-utils' insert commits on its own)."""
+        columns = ", ".join(row)
+        verb = "INSERT OR REPLACE" if replace else "INSERT"
+        sql = f"{verb} INTO {table} ({columns}) VALUES ({', '.join('?' * len(row))})"
+        return self.conn.execute(sql, list(row.values())).lastrowid
+
+    # ----- meta ----------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
+                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def version(self) -> int:
+        return int(self.meta("kb_version") or 0)
+
+    def _bump(self) -> None:
+        self.conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'kb_version'")
+
+    def is_empty(self) -> bool:
+        return self.db["articles"].count == 0 and self.db["faqs"].count == 0
+
+    # ----- normalisation -------------------------------------------------------------
+    def normalizer(self) -> Normalizer:
+        version = self.version()
+        if self._normalizer is None or version != self._normalizer_version:
+            table = {row["key"]: row["expansion"] for row in self.db["abbreviations"].rows}
+            self._normalizer = Normalizer(table, CONTEXTUAL_ABBREVIATIONS)
+            self._normalizer_version = version
+        return self._normalizer
+
+    # ----- articles ------------------------------------------------------------------
+    def find_article(self, source: str) -> dict | None:
+        rows = list(self.db["articles"].rows_where("source = ?", [source], limit=1))
+        return rows[0] if rows else None
+
+    def article_by_hash(self, content_hash: str) -> dict | None:
+        rows = list(self.db["articles"].rows_where("content_hash = ?", [content_hash], limit=1))
+        return rows[0] if rows else None
+
+    def save_article(self, source: str, article: ParsedArticle, content_hash: str) -> str:
+        """Insert or replace the article from ``source`` atomically; returns added|updated."""
+        normalizer = self.normalizer()
+        title_tokens = normalizer.tokenize(article.title)
+        published = article.published.isoformat() if article.published else None
+        body = "\n\n".join(article.paragraphs)
+        with self.transaction():
+            old = self.find_article(source)
+            if old:
+                self._delete_article_rows(old["id"])
+            article_id = self.insert("articles", {
+                "source": source, "title": article.title, "published": published, "url": article.url,
+                "format": article.format, "body": body, "content_hash": content_hash,
+                "imported_at": now_iso(), "title_folded": folded_text(title_tokens),
+                "title_exact": exact_text(title_tokens),
+            })
+            for position, text in enumerate(article.paragraphs):
+                tokens = normalizer.tokenize(text)
+                passage_id = self.insert("passages", {
+                    "article_id": article_id, "position": position, "text": text,
+                    "folded": folded_text(tokens), "exact": exact_text(tokens)})
+                self.conn.execute("INSERT INTO passage_index(rowid, folded, title) VALUES (?, ?, ?)",
+                                  (passage_id, folded_text(tokens), folded_text(title_tokens)))
+            self._insert_contacts(article.contacts, article_id, article.title, published)
+            self._bump()
+        return "updated" if old else "added"
+
+    def _insert_contacts(self, facts: Iterable[ContactFact], article_id: int | None,
+                         title: str | None, published: str | None) -> None:
+        for f in facts:
+            self.insert("contacts", {
+                "unit": f.unit, "unit_key": unit_key(f.unit), "field": f.field, "value": f.value,
+                "article_id": article_id, "source_title": title, "source_date": published,
+                "pinned": 0, "updated_at": now_iso(), "updated_by": None})
+
+    def _delete_article_rows(self, article_id: int) -> None:
+        ids = [r[0] for r in self.conn.execute("SELECT id FROM passages WHERE article_id = ?", (article_id,))]
+        self.conn.executemany("DELETE FROM passage_index WHERE rowid = ?", [(i,) for i in ids])
+        self.conn.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
+        self.conn.execute("DELETE FROM contacts WHERE article_id = ? AND pinned = 0", (article_id,))
+        self.conn.execute("UPDATE contacts SET article_id = NULL WHERE article_id = ?", (article_id,))
+        self.conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+
+    def delete_article(self, article_id: int) -> bool:
+        with self.transaction():
+            exists = self.conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone()
+            if exists:
+                self._delete_article_rows(article_id)
+                self._bump()
+        return bool(exists)
+
+    def articles(self, search: str = "", limit: int = 200, offset: int = 0) -> list[dict]:
+        where, args = "", []
+        if search:
+            where, args = "WHERE title LIKE ? OR body LIKE ?", [f"%{search}%", f"%{search}%"]
+        sql = (f"SELECT id, source, title, published, url, format, imported_at, "
+               f"(SELECT COUNT(*) FROM passages p WHERE p.article_id = a.id) AS passages "
+               f"FROM articles a {where} ORDER BY published IS NULL, published DESC, id DESC LIMIT ? OFFSET ?")
+        return [dict(r) for r in self.db.query(sql, [*args, limit, offset])]
+
+    def article(self, article_id: int) -> dict | None:
+        rows = list(self.db["articles"].rows_where("id = ?", [article_id]))
+        if not rows:
+            return None
+        article = rows[0]
+        article["passages"] = [r["text"] for r in self.db["passages"].rows_where(
+            "article_id = ?", [article_id], order_by="position")]
+        return article
+
+    # ----- passages ------------------------------------------------------------------
+    def search_passages(self, fts_query: str, limit: int) -> list[int]:
+        sql = ("SELECT rowid FROM passage_index WHERE passage_index MATCH ? "
+               "ORDER BY bm25(passage_index, 1.0, 0.6) LIMIT ?")
+        return [r[0] for r in self.conn.execute(sql, (fts_query, limit))]
+
+    def passages(self, ids: list[int]) -> list[Passage]:
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        sql = (f"SELECT p.id, p.article_id, p.text, p.folded, p.exact, a.title, a.title_folded, "
+               f"a.title_exact, a.published, a.source, a.url FROM passages p "
+               f"JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks})")
+        by_id = {r[0]: Passage(*r) for r in self.conn.execute(sql, ids)}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def term_document_counts(self) -> tuple[int, dict[str, int], dict[str, int]]:
+        """Passage count and, for each folded and exact term, how many passages hold it."""
+        folded: dict[str, int] = {}
+        exact: dict[str, int] = {}
+        count = 0
+        for f_text, e_text, t_folded, t_exact in self.conn.execute(
+                "SELECT p.folded, p.exact, a.title_folded, a.title_exact "
+                "FROM passages p JOIN articles a ON a.id = p.article_id"):
+            count += 1
+            for term in set(f_text.split()) | set(t_folded.split()):
+                folded[term] = folded.get(term, 0) + 1
+            for term in set(e_text.split()) | set(t_exact.split()):
+                exact[term] = exact.get(term, 0) + 1
+        return count, folded, exact
+
+    def article_titles(self) -> list[tuple[int, str, str | None]]:
+        return [(r[0], r[1], r[2]) for r in self.conn.execute(
+            "SELECT id, title, published FROM articles ORDER BY published IS NULL, published DESC")]
+
+    # ----- contacts ------------------------------------------------------------------
+    def contact_units(self) -> dict[str, str]:
+        """unit key → a display name for every unit with contacts."""
+        units: dict[str, str] = {}
+        for key, unit in self.conn.execute("SELECT unit_key, unit FROM contacts ORDER BY id"):
+            units.setdefault(key, DEPARTMENT if key == "department" else unit)
+        return units
+
+    def resolve_contacts(self, key: str = "department") -> dict[str, ContactValue]:
+        """For each field, the pinned value, else the one from the newest dated source."""
+        rows = self.conn.execute(
+            "SELECT unit, field, value, source_title, source_date, pinned FROM contacts WHERE unit_key = ? "
+            "ORDER BY pinned DESC, source_date IS NULL, source_date DESC, id DESC", (key,))
+        resolved: dict[str, ContactValue] = {}
+        for unit, field, value, title, date, pinned in rows:
+            if field not in resolved:
+                resolved[field] = ContactValue(DEPARTMENT if key == "department" else unit, field, value,
+                                               title, date, bool(pinned))
+        return {f: resolved[f] for f in FIELDS if f in resolved}
+
+    def all_contacts(self) -> list[dict]:
+        return [dict(r) for r in self.db.query(
+            "SELECT id, unit, unit_key, field, value, source_title, source_date, pinned FROM contacts "
+            "ORDER BY unit_key != 'department', unit_key, field, pinned DESC, source_date IS NULL, "
+            "source_date DESC")]
+
+    def set_contact(self, unit: str, field: str, value: str, pinned: bool, user: str | None) -> None:
+        if field not in FIELDS:
+            raise ValueError(f"unknown contact field {field!r}; one of {', '.join(FIELDS)}")
+        with self.transaction():
+            key = unit_key(unit)
+            if pinned:
+                self.conn.execute("UPDATE contacts SET pinned = 0 WHERE unit_key = ? AND field = ?", (key, field))
+            self.insert("contacts", {
+                "unit": DEPARTMENT if key == "department" else unit, "unit_key": key, "field": field,
+                "value": value, "article_id": None, "source_title": None,
+                "source_date": dt.date.today().isoformat(), "pinned": int(pinned),
+                "updated_at": now_iso(), "updated_by": user})
+            self._bump()
+
+    # ----- FAQs ----------------------------------------------------------------------
+    def faqs(self) -> list[Faq]:
+        return [Faq(r["id"], r["question"], json.loads(r["alternates"] or "[]"), r["answer"], r["updated_at"])
+                for r in self.db["faqs"].rows_where(order_by="id")]
+
+    def add_faq(self, question: str, alternates: list[str], answer: str) -> int:
+        with self.transaction():
+            faq_id = self.insert("faqs", {
+                "question": question, "alternates": json.dumps(alternates, ensure_ascii=False),
+                "answer": answer, "created_at": now_iso(), "updated_at": now_iso()})
+            self._bump()
+        return faq_id
+
+    def remove_faq(self, faq_id: int) -> bool:
+        with self.transaction():
+            removed = self.conn.execute("DELETE FROM faqs WHERE id = ?", (faq_id,)).rowcount
+            self._bump()
+        return bool(removed)
+
+    # ----- abbreviations -------------------------------------------------------------
+    def abbreviations(self) -> dict[str, str]:
+        return {r["key"]: r["expansion"] for r in self.db["abbreviations"].rows_where(order_by="key")}
+
+    def set_abbreviation(self, key: str, expansion: str | None) -> None:
+        """Add, change or (expansion None) remove an abbreviation, and re-index the passages."""
+        with self.transaction():
+            if expansion is None:
+                self.conn.execute("DELETE FROM abbreviations WHERE key = ?", (key.casefold(),))
+            else:
+                self.insert("abbreviations", {"key": key.casefold(), "expansion": expansion}, replace=True)
+            self._bump()
+        self.reindex()
+
+    def reindex(self) -> None:
+        normalizer = self.normalizer()
+        with self.transaction():
+            self.conn.execute("DELETE FROM passage_index")
+            titles = {}
+            for article_id, title in self.conn.execute("SELECT id, title FROM articles").fetchall():
+                tokens = normalizer.tokenize(title)
+                titles[article_id] = folded_text(tokens)
+                self.conn.execute("UPDATE articles SET title_folded = ?, title_exact = ? WHERE id = ?",
+                                  (titles[article_id], exact_text(tokens), article_id))
+            for passage_id, article_id, text in self.conn.execute(
+                    "SELECT id, article_id, text FROM passages").fetchall():
+                tokens = normalizer.tokenize(text)
+                self.conn.execute("UPDATE passages SET folded = ?, exact = ? WHERE id = ?",
+                                  (folded_text(tokens), exact_text(tokens), passage_id))
+                self.conn.execute("INSERT INTO passage_index(rowid, folded, title) VALUES (?, ?, ?)",
+                                  (passage_id, folded_text(tokens), titles[article_id]))
+            self._bump()
+
+    # ----- query log -----------------------------------------------------------------
+    def hash_user(self, user_id: str) -> str:
+        salt = self.meta("user_hash_salt") or ""
+        return hashlib.sha256(f"{salt}:{user_id}".encode()).hexdigest()[:24]
+
+    def log_query(self, **row) -> int:
+        row.setdefault("ts", now_iso())
+        with self.transaction():
+            return self.insert("query_log", row)
+
+    # ----- statistics ----------------------------------------------------------------
+    def stats(self) -> dict[str, int]:
+        return {name: self.db[name].count for name in
+                ("articles", "passages", "faqs", "contacts", "abbreviations", "query_log")}
+
+    def iter_rows(self, sql: str, args: Iterable = ()) -> Iterator[dict]:
+        yield from self.db.query(sql, list(args))
+
+
+class _Transaction:
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self.outer = False
+
+    def __enter__(self):
+        self.outer = not self.conn.in_transaction
+        if self.outer:
+            self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.outer:
+            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False
+
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE articles (
+    id INTEGER PRIMARY KEY, source TEXT NOT NULL UNIQUE, title TEXT NOT NULL, published TEXT,
+    url TEXT, format TEXT, body TEXT NOT NULL, content_hash TEXT NOT NULL, imported_at TEXT NOT NULL,
+    title_folded TEXT NOT NULL, title_exact TEXT NOT NULL);
+CREATE INDEX articles_hash ON articles(content_hash);
+CREATE TABLE passages (
+    id INTEGER PRIMARY KEY, article_id INTEGER NOT NULL REFERENCES articles(id), position INTEGER NOT NULL,
+    text TEXT NOT NULL, folded TEXT NOT NULL, exact TEXT NOT NULL);
+CREATE INDEX passages_article ON passages(article_id);
+CREATE VIRTUAL TABLE passage_index USING fts5(folded, title, tokenize = 'unicode61 remove_diacritics 0');
+CREATE TABLE faqs (
+    id INTEGER PRIMARY KEY, question TEXT NOT NULL, alternates TEXT NOT NULL DEFAULT '[]',
+    answer TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE contacts (
+    id INTEGER PRIMARY KEY, unit TEXT NOT NULL, unit_key TEXT NOT NULL, field TEXT NOT NULL,
+    value TEXT NOT NULL, article_id INTEGER, source_title TEXT, source_date TEXT,
+    pinned INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL, updated_by TEXT);
+CREATE INDEX contacts_unit ON contacts(unit_key, field);
+CREATE TABLE abbreviations (key TEXT PRIMARY KEY, expansion TEXT NOT NULL);
+CREATE TABLE query_log (
+    id INTEGER PRIMARY KEY, ts TEXT NOT NULL, channel TEXT NOT NULL, user_hash TEXT, question TEXT NOT NULL,
+    normalized TEXT, kind TEXT NOT NULL, answered INTEGER NOT NULL, score REAL, source TEXT,
+    faq_id INTEGER, response_ms REAL, feedback INTEGER);
+CREATE INDEX query_log_ts ON query_log(ts);
+"""

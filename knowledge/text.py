@@ -1,0 +1,177 @@
+"""Vietnamese text normalisation: the one place that turns raw text into comparable tokens.
+
+Both articles and questions pass through :func:`tokenize`, so whatever citizens type
+(no diacritics, NFD input, capitals, old tone placement, teencode, Roman numerals) meets
+the knowledge base in the same form.
+
+Each token carries two keys:
+
+* ``folded``  - ASCII: every diacritic removed and ``đ`` → ``d`` (``Đổi`` → ``doi``).
+* ``exact``   - vowel shapes and ``đ`` kept, the tone moved to a trailing digit, so that
+  ``hoà`` and ``hòa`` (old and new tone placement) and NFD input agree (``hoa2``).
+
+``marked`` says whether the writer typed any diacritic in the token: a marked question
+word is matched on its ``exact`` key first, an unmarked one on ``folded`` only.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Combining marks that carry the tone, mapped to the digit used in ``exact`` keys.
+TONE_DIGITS = {"\u0301": "1", "\u0300": "2", "\u0309": "3", "\u0303": "4", "\u0323": "5"}
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e"), None)
+_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
+# Words after which a lower-case Roman numeral is read as a number ("lần xiii").
+ORDINAL_MARKERS = {"lan", "thu", "khoa", "dot", "ky", "ki"}
+_TOKEN_RE = re.compile(r"[^\W_]+(?:[&@.'’\-][^\W_]+)*|\d+", re.UNICODE)
+_DIGIT_GROUP_RE = re.compile(r"(?<=\d)[.,](?=\d)")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    folded: str
+    exact: str
+    marked: bool
+
+
+def clean(text: str) -> str:
+    """NFC, invisible characters removed, whitespace collapsed."""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII form: diacritics removed, đ → d (FTS5 does not fold đ)."""
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.replace("đ", "d")
+
+
+def exact_key(word: str) -> str:
+    """Tone-placement-independent key of one lower-case word: shapes kept, tone as a digit."""
+    decomposed = unicodedata.normalize("NFD", word)
+    tone = ""
+    kept = []
+    for ch in decomposed:
+        digit = TONE_DIGITS.get(ch)
+        if digit:
+            tone = digit
+        else:
+            kept.append(ch)
+    return unicodedata.normalize("NFC", "".join(kept)) + tone
+
+
+def is_marked(word: str) -> bool:
+    return word != fold(word)
+
+
+def roman_value(word: str) -> int | None:
+    """Value of a well-formed Roman numeral up to 399, else None."""
+    word = word.lower()
+    if not word or any(ch not in _ROMAN for ch in word):
+        return None
+    total = 0
+    for i, ch in enumerate(word):
+        value = _ROMAN[ch]
+        if i + 1 < len(word) and _ROMAN[word[i + 1]] > value:
+            total -= value
+        else:
+            total += value
+    if total <= 0 or _to_roman(total) != word:
+        return None
+    return total
+
+
+def _to_roman(n: int) -> str:
+    out = []
+    for value, numeral in ((100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"),
+                           (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while n >= value:
+            out.append(numeral)
+            n -= value
+    return "".join(out)
+
+
+def raw_words(text: str) -> list[str]:
+    """Words of the text in their original case, digit groups joined (2.002 → 2002)."""
+    text = _DIGIT_GROUP_RE.sub("", clean(text))
+    words = []
+    for match in _TOKEN_RE.finditer(text):
+        word = match.group(0)
+        # Keep "kh&cn" whole for the abbreviation table; split other joiners.
+        if "&" in word and len(word) <= 12:
+            words.append(word)
+        else:
+            words.extend(w for w in re.split(r"[&@.'’\-]", word) if w)
+    return words
+
+
+def _numeric(word: str, previous_folded: str | None) -> str | None:
+    """The number a word stands for: digits (leading zeros dropped) or a Roman numeral."""
+    if word.isdigit():
+        return word.lstrip("0") or "0"
+    upper_roman = word.isupper() and (len(word) >= 2 or previous_folded in ORDINAL_MARKERS)
+    if upper_roman or previous_folded in ORDINAL_MARKERS:
+        value = roman_value(word)
+        if value is not None:
+            return str(value)
+    return None
+
+
+class Normalizer:
+    """Tokenizer bound to an abbreviation table (folded key → expansion text)."""
+
+    def __init__(self, abbreviations: dict[str, str] | None = None,
+                 contextual: dict[str, tuple[str, str, frozenset[str]]] | None = None):
+        self.abbreviations = {fold(k): v for k, v in (abbreviations or {}).items()}
+        # key → (expansion when the next word is a cue, default expansion, cue words)
+        self.contextual = {fold(k): v for k, v in (contextual or {}).items()}
+        self._expansion_cache: dict[str, list[Token]] = {}
+
+    def _expansion(self, text: str) -> list[Token]:
+        cached = self._expansion_cache.get(text)
+        if cached is None:
+            cached = self._plain_tokens(raw_words(text))
+            self._expansion_cache[text] = cached
+        return cached
+
+    @staticmethod
+    def _plain_tokens(words: list[str]) -> list[Token]:
+        tokens = []
+        for word in words:
+            lower = word.casefold()
+            tokens.append(Token(fold(lower), exact_key(lower), is_marked(lower)))
+        return tokens
+
+    def tokenize(self, text: str) -> list[Token]:
+        words = raw_words(text)
+        tokens: list[Token] = []
+        previous: str | None = None
+        for i, word in enumerate(words):
+            lower = word.casefold()
+            folded = fold(lower)
+            number = _numeric(word, previous)
+            if number is not None:
+                tokens.append(Token(number, number, False))
+            elif folded in self.contextual:
+                cued, default, cues = self.contextual[folded]
+                following = fold(words[i + 1]) if i + 1 < len(words) else ""
+                before = fold(words[i - 1]) if i else ""
+                use_cued = following in cues or before in cues or not following
+                tokens.extend(self._expansion(cued if use_cued else default))
+            elif folded in self.abbreviations:
+                tokens.extend(self._expansion(self.abbreviations[folded]))
+            else:
+                tokens.append(Token(folded, exact_key(lower), is_marked(lower)))
+            previous = tokens[-1].folded if tokens else None
+        return tokens
+
+
+def folded_text(tokens: list[Token]) -> str:
+    return " ".join(t.folded for t in tokens)
+
+
+def exact_text(tokens: list[Token]) -> str:
+    return " ".join(t.exact for t in tokens)
