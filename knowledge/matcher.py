@@ -17,11 +17,12 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from .contacts import FIELDS, is_department
-from .lexicon import CONTACT_TYPES, CONTACT_WORDS, QUESTION_TYPES, SMALLTALK, STOP_EXACT, STOP_FOLDED
+from .lexicon import (CONTACT_TYPES, CONTACT_WORDS, QUESTION_TYPES, QUESTION_WORDS, SMALLTALK, STOP_EXACT,
+                      STOP_FOLDED)
 from .store import ContactValue, KnowledgeBase, Passage
 from .text import Token, clean, fold
 
-ANSWER_THRESHOLD = 0.62
+ANSWER_THRESHOLD = 0.68
 SUGGEST_THRESHOLD = 0.35
 FAQ_THRESHOLD = 0.78
 MAX_SPAN_CHARS = 450
@@ -30,10 +31,17 @@ CANDIDATES = 40
 _DATE_RE = re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b(ngày|tháng|năm)\s+\d{1,4}\b|\b(19|20)\d{2}\b|"
                       r"\b\d{1,2}\s+(January|February|March|April|May|June|July|August|September|October|"
                       r"November|December)\b", re.I)
+_TIME_RE = re.compile(r"\b\d{1,2}\s*(?:h|giờ|:)\s*\d{0,2}\b|\b(sáng|chiều|tối) thứ\b", re.I)
 _PERSON_RE = re.compile(r"\b(Ông|Bà|ông|bà|Mr\.?|Mrs\.?|Ms\.?|TS\.|ThS\.|PGS\.|GS\.|Giám đốc|Phó Giám đốc|"
                         r"Chủ tịch|Phó Chủ tịch|Trưởng|chủ trì|dẫn đầu)\s+[A-ZĐÀ-Ỹ]")
 _PLACE_RE = re.compile(r"\b(tại|ở|Hội trường|hội trường|phường|quận|huyện|đường|Công viên|trụ sở|xã|thị trấn)\b")
-_NUMBER_RE = re.compile(r"\d")
+_COUNT_WORDS_RE = re.compile(r"\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|mươi|trăm|nghìn|ngàn|triệu|tỷ|"
+                             r"một nửa|phần trăm|đôi|vài|nhiều)\b", re.I)
+# "hiện nay", "bây giờ": the question wants the newest fact, not a word to match.
+_CURRENT_RE = re.compile(r"\b(hien nay|hien tai|bay gio|hien gio|moi nhat|gan day nhat)\b")
+_DATE_MARKERS = {"nam", "ngay", "thang"}
+_PHONE_IN_TEXT_RE = re.compile(r"(?:\+84|0)\d(?:[ .\-]?\d){7,11}")
+UNFIT_PENALTY = 0.7
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;…])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9])")
 _ABBREV_END_RE = re.compile(r"(?:\b(?:TP|Tp|ThS|TS|PGS|GS|Q|P|St|Mr|Mrs|Ms|Dr|No)|\b[A-ZĐ])\.$")
 
@@ -60,6 +68,7 @@ class _Query:
     types: set[str]
     folded: str
     numbers: set[str]
+    current: bool = False
 
 
 class _Index:
@@ -102,13 +111,19 @@ def _fits(types: set[str], text: str, numbers: set[str]) -> bool:
     """Does this text hold the kind of thing the question asks for?"""
     if "when" in types and not _DATE_RE.search(text):
         return False
+    if "time" in types and not _TIME_RE.search(text):
+        return False
     if "count" in types:
         found = set(re.findall(r"\d+", re.sub(r"(?<=\d)[.,](?=\d)", "", text)))
-        if not {n.lstrip("0") for n in found} - numbers:
+        if not {n.lstrip("0") for n in found} - numbers and not _COUNT_WORDS_RE.search(text):
             return False
     if "who" in types and not _PERSON_RE.search(text):
         return False
     if "where" in types and not _PLACE_RE.search(text):
+        return False
+    if types & {"phone", "fax", "hotline"} and not _PHONE_IN_TEXT_RE.search(text):
+        return False
+    if "email" in types and "@" not in text:
         return False
     return True
 
@@ -136,12 +151,12 @@ class Matcher:
         intent = self._smalltalk(query)
         if intent:
             return Match("smalltalk", True, 1.0, intent=intent, normalized=normalized)
-        if not query.content:
-            return Match("fallback", False, intent="", normalized=normalized)
         contact = self._contact(query, index)
         if contact:
             contact.normalized = normalized
             return contact
+        if not query.content:
+            return Match("fallback", False, intent="", normalized=normalized)
         faq = self._faq(query, index)
         article = self._article(query, index)
         best = max((m for m in (faq, article) if m), key=lambda m: m.score, default=None)
@@ -157,13 +172,25 @@ class Matcher:
         tokens = self.kb.normalizer().tokenize(question)
         folded = " ".join(t.folded for t in tokens)
         types = {name for name, pattern in QUESTION_TYPES.items() if pattern.search(folded)}
+        current = _CURRENT_RE.search(folded)
+        # Words that only say what kind of answer is wanted ("mấy", "khi nào", "hiện nay") are
+        # not words to look for.
+        skip: set[int] = set()
+        cues = [*QUESTION_WORDS.finditer(folded), *_CURRENT_RE.finditer(folded)]
+        for cue in cues:
+            start = folded[:cue.start()].count(" ")
+            skip.update(range(start, start + cue.group(0).strip().count(" ") + 1))
         content = []
-        for token in tokens:
-            if _is_stop(token):
+        for i, token in enumerate(tokens):
+            if i in skip or _is_stop(token):
+                continue
+            # "năm 2017", "ngày 15": the marker adds nothing to the number.
+            neighbours = tokens[i + 1:i + 2] + tokens[max(i - 1, 0):i]
+            if token.folded in _DATE_MARKERS and any(t.folded.isdigit() for t in neighbours):
                 continue
             content.append(self._corrected(token, index))
         numbers = {t.folded for t in tokens if t.folded.isdigit()}
-        return _Query(tokens, content, types, folded, numbers)
+        return _Query(tokens, content, types, folded, numbers, bool(current))
 
     @staticmethod
     def _corrected(token: Token, index: _Index) -> Token:
@@ -252,7 +279,7 @@ class Matcher:
         if not passages:
             return None
         scored = sorted((self._score(query, p, index) for p in passages), key=lambda x: -x[0][0])
-        (score, span, fits), passage = self._prefer_newer(scored)
+        (score, span, fits), passage = self._prefer_newer(scored, query.current)
         suggestions = []
         for (other, _, _), p in scored:
             if other >= SUGGEST_THRESHOLD and p.title not in suggestions:
@@ -261,29 +288,31 @@ class Matcher:
                 break
         answered = score >= ANSWER_THRESHOLD and fits
         source = {"title": passage.title, "date": passage.published, "path": passage.url or passage.source}
-        return Match("article", answered, score if fits else score * 0.5, text=span, source=source,
+        return Match("article", answered, score, text=span, source=source,
                      suggestions=suggestions, intent=",".join(sorted(query.types)))
 
     @staticmethod
-    def _prefer_newer(scored):
-        """Among near-duplicate top passages, the newest dated source wins."""
+    def _prefer_newer(scored, current: bool):
+        """Among near-ties, the newest source wins: the newer page for near-duplicate passages,
+        and, when the question asks what holds now, the passage about the latest year."""
         (best, _, _), top = scored[0]
         chosen = scored[0]
         for item in scored[1:6]:
             (score, _, fits), passage = item
             if score < best - 0.08 or not fits:
                 continue
-            if fuzz.token_set_ratio(passage.folded, top.folded) < 70:
-                continue
-            newer = (passage.published or "") > (chosen[1].published or "")
-            if newer:
+            if current and score >= best - 0.03 and _latest_year(passage.text) > _latest_year(chosen[1].text):
+                chosen = item
+            elif (fuzz.token_set_ratio(passage.folded, top.folded) >= 70
+                    and (passage.published or "") > (chosen[1].published or "")):
                 chosen = item
         return chosen
 
     def _score(self, query: _Query, passage: Passage, index: _Index) -> tuple[tuple[float, str, bool], Passage]:
         body_f, body_e = set(passage.folded.split()), set(passage.exact.split())
         title_f, title_e = set(passage.title_folded.split()), set(passage.title_exact.split())
-        year = (passage.published or "")[:4]
+        # A footer line is about the website, not about the article's year.
+        year = (passage.published or "")[:4] if passage.role == "body" else ""
         total = got = 0.0
         for token in query.content:
             weight = index.idf(token)
@@ -299,7 +328,7 @@ class Matcher:
             bigram = coverage
         score = 0.7 * coverage + 0.3 * bigram
         span, fits = self._span(query, passage.text, index)
-        return (score, span, fits), passage
+        return (score if fits else score * UNFIT_PENALTY, span, fits), passage
 
     def _span(self, query: _Query, text: str, index: _Index) -> tuple[str, bool]:
         """The sentences of the passage that answer, at most MAX_SPAN_CHARS."""
@@ -328,6 +357,10 @@ class Matcher:
                 break
         span = " ".join(parts[start:end + 1])
         return _trim(span), _fits(query.types, span, query.numbers)
+
+
+def _latest_year(text: str) -> int:
+    return max(map(int, re.findall(r"\b(?:19|20)\d{2}\b", text)), default=0)
 
 
 def _credit(token: Token, body_f: set, body_e: set, title_f: set, title_e: set, year: str) -> float:

@@ -34,6 +34,7 @@ class ParsedArticle:
     paragraphs: list[str]
     contacts: list[ContactFact] = field(default_factory=list)
     format: str = "text"
+    footer_facts: list[str] = field(default_factory=list)  # e.g. "Trưởng Ban biên tập: …"
 
 
 _DATE = r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})"
@@ -132,8 +133,9 @@ def _assemble(title: str, lines: list[str], published: dt.date | None) -> Parsed
         body.append(line)
         contacts.extend(body_contacts(line))
     contacts.extend(footer_contacts(footer))
-    body.extend(fact for fact in (strip_contact_text(line) for line in footer) if fact)
-    return ParsedArticle(title=title, published=published, url=url, paragraphs=body, contacts=contacts)
+    facts = [fact for fact in (strip_contact_text(line) for line in footer) if fact]
+    return ParsedArticle(title=title, published=published, url=url, paragraphs=body, contacts=contacts,
+                         footer_facts=facts)
 
 
 def _text_lines(text: str) -> tuple[str, list[str], dt.date | None]:

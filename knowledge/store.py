@@ -23,6 +23,8 @@ from .parsing import ParsedArticle
 from .text import Normalizer, exact_text, folded_text
 
 SCHEMA_VERSION = 1
+# What a footer line ("Trưởng Ban biên tập: …") is about: the department's website, not the article.
+FOOTER_CONTEXT = "Trang thông tin điện tử của Sở Khoa học và Công nghệ thành phố Cần Thơ"
 
 
 class StoreError(RuntimeError):
@@ -42,6 +44,7 @@ class Passage:
     published: str | None
     source: str
     url: str | None
+    role: str  # body | footer (site-wide facts, not about the article's topic)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,13 +184,15 @@ class KnowledgeBase:
                 "imported_at": now_iso(), "title_folded": folded_text(title_tokens),
                 "title_exact": exact_text(title_tokens),
             })
-            for position, text in enumerate(article.paragraphs):
+            roles = ["body"] * len(article.paragraphs) + ["footer"] * len(article.footer_facts)
+            for position, (text, role) in enumerate(zip(article.paragraphs + article.footer_facts, roles)):
                 tokens = normalizer.tokenize(text)
                 passage_id = self.insert("passages", {
-                    "article_id": article_id, "position": position, "text": text,
+                    "article_id": article_id, "position": position, "text": text, "role": role,
                     "folded": folded_text(tokens), "exact": exact_text(tokens)})
+                context = title_tokens if role == "body" else normalizer.tokenize(FOOTER_CONTEXT)
                 self.conn.execute("INSERT INTO passage_index(rowid, folded, title) VALUES (?, ?, ?)",
-                                  (passage_id, folded_text(tokens), folded_text(title_tokens)))
+                                  (passage_id, folded_text(tokens), folded_text(context)))
             self._insert_contacts(article.contacts, article_id, article.title, published)
             self._bump()
         return "updated" if old else "added"
@@ -231,7 +236,7 @@ class KnowledgeBase:
             return None
         article = rows[0]
         article["passages"] = [r["text"] for r in self.db["passages"].rows_where(
-            "article_id = ?", [article_id], order_by="position")]
+            "article_id = ? AND role = 'body'", [article_id], order_by="position")]
         return article
 
     # ----- passages ------------------------------------------------------------------
@@ -241,13 +246,19 @@ class KnowledgeBase:
         return [r[0] for r in self.conn.execute(sql, (fts_query, limit))]
 
     def passages(self, ids: list[int]) -> list[Passage]:
+        """Passages with their article; a footer line carries the website as its context."""
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
         sql = (f"SELECT p.id, p.article_id, p.text, p.folded, p.exact, a.title, a.title_folded, "
-               f"a.title_exact, a.published, a.source, a.url FROM passages p "
+               f"a.title_exact, a.published, a.source, a.url, p.role FROM passages p "
                f"JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks})")
-        by_id = {r[0]: Passage(*r) for r in self.conn.execute(sql, ids)}
+        context = self.normalizer().tokenize(FOOTER_CONTEXT)
+        by_id = {}
+        for row in self.conn.execute(sql, ids):
+            if row[-1] == "footer":
+                row = (*row[:6], folded_text(context), exact_text(context), *row[8:])
+            by_id[row[0]] = Passage(*row)
         return [by_id[i] for i in ids if i in by_id]
 
     def term_document_counts(self) -> tuple[int, dict[str, int], dict[str, int]]:
@@ -255,9 +266,12 @@ class KnowledgeBase:
         folded: dict[str, int] = {}
         exact: dict[str, int] = {}
         count = 0
+        footer = self.normalizer().tokenize(FOOTER_CONTEXT)
         for f_text, e_text, t_folded, t_exact in self.conn.execute(
-                "SELECT p.folded, p.exact, a.title_folded, a.title_exact "
-                "FROM passages p JOIN articles a ON a.id = p.article_id"):
+                "SELECT p.folded, p.exact, CASE p.role WHEN 'body' THEN a.title_folded ELSE ? END, "
+                "CASE p.role WHEN 'body' THEN a.title_exact ELSE ? END "
+                "FROM passages p JOIN articles a ON a.id = p.article_id",
+                (folded_text(footer), exact_text(footer))):
             count += 1
             for term in set(f_text.split()) | set(t_folded.split()):
                 folded[term] = folded.get(term, 0) + 1
@@ -322,6 +336,14 @@ class KnowledgeBase:
             self._bump()
         return faq_id
 
+    def update_faq(self, faq_id: int, question: str, alternates: list[str], answer: str) -> bool:
+        with self.transaction():
+            changed = self.conn.execute(
+                "UPDATE faqs SET question = ?, alternates = ?, answer = ?, updated_at = ? WHERE id = ?",
+                (question, json.dumps(alternates, ensure_ascii=False), answer, now_iso(), faq_id)).rowcount
+            self._bump()
+        return bool(changed)
+
     def remove_faq(self, faq_id: int) -> bool:
         with self.transaction():
             removed = self.conn.execute("DELETE FROM faqs WHERE id = ?", (faq_id,)).rowcount
@@ -352,13 +374,14 @@ class KnowledgeBase:
                 titles[article_id] = folded_text(tokens)
                 self.conn.execute("UPDATE articles SET title_folded = ?, title_exact = ? WHERE id = ?",
                                   (titles[article_id], exact_text(tokens), article_id))
-            for passage_id, article_id, text in self.conn.execute(
-                    "SELECT id, article_id, text FROM passages").fetchall():
+            for passage_id, article_id, text, role in self.conn.execute(
+                    "SELECT id, article_id, text, role FROM passages").fetchall():
                 tokens = normalizer.tokenize(text)
                 self.conn.execute("UPDATE passages SET folded = ?, exact = ? WHERE id = ?",
                                   (folded_text(tokens), exact_text(tokens), passage_id))
+                context = titles[article_id] if role == "body" else folded_text(normalizer.tokenize(FOOTER_CONTEXT))
                 self.conn.execute("INSERT INTO passage_index(rowid, folded, title) VALUES (?, ?, ?)",
-                                  (passage_id, folded_text(tokens), titles[article_id]))
+                                  (passage_id, folded_text(tokens), context))
             self._bump()
 
     # ----- query log -----------------------------------------------------------------
@@ -406,7 +429,7 @@ CREATE TABLE articles (
 CREATE INDEX articles_hash ON articles(content_hash);
 CREATE TABLE passages (
     id INTEGER PRIMARY KEY, article_id INTEGER NOT NULL REFERENCES articles(id), position INTEGER NOT NULL,
-    text TEXT NOT NULL, folded TEXT NOT NULL, exact TEXT NOT NULL);
+    text TEXT NOT NULL, role TEXT NOT NULL DEFAULT 'body', folded TEXT NOT NULL, exact TEXT NOT NULL);
 CREATE INDEX passages_article ON passages(article_id);
 CREATE VIRTUAL TABLE passage_index USING fts5(folded, title, tokenize = 'unicode61 remove_diacritics 0');
 CREATE TABLE faqs (
