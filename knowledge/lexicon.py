@@ -38,7 +38,7 @@ DEFAULT_ABBREVIATIONS: dict[str, str] = {
 CONTEXTUAL_ABBREVIATIONS: dict[str, tuple[str, str, frozenset[str]]] = {
     "đc": ("địa chỉ", "được", frozenset({"o", "cua", "so", "tru", "la", "lien", "nha", "xin", "cho", "gui", "phong", "trung", "chi"})),
     "dc": ("địa chỉ", "được", frozenset({"o", "cua", "so", "tru", "la", "lien", "nha", "xin", "cho", "gui", "phong", "trung", "chi"})),
-    "bn": ("bạn", "bao nhiêu", frozenset({"la", "oi", "ten", "co", "biet", "giup", "lam", "dang"})),
+    "bn": ("bạn", "bao nhiêu", frozenset({"la", "oi", "ten", "biet", "giup", "lam", "dang", "hoi"})),
 }
 
 # Stop words, as typed with diacritics: matched on the exact key of marked words.

@@ -46,7 +46,7 @@ _STAMP_RES = [
 _POSTED_LINE_RE = re.compile(r"^Bài đăng lúc\s+\d{1,2}[:h]\d{2}\s+ngày\s+" + _DATE, re.I)
 _SOURCE_RE = re.compile(r"^(?:Nguồn|Source)\s*:\s*(https?://\S+)\s*$", re.I)
 _FOOTER_START_RE = re.compile(r"^(Bản quyền|Copyright|©|Chân trang|Footer of|Footer)", re.I)
-_HEADER_RE = re.compile(r"^(SỞ KHOA HỌC VÀ CÔNG NGHỆ[^a-zà-ỹ]*$|Khoa học, công nghệ và Đổi mới sáng tạo -)")
+_HEADER_RE = re.compile(r"^(SỞ KHOA HỌC VÀ CÔNG NGHỆ|Khoa học, công nghệ và Đổi mới sáng tạo -)")
 _COUNTER_RE = re.compile(r"^(Lượt truy cập|Số lượt truy cập|Đang trực tuyến|Đang online|Visitors?)\b", re.I)
 _SENTENCE_END_RE = re.compile(r"[.!?:;…)\]\"”]$")
 
@@ -56,6 +56,12 @@ def _date(day: str, month: str, year: str) -> dt.date | None:
         return dt.date(int(year), int(month), int(day))
     except ValueError:
         return None
+
+
+def _is_header(line: str) -> bool:
+    """The site's name (in capitals) and slogan printed above every article."""
+    match = _HEADER_RE.match(line)
+    return bool(match) and (line.isupper() or not match.group(0).isupper())
 
 
 def _stamp(line: str) -> dt.date | None | bool:
@@ -126,7 +132,7 @@ def _assemble(title: str, lines: list[str], published: dt.date | None) -> Parsed
         if footer or _FOOTER_START_RE.match(line):
             footer.append(line)
             continue
-        if (_HEADER_RE.match(line) and not body) or _COUNTER_RE.match(line):
+        if (_is_header(line) and not body) or _COUNTER_RE.match(line):
             continue
         if len(line) < 30 and not _SENTENCE_END_RE.search(line) and not re.search(r"\d", line):
             continue  # picture captions, author and section lines
@@ -145,11 +151,11 @@ def _text_lines(text: str) -> tuple[str, list[str], dt.date | None]:
     title = ""
     for i, line in enumerate(lines):
         if _stamp(line) is not False:
-            candidates = [c for c in lines[:i] if not _HEADER_RE.match(c)]
+            candidates = [c for c in lines[:i] if not _is_header(c)]
             title = candidates[-1] if candidates else ""
             break
     if not title:
-        title = next((line for line in lines if not _HEADER_RE.match(line)), "")
+        title = next((line for line in lines if not _is_header(line)), "")
     return title, lines, None
 
 

@@ -26,7 +26,7 @@ _ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
 # Words after which a lower-case Roman numeral is read as a number ("lần xiii").
 ORDINAL_MARKERS = {"lan", "thu", "khoa", "dot", "ky", "ki"}
 # Number words read as digits, so "hai năm một lần" meets "2 năm 1 lần" and "lần thứ hai" meets
-# "lần II". Only as typed with diacritics ("hai" without them may be "hải"); "năm" (five/year) is left.
+# "lần II". Only correctly spelt ("bon" may be "bốn" or "bồn"); "năm" (five or year) is left alone.
 NUMBER_WORDS = {"một": "1", "hai": "2", "ba": "3", "bốn": "4", "tư": "4", "sáu": "6", "bảy": "7",
                 "tám": "8", "chín": "9", "mười": "10"}
 _NUMBER_WORD_KEYS = {**NUMBER_WORDS, "mot": "1", "muoi": "10"}
@@ -115,18 +115,15 @@ def raw_words(text: str) -> list[str]:
 
 def _numeric(word: str, previous_folded: str | None) -> str | None:
     """The number a word stands for: digits (leading zeros dropped), a Roman numeral after
-    "lần"/"thứ"…, or a number word typed with its diacritics."""
+    "lần"/"thứ"…, or a correctly spelt number word."""
     if word.isdigit():
         return word.lstrip("0") or "0"
-    number = _NUMBER_WORD_KEYS.get(word.casefold())
-    if number and (is_marked(word.casefold()) or word.casefold() in ("mot", "muoi")):
-        return number
     upper_roman = word.isupper() and (len(word) >= 2 or previous_folded in ORDINAL_MARKERS)
     if upper_roman or previous_folded in ORDINAL_MARKERS:
         value = roman_value(word)
         if value is not None:
             return str(value)
-    return None
+    return _NUMBER_WORD_KEYS.get(word.casefold())
 
 
 class Normalizer:

@@ -1,16 +1,12 @@
 """Shared fixtures: fresh SQLite files, never the developer's own database."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from handlers.conversation import Conversation, ConversationConfig
 from knowledge.importer import import_paths
 from knowledge.store import KnowledgeBase
-
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "data" / "sample"
+from support import SAMPLES
 
 
 @pytest.fixture

@@ -1,0 +1,80 @@
+"""The channel-neutral conversation: guards, commands, logging with hashed ids."""
+from handlers.conversation import Conversation, ConversationConfig, RateLimiter, mask_personal_data
+from handlers.messages import IncomingMessage
+
+
+def message(text=None, content_type="text", user="42", **kw):
+    return IncomingMessage("test", "chat-1", user, text, content_type, **kw)
+
+
+def test_text_question_is_answered_and_logged_with_a_hashed_user(conversation):
+    [reply] = conversation.respond(message("sđt sở khcn", user="987654321"))
+    assert reply.kind == "contact" and reply.log_id
+    row = next(conversation.kb.iter_rows("SELECT * FROM query_log WHERE id = ?", [reply.log_id]))
+    assert row["channel"] == "test" and row["kind"] == "contact" and row["answered"] == 1
+    assert "987654321" not in str(row) and len(row["user_hash"]) >= 16
+
+
+def test_phone_numbers_typed_by_citizens_are_masked_in_the_log(conversation):
+    [reply] = conversation.respond(message("tôi là 0912345678, email a.b@gmail.com, hỏi địa chỉ sở"))
+    row = next(conversation.kb.iter_rows("SELECT question FROM query_log WHERE id = ?", [reply.log_id]))
+    assert "0912345678" not in row["question"] and "a.b@gmail.com" not in row["question"]
+    assert mask_personal_data("gọi 0292.3820674") == "gọi [số điện thoại]"
+
+
+def test_empty_and_whitespace_messages_get_a_hint(conversation):
+    for text in (None, "", "   \n "):
+        [reply] = conversation.respond(message(text))
+        assert reply.kind == "notice" and "chưa nhập câu hỏi" in reply.text
+
+
+def test_huge_message_is_refused_politely(conversation):
+    [reply] = conversation.respond(message("a" * 100_000))
+    assert reply.kind == "notice" and "dài quá" in reply.text and len(reply.text) < 300
+
+
+def test_stickers_photos_and_edits_get_a_polite_reply(conversation):
+    for kind in ("sticker", "photo", "voice", "location", "other"):
+        [reply] = conversation.respond(message(None, kind))
+        assert "văn bản" in reply.text
+    [reply] = conversation.respond(message("sửa", "edited"))
+    assert "tin nhắn mới" in reply.text
+
+
+def test_group_messages_not_addressed_to_the_bot_are_ignored(conversation):
+    assert conversation.respond(message("xin chào mọi người", is_group=True, addressed_to_bot=False)) == []
+    assert conversation.respond(message("sdt so", is_group=True, addressed_to_bot=True))
+
+
+def test_commands(conversation):
+    [start] = conversation.respond(message("/start", "command"))
+    assert "Xin chào" in start.text and start.suggestions
+    [card] = conversation.respond(message("/lienhe", "command"))
+    assert card.kind == "contact" and "0292.3820674" in card.text and "Lý Thường" in card.text
+    [help_] = conversation.respond(message("/help@cantho_bot", "command"))
+    assert "/lienhe" in help_.text
+
+
+def test_rate_limit_tells_the_user_to_slow_down(sample_kb):
+    conversation = Conversation(sample_kb, ConversationConfig(rate_limit_messages=2, rate_limit_seconds=60))
+    replies = [conversation.respond(message("xin chào"))[0] for _ in range(3)]
+    assert [r.kind for r in replies] == ["smalltalk", "smalltalk", "notice"]
+    assert "nhanh quá" in replies[2].text
+    assert conversation.respond(message("xin chào", user="someone-else"))[0].kind == "smalltalk"
+
+
+def test_rate_limiter_window_slides():
+    limiter = RateLimiter(1, 10)
+    assert limiter.wait_seconds("u", now=0) == 0
+    assert limiter.wait_seconds("u", now=5) > 0
+    assert limiter.wait_seconds("u", now=11) == 0
+
+
+def test_a_failure_becomes_an_apology_and_the_next_message_works(tmp_path, sample_kb):
+    conversation = Conversation(sample_kb)
+    sample_kb.conn.execute("ALTER TABLE passages RENAME TO passages_gone")
+    [apology] = conversation.respond(message("hội nghị giao ban lần 13 ngày nào"))
+    assert apology.kind == "notice" and "sự cố" in apology.text
+    sample_kb.conn.execute("ALTER TABLE passages_gone RENAME TO passages")
+    [reply] = conversation.respond(message("hội nghị giao ban lần 13 ngày nào"))
+    assert reply.answered and "31/10/2017" in reply.text

@@ -1,0 +1,129 @@
+"""Importing the three page formats: what is kept, what is dropped, idempotence, atomicity."""
+from pathlib import Path
+
+from knowledge.importer import import_file, import_paths
+from knowledge.parsing import parse_document
+from support import SAMPLES, write
+
+DEPARTMENT_PAGE = """SỞ KHOA HỌC VÀ CÔNG NGHỆ THÀNH PHỐ CẦN THƠ
+
+Khoa học, công nghệ và Đổi mới sáng tạo - Khơi dậy khát vọng kiến tạo tương lai
+
+Hội thảo chuyển đổi số trong nông nghiệp
+
+[05/06/2024 09:30]
+
+Ngày 04/6/2024, Sở tổ chức hội thảo chuyển đổi số trong nông nghiệp với 120 đại biểu tham dự.
+
+Toàn cảnh hội thảo
+
+Bản quyền @ 2024 thuộc về Sở Khoa học và Công nghệ thành phố Cần Thơ
+Địa chỉ: Số 02, Lý Thường Kiệt, phường Tân An, quận Ninh Kiều, thành phố Cần Thơ
+Điện thoại: 0292.3820674, Fax: 0292.3821471; Email: sokhcn@cantho.gov.vn
+"""
+
+HTML_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Tin - Sở Khoa học và Công nghệ</title>
+<script>var tracking = "Không được lấy";</script><style>.x{color:red}</style></head><body>
+<div id="header"><h2>SỞ KHOA HỌC VÀ CÔNG NGHỆ THÀNH PHỐ CẦN THƠ</h2></div>
+<ul class="menu"><li><a href="/">Trang chủ</a></li><li>Liên hệ</li></ul>
+<div id="content"><h1 class="title">Nghiệm thu đề tài nuôi tôm công nghệ cao</h1>
+<div class="date">Ngày đăng: 12/03/2025</div>
+<div class="body"><p>Hội đồng khoa học đã nghiệm thu đề tài nuôi tôm công nghệ cao với kết quả xuất sắc.</p>
+<form><input name="q"><button>Tìm kiếm trong trang</button></form></div>
+<div class="tags">Từ khóa: tôm, công nghệ</div>
+<div class="related"><h3>Tin cùng chuyên mục</h3><ul><li>Một bài viết liên quan khác rất dài</li></ul></div></div>
+<div id="footer"><p>Bản quyền © 2025 Sở Khoa học và Công nghệ thành phố Cần Thơ</p>
+<p>Điện thoại: 0292.3820674 - Email: sokhcn@cantho.gov.vn</p><p>Lượt truy cập: 1.234</p></div>
+</body></html>"""
+
+MARKDOWN_PAGE = """# Thông báo tuyển chọn nhiệm vụ năm 2026
+
+*Ngày đăng: 20/01/2026*
+
+Sở **Khoa học và Công nghệ** thông báo tuyển chọn [nhiệm vụ](https://example.org/nv) cấp thành phố năm 2026.
+
+- Hạn nộp hồ sơ: hết ngày 28/02/2026.
+
+Nguồn: https://sokhcn.cantho.gov.vn/tin/123
+"""
+
+
+def test_department_text_format():
+    article = parse_document("a.txt", DEPARTMENT_PAGE.encode())
+    assert article.title == "Hội thảo chuyển đổi số trong nông nghiệp"
+    assert article.published.isoformat() == "2024-06-05"
+    assert article.paragraphs == ["Ngày 04/6/2024, Sở tổ chức hội thảo chuyển đổi số trong nông nghiệp "
+                                  "với 120 đại biểu tham dự."]
+    fields = {(c.field, c.value) for c in article.contacts}
+    assert ("phone", "0292.3820674") in fields and ("email", "sokhcn@cantho.gov.vn") in fields
+
+
+def test_html_keeps_article_and_drops_site_chrome():
+    article = parse_document("a.html", HTML_PAGE.encode())
+    assert article.title == "Nghiệm thu đề tài nuôi tôm công nghệ cao"
+    assert article.published.isoformat() == "2025-03-12"
+    text = " ".join(article.paragraphs)
+    assert "nghiệm thu đề tài" in text
+    for dropped in ("tracking", "Trang chủ", "Tìm kiếm", "Từ khóa", "Tin cùng chuyên mục", "Lượt truy cập", "color"):
+        assert dropped not in text
+    assert {c.field for c in article.contacts} == {"phone", "email"}
+
+
+def test_markdown_keeps_text_title_date_and_source():
+    article = parse_document("a.md", MARKDOWN_PAGE.encode())
+    assert article.title == "Thông báo tuyển chọn nhiệm vụ năm 2026"
+    assert article.published.isoformat() == "2026-01-20"
+    assert article.url == "https://sokhcn.cantho.gov.vn/tin/123"
+    assert "Sở Khoa học và Công nghệ thông báo tuyển chọn nhiệm vụ cấp thành phố năm 2026." in article.paragraphs
+    assert not any("**" in p or "](" in p for p in article.paragraphs)
+
+
+def test_display_dates_are_not_publication_dates():
+    article = parse_document("a.md", "# Tin\n\nĐầu trang hiển thị \"Thứ tư 19/11/2025\", là ngày xem trang.\n".encode())
+    assert article.published is None
+
+
+def test_import_of_all_formats_and_reimport_is_idempotent(empty_kb):
+    results = import_paths(empty_kb, [SAMPLES])
+    assert {r.status for r in results} == {"added"}
+    before = empty_kb.stats()
+    again = import_paths(empty_kb, [SAMPLES])
+    assert {r.status for r in again} == {"unchanged"}
+    assert empty_kb.stats() == before
+
+
+def test_changed_file_replaces_its_old_version(empty_kb, tmp_path):
+    path = write(tmp_path, "page.txt", DEPARTMENT_PAGE)
+    assert import_file(empty_kb, path).status == "added"
+    path.write_text(DEPARTMENT_PAGE.replace("120 đại biểu", "150 đại biểu"), encoding="utf-8")
+    assert import_file(empty_kb, path).status == "updated"
+    assert empty_kb.stats()["articles"] == 1
+    body = empty_kb.articles()[0]
+    assert "150 đại biểu" in empty_kb.article(body["id"])["body"]
+
+
+def test_malformed_files_fail_with_a_reason_and_change_nothing(empty_kb, tmp_path):
+    good = write(tmp_path, "good.md", MARKDOWN_PAGE)
+    bad = [write(tmp_path, "binary.txt", b"\x00\x01\x02garbage"),
+           write(tmp_path, "latin1.txt", b"Tin t\xe9c m\xe0 C\xe2n Th\xf4 \xe9\xe9 long enough text"),
+           write(tmp_path, "empty.md", ""),
+           write(tmp_path, "broken.html", "this is not a page"),
+           write(tmp_path, "report.pdf", b"%PDF-1.4")]
+    results = {Path(r.name).name: r for r in import_paths(empty_kb, [good, *bad])}
+    assert results["good.md"].status == "added"
+    for path in bad:
+        assert results[path.name].status == "failed", path.name
+        assert results[path.name].detail
+    assert empty_kb.stats()["articles"] == 1
+
+
+def test_readme_files_are_skipped(empty_kb, tmp_path):
+    readme = write(tmp_path, "README.md", "# Notes\n\nNot an article at all, just notes.\n")
+    assert import_file(empty_kb, readme).status == "skipped"
+    assert empty_kb.stats()["articles"] == 0
+
+
+def test_same_content_under_another_name_is_not_duplicated(empty_kb, tmp_path):
+    import_file(empty_kb, write(tmp_path, "a.txt", DEPARTMENT_PAGE))
+    result = import_file(empty_kb, write(tmp_path, "copy.txt", DEPARTMENT_PAGE))
+    assert result.status == "unchanged" and "a.txt" in result.detail

@@ -1,0 +1,73 @@
+"""Answers and abstentions over the bundled samples, the way citizens write."""
+import json
+
+import pytest
+
+from support import ROOT
+
+CITIZEN_QUESTIONS = [json.loads(line) for line in
+                     (ROOT / "tests" / "data" / "citizen-questions.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("item", CITIZEN_QUESTIONS, ids=lambda item: item["q"])
+def test_citizen_question(conversation, item):
+    reply = conversation.answer(item["q"])
+    text = reply.text.casefold().replace(".", "").replace(" ", "")
+    if item.get("answered") is False:
+        assert not reply.answered and reply.kind == "fallback"
+    if "kind" in item:
+        assert reply.kind == item["kind"]
+    for wanted in item.get("expect_all", []):
+        assert reply.answered and wanted.casefold().replace(".", "").replace(" ", "") in text
+    if "expect_any" in item:
+        assert reply.answered
+        assert any(w.casefold().replace(".", "").replace(" ", "") in text for w in item["expect_any"])
+
+
+def test_answer_is_a_passage_with_its_dated_source_not_the_article(conversation):
+    reply = conversation.answer("kiểm định miễn phí bao nhiêu cân")
+    assert reply.kind == "article"
+    assert "2.002" in reply.text
+    assert reply.text.endswith("Nguồn: Hội nghị giao ban KH&CN cấp quận, huyện thành phố Cần Thơ lần XIII (02/11/2017)")
+    assert len(reply.text) < 700
+    assert reply.source == {"title": "Hội nghị giao ban KH&CN cấp quận, huyện thành phố Cần Thơ lần XIII",
+                            "date": "2017-11-02", "path": reply.source["path"]}
+
+
+def test_contact_reply_uses_the_newest_source_and_shows_its_date(conversation):
+    reply = conversation.answer("sđt sở khcn")
+    assert reply.kind == "contact" and reply.answered
+    assert "0292.3820674" in reply.text and "0710" not in reply.text
+    assert "(15/03/2021)" in reply.text  # the newest dated page that carries the phone number
+
+
+def test_fallback_gives_the_department_contacts(conversation):
+    reply = conversation.answer("giá vàng hôm nay bao nhiêu")
+    assert not reply.answered and reply.kind == "fallback"
+    assert "0292.3820674" in reply.text and "sokhcn@cantho.gov.vn" in reply.text
+
+
+def test_unsure_answers_offer_close_topics(conversation):
+    reply = conversation.answer("hội thi sáng tạo")
+    assert reply.suggestions and len(reply.suggestions) <= 3
+
+
+def test_fts_syntax_in_a_question_is_harmless(conversation):
+    for question in ['"hội nghị', "NEAR(a b)", "xăng* OR -dầu", "a AND (b", "'; DROP TABLE articles; --"]:
+        reply = conversation.answer(question)
+        assert reply.kind in ("article", "fallback", "contact")
+    assert conversation.kb.stats()["articles"] > 0
+
+
+def test_empty_knowledge_base_abstains_with_fallback_contacts(empty_kb):
+    from handlers.conversation import Conversation
+
+    reply = Conversation(empty_kb).answer("địa chỉ sở ở đâu")
+    assert not reply.answered and "0292.3820674" in reply.text
+
+
+def test_a_new_faq_applies_at_once(conversation):
+    conversation.kb.add_faq("Sở có làm việc thứ bảy không?", ["thu 7 so co lam viec khong"],
+                            "Sở làm việc từ thứ Hai đến thứ Sáu.")
+    reply = conversation.answer("thứ 7 sở có làm việc không")
+    assert reply.kind == "faq" and "thứ Hai đến thứ Sáu" in reply.text

@@ -1,0 +1,95 @@
+"""Vietnamese normalisation: every way citizens type the same words meets the same tokens."""
+import unicodedata
+
+import pytest
+
+from knowledge.lexicon import CONTEXTUAL_ABBREVIATIONS, DEFAULT_ABBREVIATIONS
+from knowledge.text import Normalizer, exact_key, fold, roman_value
+
+N = Normalizer(DEFAULT_ABBREVIATIONS, CONTEXTUAL_ABBREVIATIONS)
+
+
+def folded(text: str) -> str:
+    return " ".join(t.folded for t in N.tokenize(text))
+
+
+def exact(text: str) -> str:
+    return " ".join(t.exact for t in N.tokenize(text))
+
+
+def test_fold_removes_tones_and_shapes_and_d_stroke():
+    assert fold("Đổi mới SÁNG TẠO") == "doi moi sang tao"
+    assert fold("đ Đ") == "d d"
+
+
+def test_nfd_input_equals_nfc():
+    text = "Sở Khoa học và Công nghệ Cần Thơ"
+    assert exact(unicodedata.normalize("NFD", text)) == exact(text)
+
+
+def test_capitals_fold_to_the_same_tokens():
+    assert exact("SỐ ĐIỆN THOẠI") == exact("số điện thoại")
+
+
+@pytest.mark.parametrize("old, new", [("hoà", "hòa"), ("thuỷ", "thủy"), ("khoẻ", "khỏe"), ("Hoá", "Hóa")])
+def test_old_and_new_tone_placement_share_one_key(old, new):
+    assert exact_key(old.lower()) == exact_key(new.lower())
+
+
+def test_exact_key_keeps_tone_differences():
+    assert exact_key("giá") != exact_key("gia")
+    assert exact_key("cần") != exact_key("cân")
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("sđt sở", "so dien thoai so"),
+    ("sdt so", "so dien thoai so"),
+    ("sở khcn", "so khoa hoc va cong nghe"),
+    ("Sở KH&CN", "so khoa hoc va cong nghe"),
+    ("UBND TP.Cần Thơ", "uy ban nhan dan thanh pho can tho"),
+    ("ko biết", "khong biet"),
+    ("đc ở đâu", "dia chi o dau"),
+    ("đc ko", "duoc khong"),
+    ("bn là ai", "ban la ai"),
+    ("có bn cơ sở", "co bao nhieu co so"),
+    ("dbscl", "dong bang song cuu long"),
+])
+def test_abbreviations_and_teencode(typed, meant):
+    assert folded(typed) == meant
+
+
+def test_admin_address_word_is_dropped():
+    assert folded("đc ở đâu ad") == "dia chi o dau"
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("lần XIII", "lan 13"), ("lần xiii", "lan 13"), ("lần thứ VIII", "lan thu 8"), ("khóa IV", "khoa 4"),
+    ("lần thứ 13", "lan thu 13"), ("hai năm một lần", "2 nam 1 lan"),
+])
+def test_roman_numerals_and_number_words(typed, meant):
+    assert folded(typed) == meant
+
+
+def test_lowercase_words_are_not_read_as_roman_numerals():
+    assert folded("vi phạm") == "vi pham"
+    assert folded("xin chào") == "xin chao"
+
+
+def test_roman_value_rejects_malformed_numerals():
+    assert roman_value("xiii") == 13
+    assert roman_value("iiii") is None
+    assert roman_value("abc") is None
+
+
+def test_punctuation_and_digit_groups():
+    assert folded("2.002 cân; 0292.3820674!") == "2002 can 2923820674"
+    assert folded("ngày 01/8/2016") == "ngay 1 8 2016"
+
+
+def test_invisible_characters_are_ignored():
+    assert folded("Sở\u200b KH\u200d&CN") == folded("Sở KH&CN")
+
+
+def test_staff_can_extend_the_table():
+    normalizer = Normalizer({"ttud": "trung tâm ứng dụng"})
+    assert " ".join(t.folded for t in normalizer.tokenize("TTUD")) == "trung tam ung dung"
