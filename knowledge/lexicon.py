@@ -99,3 +99,10 @@ SMALLTALK: dict[str, re.Pattern[str]] = {
     "goodbye": re.compile(r"^(tam biet|bye|bye bye|goodbye|hen gap lai|chao nhe)( (ban|ad|nhe|nha))*$"),
     "ack": re.compile(r"^(ok|oke|okay|vang|da|u|uh|um|duoc roi|hieu roi|tot|tuyet|hay qua)( (a|nhe|nha|roi))*$"),
 }
+
+# Every word the lexicon itself looks for: a typo is corrected towards these even when no article
+# holds them ("dien thaoi" → "dien thoai").
+LEXICON_WORDS = frozenset(
+    CONTACT_WORDS
+    | {w for pattern in (*QUESTION_TYPES.values(), QUESTION_WORDS)
+       for w in re.findall(r"[a-z]+", pattern.pattern.replace(r"\b", " ")) if len(w) >= 2})

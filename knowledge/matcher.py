@@ -17,8 +17,8 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from .contacts import FIELDS, is_department
-from .lexicon import (CONTACT_TYPES, CONTACT_WORDS, QUESTION_TYPES, QUESTION_WORDS, SMALLTALK, STOP_EXACT,
-                      STOP_FOLDED)
+from .lexicon import (CONTACT_TYPES, CONTACT_WORDS, LEXICON_WORDS, QUESTION_TYPES, QUESTION_WORDS, SMALLTALK,
+                      STOP_EXACT, STOP_FOLDED)
 from .store import ContactValue, KnowledgeBase, Passage
 from .text import Token, clean, fold
 
@@ -32,8 +32,14 @@ _DATE_RE = re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b(ngày|tháng|năm)\s+\
                       r"\b\d{1,2}\s+(January|February|March|April|May|June|July|August|September|October|"
                       r"November|December)\b", re.I)
 _TIME_RE = re.compile(r"\b\d{1,2}\s*(?:h|giờ|:)\s*\d{0,2}\b|\b(sáng|chiều|tối) thứ\b", re.I)
-_PERSON_RE = re.compile(r"\b(Ông|Bà|ông|bà|Mr\.?|Mrs\.?|Ms\.?|TS\.|ThS\.|PGS\.|GS\.|Giám đốc|Phó Giám đốc|"
-                        r"Chủ tịch|Phó Chủ tịch|Trưởng|chủ trì|dẫn đầu)\s+[A-ZĐÀ-Ỹ]")
+_SURNAMES = ("Nguyễn|Trần|Lê|Phạm|Hoàng|Huỳnh|Phan|Vũ|Võ|Đặng|Bùi|Đỗ|Hồ|Ngô|Dương|Lý|Trương|Đinh|Lâm|Mai|"
+             "Tô|Châu|Lưu|Trịnh|Đoàn|Cao|Lương|Tạ|Thái|Kiều|Quách|Hà|La|Tăng|Từ|Vương|Triệu|Chu|Khương|Phùng|"
+             "Đào|Thân|Tôn|Mạc|Diệp|Giang|Văn|Lại|Nghiêm|Kim")
+# Someone named: an honorific before a capitalised name, or a surname followed by given names.
+_PERSON_RE = re.compile(r"\b(?:Ông|Bà|ông|bà|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|TS\.|ThS\.|PGS\.|GS\.)\s+[A-ZĐÀ-Ỹ]|"
+                        r"\b(?:" + _SURNAMES + r")(?:\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+){1,3}\b|"
+                        r"\b(?:Nguyen|Tran|Le|Pham|Hoang|Huynh|Phan|Vu|Vo|Dang|Bui|Do|Ho|Ngo|Duong|Truong)"
+                        r"(?:\s+[A-Z][a-z]+){1,3}\b")
 _PLACE_RE = re.compile(r"\b(tại|ở|Hội trường|hội trường|phường|quận|huyện|đường|Công viên|trụ sở|xã|thị trấn)\b")
 _COUNT_WORDS_RE = re.compile(r"\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|mươi|trăm|nghìn|ngàn|triệu|tỷ|"
                              r"một nửa|phần trăm|đôi|vài|nhiều)\b", re.I)
@@ -63,6 +69,7 @@ class Match:
 
 @dataclass
 class _Query:
+    typed: list[Token]  # as written, before typo correction
     tokens: list[Token]
     content: list[Token]
     types: set[str]
@@ -77,7 +84,7 @@ class _Index:
     def __init__(self, kb: KnowledgeBase):
         self.version = kb.version()
         self.count, self.df_folded, self.df_exact = kb.term_document_counts()
-        self.vocabulary = [t for t, n in self.df_folded.items() if len(t) >= 3 and not t.isdigit()]
+        self.vocabulary = sorted({t for t in self.df_folded if len(t) >= 2 and not t.isdigit()} | LEXICON_WORDS)
         self.vocabulary_set = set(self.vocabulary)
         normalizer = kb.normalizer()
         self.faqs = []
@@ -169,7 +176,8 @@ class Matcher:
 
     # ----- parsing -------------------------------------------------------------------
     def _parse(self, question: str, index: _Index) -> _Query:
-        tokens = self.kb.normalizer().tokenize(question)
+        typed = self.kb.normalizer().tokenize(question)
+        tokens = [self._corrected(t, index) for t in typed]
         folded = " ".join(t.folded for t in tokens)
         types = {name for name, pattern in QUESTION_TYPES.items() if pattern.search(folded)}
         current = _CURRENT_RE.search(folded)
@@ -188,25 +196,32 @@ class Matcher:
             neighbours = tokens[i + 1:i + 2] + tokens[max(i - 1, 0):i]
             if token.folded in _DATE_MARKERS and any(t.folded.isdigit() for t in neighbours):
                 continue
-            content.append(self._corrected(token, index))
+            content.append(token)
         numbers = {t.folded for t in tokens if t.folded.isdigit()}
-        return _Query(tokens, content, types, folded, numbers, bool(current))
+        return _Query(typed, tokens, content, types, folded, numbers, bool(current))
 
     @staticmethod
     def _corrected(token: Token, index: _Index) -> Token:
-        """A word unknown to the knowledge base, replaced by its nearest known spelling."""
+        """A word unknown to the knowledge base and to the question lexicon, replaced by the most
+        common known word within one typo (two for long words): "thaoi" → "thoai", "ngi" → "nghi"."""
         word = token.folded
-        if word in index.df_folded or len(word) < 4 or not word.isalpha() or word in CONTACT_WORDS:
+        if (word in index.df_folded or word in LEXICON_WORDS or len(word) < 3 or not word.isalpha()
+                or _is_stop(token)):
             return token
         limit = 1 if len(word) <= 6 else 2
-        found = process.extractOne(word, index.vocabulary, scorer=OSA.distance, score_cutoff=limit)
+        found = process.extract(word, index.vocabulary, scorer=OSA.distance, score_cutoff=limit, limit=None)
         if not found:
             return token
-        return Token(found[0], found[0] + "~", False)
+        nearest = min(distance for _, distance, _ in found)
+        # Swapped letters first ("thaoi"), then the longest shared start ("ngi" → "nghi", not "noi").
+        best = max((c for c, distance, _ in found if distance == nearest),
+                   key=lambda c: (sorted(c) == sorted(word), _shared_prefix(c, word), c in LEXICON_WORDS,
+                                  index.df_folded.get(c, 0)))
+        return Token(best, best + "~", False)
 
     @staticmethod
     def _smalltalk(query: _Query) -> str:
-        text = " ".join(t.folded for t in query.tokens)
+        text = " ".join(t.folded for t in query.typed)
         for intent, pattern in SMALLTALK.items():
             if pattern.match(text):
                 return intent
@@ -313,17 +328,21 @@ class Matcher:
         title_f, title_e = set(passage.title_folded.split()), set(passage.title_exact.split())
         # A footer line is about the website, not about the article's year.
         year = (passage.published or "")[:4] if passage.role == "body" else ""
+        doc_pairs = _doc_bigrams(passage.exact, passage.folded) | _doc_bigrams(passage.title_exact,
+                                                                              passage.title_folded)
+        pairs = list(zip(query.content, query.content[1:]))
+        # A word counts as inside a matching phrase with the word after it (the last word: before it).
+        in_phrase = {id(a) for a, b in pairs if (a.folded, b.folded) in doc_pairs}
+        if pairs and (pairs[-1][0].folded, pairs[-1][1].folded) in doc_pairs:
+            in_phrase.add(id(pairs[-1][1]))
         total = got = 0.0
         for token in query.content:
             weight = index.idf(token)
             total += weight
-            got += weight * _credit(token, body_f, body_e, title_f, title_e, year)
+            got += weight * _credit(token, body_f, body_e, title_f, title_e, year, id(token) in in_phrase)
         coverage = got / total if total else 0.0
-        pairs = _bigrams(query.content)
         if pairs:
-            doc_pairs = _doc_bigrams(passage.exact, passage.folded) | _doc_bigrams(passage.title_exact,
-                                                                                  passage.title_folded)
-            bigram = sum(1 for p in pairs if p in doc_pairs) / len(pairs)
+            bigram = sum(1 for a, b in pairs if (a.folded, b.folded) in doc_pairs) / len(pairs)
         else:
             bigram = coverage
         score = 0.7 * coverage + 0.3 * bigram
@@ -359,27 +378,36 @@ class Matcher:
         return _trim(span), _fits(query.types, span, query.numbers)
 
 
+def _shared_prefix(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
 def _latest_year(text: str) -> int:
     return max(map(int, re.findall(r"\b(?:19|20)\d{2}\b", text)), default=0)
 
 
-def _credit(token: Token, body_f: set, body_e: set, title_f: set, title_e: set, year: str) -> float:
+def _credit(token: Token, body_f: set, body_e: set, title_f: set, title_e: set, year: str,
+            in_phrase: bool = True) -> float:
+    """How well a passage holds one question word: 1 for the word itself, less from the title,
+    from a corrected typo, or from the same letters under other accents."""
     corrected = token.exact.endswith("~")
     if token.marked:
         if token.exact in body_e:
             return 1.0
         if token.exact in title_e:
             return 0.85
-        credit = 0.6 if token.folded in body_f else 0.5 if token.folded in title_f else 0.0
+        # The same letters under other accents are another word (tuyển dụng ≠ tuyên truyền),
+        # unless the words around it match too (a slip of the accent: "kiêm tra xăng").
+        folded_only = 0.45 if in_phrase else 0.15
+        credit = folded_only if token.folded in body_f else folded_only * 0.9 if token.folded in title_f else 0.0
     else:
         credit = 1.0 if token.folded in body_f else 0.85 if token.folded in title_f else 0.0
     if not credit and year and token.folded == year:
         credit = 0.85
     return credit * (0.75 if corrected else 1.0)
-
-
-def _bigrams(tokens: list[Token]) -> set[tuple[str, str]]:
-    return {(a.folded, b.folded) for a, b in zip(tokens, tokens[1:])}
 
 
 def _doc_bigrams(exact: str, folded: str) -> set[tuple[str, str]]:

@@ -1,0 +1,149 @@
+"""Staff accounts of the web admin: names, roles (staff | admin) and scrypt password hashes,
+plus the per-install secret that signs web sessions. Account changes go to the audit log.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+from . import audit
+from .store import KnowledgeBase, now_iso
+
+ROLES = ("staff", "admin")
+MIN_PASSWORD_CHARS = 8
+_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,40}$")
+_SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS web_users (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
+    password_hash TEXT NOT NULL, created_at TEXT NOT NULL);
+"""
+
+
+class UserError(ValueError):
+    """An account change that cannot be made; the message is Vietnamese, for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    name: str
+    role: str
+    created_at: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def hash_password(password: str, salt: bytes | None = None) -> str:
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    try:
+        kind, n, r, p, salt, digest = stored.split("$")
+        computed = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r),
+                                  p=int(p), dklen=len(digest) // 2)
+    except ValueError:
+        return False
+    return kind == "scrypt" and hmac.compare_digest(computed.hex(), digest)
+
+
+_DUMMY_HASH = hash_password("not a real password")
+
+
+def ensure_table(kb: KnowledgeBase) -> None:
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            kb.conn.execute(statement)
+
+
+def _user(row) -> User:
+    return User(row[0], row[1], row[2], row[3])
+
+
+def get(kb: KnowledgeBase, name: str) -> User | None:
+    ensure_table(kb)
+    row = kb.conn.execute("SELECT id, name, role, created_at FROM web_users WHERE name = ?", (name,)).fetchone()
+    return _user(row) if row else None
+
+
+def all_users(kb: KnowledgeBase) -> list[User]:
+    ensure_table(kb)
+    return [_user(r) for r in kb.conn.execute("SELECT id, name, role, created_at FROM web_users ORDER BY name")]
+
+
+def authenticate(kb: KnowledgeBase, name: str, password: str) -> User | None:
+    """The user when the password is right; the same work is done for unknown names."""
+    ensure_table(kb)
+    row = kb.conn.execute("SELECT password_hash FROM web_users WHERE name = ?", (name,)).fetchone()
+    ok = check_password(password, row[0] if row else _DUMMY_HASH)
+    return get(kb, name) if row and ok else None
+
+
+def _validate(name: str, role: str, password: str | None) -> None:
+    if not _NAME_RE.match(name):
+        raise UserError("Tên đăng nhập gồm 2–40 ký tự: chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới.")
+    if role not in ROLES:
+        raise UserError(f"Vai trò phải là một trong: {', '.join(ROLES)}.")
+    if password is not None and len(password) < MIN_PASSWORD_CHARS:
+        raise UserError(f"Mật khẩu cần ít nhất {MIN_PASSWORD_CHARS} ký tự.")
+
+
+def add(kb: KnowledgeBase, actor: str, name: str, role: str, password: str) -> User:
+    _validate(name, role, password)
+    ensure_table(kb)
+    with kb.transaction():
+        if get(kb, name):
+            raise UserError(f"Tài khoản «{name}» đã có.")
+        kb.insert("web_users", {"name": name, "role": role, "password_hash": hash_password(password),
+                                "created_at": now_iso()})
+        audit.record(kb, actor, "user.add", name, after={"role": role})
+    return get(kb, name)
+
+
+def update(kb: KnowledgeBase, actor: str, name: str, role: str, password: str | None = None) -> None:
+    """Change a user's role, and the password when one is given."""
+    _validate(name, role, password)
+    with kb.transaction():
+        user = get(kb, name)
+        if not user:
+            raise UserError(f"Không có tài khoản «{name}».")
+        if user.is_admin and role != "admin" and _admin_count(kb) == 1:
+            raise UserError("Không thể bỏ quyền quản trị của quản trị viên cuối cùng.")
+        kb.conn.execute("UPDATE web_users SET role = ? WHERE name = ?", (role, name))
+        if password is not None:
+            kb.conn.execute("UPDATE web_users SET password_hash = ? WHERE name = ?", (hash_password(password), name))
+        audit.record(kb, actor, "user.update", name, before={"role": user.role},
+                     after={"role": role, "password_changed": password is not None})
+
+
+def remove(kb: KnowledgeBase, actor: str, name: str) -> None:
+    with kb.transaction():
+        user = get(kb, name)
+        if not user:
+            raise UserError(f"Không có tài khoản «{name}».")
+        if user.is_admin and _admin_count(kb) == 1:
+            raise UserError("Không thể xoá quản trị viên cuối cùng.")
+        kb.conn.execute("DELETE FROM web_users WHERE name = ?", (name,))
+        audit.record(kb, actor, "user.remove", name, before={"role": user.role})
+
+
+def _admin_count(kb: KnowledgeBase) -> int:
+    return kb.conn.execute("SELECT COUNT(*) FROM web_users WHERE role = 'admin'").fetchone()[0]
+
+
+def session_secret(kb: KnowledgeBase) -> str:
+    """The per-install secret that signs web sessions, created on first use (meta table)."""
+    with kb.transaction():
+        value = kb.meta("web_session_secret")
+        if not value:
+            value = secrets.token_hex(32)
+            kb.set_meta("web_session_secret", value)
+    return value
