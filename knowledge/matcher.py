@@ -96,7 +96,10 @@ class _Index:
         self.titles = kb.article_titles()
 
     def idf(self, token: Token) -> float:
-        df = self.df_exact.get(token.exact, 0) if token.marked else self.df_folded.get(token.folded, 0)
+        # A marked word the knowledge base never writes that way is weighed by its bare letters:
+        # either an accent slip or another word, it should not outweigh the rest of the question.
+        df = self.df_exact.get(token.exact, 0) if token.marked else 0
+        df = df or self.df_folded.get(token.folded, 0)
         return math.log((self.count - df + 0.5) / (df + 0.5) + 1.0)
 
 
