@@ -46,12 +46,12 @@ _STOP_MARKED = """là của và có không được cho tôi mình em bạn ạ 
 những này đó kia ấy một cái về ở tại trong nào gì ai đâu sao bao nhiêu mấy khi lúc hỏi xin
 biết muốn giúp hãy vui lòng làm như để đã đang sẽ bị rồi thôi hả nhỉ vâng dạ ừ à nhờ giùm dùm
 nè luôn ra đến từ theo trên bởi vì nên nếu hay hoặc cũng đều rất lắm quá nữa còn chỉ mỗi mọi
-tất cả thể nhé hông vậy""".split()
+tất cả thể nhé hông vậy chào alo hello hi ơn""".split()
 # Stop words typed without diacritics: only those whose bare form is not also a content
 # word (so not "ban" of "giao ban", "cho" of "chợ", "dau" of "xăng dầu", "tai" of "đề tài").
 _STOP_BARE = """la cua va khong duoc em ad a oi nhe vay voi cac nhung kia ay mot ve o trong
 nao gi ai sao nhieu khi xin biet muon giup hay vui ra den theo tren con nua deu rat tat ca
-hoac neu boi ha nhi vang u nho gium dum ne luon thoi roi dang se bi""".split()
+hoac neu boi ha nhi vang u nho gium dum ne luon thoi roi dang se bi chao alo hello hi""".split()
 
 STOP_EXACT = frozenset(exact_key(w) for w in _STOP_MARKED)
 STOP_FOLDED = frozenset(_STOP_BARE)
@@ -61,10 +61,10 @@ QUESTION_TYPES: dict[str, re.Pattern[str]] = {
     "fax": re.compile(r"\bfax\b"),
     "email": re.compile(r"\b(email|e mail|thu dien tu|hop thu)\b"),
     "hotline": re.compile(r"\b(hotline|duong day nong)\b"),
-    "phone": re.compile(r"\b(dien thoai|goi dien|so may|lien lac|goi so|sdt)\b"),
+    "phone": re.compile(r"\b(dien thoai|goi dien|so may|lien lac|goi so|sdt|phone|telephone|tel)\b"),
     "address": re.compile(r"\b(dia chi|tru so|o dau|nam o|nam tai|toa lac|phuong nao|quan nao|"
-                          r"duong nao|cho nao|cho lam viec|van phong)\b"),
-    "contact": re.compile(r"\b(lien he|thong tin lien|lien lac)\b"),
+                          r"duong nao|cho nao|cho lam viec|van phong|address|located)\b"),
+    "contact": re.compile(r"\b(lien he|thong tin lien|lien lac|contact)\b"),
     "when": re.compile(r"\b(ngay nao|ngay may|ngay bao nhieu|khi nao|bao gio|luc nao|thoi gian nao|"
                        r"nam nao|thang nao|hom nao|han chot|han nop|han nhan|thoi han|han cuoi|"
                        r"den ngay nao|thoi diem nao|dien ra ngay|vao ngay|thoi gian)\b|^han\b"),
@@ -85,7 +85,8 @@ CONTACT_WORDS = frozenset(fold(w) for w in """địa chỉ trụ sở ở đâu 
 đường nào chỗ nơi văn phòng làm việc số điện thoại gọi máy liên lạc liên hệ thông tin fax email
 e mail thư điện tử hộp thư hotline đường dây nóng của cho xin hỏi là gì bao nhiêu sở khoa học và
 công nghệ kỹ thuật thành phố cần thơ tp bên cơ quan đơn vị mình các anh chị quý ạ vậy nhé ơi
-hiện nay bây giờ mới nhất ở đâu ko không biết muốn gửi đến tới""".split())
+hiện nay bây giờ mới nhất ở đâu ko không biết muốn gửi đến tới what is the of department science and
+technology can tho city where address phone number telephone contact located""".split())
 
 SMALLTALK: dict[str, re.Pattern[str]] = {
     "greeting": re.compile(r"^(xin chao|chao|hello|hi|hey|alo|a lo|chao buoi (sang|trieu|chieu|toi))"

@@ -22,7 +22,7 @@ from .lexicon import (CONTACT_TYPES, CONTACT_WORDS, LEXICON_WORDS, QUESTION_TYPE
 from .store import ContactValue, KnowledgeBase, Passage
 from .text import Token, clean, fold
 
-ANSWER_THRESHOLD = 0.68
+ANSWER_THRESHOLD = 0.70
 SUGGEST_THRESHOLD = 0.35
 FAQ_THRESHOLD = 0.78
 MAX_SPAN_CHARS = 450

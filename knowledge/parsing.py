@@ -40,8 +40,11 @@ class ParsedArticle:
 _DATE = r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})"
 _STAMP_RES = [
     re.compile(r"^\[\s*" + _DATE + r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*\]$"),
-    re.compile(r"^[*_]*\s*(?:Ngày đăng|Ngày|Đăng ngày|Cập nhật|Published|Posted|Date)\s*:?\s*" + _DATE
+    re.compile(r"^[*_]*\s*(?:Ngày|Đăng ngày|Cập nhật|Published|Posted|Date)\s*:?\s*" + _DATE
                + r"[\s\d:]*[*_]*$", re.I),
+    # A labelled stamp in a short line, maybe with a weekday or a view counter around it.
+    re.compile(r"^[*_]*\s*(?:Ngày đăng|Ngày cập nhật|Ngày xuất bản|Đăng lúc|Cập nhật lúc|Thời gian đăng|"
+               r"Published on|Posted on)\s*:?\s*(?:[^\d]{0,20}?)" + _DATE, re.I),
 ]
 _POSTED_LINE_RE = re.compile(r"^Bài đăng lúc\s+\d{1,2}[:h]\d{2}\s+ngày\s+" + _DATE, re.I)
 _SOURCE_RE = re.compile(r"^(?:Nguồn|Source)\s*:\s*(https?://\S+)\s*$", re.I)
@@ -66,6 +69,8 @@ def _is_header(line: str) -> bool:
 
 def _stamp(line: str) -> dt.date | None | bool:
     """The date of a publication-stamp line, or False when the line is no stamp."""
+    if len(line) > 120:
+        return False
     for pattern in _STAMP_RES:
         match = pattern.match(line)
         if match:
@@ -105,6 +110,9 @@ def parse_document(name: str, raw: bytes) -> ParsedArticle:
         title, lines, meta_date = _text_lines(text)
     article = _assemble(title, lines, meta_date)
     article.format = kind
+    if article.published is None:  # "2024-06-05-hoi-thao.md": a dated file name is the last resort
+        named = re.match(r"^(\d{4})-(\d{2})-(\d{2})[-_ ]", PurePath(name).name)
+        article.published = _date(named.group(3), named.group(2), named.group(1)) if named else None
     if not article.title:
         article.title = PurePath(name).stem.replace("-", " ").replace("_", " ")
     if not article.paragraphs:

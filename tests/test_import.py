@@ -127,3 +127,17 @@ def test_same_content_under_another_name_is_not_duplicated(empty_kb, tmp_path):
     import_file(empty_kb, write(tmp_path, "a.txt", DEPARTMENT_PAGE))
     result = import_file(empty_kb, write(tmp_path, "copy.txt", DEPARTMENT_PAGE))
     assert result.status == "unchanged" and "a.txt" in result.detail
+
+
+def test_labelled_stamp_with_weekday_and_counter():
+    page = ("<html><body><h1>Tập huấn sở hữu trí tuệ cho doanh nghiệp</h1>"
+            "<div class='meta'>Ngày đăng: Thứ Tư, 12/03/2025 08:15 | Lượt xem: 321</div>"
+            "<p>Sở tổ chức lớp tập huấn về sở hữu trí tuệ cho 80 doanh nghiệp trên địa bàn thành phố.</p>"
+            "</body></html>")
+    assert parse_document("a.html", page.encode()).published.isoformat() == "2025-03-12"
+
+
+def test_a_dated_file_name_is_the_last_resort():
+    body = "# Tin ngắn\n\nNội dung của bản tin ngắn về hoạt động khoa học và công nghệ.\n"
+    assert parse_document("2024-06-05-tin-ngan.md", body.encode()).published.isoformat() == "2024-06-05"
+    assert parse_document("tin-ngan.md", body.encode()).published is None

@@ -1,0 +1,208 @@
+"""Real-browser tests: headless Chromium (Debian's chromium + chromium-driver) driven by
+Selenium against the app served in-process on an ephemeral 127.0.0.1 port, with a fresh
+sample knowledge base for each test. Skipped, with the reason, only where no Chromium exists;
+``make test`` installs it.
+
+Set WEB_SCREENSHOTS=/some/dir to keep a screenshot of every page visited by the page tour.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from web_support import PASSWORD, add_user, make_app
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+try:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+except ImportError:  # pragma: no cover - requirements-dev.txt installs it
+    webdriver = None
+
+_missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists()]
+pytestmark = pytest.mark.skipif(
+    webdriver is None or bool(_missing),
+    reason=f"browser tests need selenium and Debian's chromium + chromium-driver (missing: "
+           f"{', '.join(_missing) or 'selenium'}); `make test` installs them with apt-get")
+
+ARTICLE = ("Tiêu đề: Hội thảo công nghệ nuôi tôm siêu thâm canh năm 2026\nNgày đăng: 20/11/2026\n\n"
+           "Ngày 20/11/2026, Sở tổ chức hội thảo công nghệ nuôi tôm siêu thâm canh tại quận Ô Môn "
+           "với 120 hộ nuôi tôm tham dự. Mô hình nuôi tôm siêu thâm canh đạt năng suất 40 tấn mỗi hecta.\n")
+
+
+class LiveServer:
+    """The web app in its own thread and event loop, so that blocking Selenium calls can reach it."""
+
+    def __init__(self, kb):
+        self.kb, self.ready = kb, threading.Event()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        self.runner = asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(10)
+        return self.url
+
+    async def _start(self) -> web.AppRunner:
+        runner = web.AppRunner(make_app(self.kb), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        self.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        return runner
+
+    def __exit__(self, *exc) -> None:
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    profile = tempfile.mkdtemp(prefix="chromium-test-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", f"--user-data-dir={profile}", "--window-size=1280,900", "--lang=vi"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    driver.implicitly_wait(0)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def site(sample_kb, browser):
+    add_user(sample_kb, "lan", "staff")
+    add_user(sample_kb, "quantri", "admin")
+    browser.execute_cdp_cmd("Network.clearBrowserCookies", {})  # every test starts logged out
+    with LiveServer(sample_kb) as url:
+        yield url
+
+
+def wait(driver, condition, timeout: float = 10):
+    return WebDriverWait(driver, timeout).until(lambda d: condition(d))
+
+
+def bot_messages(driver):
+    return driver.find_elements(By.CSS_SELECTOR, "#log .msg.bot")
+
+
+def ask_in_chat(driver, url: str, question: str):
+    """Type a question on the chat page, press Enter, and return the new answer bubble."""
+    if not driver.current_url.startswith(url + "/") or "/admin" in driver.current_url:
+        driver.get(url + "/")
+    before = len(bot_messages(driver))
+    box = driver.find_element(By.ID, "question")
+    box.send_keys(question)
+    box.send_keys(Keys.ENTER)
+    wait(driver, lambda d: len(bot_messages(d)) > before)
+    return bot_messages(driver)[-1]
+
+
+def log_in(driver, url: str, name: str) -> None:
+    driver.get(url + "/admin/login")
+    driver.find_element(By.ID, "name").send_keys(name)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait(driver, lambda d: d.current_url.rstrip("/").endswith("/admin"))
+
+
+def csp_errors(driver) -> list[str]:
+    return [e["message"] for e in driver.get_log("browser")
+            if e["level"] == "SEVERE" and "Content Security Policy" in e["message"]]
+
+
+def test_citizen_asks_and_sees_answer_with_source(site, browser):
+    reply = ask_in_chat(browser, site, "Hội thi sáng tạo kỹ thuật giải nhất bao nhiêu tiền?")
+    assert reply.find_element(By.CSS_SELECTOR, ".text").text.strip()
+    assert reply.find_element(By.CSS_SELECTOR, ".source").text.startswith("Nguồn:")
+    assert browser.find_elements(By.CSS_SELECTOR, "#log .msg.user")[-1].text.startswith("Hội thi")
+    browser.find_element(By.CSS_SELECTOR, ".composer .chip[data-question='Số điện thoại của Sở là gì?']").click()
+    wait(browser, lambda d: bot_messages(d)[-1].find_elements(By.CSS_SELECTOR, ".card a[href^='tel:']"))
+    assert browser.switch_to.active_element.get_attribute("id") == "question"  # focus back for the next question
+    assert csp_errors(browser) == []
+
+
+def test_staff_adds_faq_and_web_chat_answers_with_it(site, browser):
+    log_in(browser, site, "lan")
+    browser.get(site + "/admin/faqs/new")
+    browser.find_element(By.ID, "question").send_keys("Sở có chỗ gửi xe máy không?")
+    browser.find_element(By.ID, "alternates").send_keys("bãi giữ xe của Sở")
+    browser.find_element(By.ID, "answer").send_keys("Có, bãi giữ xe miễn phí phía sau trụ sở.")
+    browser.find_element(By.CSS_SELECTOR, "form.stacked button[type=submit]").click()
+    wait(browser, lambda d: "Đã thêm câu hỏi" in d.find_element(By.CSS_SELECTOR, ".notice").text)
+    reply = ask_in_chat(browser, site, "bãi giữ xe của sở ở đâu")
+    assert "miễn phí phía sau trụ sở" in reply.text
+    assert "Câu hỏi thường gặp" in reply.find_element(By.CSS_SELECTOR, ".source").text
+
+
+def test_staff_uploads_article_and_question_is_answered(site, browser, tmp_path):
+    path = tmp_path / "hoi-thao-nuoi-tom.txt"
+    path.write_text(ARTICLE, encoding="utf-8")
+    log_in(browser, site, "lan")
+    browser.get(site + "/admin/articles")
+    browser.find_element(By.ID, "files").send_keys(str(path))
+    browser.find_element(By.CSS_SELECTOR, "form[action='/admin/articles/upload'] button").click()
+    result = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".report li.result"))[0]
+    assert "thêm mới" in result.text and "hoi-thao-nuoi-tom.txt" in result.text
+    reply = ask_in_chat(browser, site, "Hội thảo nuôi tôm siêu thâm canh có bao nhiêu hộ tham dự?")
+    assert "120 hộ" in reply.text
+    assert "Hội thảo công nghệ nuôi tôm siêu thâm canh" in reply.find_element(By.CSS_SELECTOR, ".source").text
+
+
+def test_staff_cannot_open_admin_only_pages(site, browser):
+    log_in(browser, site, "lan")
+    menu = browser.find_element(By.CSS_SELECTOR, "nav").text
+    assert "Bài viết" in menu and "Tài khoản" not in menu and "Nhật ký thay đổi" not in menu
+    for path in ("/admin/users", "/admin/audit", "/admin/queries"):
+        browser.get(site + path)
+        assert "chỉ dành cho quản trị viên" in browser.find_element(By.CSS_SELECTOR, ".notice.error").text
+
+
+def test_page_tour_renders_every_page_without_csp_errors(site, browser, sample_kb, tmp_path):
+    shots = Path(os.environ.get("WEB_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    browser.get_log("browser")  # start from a clean console
+
+    def shot(name: str) -> None:
+        assert browser.execute_script("return document.readyState") == "complete"
+        browser.save_screenshot(str(shots / f"{name}.png"))
+
+    browser.set_window_size(412, 915)
+    ask_in_chat(browser, site, "Số điện thoại của Sở là gì?")
+    ask_in_chat(browser, site, "Hội thi sáng tạo kỹ thuật tổ chức mấy năm một lần?")
+    shot("01-chat-mobile")
+    browser.set_window_size(1280, 900)
+    browser.get(site + "/admin/login")
+    shot("02-login")
+    log_in(browser, site, "quantri")
+    article_id = sample_kb.articles()[0]["id"]
+    browser.get(site + "/admin/faqs/new")
+    browser.find_element(By.ID, "question").send_keys("Giờ làm việc của Sở?")
+    browser.find_element(By.ID, "answer").send_keys("Từ thứ Hai đến thứ Sáu, 7 giờ đến 17 giờ.")
+    browser.find_element(By.CSS_SELECTOR, "form.stacked button[type=submit]").click()
+    pages = [("03-dashboard", "/admin"), ("04-articles", "/admin/articles"),
+             ("05-article", f"/admin/articles/{article_id}"),
+             ("06-faqs-try", "/admin/faqs?try=gi%E1%BB%9D%20l%C3%A0m%20vi%E1%BB%87c"),
+             ("07-faq-new", "/admin/faqs/new"), ("08-contacts", "/admin/contacts"),
+             ("09-abbreviations", "/admin/abbreviations"), ("10-users", "/admin/users"),
+             ("11-audit", "/admin/audit"), ("12-queries", "/admin/queries"), ("13-not-found", "/admin/khong-co")]
+    for name, path in pages:
+        browser.get(site + path)
+        assert browser.find_element(By.TAG_NAME, "h1").text
+        shot(name)
+    assert csp_errors(browser) == []
