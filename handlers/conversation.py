@@ -12,6 +12,7 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
+from knowledge import querylog
 from knowledge.matcher import Match, Matcher
 from knowledge.store import KnowledgeBase
 
@@ -88,6 +89,16 @@ class Conversation:
         reply.question = question
         log.debug("answered in %.1f ms", (time.perf_counter() - started) * 1000)
         return reply
+
+    def feedback(self, message: IncomingMessage, log_id: int, value: int) -> Reply:
+        """Record 👍 (1) or 👎 (-1) on an answer the same user received."""
+        user_hash = self.kb.hash_user(f"{message.channel}:{message.user_id}")
+        try:
+            recorded = querylog.record_feedback(self.kb, log_id, value, user_hash)
+        except Exception:
+            log.exception("could not record feedback")
+            recorded = False
+        return Reply(texts.FEEDBACK_THANKS[value] if recorded else texts.FEEDBACK_EXPIRED, "notice")
 
     def start(self) -> Reply:
         return Reply(texts.START, "notice", suggestions=list(texts.EXAMPLE_QUESTIONS))

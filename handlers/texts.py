@@ -49,3 +49,7 @@ UNDATED = "không rõ ngày đăng"
 STAFF_SOURCE = "cập nhật của cán bộ Sở"
 CONTACT_LABELS = {"address": "Địa chỉ", "phone": "Điện thoại", "fax": "Fax",
                   "hotline": "Đường dây nóng", "email": "Email"}
+FEEDBACK_THANKS = {1: "Cảm ơn bạn đã đánh giá! 👍",
+                   -1: "Cảm ơn bạn đã góp ý. Cán bộ Sở sẽ xem lại câu trả lời này để bổ sung thông tin."}
+FEEDBACK_EXPIRED = "Không ghi nhận được đánh giá (câu hỏi đã quá cũ hoặc không phải của bạn)."
+FEEDBACK_PROMPT = "Câu trả lời có hữu ích không?"

@@ -444,6 +444,6 @@ CREATE TABLE abbreviations (key TEXT PRIMARY KEY, expansion TEXT NOT NULL);
 CREATE TABLE query_log (
     id INTEGER PRIMARY KEY, ts TEXT NOT NULL, channel TEXT NOT NULL, user_hash TEXT, question TEXT NOT NULL,
     normalized TEXT, kind TEXT NOT NULL, answered INTEGER NOT NULL, score REAL, source TEXT,
-    faq_id INTEGER, response_ms REAL, feedback INTEGER);
+    faq_id INTEGER, response_ms REAL, feedback INTEGER, resolution TEXT);
 CREATE INDEX query_log_ts ON query_log(ts);
 """

@@ -1,0 +1,256 @@
+"""The query log, read and maintained: filters, feedback, unanswered groups, statistics,
+export, retention and per-user deletion. Rows are written by ``KnowledgeBase.log_query``.
+
+Grouping: unanswered or badly rated questions whose normalised text is alike (rapidfuzz
+token-set ratio) form one group, so that an admin answers a need once, not each wording.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import statistics
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from rapidfuzz import fuzz
+
+from .store import KnowledgeBase
+
+GROUP_SIMILARITY = 80
+LOG_COLUMNS = ("id", "ts", "channel", "user_hash", "question", "normalized", "kind", "answered", "score",
+               "source", "faq_id", "response_ms", "feedback", "resolution")
+
+
+def ensure_columns(kb: KnowledgeBase) -> None:
+    """Add the columns this module needs to databases created before it existed."""
+    columns = kb.db["query_log"].columns_dict
+    if "resolution" not in columns:
+        kb.conn.execute("ALTER TABLE query_log ADD COLUMN resolution TEXT")
+
+
+@dataclass
+class LogFilter:
+    since: str | None = None  # ISO date, inclusive
+    until: str | None = None  # ISO date, inclusive
+    channel: str | None = None
+    kind: str | None = None
+    answered: bool | None = None
+    feedback: int | None = None  # 1, -1, or 0 for "none given"
+    text: str | None = None
+
+    def where(self) -> tuple[str, list]:
+        clauses, args = [], []
+        if self.since:
+            clauses.append("ts >= ?")
+            args.append(self.since)
+        if self.until:
+            clauses.append("ts < ?")
+            args.append((dt.date.fromisoformat(self.until[:10]) + dt.timedelta(days=1)).isoformat())
+        for column in ("channel", "kind"):
+            if getattr(self, column):
+                clauses.append(f"{column} = ?")
+                args.append(getattr(self, column))
+        if self.answered is not None:
+            clauses.append("answered = ?")
+            args.append(int(self.answered))
+        if self.feedback is not None:
+            clauses.append("feedback IS NULL" if self.feedback == 0 else "feedback = ?")
+            args.extend([] if self.feedback == 0 else [self.feedback])
+        if self.text:
+            clauses.append("(question LIKE ? OR normalized LIKE ?)")
+            args.extend([f"%{self.text}%"] * 2)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def rows(kb: KnowledgeBase, filters: LogFilter | None = None, limit: int | None = None,
+         offset: int = 0) -> list[dict]:
+    ensure_columns(kb)
+    where, args = (filters or LogFilter()).where()
+    sql = f"SELECT {', '.join(LOG_COLUMNS)} FROM query_log{where} ORDER BY ts DESC, id DESC"
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        args = [*args, limit, offset]
+    return list(kb.iter_rows(sql, args))
+
+
+def count(kb: KnowledgeBase, filters: LogFilter | None = None) -> int:
+    where, args = (filters or LogFilter()).where()
+    return kb.conn.execute(f"SELECT COUNT(*) FROM query_log{where}", args).fetchone()[0]
+
+
+def record_feedback(kb: KnowledgeBase, log_id: int, value: int, user_hash: str) -> bool:
+    """Store 👍 (1) or 👎 (-1) on a logged answer; only the person who asked may rate it."""
+    if value not in (1, -1):
+        raise ValueError("feedback is 1 or -1")
+    with kb.transaction():
+        changed = kb.conn.execute("UPDATE query_log SET feedback = ? WHERE id = ? AND user_hash = ?",
+                                  (value, log_id, user_hash)).rowcount
+    return bool(changed)
+
+
+def prune(kb: KnowledgeBase, retention_days: int, now: dt.datetime | None = None) -> int:
+    """Delete log rows older than the retention period; returns how many."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    cutoff = (now - dt.timedelta(days=retention_days)).replace(microsecond=0).isoformat()
+    with kb.transaction():
+        return kb.conn.execute("DELETE FROM query_log WHERE ts < ?", (cutoff,)).rowcount
+
+
+def forget_user(kb: KnowledgeBase, user_hash: str) -> int:
+    """Delete every log row of one (hashed) user, on their request."""
+    with kb.transaction():
+        return kb.conn.execute("DELETE FROM query_log WHERE user_hash = ?", (user_hash,)).rowcount
+
+
+# ----- unanswered groups -----------------------------------------------------------------
+@dataclass
+class Group:
+    key: int  # id of the group's newest row
+    question: str  # the newest wording
+    variants: list[str] = field(default_factory=list)
+    count: int = 0
+    last_seen: str = ""
+    row_ids: list[int] = field(default_factory=list)
+    low_rated: int = 0
+
+
+def unanswered_groups(kb: KnowledgeBase, since: str | None = None, limit: int = 200) -> list[Group]:
+    """Open unanswered or 👎-rated questions, alike ones grouped, newest group first."""
+    ensure_columns(kb)
+    sql = ("SELECT id, ts, question, normalized, answered, feedback FROM query_log "
+           "WHERE (answered = 0 OR feedback = -1) AND resolution IS NULL AND kind != 'smalltalk'")
+    args: list = []
+    if since:
+        sql += " AND ts >= ?"
+        args.append(since)
+    sql += " ORDER BY ts DESC, id DESC LIMIT 5000"
+    groups: list[Group] = []
+    keys: list[str] = []
+    for row in kb.iter_rows(sql, args):
+        text = row["normalized"] or row["question"].casefold()
+        if not text.strip():
+            continue
+        for group, key in zip(groups, keys):
+            if fuzz.token_set_ratio(text, key) >= GROUP_SIMILARITY:
+                break
+        else:
+            group = Group(row["id"], row["question"], last_seen=row["ts"])
+            groups.append(group)
+            keys.append(text)
+        group.count += 1
+        group.row_ids.append(row["id"])
+        group.low_rated += int(row["feedback"] == -1)
+        if row["question"] not in group.variants and len(group.variants) < 10:
+            group.variants.append(row["question"])
+    return groups[:limit]
+
+
+def resolve_group(kb: KnowledgeBase, row_ids: Iterable[int], resolution: str) -> int:
+    """Mark a group's rows as answered by an FAQ (``faq:ID``) or hidden (``ignored``)."""
+    ensure_columns(kb)
+    ids = list(row_ids)
+    if not ids:
+        return 0
+    with kb.transaction():
+        return kb.conn.executemany("UPDATE query_log SET resolution = ? WHERE id = ?",
+                                   [(resolution, i) for i in ids]).rowcount
+
+
+def group_rows(kb: KnowledgeBase, key: int) -> Group | None:
+    return next((g for g in unanswered_groups(kb) if g.key == key), None)
+
+
+# ----- statistics ------------------------------------------------------------------------
+@dataclass
+class Stats:
+    total: int
+    answered: int
+    per_day: dict[str, dict[str, int]]  # day → channel → count
+    answered_per_day: dict[str, float]  # day → share answered
+    top_questions: list[tuple[str, int]]
+    top_sources: list[tuple[str, int]]
+    feedback: dict[str, int]
+    median_ms: float | None
+    p95_ms: float | None
+
+
+def stats(kb: KnowledgeBase, filters: LogFilter | None = None) -> Stats:
+    where, args = (filters or LogFilter()).where()
+    per_day: dict[str, dict[str, int]] = {}
+    answered_days: dict[str, list[int]] = {}
+    for day, channel, n, answered in kb.conn.execute(
+            f"SELECT substr(ts, 1, 10), channel, COUNT(*), SUM(answered) FROM query_log{where} "
+            f"GROUP BY 1, 2 ORDER BY 1", args):
+        per_day.setdefault(day, {})[channel] = n
+        totals = answered_days.setdefault(day, [0, 0])
+        totals[0] += answered or 0
+        totals[1] += n
+    top_questions = kb.conn.execute(
+        f"SELECT COALESCE(NULLIF(normalized, ''), question), COUNT(*) FROM query_log{where} "
+        f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10", args).fetchall()
+    source_where = where + (" AND " if where else " WHERE ") + "source IS NOT NULL"
+    top_sources = kb.conn.execute(
+        f"SELECT source, COUNT(*) FROM query_log{source_where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10",
+        args).fetchall()
+    feedback = dict(kb.conn.execute(
+        f"SELECT CASE feedback WHEN 1 THEN 'up' WHEN -1 THEN 'down' ELSE 'none' END, COUNT(*) "
+        f"FROM query_log{where} GROUP BY 1", args).fetchall())
+    times = sorted(r[0] for r in kb.conn.execute(
+        f"SELECT response_ms FROM query_log{where}", args) if r[0] is not None)
+    total = sum(t[1] for t in answered_days.values())
+    answered = sum(t[0] for t in answered_days.values())
+    return Stats(
+        total=total, answered=answered, per_day=per_day,
+        answered_per_day={d: a / n for d, (a, n) in answered_days.items() if n},
+        top_questions=[tuple(r) for r in top_questions], top_sources=[tuple(r) for r in top_sources],
+        feedback={k: feedback.get(k, 0) for k in ("up", "down", "none")},
+        median_ms=statistics.median(times) if times else None,
+        p95_ms=times[min(len(times) - 1, int(0.95 * len(times)))] if times else None)
+
+
+# ----- export and demo data --------------------------------------------------------------
+def to_json_lines(records: Iterable[dict]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+
+
+DEMO_QUESTIONS = [
+    "địa chỉ sở khcn ở đâu", "sđt sở", "email của sở là gì", "so fax so khcn", "hội nghị giao ban lần 13 ngày nào",
+    "giải nhất hội thi sáng tạo kỹ thuật bao nhiêu tiền", "hợp tác với đại học cần thơ gồm mấy lĩnh vực",
+    "techfest mekong 2022 có bao nhiêu dự án", "số điện thoại phòng kinh tế ô môn", "xin chào",
+    "giá vàng hôm nay", "thủ tục đăng ký nhãn hiệu", "thu tuc dang ky nhan hieu the nao", "điểm chuẩn đại học cần thơ",
+    "sở có tuyển dụng không", "so khcn co tuyen dung ko", "giờ làm việc của sở", "gio lam viec so khcn",
+    "hỗ trợ doanh nghiệp đổi mới công nghệ thế nào", "cảm ơn nhé",
+]
+
+
+def demo(kb: KnowledgeBase, answer, days: int = 30, per_day: int = 40, seed: int = 7) -> int:
+    """Fill the log with realistic questions over the past ``days`` (for trying the admin pages).
+    ``answer(question)`` returns the bot's reply, so kinds and scores are real."""
+    rng = random.Random(seed)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    replies = {q: answer(q) for q in DEMO_QUESTIONS}
+    normalizer = kb.normalizer()
+    normalized = {q: " ".join(t.folded for t in normalizer.tokenize(q)) for q in DEMO_QUESTIONS}
+    written = 0
+    with kb.transaction():
+        for day in range(days):
+            for _ in range(rng.randint(per_day // 2, per_day)):
+                question = rng.choice(DEMO_QUESTIONS)
+                reply = replies[question]
+                ts = now - dt.timedelta(days=day, seconds=rng.randint(0, 86_000))
+                kb.insert("query_log", {
+                    "ts": ts.isoformat(), "channel": rng.choice(["zalo", "zalo", "telegram", "web"]),
+                    "user_hash": kb.hash_user(f"demo:{rng.randint(1, 300)}"), "question": question,
+                    "normalized": normalized[question], "kind": reply.kind, "answered": int(reply.answered),
+                    "score": round(reply.score, 3), "source": (reply.source or {}).get("title"),
+                    "response_ms": round(rng.lognormvariate(1.2, 0.5), 2),
+                    "feedback": rng.choice([None, None, None, 1, 1, -1]) if reply.answered else None})
+                written += 1
+    return written
+
+
+def iso_date(text: str) -> str:
+    """Validate a YYYY-MM-DD date given on the command line or in a form."""
+    return dt.date.fromisoformat(text).isoformat()
+
