@@ -47,11 +47,12 @@ những này đó kia ấy một cái về ở tại trong nào gì ai đâu sao
 biết muốn giúp hãy vui lòng làm như để đã đang sẽ bị rồi thôi hả nhỉ vâng dạ ừ à nhờ giùm dùm
 nè luôn ra đến từ theo trên bởi vì nên nếu hay hoặc cũng đều rất lắm quá nữa còn chỉ mỗi mọi
 tất cả thể nhé hông vậy chào alo hello hi ơn""".split()
-# Stop words typed without diacritics: only those whose bare form is not also a content
-# word (so not "ban" of "giao ban", "cho" of "chợ", "dau" of "xăng dầu", "tai" of "đề tài").
-_STOP_BARE = """la cua va khong duoc em ad a oi nhe vay voi cac nhung kia ay mot ve o trong
-nao gi ai sao nhieu khi xin biet muon giup hay vui ra den theo tren con nua deu rat tat ca
-hoac neu boi ha nhi vang u nho gium dum ne luon thoi roi dang se bi chao alo hello hi""".split()
+# Stop words typed without diacritics: only those whose bare form is not also a content word
+# (not "ban" of "giao ban", "cho" of "chợ", "dau" of "xăng dầu", "tai" of "đề tài", "dang" of
+# "đăng ký", "thoi" of "thời gian", "nho" of "nhỏ và vừa", "nhi" of "giải nhì").
+_STOP_BARE = """la cua va khong duoc em ad a oi nhe vay voi cac nhung kia ay ve o
+nao gi ai sao nhieu xin hay vui ra tren con nua deu rat tat ca hoac neu boi vang gium dum ne luon roi
+chao alo hello hi""".split()
 
 STOP_EXACT = frozenset(exact_key(w) for w in _STOP_MARKED)
 STOP_FOLDED = frozenset(_STOP_BARE)

@@ -307,7 +307,7 @@ class Matcher:
         answered = score >= ANSWER_THRESHOLD and fits
         source = {"title": passage.title, "date": passage.published, "path": passage.url or passage.source}
         return Match("article", answered, score, text=span, source=source,
-                     suggestions=suggestions, intent=",".join(sorted(query.types)))
+                     suggestions=[] if answered else suggestions, intent=",".join(sorted(query.types)))
 
     @staticmethod
     def _prefer_newer(scored, current: bool):
