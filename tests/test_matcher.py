@@ -47,9 +47,10 @@ def test_fallback_gives_the_department_contacts(conversation):
     assert "0292.3820674" in reply.text and "sokhcn@cantho.gov.vn" in reply.text
 
 
-def test_unsure_answers_offer_close_topics(conversation):
-    reply = conversation.answer("hội thi sáng tạo")
-    assert reply.suggestions and len(reply.suggestions) <= 3
+def test_unsure_answers_offer_close_topics_and_answers_offer_none(conversation):
+    unsure = conversation.answer("thủ tục đăng ký nhãn hiệu")
+    assert not unsure.answered and 1 <= len(unsure.suggestions) <= 3
+    assert not conversation.answer("giải nhì hội thi sáng tạo kỹ thuật").suggestions
 
 
 def test_fts_syntax_in_a_question_is_harmless(conversation):
