@@ -46,6 +46,8 @@ _COUNT_WORDS_RE = re.compile(r"\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|
 # "hiện nay", "bây giờ": the question wants the newest fact, not a word to match.
 _CURRENT_RE = re.compile(r"\b(hien nay|hien tai|bay gio|hien gio|moi nhat|gan day nhat)\b")
 _DATE_MARKERS = {"nam", "ngay", "thang"}
+_ROLE_RE = re.compile(r"\b(giam doc|chu tich|cuc truong|truong ban|truong phong|hieu truong|bi thu|vien truong|"
+                      r"chanh van phong|chi cuc truong|truong khoa|chu nhiem|khoi truong)\b")
 _PHONE_IN_TEXT_RE = re.compile(r"(?:\+84|0)\d(?:[ .\-]?\d){7,11}")
 UNFIT_PENALTY = 0.7
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;…])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9])")
@@ -76,6 +78,7 @@ class _Query:
     folded: str
     numbers: set[str]
     current: bool = False
+    role: str = ""  # a position asked about without "phó" (deputy): "giam doc"
 
 
 class _Index:
@@ -117,8 +120,9 @@ def sentences(text: str) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
-def _fits(types: set[str], text: str, numbers: set[str]) -> bool:
+def _fits(query: "_Query", text: str) -> bool:
     """Does this text hold the kind of thing the question asks for?"""
+    types, numbers = query.types, query.numbers
     if "when" in types and not _DATE_RE.search(text):
         return False
     if "time" in types and not _TIME_RE.search(text):
@@ -128,6 +132,9 @@ def _fits(types: set[str], text: str, numbers: set[str]) -> bool:
         if not {n.lstrip("0") for n in found} - numbers and not _COUNT_WORDS_RE.search(text):
             return False
     if "who" in types and not _PERSON_RE.search(text):
+        return False
+    # "Ai là giám đốc": a "Phó Giám đốc" is someone else.
+    if query.role and not re.search(r"(?<!pho )\b" + query.role + r"\b", fold(text)):
         return False
     if "where" in types and not _PLACE_RE.search(text):
         return False
@@ -201,7 +208,8 @@ class Matcher:
                 continue
             content.append(token)
         numbers = {t.folded for t in tokens if t.folded.isdigit()}
-        return _Query(typed, tokens, content, types, folded, numbers, bool(current))
+        role = _ROLE_RE.search(folded) if "who" in types and not re.search(r"\bpho\b", folded) else None
+        return _Query(typed, tokens, content, types, folded, numbers, bool(current), role.group(0) if role else "")
 
     @staticmethod
     def _corrected(token: Token, index: _Index) -> Token:
@@ -319,7 +327,7 @@ class Matcher:
             (score, _, fits), passage = item
             if score < best - 0.08 or not fits:
                 continue
-            if current and score >= best - 0.03 and _latest_year(passage.text) > _latest_year(chosen[1].text):
+            if current and score >= best - 0.03 and _latest_year(passage) > _latest_year(chosen[1]):
                 chosen = item
             elif (fuzz.token_set_ratio(passage.folded, top.folded) >= 70
                     and (passage.published or "") > (chosen[1].published or "")):
@@ -355,7 +363,7 @@ class Matcher:
     def _span(self, query: _Query, text: str, index: _Index) -> tuple[str, bool]:
         """The sentences of the passage that answer, at most MAX_SPAN_CHARS."""
         parts = sentences(text)
-        fits_all = _fits(query.types, text, query.numbers)
+        fits_all = _fits(query, text)
         if len(text) <= 350 or len(parts) == 1:
             return _trim(text), fits_all
         best_i, best_value = 0, -1.0
@@ -363,7 +371,7 @@ class Matcher:
             tokens = self.kb.normalizer().tokenize(sentence)
             folded, exact = {t.folded for t in tokens}, {t.exact for t in tokens}
             value = sum(index.idf(t) * _credit(t, folded, exact, set(), set(), "") for t in query.content)
-            if _fits(query.types, sentence, query.numbers):
+            if _fits(query, sentence):
                 value *= 1.5
             if value > best_value:
                 best_i, best_value = i, value
@@ -378,7 +386,7 @@ class Matcher:
             if not grown:
                 break
         span = " ".join(parts[start:end + 1])
-        return _trim(span), _fits(query.types, span, query.numbers)
+        return _trim(span), _fits(query, span)
 
 
 def _shared_prefix(a: str, b: str) -> int:
@@ -388,8 +396,13 @@ def _shared_prefix(a: str, b: str) -> int:
     return n
 
 
-def _latest_year(text: str) -> int:
-    return max(map(int, re.findall(r"\b(?:19|20)\d{2}\b", text)), default=0)
+def _latest_year(passage: Passage) -> int:
+    """The latest year a passage speaks of; failing that, its article's title or date."""
+    for text in (passage.text, f"{passage.title} {passage.published or ''}"):
+        years = re.findall(r"\b(?:19|20)\d{2}\b", text)
+        if years:
+            return max(map(int, years))
+    return 0
 
 
 def _credit(token: Token, body_f: set, body_e: set, title_f: set, title_e: set, year: str,
