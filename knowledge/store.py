@@ -169,32 +169,35 @@ class KnowledgeBase:
         return rows[0] if rows else None
 
     def save_article(self, source: str, article: ParsedArticle, content_hash: str) -> str:
-        """Insert or replace the article from ``source`` atomically; returns added|updated."""
+        """Insert or replace the article from ``source`` atomically; returns added|updated.
+        A write that fails (disk full, read-only file) leaves the old version in place."""
         normalizer = self.normalizer()
         title_tokens = normalizer.tokenize(article.title)
+        footer_context = normalizer.tokenize(FOOTER_CONTEXT)
         published = article.published.isoformat() if article.published else None
-        body = "\n\n".join(article.paragraphs)
-        with self.transaction():
-            old = self.find_article(source)
-            if old:
-                self._delete_article_rows(old["id"])
-            article_id = self.insert("articles", {
-                "source": source, "title": article.title, "published": published, "url": article.url,
-                "format": article.format, "body": body, "content_hash": content_hash,
-                "imported_at": now_iso(), "title_folded": folded_text(title_tokens),
-                "title_exact": exact_text(title_tokens),
-            })
-            roles = ["body"] * len(article.paragraphs) + ["footer"] * len(article.footer_facts)
-            for position, (text, role) in enumerate(zip(article.paragraphs + article.footer_facts, roles)):
-                tokens = normalizer.tokenize(text)
-                passage_id = self.insert("passages", {
-                    "article_id": article_id, "position": position, "text": text, "role": role,
-                    "folded": folded_text(tokens), "exact": exact_text(tokens)})
-                context = title_tokens if role == "body" else normalizer.tokenize(FOOTER_CONTEXT)
-                self.conn.execute("INSERT INTO passage_index(rowid, folded, title) VALUES (?, ?, ?)",
-                                  (passage_id, folded_text(tokens), folded_text(context)))
-            self._insert_contacts(article.contacts, article_id, article.title, published)
-            self._bump()
+        try:
+            with self.transaction():
+                old = self.find_article(source)
+                if old:
+                    self._delete_article_rows(old["id"])
+                article_id = self.insert("articles", {
+                    "source": source, "title": article.title, "published": published, "url": article.url,
+                    "format": article.format, "body": "\n\n".join(article.paragraphs),
+                    "content_hash": content_hash, "imported_at": now_iso(),
+                    "title_folded": folded_text(title_tokens), "title_exact": exact_text(title_tokens)})
+                roles = ["body"] * len(article.paragraphs) + ["footer"] * len(article.footer_facts)
+                for position, (text, role) in enumerate(zip(article.paragraphs + article.footer_facts, roles)):
+                    tokens = normalizer.tokenize(text)
+                    passage_id = self.insert("passages", {
+                        "article_id": article_id, "position": position, "text": text, "role": role,
+                        "folded": folded_text(tokens), "exact": exact_text(tokens)})
+                    context = title_tokens if role == "body" else footer_context
+                    self.conn.execute("INSERT INTO passage_index(rowid, folded, title) VALUES (?, ?, ?)",
+                                      (passage_id, folded_text(tokens), folded_text(context)))
+                self._insert_contacts(article.contacts, article_id, article.title, published)
+                self._bump()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot write to the database {self.path}: {exc}") from exc
         return "updated" if old else "added"
 
     def _insert_contacts(self, facts: Iterable[ContactFact], article_id: int | None,

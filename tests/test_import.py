@@ -141,3 +141,18 @@ def test_a_dated_file_name_is_the_last_resort():
     body = "# Tin ngắn\n\nNội dung của bản tin ngắn về hoạt động khoa học và công nghệ.\n"
     assert parse_document("2024-06-05-tin-ngan.md", body.encode()).published.isoformat() == "2024-06-05"
     assert parse_document("tin-ngan.md", body.encode()).published is None
+
+
+def test_full_disk_during_import_changes_nothing(empty_kb, tmp_path):
+    import pytest
+
+    from knowledge.store import StoreError
+
+    import_file(empty_kb, write(tmp_path, "small.md", MARKDOWN_PAGE))
+    before = empty_kb.stats()
+    pages = empty_kb.conn.execute("PRAGMA page_count").fetchone()[0]
+    empty_kb.conn.execute(f"PRAGMA max_page_count = {pages + 2}")  # the disk is now full
+    big = "# Bài rất dài\n\n" + "\n\n".join(f"Đoạn {i}: " + "nội dung khoa học công nghệ " * 40 for i in range(300))
+    with pytest.raises(StoreError, match="full"):
+        import_file(empty_kb, write(tmp_path, "big.md", big))
+    assert empty_kb.stats() == before
