@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 SHARED ?= ../shared
 EVAL_DB := $(VENV)/eval-kb.sqlite
 
-.PHONY: install install-dev run chat test eval-dev bench clean
+.PHONY: install install-dev run chat test browser eval-dev bench clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +28,19 @@ run: install
 chat: install
 	$(PY) run_bot.py chat
 
-test: install-dev
+test: install-dev browser
 	$(PY) -m pytest -q
 	$(MAKE) --no-print-directory eval-dev
+
+# Headless Chromium for the browser tests (tests/test_browser.py), from Debian's packages;
+# apt-get runs only when one of the two programs is missing.
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		if command -v apt-get > /dev/null && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver > /dev/null \
+			|| echo "browser: could not install chromium; the browser tests will be skipped"; \
+		else echo "browser: chromium not installed (needs root and apt-get); the browser tests will be skipped"; fi; \
+	fi
 
 # The dev question sets scored on a fresh database of the bundled samples.
 eval-dev: install
@@ -44,8 +54,13 @@ eval-dev: install
 			$(SHARED)/eval/$$set.jsonl -- $(PY) run_bot.py ask --db $(EVAL_DB) --json || exit 1; \
 	done
 
-bench: install-dev
-	$(PY) bench/run.py
+$(VENV)/.installed-bench: $(VENV)/.installed requirements-bench.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $@
+
+# Import speed, latency, memory and accuracy against two baselines; writes bench/results.md.
+bench: $(VENV)/.installed-bench
+	$(PY) bench/run.py --shared $(SHARED)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Callable
@@ -18,6 +19,7 @@ from knowledge.importer import STATUS_VI, ImportResult, import_paths
 from knowledge.store import KnowledgeBase, StoreError
 
 from .console import ConsoleChannel, render
+from .eval_cli import add_eval_arguments, run_eval
 from .settings import Settings, SettingsError, load_settings
 
 EXIT_USAGE = 2
@@ -64,6 +66,10 @@ def cmd_ask(args, settings: Settings) -> int:
         else:
             print(render(reply) + "\n", flush=True)
     return 0
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    return run_eval(args, lambda: Conversation(open_kb(settings, args.db), settings.conversation()))
 
 
 def cmd_chat(args, settings: Settings) -> int:
@@ -119,12 +125,18 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="*", help="the question (read from stdin when absent)")
     command(commands, "chat", cmd_chat, "chat with the bot in the terminal")
     command(commands, "run", cmd_run, "run the bot: web chat and every configured channel")
+    add_eval_arguments(command(commands, "eval", cmd_eval, "score the bot on a question set (JSONL)"))
 
     kb = commands.add_parser("kb", help="knowledge-base management").add_subparsers(
         dest="kb_command", metavar="KB_COMMAND", required=True)
     kb_import = command(kb, "import", cmd_kb_import, "import article files (.txt, .html, .md) or folders")
     kb_import.add_argument("paths", nargs="+", metavar="FILE_OR_DIR")
     command(kb, "stats", cmd_kb_stats, "count the rows of each table")
+    from . import cli_kb  # staff commands; imported here because they use this module's helpers
+    cli_kb.register(commands, kb, command)
+    from . import cli_logs
+
+    cli_logs.register(commands, command)
     return parser
 
 
@@ -141,3 +153,6 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # "run_bot.py logs tail | head": the reader has gone, that is fine
+        sys.stdout = open(os.devnull, "w")
+        return 0

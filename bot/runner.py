@@ -34,12 +34,21 @@ class Channel(Protocol):
 def channel_factories():
     """The channel builders, imported lazily so that a missing optional part never blocks the rest."""
     factories = []
+    try:
+        from .telegram import build as build_telegram
+    except ImportError as exc:  # python-telegram-bot missing: the other channels still run
+        log.warning("Telegram channel unavailable: %s", exc)
+    else:
+        factories.append(build_telegram)
+    from . import zalo_bot, zalo_oa  # aiohttp only: always available
+
+    factories += [zalo_oa.build, zalo_bot.build]
     return factories
 
 
 async def serve(settings: Settings, kb: KnowledgeBase, stop: asyncio.Event) -> None:
     conversation = Conversation(kb, settings.conversation())
-    app = create_app(conversation, kb)
+    app = create_app(conversation, kb, settings.secret("WEB_SESSION_SECRET"))
     channels = []
     for build in channel_factories():
         channel = build(settings, conversation, app)

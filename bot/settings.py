@@ -24,8 +24,14 @@ ENV_OVERRIDES: dict[str, tuple[str, str, type]] = {
     "TELEGRAM_API_BASE_URL": ("telegram", "api_base_url", str),
     "TELEGRAM_STAFF_IDS": ("telegram", "staff_user_ids", list),
     "LOG_RETENTION_DAYS": ("logs", "retention_days", int),
+    "ZALO_OA_API_BASE_URL": ("zalo", "oa_api_base_url", str),
+    "ZALO_OAUTH_BASE_URL": ("zalo", "oauth_base_url", str),
+    "ZALO_BOT_API_BASE_URL": ("zalo", "bot_api_base_url", str),
+    "ZALO_BOT_WEBHOOK_URL": ("zalo", "bot_webhook_url", str),
 }
-SECRETS = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET")
+SECRETS = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "WEB_SESSION_SECRET",
+           "ZALO_OA_APP_ID", "ZALO_OA_SECRET_KEY", "ZALO_APP_SECRET", "ZALO_OA_ACCESS_TOKEN",
+           "ZALO_OA_REFRESH_TOKEN", "ZALO_BOT_TOKEN", "ZALO_BOT_WEBHOOK_SECRET")
 
 
 class SettingsError(ValueError):

@@ -159,7 +159,7 @@ async def test_values_are_html_escaped(staff):
 
 async def test_try_box_shows_answer_score_and_source(staff):
     html = await (await staff.get("/admin/faqs", params={"try": "Số điện thoại của Sở là gì?"})).text()
-    assert "Điểm" in html and "contact" in html and "0292" in html and "Nguồn" in html
+    assert "Điểm" in html and "thông tin liên hệ" in html and "0292" in html and "Nguồn" in html
 
 
 async def test_csv_export_and_import(staff, sample_kb):
@@ -197,6 +197,14 @@ async def test_upload_reports_each_file_and_the_bot_answers_at_once(staff, sampl
     assert "qua-lon.txt" in html and "tệp quá lớn" in html
     assert sample_kb.find_article("upload:hoi-thao-tom.txt")
     assert "120 hộ" in conversation.answer(question).text
+
+
+async def test_upload_form_over_the_total_limit_is_refused_in_vietnamese(staff, sample_kb):
+    before = sample_kb.stats()["articles"]
+    response = await staff.post("/admin/articles/upload", data=upload_form(await csrf(staff), "files", [
+        (f"bai-{i}.txt", ARTICLE.encode() + b" " * MAX_FILE_BYTES) for i in range(7)]))
+    assert response.status == 413 and "quá lớn" in await response.text()
+    assert sample_kb.stats()["articles"] == before
 
 
 async def test_view_and_delete_article(staff, sample_kb):

@@ -187,6 +187,7 @@ def test_page_tour_renders_every_page_without_csp_errors(site, browser, sample_k
     ask_in_chat(browser, site, "Hội thi sáng tạo kỹ thuật tổ chức mấy năm một lần?")
     shot("01-chat-mobile")
     browser.set_window_size(1280, 900)
+    shot("01-chat-desktop")
     browser.get(site + "/admin/login")
     shot("02-login")
     log_in(browser, site, "quantri")
@@ -197,7 +198,7 @@ def test_page_tour_renders_every_page_without_csp_errors(site, browser, sample_k
     browser.find_element(By.CSS_SELECTOR, "form.stacked button[type=submit]").click()
     pages = [("03-dashboard", "/admin"), ("04-articles", "/admin/articles"),
              ("05-article", f"/admin/articles/{article_id}"),
-             ("06-faqs-try", "/admin/faqs?try=gi%E1%BB%9D%20l%C3%A0m%20vi%E1%BB%87c"),
+             ("06-faqs-try", "/admin/faqs?try=Gi%E1%BB%9D%20l%C3%A0m%20vi%E1%BB%87c%20c%E1%BB%A7a%20S%E1%BB%9F%3F"),
              ("07-faq-new", "/admin/faqs/new"), ("08-contacts", "/admin/contacts"),
              ("09-abbreviations", "/admin/abbreviations"), ("10-users", "/admin/users"),
              ("11-audit", "/admin/audit"), ("12-queries", "/admin/queries"), ("13-not-found", "/admin/khong-co")]

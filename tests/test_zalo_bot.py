@@ -14,6 +14,7 @@ from bot.runner import channel_factories
 from bot.settings import load_settings
 from bot.web.app import create_app
 from bot.zalo_common import MAX_TEXT
+from handlers import texts
 from handlers.conversation import Conversation, ConversationConfig
 from knowledge.store import KnowledgeBase
 
@@ -117,13 +118,13 @@ async def test_long_answer_is_split_and_a_digit_picks_a_suggestion(polling, fake
     await fake.wait_for(lambda: len(fake.messages) >= 3, what="the split answer")
     await polling.tasks.wait(5)
     assert all(len(text) <= MAX_TEXT for _, text in fake.messages)
-    await fake.updates.put(fake.update(CHAT, "hội thi"))
-    await fake.wait_for(lambda: "1. Cần Thơ khởi động Hội thi" in fake.messages[-1][1], what="suggestions")
-    await fake.updates.put(fake.update(CHAT, "1"))
+    await fake.updates.put(fake.update(CHAT, "/start"))
+    await fake.wait_for(lambda: "\n1. " in fake.messages[-1][1], what="the greeting with example questions")
     count = len(fake.messages)
+    await fake.updates.put(fake.update(CHAT, "1"))
     await fake.wait_for(lambda: len(fake.messages) > count, what="the picked suggestion's answer")
     last = [r["question"] for r in sample_kb.iter_rows("SELECT question FROM query_log ORDER BY id")][-1]
-    assert last == "Cần Thơ khởi động Hội thi Sáng tạo kỹ thuật"
+    assert last == texts.EXAMPLE_QUESTIONS[0]
 
 
 # ----- webhook -----------------------------------------------------------------------------------

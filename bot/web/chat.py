@@ -1,0 +1,92 @@
+"""The citizens' web chat page at ``/``: the department's name and contacts in the header,
+suggestion chips, each answer with its source and contact card. ``static/chat.js`` asks
+``POST /api/ask``; without JavaScript the same form asks by ``GET /?q=…`` and the page shows
+the answer.
+"""
+from __future__ import annotations
+
+from aiohttp import web
+
+from handlers import texts
+from handlers.messages import IncomingMessage, Reply
+from knowledge.contacts import DEPARTMENT
+
+from .state import CONVERSATION_KEY, KB_KEY
+from .templating import Markup, h, join, render
+
+_LINKS = {"phone": "tel:", "hotline": "tel:", "email": "mailto:"}
+
+
+def _value(field: str, value: str) -> Markup:
+    """A contact value; phone numbers and e-mails are links."""
+    prefix = _LINKS.get(field)
+    if prefix == "tel:":
+        return h("a", value, href=prefix + "".join(c for c in value if c.isdigit() or c == "+"))
+    return h("a", value, href=prefix + value) if prefix else h("span", value)
+
+
+def contact_card(pairs: list[tuple[str, str]], fields: list[str]) -> Markup:
+    items = []
+    for (label, value), field in zip(pairs, fields):
+        items += [h("dt", label), h("dd", _value(field, value))]
+    return h("dl", *items, class_="card")
+
+
+def header_contacts(kb) -> Markup:
+    """The department's phone and e-mail always in view, the full card one click away."""
+    resolved = kb.resolve_contacts("department")
+    quick = [h("li", texts.CONTACT_LABELS[f] + ": ", _value(f, resolved[f].value))
+             for f in ("phone", "email") if f in resolved]
+    card = contact_card([(texts.CONTACT_LABELS[f], v.value) for f, v in resolved.items()], list(resolved))
+    return join([h("ul", *quick, class_="quick"),
+                 h("details", h("summary", "Địa chỉ và thông tin liên hệ khác"), card, class_="contact")])
+
+
+def split_source(reply: Reply) -> tuple[str, str]:
+    """The answer text and its «Nguồn: …» line, shown apart on the page."""
+    head, _, last = reply.text.rpartition("\n\n")
+    if reply.source and head and last.startswith("Nguồn:"):
+        return head, last
+    return reply.text, ""
+
+
+def bot_message(reply: Reply) -> Markup:
+    text, source = split_source(reply)
+    if reply.contact_card:  # the card shows the values; the text keeps only the unit's name
+        text = text.split("\n")[0]
+    parts = [h("p", text, class_="text")]
+    if reply.contact_card:
+        fields = [next((f for f, label in texts.CONTACT_LABELS.items() if label == pair[0]), "")
+                  for pair in reply.contact_card]
+        parts.append(contact_card(reply.contact_card, fields))
+    if source:
+        parts.append(h("p", source, class_="source"))
+    if reply.suggestions:
+        parts.append(chips(reply.suggestions, "Có phải bạn muốn hỏi"))
+    return h("div", *parts, class_="msg bot")
+
+
+def chips(questions: list[str], label: str) -> Markup:
+    buttons = [h("button", q, type="button", class_="chip", data_question=q) for q in questions]
+    return h("div", *buttons, class_="chips", role="group", aria_label=label)
+
+
+async def index(request: web.Request) -> web.Response:
+    conversation = request.app[CONVERSATION_KEY]
+    welcome = conversation.start()
+    welcome.suggestions = []  # the example questions are the chips under the conversation
+    messages = [bot_message(welcome)]
+    question = request.query.get("q", "").strip()
+    if question:  # the page without JavaScript
+        messages.append(h("div", h("p", question, class_="text"), class_="msg user"))
+        user = f"page:{request.remote}"
+        replies = conversation.respond(IncomingMessage("web", user, user, question))
+        messages += [bot_message(reply) for reply in replies]
+    body = render("chat.html", department=DEPARTMENT, contacts=header_contacts(request.app[KB_KEY]), messages=join(messages),
+                  chips=chips(texts.EXAMPLE_QUESTIONS, "Câu hỏi gợi ý"),
+                  max_chars=conversation.config.max_question_chars)
+    return web.Response(text=body, content_type="text/html")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/", index)

@@ -1,0 +1,111 @@
+// Web chat: sends each question to POST /api/ask and shows the answer, its source, contact card
+// and suggestion chips. Every value is inserted with textContent, never as HTML.
+(function () {
+  "use strict";
+  var log = document.getElementById("log");
+  var form = document.getElementById("ask");
+  var input = document.getElementById("question");
+  var send = document.getElementById("send");
+  var status = document.getElementById("status");
+  var session = sessionStorage.getItem("chat-session");
+  if (!session) {
+    session = "w" + Math.random().toString(36).slice(2) + Date.now().toString(36);
+    sessionStorage.setItem("chat-session", session);
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function chips(questions, label) {
+    var group = el("div", "chips");
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", label);
+    questions.forEach(function (q) {
+      var button = el("button", "chip", q);
+      button.type = "button";
+      button.setAttribute("data-question", q);
+      group.appendChild(button);
+    });
+    return group;
+  }
+
+  function linkFor(label, value) {
+    if (value.indexOf("@") > 0) return "mailto:" + value;
+    if (label === "Điện thoại" || label === "Đường dây nóng") return "tel:" + value.replace(/[^\d+]/g, "");
+    return null;
+  }
+
+  function showReply(reply) {
+    var box = el("div", "msg bot");
+    var text = reply.text || reply.error || "";
+    var source = "";
+    var cut = text.lastIndexOf("\n\n");
+    if (reply.source && cut > 0 && text.slice(cut + 2).indexOf("Nguồn:") === 0) {
+      source = text.slice(cut + 2);
+      text = text.slice(0, cut);
+    }
+    var hasCard = reply.contact_card && reply.contact_card.length;
+    box.appendChild(el("p", "text", hasCard ? text.split("\n")[0] : text));  // the card shows the values
+    if (hasCard) {
+      var card = el("dl", "card");
+      reply.contact_card.forEach(function (item) {
+        card.appendChild(el("dt", "", item.label));
+        var dd = el("dd");
+        var href = linkFor(item.label, item.value);
+        if (href) { var a = el("a", "", item.value); a.href = href; dd.appendChild(a); }
+        else dd.textContent = item.value;
+        card.appendChild(dd);
+      });
+      box.appendChild(card);
+    }
+    if (source) box.appendChild(el("p", "source", source));
+    if (reply.suggestions && reply.suggestions.length) box.appendChild(chips(reply.suggestions, "Có phải bạn muốn hỏi"));
+    log.appendChild(box);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function ask(question) {
+    question = question.trim();
+    if (!question) { status.textContent = "Bạn chưa nhập câu hỏi."; input.focus(); return; }
+    log.appendChild(el("div", "msg user", question));
+    log.scrollTop = log.scrollHeight;
+    input.value = "";
+    send.disabled = true;
+    status.textContent = "Đang tìm câu trả lời…";
+    fetch("/api/ask", {
+      method: "POST",
+      headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({question: question, session: session})
+    }).then(function (response) {
+      return response.json().catch(function () { return {error: "Máy chủ trả lời không hợp lệ."}; });
+    }).then(function (reply) {
+      showReply(reply);
+      status.textContent = "";
+    }).catch(function () {
+      showReply({error: "Không kết nối được máy chủ. Bạn vui lòng thử lại sau ít phút."});
+      status.textContent = "";
+    }).then(function () {
+      send.disabled = false;
+      input.focus();
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    ask(input.value);
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      ask(input.value);
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var chip = event.target.closest ? event.target.closest(".chip") : null;
+    if (chip) ask(chip.getAttribute("data-question"));
+  });
+})();

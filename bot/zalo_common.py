@@ -1,0 +1,147 @@
+"""What the two Zalo adapters (Official Account and Bot API) share: plain-text rendering of a
+reply, splitting it into messages of at most 2,000 characters, the numbered suggestions a citizen
+answers with a digit, duplicate-delivery detection, and the background tasks that do the work
+after a webhook has been answered.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import OrderedDict
+from typing import Coroutine
+
+from handlers import texts
+from handlers.conversation import Conversation
+from handlers.messages import IncomingMessage, Reply
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "zalo"  # the query log's channel for both Zalo adapters
+MAX_TEXT = 2000  # Zalo's limit for one text message
+PICK_HINT = "Trả lời bằng một chữ số ({first}–{last}) để chọn câu hỏi."
+EXAMPLES_INTRO = "Câu hỏi mẫu:"  # above the suggestions of a greeting or help (kind "notice")
+
+# Where a long text may be cut, best first: between paragraphs, lines, sentences, words.
+_BOUNDARIES = (re.compile(r"\n[ \t]*\n"), re.compile(r"\n"), re.compile(r"(?<=[.!?…;:])\s"), re.compile(r"\s"))
+
+
+def render(reply: Reply) -> str:
+    """A reply as Zalo shows it: plain text, suggestions as a numbered list."""
+    text = reply.text.strip()
+    if reply.suggestions:
+        numbered = "\n".join(f"{i}. {s}" for i, s in enumerate(reply.suggestions, 1))
+        hint = PICK_HINT.format(first=1, last=len(reply.suggestions))
+        intro = EXAMPLES_INTRO if reply.kind == "notice" else texts.SUGGESTIONS_INTRO
+        text = f"{text}\n\n{intro}\n{numbered}\n{hint}".strip()
+    return text
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Cut ``text`` into pieces of at most ``limit`` characters at the most natural boundary."""
+    pieces = []
+    text = text.strip()
+    while len(text) > limit:
+        cut = _cut_point(text, limit)
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    if text:
+        pieces.append(text)
+    return pieces
+
+
+def _cut_point(text: str, limit: int) -> int:
+    window = text[:limit + 1]  # a separator right after the limit still ends a full piece
+    for pattern in _BOUNDARIES:
+        cuts = [m.start() for m in pattern.finditer(window) if limit // 3 <= m.start() <= limit]
+        if cuts:
+            return cuts[-1]
+    return limit
+
+
+class Bounded(OrderedDict):
+    """A dict that forgets its oldest entries beyond ``size`` (per-user memory, seen ids)."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+
+class Deduper:
+    """Remembers the last ``size`` message ids; :meth:`seen` is true from the second delivery on."""
+
+    def __init__(self, size: int = 10_000):
+        self.ids = Bounded(size)
+
+    def seen(self, message_id: str) -> bool:
+        if message_id in self.ids:
+            return True
+        self.ids[message_id] = True
+        return False
+
+
+class ZaloConversation:
+    """Turns one citizen's message into the texts to send back, remembering the suggestions it
+    offered so that a reply of just a digit picks one of them."""
+
+    def __init__(self, conversation: Conversation, memory_size: int = 5_000):
+        self.conversation = conversation
+        self.suggestions: Bounded = Bounded(memory_size)
+
+    def texts_for(self, user_id: str, text: str | None, content_type: str = "text") -> list[str]:
+        if content_type == "text" and text:
+            text = text.strip()
+            offered = self.suggestions.get(user_id, [])
+            if text.isdigit() and 1 <= int(text) <= len(offered):
+                text, content_type = offered[int(text) - 1], "suggestion"
+            elif text.startswith("/"):
+                content_type = "command"
+        message = IncomingMessage(CHANNEL, user_id, user_id, text, content_type)
+        return self.render_all(user_id, self.conversation.respond(message))
+
+    def greeting(self, user_id: str) -> list[str]:
+        return self.render_all(user_id, [self.conversation.start()])
+
+    def render_all(self, user_id: str, replies: list[Reply]) -> list[str]:
+        if replies:
+            self.suggestions[user_id] = list(replies[-1].suggestions)
+        return [piece for reply in replies for piece in split_text(render(reply))]
+
+
+class BackgroundTasks:
+    """Keeps a reference to every task it starts (so none is garbage-collected mid-flight),
+    logs their failures, and finishes or cancels them on shutdown."""
+
+    def __init__(self):
+        self.tasks: set[asyncio.Task] = set()
+
+    def spawn(self, coro: Coroutine, name: str) -> asyncio.Task:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self.tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s failed", task.get_name(), exc_info=task.exception())
+
+    async def wait(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for the running tasks (and those they start) to end."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.tasks and loop.time() < deadline:
+            await asyncio.wait(set(self.tasks), timeout=deadline - loop.time())
+
+    async def close(self, grace: float = 5.0) -> None:
+        """Give running work ``grace`` seconds to finish, then cancel the rest."""
+        await self.wait(grace)
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)

@@ -1,0 +1,268 @@
+"""Zalo Official Account (OA) channel: the signed webhook ``POST /zalo/oa/webhook``, replies through
+the OA Open API v3 (``/v3.0/oa/message/cs``) and the OA's rotating access/refresh token pair.
+
+Every webhook request is checked before anything else (signature, app id, age), answered at once,
+and worked on in a background task. Tokens are refreshed ahead of expiry and whenever Zalo calls
+them invalid; each new pair is saved (knowledge.zalo_tokens) before it is used.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import time
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp import web
+
+from handlers.conversation import Conversation
+from knowledge.zalo_tokens import TokenPair, ZaloTokenStore
+
+from .settings import Settings, SettingsError
+from .web.app import KB_KEY
+from .zalo_common import BackgroundTasks, Deduper, ZaloConversation
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/zalo/oa/webhook"
+SIGNATURE_HEADER = "X-ZEvent-Signature"
+TOKEN_ERRORS = (-216, -220)  # access token invalid / expired
+RATE_LIMITED = -32
+KEEP_FRESH_EVERY = 300.0  # seconds between checks of the access token's expiry
+# Non-text user events → the content type the conversation answers politely.
+EVENT_CONTENT_TYPES = {
+    "user_send_image": "photo", "user_send_gif": "sticker", "user_send_sticker": "sticker",
+    "user_send_audio": "voice", "user_send_video": "video", "user_send_location": "location",
+    "user_send_file": "document", "user_send_link": "other", "user_send_business_card": "other",
+}
+REQUIRED = ("ZALO_OA_APP_ID", "ZALO_OA_SECRET_KEY", "ZALO_APP_SECRET")
+
+
+def signature(app_id: str, body: bytes, timestamp: str, secret_key: str) -> str:
+    """``mac=`` + hex SHA-256 of app id, raw body, timestamp and OA secret key (a plain hash)."""
+    return "mac=" + hashlib.sha256(app_id.encode() + body + timestamp.encode() + secret_key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class OAConfig:
+    app_id: str
+    secret_key: str  # the OA secret key: webhook signatures
+    app_secret: str  # the app's secret: token refresh
+    api_base_url: str = "https://openapi.zalo.me"
+    oauth_base_url: str = "https://oauth.zaloapp.com"
+    replay_window_seconds: float = 600.0
+    refresh_margin_seconds: float = 3600.0
+    rate_limit_retries: int = 3
+    rate_limit_backoff_seconds: float = 2.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "OAConfig":
+        section = settings.data.get("zalo", {})
+        try:
+            return cls(settings.secret("ZALO_OA_APP_ID"), settings.secret("ZALO_OA_SECRET_KEY"),
+                       settings.secret("ZALO_APP_SECRET"),
+                       str(section.get("oa_api_base_url", cls.api_base_url)).rstrip("/"),
+                       str(section.get("oauth_base_url", cls.oauth_base_url)).rstrip("/"),
+                       float(section.get("oa_replay_window_seconds", cls.replay_window_seconds)),
+                       float(section.get("oa_refresh_margin_seconds", cls.refresh_margin_seconds)),
+                       int(section.get("oa_rate_limit_retries", cls.rate_limit_retries)),
+                       float(section.get("oa_rate_limit_backoff_seconds", cls.rate_limit_backoff_seconds)))
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(f"{settings.source}: [zalo]: {exc}") from None
+
+
+class ZaloOAClient:
+    """Sends customer-service texts and keeps the token pair fresh."""
+
+    def __init__(self, config: OAConfig, store: ZaloTokenStore, pair: TokenPair):
+        self.config, self.store, self.pair = config, store, pair
+        self._lock = asyncio.Lock()
+        self._session: aiohttp.ClientSession | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def _post(self, url: str, **kwargs) -> dict:
+        """The JSON answer of a POST, or {} after logging why there is none (never raises)."""
+        try:
+            async with self.session().post(url, **kwargs) as response:
+                body = await response.json(content_type=None)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            log.warning("Zalo OA: request to %s failed: %s", url.split("?")[0], exc.__class__.__name__)
+            return {}
+        return body if isinstance(body, dict) else {}
+
+    async def send_text(self, user_id: str, text: str) -> bool:
+        """One text to one user; True once Zalo accepted it."""
+        if self.pair.expires_within(self.config.refresh_margin_seconds):
+            await self.refresh(self.pair.access_token)
+        url = f"{self.config.api_base_url}/v3.0/oa/message/cs"
+        payload = {"recipient": {"user_id": user_id}, "message": {"text": text}}
+        refreshed, retries = False, 0
+        while True:
+            token = self.pair.access_token
+            result = await self._post(url, json=payload, headers={"access_token": token})
+            code = _error_code(result)
+            if code == 0:
+                return True
+            if code in TOKEN_ERRORS and not refreshed:
+                refreshed = True
+                if await self.refresh(token):
+                    continue
+            elif code == RATE_LIMITED and retries < self.config.rate_limit_retries:
+                await asyncio.sleep(self.config.rate_limit_backoff_seconds * 2 ** retries)
+                retries += 1
+                continue
+            log.warning("Zalo OA: message not sent, error %s: %s", code, result.get("message", "no answer"))
+            return False
+
+    async def refresh(self, stale_token: str) -> bool:
+        """Trade the refresh token for a new pair, unless another task already replaced ``stale_token``."""
+        async with self._lock:
+            if self.pair.access_token != stale_token:
+                return True
+            result = await self._post(
+                f"{self.config.oauth_base_url}/v4/oa/access_token", headers={"secret_key": self.config.app_secret},
+                data={"refresh_token": self.pair.refresh_token, "app_id": self.config.app_id,
+                      "grant_type": "refresh_token"})
+            access, refresh = result.get("access_token"), result.get("refresh_token")
+            if not (isinstance(access, str) and access and isinstance(refresh, str) and refresh):
+                log.error("Zalo OA: token refresh failed, error %s: %s", result.get("error", "?"),
+                          result.get("error_name") or result.get("message") or "no answer")
+                return False
+            try:
+                lifetime = float(result.get("expires_in") or 90000)
+            except (TypeError, ValueError):
+                lifetime = 90000.0
+            pair = TokenPair(access, refresh, time.time() + lifetime)
+            try:
+                self.store.save(pair)
+            except Exception:  # keep the new pair in memory: the old refresh token is already spent
+                log.exception("Zalo OA: could not store the new token pair")
+            self.pair = pair
+            log.info("Zalo OA: access token refreshed")
+            return True
+
+
+def _error_code(result: dict) -> int | None:
+    try:
+        return int(result["error"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+class ZaloOAChannel:
+    name = "zalo_oa"
+
+    def __init__(self, config: OAConfig, client: ZaloOAClient, conversation: Conversation):
+        self.config, self.client = config, client
+        self.zalo = ZaloConversation(conversation)
+        self.tasks = BackgroundTasks()
+        self.seen = Deduper()
+        self._keep_fresh: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        self._keep_fresh = asyncio.get_running_loop().create_task(self._keep_fresh_loop())
+
+    async def stop(self) -> None:
+        if self._keep_fresh is not None:
+            self._keep_fresh.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keep_fresh
+        await self.tasks.close()
+        await self.client.close()
+
+    async def _keep_fresh_loop(self) -> None:
+        """Refresh before expiry even when nobody writes, so the refresh token never lapses."""
+        while True:
+            if self.client.pair.expires_within(self.config.refresh_margin_seconds):
+                await self.client.refresh(self.client.pair.access_token)
+            await asyncio.sleep(KEEP_FRESH_EVERY)
+
+    # ----- webhook ---------------------------------------------------------------------
+    async def webhook(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        try:
+            event = json.loads(body)
+            timestamp = str(event["timestamp"])
+            sent_at = int(timestamp) / 1000
+        except (ValueError, UnicodeDecodeError, KeyError, TypeError):
+            log.warning("Zalo OA webhook: refused a malformed request from %s", request.remote)
+            return web.json_response({"error": "malformed event"}, status=400)
+        given = request.headers.get(SIGNATURE_HEADER, "").encode("utf-8", "replace")
+        expected = signature(self.config.app_id, body, timestamp, self.config.secret_key).encode()
+        if not hmac.compare_digest(given, expected):
+            log.warning("Zalo OA webhook: refused a request with a %s signature from %s",
+                        "wrong" if given else "missing", request.remote)
+            return web.json_response({"error": "bad signature"}, status=401)
+        if str(event.get("app_id", "")) != self.config.app_id:
+            log.warning("Zalo OA webhook: refused an event for another app")
+            return web.json_response({"error": "wrong app"}, status=403)
+        if abs(time.time() - sent_at) > self.config.replay_window_seconds:
+            # Authentic but stale: a replay, or Zalo retrying after an outage. Not answered, but
+            # acknowledged with 200, because Zalo disables a webhook that keeps failing.
+            log.warning("Zalo OA webhook: ignored an event from %.0f s ago (replay?)", time.time() - sent_at)
+            return web.json_response({"error": 0, "message": "ignored: stale event"})
+        message = event.get("message") if isinstance(event.get("message"), dict) else {}
+        name = str(event.get("event_name", ""))
+        key = str(message.get("msg_id") or f"{name}:{_user_of(event)}:{timestamp}")
+        if self.seen.seen(key):
+            log.info("Zalo OA webhook: duplicate delivery ignored")
+        else:
+            self.tasks.spawn(self._handle(name, event, message), name=f"zalo-oa {name}")
+        return web.json_response({"error": 0, "message": "Success"})
+
+    async def _handle(self, name: str, event: dict, message: dict) -> None:
+        user_id = _user_of(event)
+        if not user_id:
+            log.warning("Zalo OA webhook: %s event without a user id ignored", name)
+            return
+        if name == "user_send_text":
+            pieces = self.zalo.texts_for(user_id, str(message.get("text") or ""))
+        elif name == "follow":
+            pieces = self.zalo.greeting(user_id)
+        elif name in EVENT_CONTENT_TYPES:
+            pieces = self.zalo.texts_for(user_id, None, EVENT_CONTENT_TYPES[name])
+        else:  # unfollow, the OA's own messages, reactions, …
+            return
+        for piece in pieces:
+            if not await self.client.send_text(user_id, piece):
+                break
+
+
+def _user_of(event: dict) -> str:
+    for field in ("sender", "follower"):
+        value = event.get(field)
+        if isinstance(value, dict) and value.get("id"):
+            return str(value["id"])
+    return ""
+
+
+def build(settings: Settings, conversation: Conversation, app: web.Application) -> ZaloOAChannel | None:
+    missing = [name for name in REQUIRED if not settings.secret(name)]
+    if len(missing) == len(REQUIRED):
+        print("Kênh Zalo OA: tắt (đặt ZALO_OA_APP_ID, ZALO_OA_SECRET_KEY, ZALO_APP_SECRET, "
+              "ZALO_OA_ACCESS_TOKEN, ZALO_OA_REFRESH_TOKEN để bật)", flush=True)
+        return None
+    if missing:
+        print(f"Kênh Zalo OA: tắt, còn thiếu biến môi trường {', '.join(missing)}", flush=True)
+        return None
+    config = OAConfig.from_settings(settings)
+    store = ZaloTokenStore(app[KB_KEY], config.app_id)
+    pair = store.initial(settings.secret("ZALO_OA_ACCESS_TOKEN"), settings.secret("ZALO_OA_REFRESH_TOKEN"))
+    if pair is None:
+        print("Kênh Zalo OA: tắt, còn thiếu ZALO_OA_ACCESS_TOKEN và ZALO_OA_REFRESH_TOKEN", flush=True)
+        return None
+    channel = ZaloOAChannel(config, ZaloOAClient(config, store, pair), conversation)
+    app.router.add_post(WEBHOOK_PATH, channel.webhook)
+    return channel
