@@ -15,10 +15,12 @@ from typing import Protocol
 from aiohttp import web
 
 from handlers.conversation import Conversation
+from knowledge import querylog
 from knowledge.store import KnowledgeBase
 
 from .settings import Settings
 from .web.app import create_app
+from .web.state import CHANNELS_KEY
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,18 @@ def channel_factories():
     return factories
 
 
+async def prune_logs_daily(kb: KnowledgeBase, retention_days: int, interval: float = 86_400) -> None:
+    """Delete query-log rows past the retention period now and then every ``interval`` seconds."""
+    while True:
+        try:
+            removed = querylog.prune(kb, retention_days)
+            if removed:
+                log.info("pruned %d query-log rows older than %d days", removed, retention_days)
+        except Exception:  # a busy or broken database must not stop the bot; try again later
+            log.exception("pruning the query log failed")
+        await asyncio.sleep(interval)
+
+
 async def serve(settings: Settings, kb: KnowledgeBase, stop: asyncio.Event) -> None:
     conversation = Conversation(kb, settings.conversation())
     app = create_app(conversation, kb, settings.secret("WEB_SESSION_SECRET"))
@@ -54,19 +68,21 @@ async def serve(settings: Settings, kb: KnowledgeBase, stop: asyncio.Event) -> N
         channel = build(settings, conversation, app)
         if channel is not None:
             channels.append(channel)
-            app["channels"].append(channel.name)
+            app[CHANNELS_KEY].append(channel.name)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     host, port = settings.get("web", "host", "127.0.0.1"), settings.get("web", "port", 8080)
     site = web.TCPSite(runner, host, port)
     await site.start()
     print(f"Web chat: http://{host}:{port}/  (Ctrl-C để dừng)", flush=True)
+    pruning = asyncio.create_task(prune_logs_daily(kb, int(settings.get("logs", "retention_days", 365))))
     try:
         for channel in channels:
             await channel.start()
             print(f"Kênh {channel.name}: đang chạy", flush=True)
         await stop.wait()
     finally:
+        pruning.cancel()
         for channel in reversed(channels):
             try:
                 await channel.stop()

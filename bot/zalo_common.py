@@ -26,9 +26,15 @@ EXAMPLES_INTRO = "Câu hỏi mẫu:"  # above the suggestions of a greeting or h
 _BOUNDARIES = (re.compile(r"\n[ \t]*\n"), re.compile(r"\n"), re.compile(r"(?<=[.!?…;:])\s"), re.compile(r"\s"))
 
 
+FEEDBACK_VALUES = {"1": 1, "2": -1, "👍": 1, "👎": -1}
+
+
 def render(reply: Reply) -> str:
-    """A reply as Zalo shows it: plain text, suggestions as a numbered list."""
+    """A reply as Zalo shows it: plain text, suggestions as a numbered list; a logged answer
+    asks for a 1/2 rating (Zalo messages carry no buttons)."""
     text = reply.text.strip()
+    if reply.answered and reply.log_id and not reply.suggestions:
+        text = f"{text}\n\n{texts.FEEDBACK_DIGITS}"
     if reply.suggestions:
         numbered = "\n".join(f"{i}. {s}" for i, s in enumerate(reply.suggestions, 1))
         hint = PICK_HINT.format(first=1, last=len(reply.suggestions))
@@ -93,13 +99,18 @@ class ZaloConversation:
     def __init__(self, conversation: Conversation, memory_size: int = 5_000):
         self.conversation = conversation
         self.suggestions: Bounded = Bounded(memory_size)
+        self.rateable: Bounded = Bounded(memory_size)  # user → log id of the last answer
 
     def texts_for(self, user_id: str, text: str | None, content_type: str = "text") -> list[str]:
         if content_type == "text" and text:
             text = text.strip()
             offered = self.suggestions.get(user_id, [])
+            rateable = self.rateable.pop(user_id, None)
             if text.isdigit() and 1 <= int(text) <= len(offered):
                 text, content_type = offered[int(text) - 1], "suggestion"
+            elif rateable and text in FEEDBACK_VALUES:
+                message = IncomingMessage(CHANNEL, user_id, user_id, None)
+                return self.render_all(user_id, [self.conversation.feedback(message, rateable, FEEDBACK_VALUES[text])])
             elif text.startswith("/"):
                 content_type = "command"
         message = IncomingMessage(CHANNEL, user_id, user_id, text, content_type)
@@ -111,6 +122,8 @@ class ZaloConversation:
     def render_all(self, user_id: str, replies: list[Reply]) -> list[str]:
         if replies:
             self.suggestions[user_id] = list(replies[-1].suggestions)
+            if replies[-1].answered and replies[-1].log_id:
+                self.rateable[user_id] = replies[-1].log_id
         return [piece for reply in replies for piece in split_text(render(reply))]
 
 

@@ -53,3 +53,4 @@ FEEDBACK_THANKS = {1: "Cảm ơn bạn đã đánh giá! 👍",
                    -1: "Cảm ơn bạn đã góp ý. Cán bộ Sở sẽ xem lại câu trả lời này để bổ sung thông tin."}
 FEEDBACK_EXPIRED = "Không ghi nhận được đánh giá (câu hỏi đã quá cũ hoặc không phải của bạn)."
 FEEDBACK_PROMPT = "Câu trả lời có hữu ích không?"
+FEEDBACK_DIGITS = "Câu trả lời có hữu ích không? Gửi 1 nếu có, 2 nếu chưa."

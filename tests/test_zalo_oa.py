@@ -104,7 +104,8 @@ async def test_signed_text_event_gets_the_vietnamese_answer_posted_to_the_oa_api
     assert "Authorization" not in send.headers
     assert send.json["recipient"] == {"user_id": USER}
     text = send.json["message"]["text"]
-    assert text == render(Conversation(sample_kb).answer(PHONE_QUESTION))  # exactly what the handler says
+    # exactly what the handler says, then the request for a 1/2 rating
+    assert text == render(Conversation(sample_kb).answer(PHONE_QUESTION)) + "\n\n" + texts.FEEDBACK_DIGITS
     assert "Điện thoại: 0292.3820674" in text and "Nguồn:" in text and "<" not in text
     rows = list(sample_kb.iter_rows("SELECT * FROM query_log"))
     assert [(r["channel"], r["question"]) for r in rows] == [("zalo", PHONE_QUESTION)]
@@ -346,3 +347,17 @@ def test_channel_is_off_without_its_settings(empty_kb, capsys):
     assert zalo_oa.build(partial, Conversation(empty_kb), app) is None
     assert "ZALO_OA_SECRET_KEY, ZALO_APP_SECRET" in capsys.readouterr().out
     assert zalo_oa.build in channel_factories()
+
+
+async def test_a_digit_after_an_answer_rates_it(oa, fake, sample_kb):
+    client, channel = oa
+    await post(client, text_event(PHONE_QUESTION))
+    await fake.wait_for(lambda: fake.messages, what="the answer")
+    await post(client, text_event("2"))
+    await fake.wait_for(lambda: len(fake.messages) == 2, what="the thanks for the rating")
+    assert "góp ý" in fake.messages[1][1]
+    [row] = sample_kb.iter_rows("SELECT question, feedback FROM query_log")
+    assert row == {"question": PHONE_QUESTION, "feedback": -1}
+    await post(client, text_event("2"))  # nothing left to rate: an ordinary question
+    await fake.wait_for(lambda: len(fake.messages) == 3, what="the answer to '2'")
+    assert sample_kb.stats()["query_log"] == 2

@@ -19,7 +19,7 @@ from knowledge.store import KnowledgeBase
 from . import admin_kb, admin_users, auth, chat
 from .pages import error_pages
 from .security import LoginLimiter, Sessions, security_headers
-from .state import CONVERSATION_KEY, KB_KEY, LOGIN_LIMITER_KEY, SESSIONS_KEY
+from .state import CHANNELS_KEY, CONVERSATION_KEY, KB_KEY, LOGIN_LIMITER_KEY, SESSIONS_KEY
 
 __all__ = ["create_app", "CONVERSATION_KEY", "KB_KEY"]
 
@@ -35,7 +35,7 @@ async def healthz(request: web.Request) -> web.Response:
         database = "ok"
     except Exception as exc:  # reported, not raised: this is the health check
         database = f"error: {exc}"
-    channels = {name: "on" for name in request.app.get("channels", [])}
+    channels = {name: "on" for name in request.app[CHANNELS_KEY]}
     status = 200 if database == "ok" else 503
     return web.json_response({"database": database, "channels": channels}, status=status)
 
@@ -86,7 +86,7 @@ def create_app(conversation: Conversation, kb: KnowledgeBase, session_secret: st
     app[KB_KEY] = kb
     app[SESSIONS_KEY] = Sessions(session_secret or users.session_secret(kb))
     app[LOGIN_LIMITER_KEY] = LoginLimiter()
-    app["channels"] = []
+    app[CHANNELS_KEY] = []
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/api/ask", api_ask)
     app.router.add_static("/static", STATIC_DIR)

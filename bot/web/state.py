@@ -14,6 +14,7 @@ CONVERSATION_KEY = web.AppKey("conversation", Conversation)
 KB_KEY = web.AppKey("kb", KnowledgeBase)
 SESSIONS_KEY = web.AppKey("sessions", Sessions)
 LOGIN_LIMITER_KEY = web.AppKey("login_limiter", LoginLimiter)
+CHANNELS_KEY = web.AppKey("channels", list)  # names of the chat channels running beside the web
 SESSION_KEY = web.RequestKey("session", dict)
 USER_KEY = web.RequestKey("user", User)
 FORM_KEY = web.RequestKey("form", MultiDictProxy)
