@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -18,6 +17,7 @@ from handlers.conversation import Conversation
 from knowledge.importer import STATUS_VI, ImportResult, import_paths
 from knowledge.store import KnowledgeBase, StoreError
 
+from . import logs
 from .console import ConsoleChannel, render
 from .eval_cli import add_eval_arguments, run_eval
 from .settings import Settings, SettingsError, load_settings
@@ -143,10 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.setup(args.verbose)
     try:
         settings = load_settings(args.settings)
+        logs.setup(args.verbose, list(settings.secrets.values()))
         return args.func(args, settings)
     except (SettingsError, StoreError, CliError) as exc:
         print(f"error: {exc}", file=sys.stderr)
