@@ -107,6 +107,7 @@ class FakeTelegram:
         self._message_ids = itertools.count(1)
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        self._closing = False
         self.port = 0
 
     # ----- server ----------------------------------------------------------------------------
@@ -124,6 +125,7 @@ class FakeTelegram:
         return self
 
     async def close(self) -> None:
+        self._closing = True  # pending long polls return at once
         self._changed.set()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -339,7 +341,7 @@ class FakeTelegram:
         deadline = time.monotonic() + timeout
         while not self._pending and not self._forced:
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if remaining <= 0 or self._closing:
                 return []
             self._changed.clear()
             try:

@@ -2,9 +2,15 @@
 fake of the Bot API (tests/fake_telegram.py); nothing reaches Telegram's servers."""
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import socket
 import sqlite3
+import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -18,6 +24,7 @@ from handlers import texts
 from handlers.conversation import Conversation, ConversationConfig
 from handlers.messages import Reply
 
+ROOT = Path(__file__).resolve().parent.parent
 STAFF_ID = 99001
 CITIZEN_ID = 424242
 SECRET = "test-secret_123"
@@ -136,6 +143,12 @@ async def test_help_and_contact_card_commands(bot, fake):
     assert card.params["text"].startswith("<b>")  # the department's name stands out
 
 
+async def test_id_command_tells_a_user_their_own_id(bot, fake, sample_kb):
+    [message] = await bot.ask("/id", user_id=246810)
+    assert "246810" in visible(message)
+    assert list(sample_kb.iter_rows("SELECT * FROM query_log")) == []  # a command is not a question
+
+
 # ----- questions ---------------------------------------------------------------------------
 async def test_contact_question(bot):
     [message] = await bot.ask("sđt sở khcn")
@@ -160,24 +173,52 @@ async def test_fallback_gives_contacts(bot):
     assert "0292.3820674" in text and "sokhcn@cantho.gov.vn" in text
 
 
-async def test_suggestion_button_answers_that_question(bot, fake):
-    [message] = await bot.ask("ký kết")
+async def press(fake, button: dict, user_id: int = CITIZEN_ID):
+    """The citizen taps an inline button; returns (the callback query update, the bot's answer)."""
+    before = len(fake.sent(user_id))
+    update = fake.push_update(fake.button_update(button["callback_data"], user_id=user_id))
+    [answer] = (await fake.wait_sent(before + 1, user_id))[before:]
+    return update, answer
+
+
+async def test_example_question_button_answers_that_question(bot, fake):
+    [greeting] = await bot.ask("/start")
+    address_button = buttons(greeting)[0]
+    assert address_button["text"] == "Địa chỉ Sở ở đâu?"
+    update, answer = await press(fake, address_button)
+    [answered] = fake.requests("answerCallbackQuery")
+    assert answered.params["callback_query_id"] == update["callback_query"]["id"]
+    assert "text" not in answered.params  # just stops the spinner
+    assert answer.params["text"].startswith("<b>Địa chỉ Sở ở đâu?</b>")  # the chosen question as heading
+    assert "Địa chỉ: Số 02, Lý Thường kiệt" in visible(answer)
+
+
+# Questions the matcher is unsure about; which of them get "did you mean" suggestions depends on its tuning.
+UNSURE_QUESTIONS = ["hội thảo", "hội thảo khoa học", "giải thưởng sáng tạo", "ký kết", "hội nghị"]
+
+
+async def test_did_you_mean_button_answers_that_question(bot, fake, conversation):
+    question = next((q for q in UNSURE_QUESTIONS if conversation.answer(q).suggestions), None)
+    assert question, "none of the sample questions gets suggestions any more: update UNSURE_QUESTIONS"
+    [message] = await bot.ask(question)
     suggestions = buttons(message)
     assert 1 <= len(suggestions) <= 3
-    assert tg.ALSO_ASK in visible(message)  # answered: the buttons are related questions
-    assert "Nguồn: Thành phố Cần Thơ và Trường Đại học Cần Thơ ký kết" in visible(message)
-    assert all(not b["text"].startswith("Thành phố Cần Thơ và Trường Đại học Cần Thơ ký kết")
-               for b in suggestions)  # no button for the article just quoted
+    assert texts.SUGGESTIONS_INTRO in visible(message) or tg.ALSO_ASK in visible(message)
     chosen = suggestions[0]
-    before = len(fake.sent(CITIZEN_ID))
-    update = fake.push_update(fake.button_update(chosen["callback_data"]))
-    [answer] = (await fake.wait_sent(before + 1, CITIZEN_ID))[before:]
-    answered = fake.requests("answerCallbackQuery")
-    assert [c.params["callback_query_id"] for c in answered] == [update["callback_query"]["id"]]
-    assert "text" not in answered[0].params
-    assert answer.params["text"].startswith("<b>")  # the chosen question, as a heading
+    _, answer = await press(fake, chosen)
+    assert len(fake.requests("answerCallbackQuery")) == 1
     assert visible(answer).startswith(chosen["text"].rstrip("…"))
     assert "Nguồn:" in visible(answer)
+
+
+def test_answered_reply_gets_no_button_for_the_article_it_quotes():
+    store = tg.SuggestionStore()
+    source = {"title": "Bài A", "date": "2020-01-02", "path": None}
+    reply = Reply("Đoạn trích.\n\nNguồn: Bài A (02/01/2020)", "article", True, 0.9, source,
+                  suggestions=["Bài A", "Bài B"])
+    [message] = tg.render(reply, store)
+    assert [row[0].text for row in message.keyboard.inline_keyboard] == ["Bài B"]
+    assert parse_telegram_html(message.html).endswith(tg.ALSO_ASK)
 
 
 async def test_unknown_button_is_answered_without_spinner(bot, fake):
@@ -252,6 +293,17 @@ async def test_flood_control_429_once_then_success(bot, fake):
     assert attempts[1].at - attempts[0].at >= 0.9  # waited retry_after
     assert time.monotonic() - started < 8
     assert "0292.3820674" in visible(message)
+
+
+async def test_one_chat_is_answered_in_order_while_others_go_on(bot, fake):
+    fake.fail("sendMessage", 429, retry_after=1)  # the first answer has to wait
+    fake.push_update(fake.text_update("sđt sở khcn"))
+    fake.push_update(fake.text_update("email của sở"))
+    fake.push_update(fake.text_update("địa chỉ sở ở đâu", user_id=777))
+    first, second = await fake.wait_sent(2, CITIZEN_ID)
+    assert "Điện thoại" in visible(first) and "Email" in visible(second)
+    [other] = fake.sent(777)
+    assert other.at < first.at  # another citizen did not wait for the flood control
 
 
 async def test_server_errors_are_retried_with_backoff(bot, fake):
@@ -385,6 +437,16 @@ async def test_unreachable_telegram_at_start_is_retried(fake, conversation, caps
         assert "0292.3820674" in visible(message)
 
 
+async def test_webhook_url_refused_by_telegram_leaves_the_channel_off(fake, conversation, capsys):
+    fake.fail("setWebhook", 400, "Bad Request: bad webhook: HTTPS url must be provided for webhook")
+    async with Harness(fake, conversation, mode="webhook", webhook_url="http://x/telegram/webhook",
+                       must_start=False) as harness:
+        assert not harness.channel.running
+        assert "https url must be provided" in capsys.readouterr().out.lower()
+        await fake.settle(0.5)
+        assert len(fake.requests("setWebhook")) == 1  # not retried
+
+
 async def test_polling_recovers_from_get_updates_errors(bot, fake):
     await fake.wait_for(lambda: fake.requests("getUpdates"))
     fake.fail("getUpdates", 500)
@@ -500,3 +562,42 @@ def test_unsure_reply_offers_did_you_mean_buttons():
     [message] = tg.render(reply, store)
     assert parse_telegram_html(message.html).endswith(texts.SUGGESTIONS_INTRO)
     assert [row[0].text for row in message.keyboard.inline_keyboard] == reply.suggestions[:3]
+
+
+# ----- the real entry point ----------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def test_run_bot_answers_on_telegram_and_stops_cleanly_on_sigterm(fake, tmp_path):
+    """``python run_bot.py run`` (what ``make run`` starts) with only the token and the API address."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZALO_"))}
+    env.update(TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.base_url,
+               KB_DB_PATH=str(tmp_path / "kb.sqlite"), WEB_PORT=str(_free_port()), PYTHONUNBUFFERED="1")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(ROOT / "run_bot.py"), "run", cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    output: list[str] = []
+
+    async def read_until(marker: str) -> None:
+        while not any(marker in line for line in output):
+            line = await asyncio.wait_for(process.stdout.readline(), 30)
+            if not line:
+                raise AssertionError("run_bot.py exited:\n" + "".join(output))
+            output.append(line.decode())
+
+    try:
+        await read_until("Kênh telegram: đang chạy")
+        fake.push_update(fake.text_update("sđt sở khcn"))
+        [message] = await fake.wait_sent(1, timeout=20)
+        assert "0292.3820674" in visible(message)
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        rest, _ = await asyncio.wait_for(process.communicate(), 20)
+        output.append(rest.decode())
+    assert process.returncode == 0, "".join(output)
+    assert "Đã dừng bot." in "".join(output)
+    assert "Traceback" not in "".join(output)
