@@ -41,7 +41,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from handlers import texts
 from handlers.conversation import Conversation, format_date
 from handlers.messages import IncomingMessage, Reply
-from knowledge.importer import import_bytes
+from knowledge import management
 from knowledge.parsing import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,8 @@ MAX_BUTTON_CHARS = 60              # longer suggestion texts are shortened on th
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 GROUP_CHATS = ("group", "supergroup")
 SUGGESTION_PREFIX = "q:"
+FEEDBACK_PREFIX = "fb:"  # fb:<log id>:<1|-1>
+FEEDBACK_BUTTONS = (("👍 Hữu ích", 1), ("👎 Chưa hữu ích", -1))
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _SENTENCE_BREAK_RE = re.compile(r"(?<=[.!?…;:])\s+")
 
@@ -285,11 +287,24 @@ def render(reply: Reply, suggestions: SuggestionStore, heading: str = "",
             last.plain_length += 2 + utf16_len(footer_plain)
         else:
             messages.append(OutgoingMessage(footer_html, utf16_len(footer_plain)))
-    if suggestions_shown and messages:
-        rows = [[InlineKeyboardButton(button_label(text), callback_data=suggestions.add(text))]
-                for text in suggestions_shown[:3]]
+    rows = [[InlineKeyboardButton(button_label(text), callback_data=suggestions.add(text))]
+            for text in suggestions_shown[:3]]
+    if reply.answered and reply.log_id:  # the citizen can rate a logged answer
+        rows.append([InlineKeyboardButton(label, callback_data=f"{FEEDBACK_PREFIX}{reply.log_id}:{value}")
+                     for label, value in FEEDBACK_BUTTONS])
+    if rows and messages:
         messages[-1].keyboard = InlineKeyboardMarkup(rows)
     return messages
+
+
+def parse_feedback(data: str | None) -> tuple[int, int] | None:
+    """(log id, 1 or -1) from a rating button's callback data, else None."""
+    if not data or not data.startswith(FEEDBACK_PREFIX):
+        return None
+    log_id, _, value = data[len(FEEDBACK_PREFIX):].partition(":")
+    if not log_id.isdigit() or value not in ("1", "-1"):
+        return None
+    return int(log_id), int(value)
 
 
 # ----- the channel ---------------------------------------------------------------------
@@ -619,6 +634,10 @@ class TelegramChannel:
 
     async def _on_button(self, update: Update) -> None:
         query = update.callback_query
+        rating = parse_feedback(query.data)
+        if rating is not None:
+            await self._on_rating(query, *rating)
+            return
         question = self.suggestions.get(query.data)
         # answer first, so that the button's spinner stops whatever happens next
         try:
@@ -636,6 +655,16 @@ class TelegramChannel:
                                    addressed_to_bot=True)
         replies = self.conversation.respond(incoming)
         await self.send_replies(chat.id, replies, heading=question)
+
+    async def _on_rating(self, query, log_id: int, value: int) -> None:
+        """👍/👎 under an answer: recorded for the citizen who asked; the thanks shows as a toast."""
+        chat_id = str(query.message.chat.id) if query.message else ""
+        rater = IncomingMessage(CHANNEL, chat_id, str(query.from_user.id), None)
+        thanks = self.conversation.feedback(rater, log_id, value)
+        try:
+            await self._call(query.answer, text=thanks.text)
+        except TelegramError:
+            log.warning("answerCallbackQuery failed", exc_info=True)
 
     # ----- staff: document import ----------------------------------------------------------
     async def import_document(self, message: Message) -> Reply:
@@ -658,26 +687,13 @@ class TelegramChannel:
         if len(raw) > MAX_FILE_BYTES:
             return Reply(IMPORT_TOO_BIG.format(name=name, size=_size(len(raw)), limit=_size(MAX_FILE_BYTES)),
                          "notice")
-        result = self._import(f"{CHANNEL}:{message.from_user.id}", name, raw)
+        # the web admin's upload: same import, same audit entry
+        result = management.upload_article(self.kb, f"{CHANNEL}:{message.from_user.id}", name, raw)
         log.info("staff document %s imported: %s", name, result.status)
         text = IMPORT_REPORT.format(line=result.line())
         if result.status in ("added", "updated"):
             text += "\n" + IMPORT_LIVE
         return Reply(text, "notice")
-
-    def _import(self, actor: str, name: str, raw: bytes):
-        """The CLI's importer, under the source ``telegram:<file name>``; an added or updated article
-        is written to the audit log (when that part of the project is present) in the same transaction."""
-        try:
-            from knowledge import audit
-        except ImportError:
-            audit = None
-        with self.kb.transaction():
-            result = import_bytes(self.kb, f"{CHANNEL}:{name}", name, raw)
-            if audit is not None and result.status in ("added", "updated"):
-                audit.record(self.kb, actor, f"article.{result.status}", f"{CHANNEL}:{name}",
-                             after={"title": result.title, "bytes": len(raw)})
-        return result
 
 
 def _command_name(text: str | None) -> str:

@@ -23,6 +23,7 @@ from fake_telegram import FakeTelegram, TelegramHTMLError, parse_telegram_html
 from handlers import texts
 from handlers.conversation import Conversation, ConversationConfig
 from handlers.messages import Reply
+from knowledge import audit
 
 ROOT = Path(__file__).resolve().parent.parent
 STAFF_ID = 99001
@@ -164,6 +165,19 @@ async def test_article_fact_with_source_link(bot):
     # the source is a link, its "&" escaped inside the attribute
     assert '<a href="https://sokhcn.cantho.gov.vn/default.aspx?pid=57&amp;nid=5170">' in message.params["text"]
     assert message.params["link_preview_options"] == {"is_disabled": True}
+
+
+async def test_rating_buttons_under_an_answer_record_feedback(bot, fake, sample_kb):
+    [message] = await bot.ask("sđt sở khcn")
+    up, down = buttons(message)
+    assert (up["text"], down["text"]) == ("👍 Hữu ích", "👎 Chưa hữu ích")
+    fake.push_update(fake.button_update(down["callback_data"], user_id=CITIZEN_ID + 1))  # someone else
+    fake.push_update(fake.button_update(up["callback_data"]))
+    await fake.wait_for(lambda: len(fake.requests("answerCallbackQuery")) == 2)
+    toasts = [c.params["text"] for c in fake.requests("answerCallbackQuery")]
+    assert toasts == [texts.FEEDBACK_EXPIRED, texts.FEEDBACK_THANKS[1]]
+    [row] = sample_kb.iter_rows("SELECT feedback FROM query_log")
+    assert row["feedback"] == 1
 
 
 async def test_fallback_gives_contacts(bot):
@@ -462,14 +476,10 @@ async def test_staff_document_is_imported_and_answered(bot, fake, sample_kb):
     [report] = await fake.wait_sent(1, STAFF_ID)
     text = visible(report)
     assert "thêm mới" in text and "Ngày hội Sáng tạo trẻ Cần Thơ 2026" in text
-    assert sample_kb.find_article("telegram:ngay-hoi.md") is not None
-    try:
-        from knowledge import audit
-    except ImportError:
-        pass
-    else:  # who imported what, when
-        [entry] = [e for e in audit.entries(sample_kb) if e["target"] == "telegram:ngay-hoi.md"]
-        assert entry["actor"] == f"telegram:{STAFF_ID}" and entry["action"] == "article.added"
+    assert sample_kb.find_article("upload:ngay-hoi.md") is not None
+    # who imported what, when
+    [entry] = [e for e in audit.entries(sample_kb) if e["target"] == "ngay-hoi.md"]
+    assert entry["actor"] == f"telegram:{STAFF_ID}" and entry["action"] == "article.added"
     [answer] = await bot.ask("ngày hội sáng tạo trẻ diễn ra ở đâu")
     assert "Công viên Lưu Hữu Phước" in visible(answer)
     # the same file again changes nothing
@@ -484,7 +494,7 @@ async def test_citizen_document_is_refused(bot, fake, sample_kb):
     [message] = await fake.wait_sent(1, CITIZEN_ID)
     assert visible(message) == texts.NOT_TEXT
     assert fake.requests("getFile") == []
-    assert sample_kb.find_article("telegram:ngay-hoi.md") is None
+    assert sample_kb.find_article("upload:ngay-hoi.md") is None
 
 
 async def test_staff_document_of_wrong_type_or_too_big_is_refused(bot, fake, sample_kb):
@@ -502,7 +512,7 @@ async def test_staff_document_of_wrong_type_or_too_big_is_refused(bot, fake, sam
     fake.push_update(fake.document_update("bad1", "trong.txt", 3, user_id=STAFF_ID, mime_type="text/plain"))
     message = (await fake.wait_sent(3, STAFF_ID))[2]
     assert "lỗi" in visible(message)
-    assert sample_kb.find_article("telegram:trong.txt") is None
+    assert sample_kb.find_article("upload:trong.txt") is None
 
 
 # ----- settings and pieces -----------------------------------------------------------------
