@@ -68,7 +68,7 @@ async def serve(settings: Settings, kb: KnowledgeBase, stop: asyncio.Event) -> N
         channel = build(settings, conversation, app)
         if channel is not None:
             channels.append(channel)
-            app[CHANNELS_KEY].append(channel.name)
+            app[CHANNELS_KEY].append(channel)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     host, port = settings.get("web", "host", "127.0.0.1"), settings.get("web", "port", 8080)
@@ -79,7 +79,8 @@ async def serve(settings: Settings, kb: KnowledgeBase, stop: asyncio.Event) -> N
     try:
         for channel in channels:
             await channel.start()
-            print(f"Kênh {channel.name}: đang chạy", flush=True)
+            state = "đang chạy" if getattr(channel, "running", True) else "đang kết nối (thử lại trong nền)"
+            print(f"Kênh {channel.name}: {state}", flush=True)
         await stop.wait()
     finally:
         pruning.cancel()
