@@ -84,6 +84,12 @@ def cmd_run(args, settings: Settings) -> int:
     return run(settings, kb)
 
 
+def cmd_doctor(args, settings: Settings) -> int:
+    from .doctor import doctor
+
+    return doctor(settings, open_kb(settings, args.db))
+
+
 def cmd_kb_import(args, settings: Settings) -> int:
     kb = open_kb(settings, args.db)
     missing = [p for p in args.paths if not Path(p).exists()]
@@ -125,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="*", help="the question (read from stdin when absent)")
     command(commands, "chat", cmd_chat, "chat with the bot in the terminal")
     command(commands, "run", cmd_run, "run the bot: web chat and every configured channel")
+    command(commands, "doctor", cmd_doctor, "check the settings, the database and each channel's credentials")
     add_eval_arguments(command(commands, "eval", cmd_eval, "score the bot on a question set (JSONL)"))
 
     kb = commands.add_parser("kb", help="knowledge-base management").add_subparsers(

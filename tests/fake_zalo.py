@@ -92,6 +92,7 @@ class FakeZaloOA(FakeServer):
         self._ids = itertools.count(1)
         self.app.router.add_post("/v3.0/oa/message/cs", self.send)
         self.app.router.add_post("/v4/oa/access_token", self.access_token)
+        self.app.router.add_get("/v2.0/oa/getoa", self.get_oa)
 
     def expire(self, token: str) -> None:
         self.valid_tokens.discard(token)
@@ -119,6 +120,16 @@ class FakeZaloOA(FakeServer):
         self.messages.append((user_id, text))
         return web.json_response({"data": {"message_id": f"m{next(self._ids)}", "user_id": user_id},
                                   "error": 0, "message": "Success"})
+
+    async def get_oa(self, request: web.Request) -> web.Response:
+        await self.record(request)
+        token = request.headers.get("access_token", "")
+        if token in self.expired_tokens:
+            return web.json_response({"error": -220, "message": "Access token has expired"})
+        if token not in self.valid_tokens:
+            return web.json_response({"error": -216, "message": "Access token is invalid"})
+        return web.json_response({"data": {"oa_id": "oa-1", "name": "Sở KH&CN Cần Thơ"}, "error": 0,
+                                  "message": "Success"})
 
     async def access_token(self, request: web.Request) -> web.Response:
         entry = await self.record(request)
