@@ -4,8 +4,6 @@ Thin printing over :mod:`knowledge.querylog`.
 """
 from __future__ import annotations
 
-import csv
-import io
 import sys
 from pathlib import Path
 
@@ -72,19 +70,9 @@ def cmd_stats(args, settings) -> int:
     return 0
 
 
-def export_text(records: list[dict], fmt: str) -> str:
-    if fmt == "json":
-        return querylog.to_json_lines(records)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=querylog.LOG_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(records)
-    return "\ufeff" + buffer.getvalue()  # BOM: Excel then shows Vietnamese correctly
-
-
 def cmd_export(args, settings) -> int:
     kb = open_kb(settings, args.db)
-    text = export_text(querylog.rows(kb, _filters(args)), args.format)
+    text = querylog.export_text(querylog.rows(kb, _filters(args)), args.format)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"Đã ghi {args.output}", file=sys.stderr)

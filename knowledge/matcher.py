@@ -46,6 +46,8 @@ _COUNT_WORDS_RE = re.compile(r"\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|
 # "hiện nay", "bây giờ": the question wants the newest fact, not a word to match.
 _CURRENT_RE = re.compile(r"\b(hien nay|hien tai|bay gio|hien gio|moi nhat|gan day nhat)\b")
 _DATE_MARKERS = {"nam", "ngay", "thang"}
+_YES_NO_RE = re.compile(r"\bco (.+) (?:khong|chua)(?: (?:vay|a|nhi|nhe|ha|the))*$")
+PREDICATE_MIN = 0.6  # share of a yes/no predicate a passage must hold
 _ROLE_RE = re.compile(r"\b(giam doc|chu tich|cuc truong|truong ban|truong phong|hieu truong|bi thu|vien truong|"
                       r"chanh van phong|chi cuc truong|truong khoa|chu nhiem|khoi truong)\b")
 _PHONE_IN_TEXT_RE = re.compile(r"(?:\+84|0)\d(?:[ .\-]?\d){7,11}")
@@ -79,6 +81,7 @@ class _Query:
     numbers: set[str]
     current: bool = False
     role: str = ""  # a position asked about without "phó" (deputy): "giam doc"
+    predicate: frozenset[int] = frozenset()  # ids of the content words X of "… có X không?"
 
 
 class _Index:
@@ -98,11 +101,13 @@ class _Index:
         self.units = {key: name for key, name in kb.contact_units().items() if key != "department"}
         self.titles = kb.article_titles()
 
-    def idf(self, token: Token) -> float:
-        # A marked word the knowledge base never writes that way is weighed by its bare letters:
-        # either an accent slip or another word, it should not outweigh the rest of the question.
-        df = self.df_exact.get(token.exact, 0) if token.marked else 0
-        df = df or self.df_folded.get(token.folded, 0)
+    def idf(self, token: Token, slip: bool = False) -> float:
+        """Rarity of a question word. A marked word the knowledge base never writes that way counts
+        as unknown (rarest), unless it is an accent slip inside a matching phrase ("kiêm tra
+        xăng"): then its bare letters decide, so a slip does not outweigh the rest of the question."""
+        df = self.df_exact.get(token.exact, 0) if token.marked else self.df_folded.get(token.folded, 0)
+        if slip and not df:
+            df = self.df_folded.get(token.folded, 0)
         return math.log((self.count - df + 0.5) / (df + 0.5) + 1.0)
 
 
@@ -209,7 +214,15 @@ class Matcher:
             content.append(token)
         numbers = {t.folded for t in tokens if t.folded.isdigit()}
         role = _ROLE_RE.search(folded) if "who" in types and not re.search(r"\bpho\b", folded) else None
-        return _Query(typed, tokens, content, types, folded, numbers, bool(current), role.group(0) if role else "")
+        # "Hội thảo có thu phí không?": a yes/no question is about its predicate ("thu phí").
+        yes_no = _YES_NO_RE.search(folded)
+        predicate = frozenset()
+        if yes_no:
+            first, last = folded[:yes_no.start(1)].count(" "), folded[:yes_no.end(1)].count(" ")
+            inside = {id(t) for t in tokens[first:last + 1]}
+            predicate = frozenset(id(t) for t in content if id(t) in inside)
+        return _Query(typed, tokens, content, types, folded, numbers, bool(current),
+                      role.group(0) if role else "", predicate)
 
     @staticmethod
     def _corrected(token: Token, index: _Index) -> Token:
@@ -272,7 +285,7 @@ class Matcher:
             return "department"
         best_key, best_share = None, 0.0
         for key in index.units:
-            unit_words = set(key.split())
+            unit_words = set(key.split()) - CONTACT_WORDS or set(key.split())  # "trung tam ung dung tien bo"
             share = len(words & unit_words) / len(words)
             if share > best_share and len(words & unit_words) / len(unit_words) >= 0.5:
                 best_key, best_share = key, share
@@ -346,11 +359,15 @@ class Matcher:
         in_phrase = {id(a) for a, b in pairs if (a.folded, b.folded) in doc_pairs}
         if pairs and (pairs[-1][0].folded, pairs[-1][1].folded) in doc_pairs:
             in_phrase.add(id(pairs[-1][1]))
-        total = got = 0.0
+        total = got = predicate_total = predicate_got = 0.0
         for token in query.content:
-            weight = index.idf(token)
+            weight = index.idf(token, slip=id(token) in in_phrase and (token.folded in body_f or token.folded in title_f))
+            credit = _credit(token, body_f, body_e, title_f, title_e, year, id(token) in in_phrase)
             total += weight
-            got += weight * _credit(token, body_f, body_e, title_f, title_e, year, id(token) in in_phrase)
+            got += weight * credit
+            if id(token) in query.predicate:
+                predicate_total += weight
+                predicate_got += weight * credit
         coverage = got / total if total else 0.0
         if pairs:
             bigram = sum(1 for a, b in pairs if (a.folded, b.folded) in doc_pairs) / len(pairs)
@@ -358,6 +375,8 @@ class Matcher:
             bigram = coverage
         score = 0.7 * coverage + 0.3 * bigram
         span, fits = self._span(query, passage.text, index)
+        if predicate_total and predicate_got / predicate_total < PREDICATE_MIN:
+            fits = False  # it speaks of the subject, not of what is asked about it
         return (score if fits else score * UNFIT_PENALTY, span, fits), passage
 
     def _span(self, query: _Query, text: str, index: _Index) -> tuple[str, bool]:

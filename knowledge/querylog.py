@@ -1,12 +1,15 @@
 """The query log, read and maintained: filters, feedback, unanswered groups, statistics,
 export, retention and per-user deletion. Rows are written by ``KnowledgeBase.log_query``.
 
-Grouping: unanswered or badly rated questions whose normalised text is alike (rapidfuzz
-token-set ratio) form one group, so that an admin answers a need once, not each wording.
+Grouping: unanswered or badly rated questions whose content words are alike (rapidfuzz
+token-sort ratio, once stop words and the words that only name the department are left out)
+form one group, so that an admin answers a need once, not each wording.
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import random
 import statistics
@@ -15,9 +18,18 @@ from typing import Iterable
 
 from rapidfuzz import fuzz
 
+from .lexicon import STOP_FOLDED
 from .store import KnowledgeBase
+from .text import fold
 
 GROUP_SIMILARITY = 80
+# Words that say nothing about what was asked: most questions name the department.
+_NOT_THE_NEED = STOP_FOLDED | {"so", "khoa", "hoc", "va", "cong", "nghe", "can", "tho", "thanh", "pho", "cho",
+                               "hoi", "toi", "nao", "gi", "the", "khong", "co"}
+
+
+def _group_key(normalized: str) -> str:
+    return " ".join(w for w in normalized.split() if w not in _NOT_THE_NEED)
 LOG_COLUMNS = ("id", "ts", "channel", "user_hash", "question", "normalized", "kind", "answered", "score",
                "source", "faq_id", "response_ms", "feedback", "resolution")
 
@@ -128,11 +140,11 @@ def unanswered_groups(kb: KnowledgeBase, since: str | None = None, limit: int = 
     groups: list[Group] = []
     keys: list[str] = []
     for row in kb.iter_rows(sql, args):
-        text = row["normalized"] or row["question"].casefold()
-        if not text.strip():
+        text = _group_key(row["normalized"] or fold(row["question"]))
+        if not text:
             continue
         for group, key in zip(groups, keys):
-            if fuzz.token_set_ratio(text, key) >= GROUP_SIMILARITY:
+            if fuzz.token_sort_ratio(text, key) >= GROUP_SIMILARITY:
                 break
         else:
             group = Group(row["id"], row["question"], last_seen=row["ts"])
@@ -212,6 +224,17 @@ def stats(kb: KnowledgeBase, filters: LogFilter | None = None) -> Stats:
 # ----- export and demo data --------------------------------------------------------------
 def to_json_lines(records: Iterable[dict]) -> str:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+
+
+def export_text(records: list[dict], fmt: str) -> str:
+    """The rows as CSV (UTF-8 with BOM, so Excel shows Vietnamese correctly) or JSON lines."""
+    if fmt == "json":
+        return to_json_lines(records)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=LOG_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+    return "\ufeff" + buffer.getvalue()
 
 
 DEMO_QUESTIONS = [

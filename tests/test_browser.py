@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from handlers.conversation import Conversation, ConversationConfig
+from knowledge import querylog
 from web_support import PASSWORD, add_user, make_app
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -25,7 +27,7 @@ try:
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 except ImportError:  # pragma: no cover - requirements-dev.txt installs it
     webdriver = None
 
@@ -168,9 +170,58 @@ def test_staff_cannot_open_admin_only_pages(site, browser):
     log_in(browser, site, "lan")
     menu = browser.find_element(By.CSS_SELECTOR, "nav").text
     assert "Bài viết" in menu and "Tài khoản" not in menu and "Nhật ký thay đổi" not in menu
-    for path in ("/admin/users", "/admin/audit", "/admin/queries"):
+    assert "Thống kê" not in menu and "Nhật ký câu hỏi" not in menu
+    for path in ("/admin/users", "/admin/audit", "/admin/logs", "/admin/unanswered", "/admin/stats"):
         browser.get(site + path)
         assert "chỉ dành cho quản trị viên" in browser.find_element(By.CSS_SELECTOR, ".notice.error").text
+        assert not browser.find_elements(By.CSS_SELECTOR, "svg.chart, table")
+
+
+def seed_demo_log(kb) -> int:
+    conversation = Conversation(kb, ConversationConfig(rate_limit_messages=1000))
+    return querylog.demo(kb, conversation.answer, days=30, per_day=40)
+
+
+def test_admin_sees_logs_unanswered_and_stats_pages(site, browser, sample_kb):
+    seed_demo_log(sample_kb)
+    log_in(browser, site, "quantri")
+    browser.find_element(By.LINK_TEXT, "Nhật ký câu hỏi").click()
+    assert len(browser.find_elements(By.CSS_SELECTOR, "tbody tr")) == 50
+    Select(browser.find_element(By.ID, "f-channel")).select_by_value("web")
+    browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+    wait(browser, lambda d: "channel=web" in d.current_url)
+    channels = {row.find_elements(By.TAG_NAME, "td")[1].text for row in browser.find_elements(By.CSS_SELECTOR, "tbody tr")}
+    assert channels == {"web"}
+    assert "channel=web" in browser.find_element(By.LINK_TEXT, "Tải CSV").get_attribute("href")
+    browser.find_element(By.LINK_TEXT, "Chưa trả lời được").click()
+    groups = browser.find_elements(By.CSS_SELECTOR, ".groups .group")
+    assert groups and "Tạo câu hỏi thường gặp" in groups[0].text
+    question = groups[0].find_element(By.CSS_SELECTOR, ".group-question").text
+    groups[0].find_element(By.LINK_TEXT, "Tạo câu hỏi thường gặp").click()
+    assert browser.find_element(By.ID, "question").get_attribute("value") == question
+    browser.find_element(By.ID, "answer").send_keys("Xin mời liên hệ trực tiếp Sở để được hướng dẫn.")
+    browser.find_element(By.CSS_SELECTOR, "form.stacked button[type=submit]").click()
+    wait(browser, lambda d: "đã được đánh dấu là đã trả lời" in d.find_element(By.CSS_SELECTOR, ".notice").text)
+    remaining = [q.text for q in browser.find_elements(By.CSS_SELECTOR, ".group-question")]
+    assert question not in remaining
+    browser.find_element(By.LINK_TEXT, "Thống kê").click()
+    charts = browser.find_elements(By.CSS_SELECTOR, "svg.chart")
+    assert len(charts) == 6 and all(c.size["width"] > 200 for c in charts)
+    assert charts[0].find_elements(By.CSS_SELECTOR, "rect") and charts[1].find_elements(By.CSS_SELECTOR, "polyline")
+    assert csp_errors(browser) == []
+
+
+def test_citizen_rates_an_answer_in_the_web_chat(site, browser, sample_kb):
+    reply = ask_in_chat(browser, site, "Số điện thoại của Sở là gì?")
+    thumbs_up = reply.find_element(By.CSS_SELECTOR, "button[aria-label='Hữu ích']")
+    assert reply.find_element(By.CSS_SELECTOR, "button[aria-label='Chưa hữu ích']")
+    thumbs_up.click()
+    note = wait(browser, lambda d: reply.find_element(By.CSS_SELECTOR, ".feedback-note").text)
+    assert "Cảm ơn" in note and thumbs_up.get_attribute("aria-pressed") == "true"
+    [row] = querylog.rows(sample_kb)
+    assert row["feedback"] == 1 and row["channel"] == "web"
+    unanswered = ask_in_chat(browser, site, "giá vàng hôm nay")
+    assert not unanswered.find_elements(By.CSS_SELECTOR, ".feedback")  # nothing to rate
 
 
 def test_page_tour_renders_every_page_without_csp_errors(site, browser, sample_kb, tmp_path):
@@ -182,6 +233,7 @@ def test_page_tour_renders_every_page_without_csp_errors(site, browser, sample_k
         assert browser.execute_script("return document.readyState") == "complete"
         browser.save_screenshot(str(shots / f"{name}.png"))
 
+    seed_demo_log(sample_kb)
     browser.set_window_size(412, 915)
     ask_in_chat(browser, site, "Số điện thoại của Sở là gì?")
     ask_in_chat(browser, site, "Hội thi sáng tạo kỹ thuật tổ chức mấy năm một lần?")
@@ -201,9 +253,13 @@ def test_page_tour_renders_every_page_without_csp_errors(site, browser, sample_k
              ("06-faqs-try", "/admin/faqs?try=Gi%E1%BB%9D%20l%C3%A0m%20vi%E1%BB%87c%20c%E1%BB%A7a%20S%E1%BB%9F%3F"),
              ("07-faq-new", "/admin/faqs/new"), ("08-contacts", "/admin/contacts"),
              ("09-abbreviations", "/admin/abbreviations"), ("10-users", "/admin/users"),
-             ("11-audit", "/admin/audit"), ("12-queries", "/admin/queries"), ("13-not-found", "/admin/khong-co")]
+             ("11-audit", "/admin/audit"), ("12-logs", "/admin/logs"), ("13-unanswered", "/admin/unanswered"),
+             ("14-stats", "/admin/stats"), ("15-not-found", "/admin/khong-co")]
     for name, path in pages:
         browser.get(site + path)
         assert browser.find_element(By.TAG_NAME, "h1").text
         shot(name)
+    browser.set_window_size(412, 915)
+    browser.get(site + "/admin/stats")
+    shot("14-stats-mobile")
     assert csp_errors(browser) == []

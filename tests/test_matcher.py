@@ -3,14 +3,38 @@ import json
 
 import pytest
 
-from support import ROOT
+from handlers.conversation import Conversation
+from knowledge.importer import import_paths
+from knowledge.store import KnowledgeBase
+from support import ROOT, SAMPLES
 
-CITIZEN_QUESTIONS = [json.loads(line) for line in
-                     (ROOT / "tests" / "data" / "citizen-questions.jsonl").read_text(encoding="utf-8").splitlines()]
+DATA = ROOT / "tests" / "data"
 
 
-@pytest.mark.parametrize("item", CITIZEN_QUESTIONS, ids=lambda item: item["q"])
+def questions(name: str) -> list[dict]:
+    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def extended(tmp_path_factory):
+    """The samples plus articles no development question was written against."""
+    kb = KnowledgeBase.open(tmp_path_factory.mktemp("extended") / "kb.sqlite")
+    import_paths(kb, [SAMPLES, DATA / "extra-articles"])
+    yield Conversation(kb)
+    kb.close()
+
+
+@pytest.mark.parametrize("item", questions("citizen-questions.jsonl"), ids=lambda item: item["q"])
 def test_citizen_question(conversation, item):
+    check(conversation, item)
+
+
+@pytest.mark.parametrize("item", questions("extra-questions.jsonl"), ids=lambda item: item["q"])
+def test_question_about_an_unseen_article(extended, item):
+    check(extended, item)
+
+
+def check(conversation, item):
     reply = conversation.answer(item["q"])
     text = reply.text.casefold().replace(".", "").replace(" ", "")
     if item.get("answered") is False:

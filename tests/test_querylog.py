@@ -98,3 +98,11 @@ def test_cli_export_json_and_tail_and_unanswered(conversation):
     assert "giá vàng hôm nay" in run("tail").stdout
     assert "[1 lần" in run("unanswered").stdout
     assert "Câu hỏi: 1" in run("stats").stdout
+
+
+def test_different_needs_are_not_grouped_because_they_share_words(conversation):
+    kb = conversation.kb
+    for question in ("số fax sở khcn", "địa chỉ sở khcn ở đâu", "sđt sở", "số điện thoại phòng kinh tế ô môn"):
+        kb.log_query(channel="web", user_hash="x", question=question, kind="fallback", answered=0,
+                     normalized=" ".join(t.folded for t in kb.normalizer().tokenize(question)))
+    assert sorted(g.count for g in querylog.unanswered_groups(kb)) == [1, 1, 1, 1]

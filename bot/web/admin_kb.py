@@ -16,6 +16,7 @@ from knowledge.faq_io import CsvError, split_alternates, write_csv
 from knowledge.importer import STATUS_VI, ImportResult
 from knowledge.parsing import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 
+from . import admin_logs
 from .auth import staff_only
 from .pages import KIND_LABELS, admin_page, csrf_input, flash, post_button, table
 from .state import CONVERSATION_KEY, FORM_KEY, KB_KEY, USER_KEY
@@ -149,8 +150,10 @@ async def faqs(request: web.Request) -> web.Response:
 
 
 def _faq_form(request: web.Request, action: str, title: str, question: str = "", alternates: str = "",
-              answer: str = "", error: str = "", status: int = 200) -> web.Response:
-    content = render("faq_form.html", action=action, csrf=csrf_input(request), question=question,
+              answer: str = "", error: str = "", status: int = 200, group: str = "") -> web.Response:
+    """``group``: the key of an unanswered-questions group this FAQ answers (see admin_logs)."""
+    hidden = h("input", type="hidden", name="group", value=group) if group else Markup("")
+    content = render("faq_form.html", action=action, csrf=csrf_input(request), hidden=hidden, question=question,
                      alternates=alternates, answer=answer, max_question=management.MAX_QUESTION_CHARS,
                      max_answer=management.MAX_ANSWER_CHARS)
     return admin_page(request, title, content, status, ("error", error) if error else None)
@@ -166,15 +169,18 @@ def _faq_fields(request: web.Request) -> tuple[str, list[str], str, str]:
 @staff_only
 async def faq_new(request: web.Request) -> web.Response:
     if request.method == "GET":
-        return _faq_form(request, "/admin/faqs/new", "Thêm câu hỏi thường gặp")
+        question, alternates, group = admin_logs.faq_prefill(request) or ("", "", "")
+        return _faq_form(request, "/admin/faqs/new", "Thêm câu hỏi thường gặp", question, alternates, group=group)
     question, alternates, answer, alternates_text = _faq_fields(request)
+    group = str(request[FORM_KEY].get("group", ""))[:20]
     try:
         faq_id = management.add_faq(request.app[KB_KEY], _actor(request), question, alternates, answer)
     except management.ManagementError as exc:
         return _faq_form(request, "/admin/faqs/new", "Thêm câu hỏi thường gặp", question, alternates_text,
-                         answer, str(exc), 400)
-    flash(request, f"Đã thêm câu hỏi số {faq_id}. Bot dùng nó ngay từ bây giờ.")
-    raise web.HTTPSeeOther("/admin/faqs")
+                         answer, str(exc), 400, group)
+    resolved = admin_logs.resolve_after_faq(request, faq_id)
+    flash(request, f"Đã thêm câu hỏi số {faq_id}. Bot dùng nó ngay từ bây giờ.{resolved}")
+    raise web.HTTPSeeOther("/admin/unanswered" if resolved else "/admin/faqs")
 
 
 @staff_only

@@ -1,5 +1,5 @@
 """Admin-only pages: staff accounts (add, change role or password, remove), the audit log of
-every change, and the log of citizens' questions.
+every change. (The log of citizens' questions is :mod:`bot.web.admin_logs`.)
 """
 from __future__ import annotations
 
@@ -10,18 +10,11 @@ from aiohttp import web
 from knowledge import audit, users
 
 from .auth import admin_only
-from .pages import KIND_LABELS, admin_page, csrf_input, flash, role_label, table
+from .pages import admin_page, csrf_input, flash, page_number, role_label, table
 from .state import FORM_KEY, KB_KEY, USER_KEY
 from .templating import Markup, h, join, render
 
 PAGE_SIZE = 100
-
-
-def _page_number(request: web.Request) -> int:
-    try:
-        return max(1, int(request.query.get("page", "1")))
-    except ValueError:
-        return 1
 
 
 def _pager(path: str, page: int, full: bool) -> Markup:
@@ -106,28 +99,13 @@ def _value(value) -> str:
 
 @admin_only
 async def audit_page(request: web.Request) -> web.Response:
-    page = _page_number(request)
+    page = page_number(request)
     entries = audit.entries(request.app[KB_KEY], PAGE_SIZE, (page - 1) * PAGE_SIZE)
     rows = [[e["ts"].replace("T", " ")[:19], e["actor"], e["action"], e["target"],
              h("pre", _value(e["before"])), h("pre", _value(e["after"]))] for e in entries]
     content = join([table(["Lúc (UTC)", "Ai", "Việc", "Đối tượng", "Trước", "Sau"], rows, "Nhật ký thay đổi"),
                     _pager("/admin/audit", page, len(entries) == PAGE_SIZE)])
     return admin_page(request, "Nhật ký thay đổi", content)
-
-
-@admin_only
-async def queries_page(request: web.Request) -> web.Response:
-    page = _page_number(request)
-    entries = list(request.app[KB_KEY].iter_rows(
-        "SELECT ts, channel, question, kind, answered, score, source FROM query_log ORDER BY id DESC "
-        "LIMIT ? OFFSET ?", [PAGE_SIZE, (page - 1) * PAGE_SIZE]))
-    rows = [[e["ts"].replace("T", " ")[:19], e["channel"], e["question"], KIND_LABELS.get(e["kind"], e["kind"]),
-             "có" if e["answered"] else "không", f"{e['score'] or 0:.2f}", e["source"] or "—"] for e in entries]
-    content = join([h("p", "Số điện thoại và email người dân gõ vào đã được che trước khi ghi."),
-                    table(["Lúc (UTC)", "Kênh", "Câu hỏi", "Loại", "Trả lời được", "Điểm", "Nguồn"], rows,
-                           "Câu hỏi của người dân, mới nhất trước"),
-                    _pager("/admin/queries", page, len(entries) == PAGE_SIZE)])
-    return admin_page(request, "Câu hỏi của người dân", content)
 
 
 def add_routes(app: web.Application) -> None:
@@ -137,4 +115,3 @@ def add_routes(app: web.Application) -> None:
     router.add_post("/admin/users/{name}/update", user_update)
     router.add_post("/admin/users/{name}/remove", user_remove)
     router.add_get("/admin/audit", audit_page)
-    router.add_get("/admin/queries", queries_page)

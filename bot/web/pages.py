@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 MENU = [("/admin", "Tổng quan", False), ("/admin/articles", "Bài viết", False),
         ("/admin/faqs", "Câu hỏi thường gặp", False), ("/admin/contacts", "Liên hệ", False),
         ("/admin/abbreviations", "Từ viết tắt", False), ("/admin/users", "Tài khoản", True),
-        ("/admin/audit", "Nhật ký thay đổi", True), ("/admin/queries", "Câu hỏi của người dân", True)]
+        ("/admin/audit", "Nhật ký thay đổi", True), ("/admin/logs", "Nhật ký câu hỏi", True),
+        ("/admin/unanswered", "Chưa trả lời được", True), ("/admin/stats", "Thống kê", True)]
 KIND_LABELS = {"contact": "thông tin liên hệ", "faq": "câu hỏi thường gặp", "article": "đoạn trong bài viết",
                "smalltalk": "chào hỏi, giao tiếp", "fallback": "chưa có thông tin (mời liên hệ Sở)",
                "notice": "thông báo"}
@@ -63,6 +64,14 @@ def table(headers: list[str], rows: list[list], caption: str) -> Markup:
     head = h("thead", h("tr", *(h("th", text, scope="col") for text in headers)))
     body = h("tbody", *(h("tr", *(h("td", cell) for cell in row)) for row in rows))
     return h("div", h("table", h("caption", caption), head, body), class_="table-wrap")
+
+
+def page_number(request: web.Request) -> int:
+    """The ``?page=`` of a paged list, 1 when missing or wrong."""
+    try:
+        return max(1, int(request.query.get("page", "1")))
+    except ValueError:
+        return 1
 
 
 def role_label(role: str) -> str:

@@ -64,8 +64,48 @@
     }
     if (source) box.appendChild(el("p", "source", source));
     if (reply.suggestions && reply.suggestions.length) box.appendChild(chips(reply.suggestions, "Có phải bạn muốn hỏi"));
+    if (reply.answered && reply.log_id) box.appendChild(feedbackButtons(reply.log_id));
     log.appendChild(box);
     log.scrollTop = log.scrollHeight;
+  }
+
+  // 👍/👎 under an answer: POST /api/feedback with the same session as the question.
+  function feedbackButtons(logId) {
+    var group = el("div", "feedback");
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", "Câu trả lời có hữu ích không?");
+    var note = el("p", "feedback-note");
+    note.setAttribute("role", "status");
+    [[1, "👍", "Hữu ích"], [-1, "👎", "Chưa hữu ích"]].forEach(function (choice) {
+      var button = el("button", "rate", choice[1]);
+      button.type = "button";
+      button.setAttribute("aria-label", choice[2]);
+      button.title = choice[2];
+      button.setAttribute("aria-pressed", "false");
+      button.addEventListener("click", function () { rate(group, note, button, logId, choice[0]); });
+      group.appendChild(button);
+    });
+    group.appendChild(note);
+    return group;
+  }
+
+  function rate(group, note, button, logId, value) {
+    var buttons = group.querySelectorAll("button");
+    Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
+    fetch("/api/feedback", {
+      method: "POST",
+      headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({log_id: logId, value: value, session: session})
+    }).then(function (response) {
+      return response.json().catch(function () { return {error: "Máy chủ trả lời không hợp lệ."}; });
+    }).then(function (result) {
+      note.textContent = result.text || result.error || "";
+      if (result.text) button.setAttribute("aria-pressed", "true");
+      else Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
+    }).catch(function () {
+      note.textContent = "Không gửi được đánh giá. Bạn vui lòng thử lại sau.";
+      Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
+    });
   }
 
   function ask(question) {
