@@ -27,6 +27,8 @@ SUGGEST_THRESHOLD = 0.35
 FAQ_THRESHOLD = 0.78
 MAX_SPAN_CHARS = 450
 CANDIDATES = 40
+CLOSE_READS = 8  # candidates whose sentences are read for the answer
+WORD_CACHE_SIZE = 50_000  # passages whose word sets are kept between questions
 
 _DATE_RE = re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b(ngày|tháng|năm)\s+\d{1,4}\b|\b(19|20)\d{2}\b|"
                       r"\b\d{1,2}\s+(January|February|March|April|May|June|July|August|September|October|"
@@ -91,7 +93,6 @@ class _Index:
         self.version = kb.version()
         self.count, self.df_folded, self.df_exact = kb.term_document_counts()
         self.vocabulary = sorted({t for t in self.df_folded if len(t) >= 2 and not t.isdigit()} | LEXICON_WORDS)
-        self.vocabulary_set = set(self.vocabulary)
         normalizer = kb.normalizer()
         self.faqs = []
         for faq in kb.faqs():
@@ -99,7 +100,20 @@ class _Index:
                 tokens = [t for t in normalizer.tokenize(phrasing) if not _is_stop(t)]
                 self.faqs.append((faq, " ".join(t.folded for t in tokens)))
         self.units = {key: name for key, name in kb.contact_units().items() if key != "department"}
-        self.titles = kb.article_titles()
+        self._words: dict[int, tuple] = {}
+
+    def words(self, passage: Passage) -> tuple[set, set, set, set, set]:
+        """A passage's word sets and two-word pairs (with its title's), kept between questions."""
+        cached = self._words.get(passage.id)
+        if cached is None:
+            if len(self._words) >= WORD_CACHE_SIZE:
+                self._words.clear()
+            cached = (set(passage.folded.split()), set(passage.exact.split()), set(passage.title_folded.split()),
+                      set(passage.title_exact.split()),
+                      _doc_bigrams(passage.exact, passage.folded) | _doc_bigrams(passage.title_exact,
+                                                                                passage.title_folded))
+            self._words[passage.id] = cached
+        return cached
 
     def idf(self, token: Token, slip: bool = False) -> float:
         """Rarity of a question word. A marked word the knowledge base never writes that way counts
@@ -317,7 +331,11 @@ class Matcher:
         passages = self.kb.passages(self.kb.search_passages(fts, CANDIDATES))
         if not passages:
             return None
-        scored = sorted((self._score(query, p, index) for p in passages), key=lambda x: -x[0][0])
+        # Rank all candidates by their words, then read the best few closely (which sentence
+        # answers, and whether it holds what was asked): that is the costly part.
+        ranked = sorted(((self._coverage(query, p, index), p) for p in passages), key=lambda x: -x[0])
+        scored = sorted((self._judge(query, p, index, s) for s, p in ranked[:CLOSE_READS]), key=lambda x: -x[0][0])
+        scored += [((s * UNFIT_PENALTY, "", False), p) for s, p in ranked[CLOSE_READS:]]
         (score, span, fits), passage = self._prefer_newer(scored, query.current)
         suggestions = []
         for (other, _, _), p in scored:
@@ -347,13 +365,11 @@ class Matcher:
                 chosen = item
         return chosen
 
-    def _score(self, query: _Query, passage: Passage, index: _Index) -> tuple[tuple[float, str, bool], Passage]:
-        body_f, body_e = set(passage.folded.split()), set(passage.exact.split())
-        title_f, title_e = set(passage.title_folded.split()), set(passage.title_exact.split())
+    def _coverage(self, query: _Query, passage: Passage, index: _Index) -> float:
+        """How much of the question the passage and its title hold (0–1)."""
+        body_f, body_e, title_f, title_e, doc_pairs = index.words(passage)
         # A footer line is about the website, not about the article's year.
         year = (passage.published or "")[:4] if passage.role == "body" else ""
-        doc_pairs = _doc_bigrams(passage.exact, passage.folded) | _doc_bigrams(passage.title_exact,
-                                                                              passage.title_folded)
         pairs = list(zip(query.content, query.content[1:]))
         # A word counts as inside a matching phrase with the word after it (the last word: before it).
         in_phrase = {id(a) for a, b in pairs if (a.folded, b.folded) in doc_pairs}
@@ -374,9 +390,13 @@ class Matcher:
         else:
             bigram = coverage
         score = 0.7 * coverage + 0.3 * bigram
-        span, fits = self._span(query, passage.text, index)
         if predicate_total and predicate_got / predicate_total < PREDICATE_MIN:
-            fits = False  # it speaks of the subject, not of what is asked about it
+            score *= UNFIT_PENALTY  # it speaks of the subject, not of what is asked about it
+        return score
+
+    def _judge(self, query: _Query, passage: Passage, index: _Index,
+               score: float) -> tuple[tuple[float, str, bool], Passage]:
+        span, fits = self._span(query, passage.text, index)
         return (score if fits else score * UNFIT_PENALTY, span, fits), passage
 
     def _span(self, query: _Query, text: str, index: _Index) -> tuple[str, bool]:

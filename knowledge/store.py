@@ -282,10 +282,6 @@ class KnowledgeBase:
                 exact[term] = exact.get(term, 0) + 1
         return count, folded, exact
 
-    def article_titles(self) -> list[tuple[int, str, str | None]]:
-        return [(r[0], r[1], r[2]) for r in self.conn.execute(
-            "SELECT id, title, published FROM articles ORDER BY published IS NULL, published DESC")]
-
     # ----- contacts ------------------------------------------------------------------
     def contact_units(self) -> dict[str, str]:
         """unit key → a display name for every unit with contacts."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Combining marks that carry the tone, mapped to the digit used in ``exact`` keys.
 TONE_DIGITS = {"\u0301": "1", "\u0300": "2", "\u0309": "3", "\u0303": "4", "\u0323": "5"}
@@ -145,11 +146,7 @@ class Normalizer:
 
     @staticmethod
     def _plain_tokens(words: list[str]) -> list[Token]:
-        tokens = []
-        for word in words:
-            lower = word.casefold()
-            tokens.append(Token(fold(lower), exact_key(lower), is_marked(lower)))
-        return tokens
+        return [word_token(word.casefold()) for word in words]
 
     def tokenize(self, text: str) -> list[Token]:
         words = raw_words(text)
@@ -170,9 +167,16 @@ class Normalizer:
             elif folded in self.abbreviations:
                 tokens.extend(self._expansion(self.abbreviations[folded]))
             else:
-                tokens.append(Token(folded, exact_key(lower), is_marked(lower)))
+                tokens.append(word_token(lower))
             previous = tokens[-1].folded if tokens else None
         return tokens
+
+
+@lru_cache(maxsize=200_000)
+def word_token(lower: str) -> Token:
+    """The token of one lower-case word (words repeat: computed once)."""
+    folded = fold(lower)
+    return Token(folded, exact_key(lower), folded != lower)
 
 
 def folded_text(tokens: list[Token]) -> str:
