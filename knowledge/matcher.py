@@ -28,6 +28,9 @@ FAQ_THRESHOLD = 0.78
 MAX_SPAN_CHARS = 450
 CANDIDATES = 40
 CLOSE_READS = 8  # candidates whose sentences are read for the answer
+RARE_TERMS = 5  # the question's rarest words that find the candidates
+ENOUGH_CANDIDATES = 8  # stop broadening the search once this many passages are found
+RANKING_TERMS = 8  # the rarest words whose weights rank the candidates in the search
 WORD_CACHE_SIZE = 50_000  # passages whose word sets are kept between questions
 
 _DATE_RE = re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b(ngày|tháng|năm)\s+\d{1,4}\b|\b(19|20)\d{2}\b|"
@@ -54,6 +57,7 @@ _ROLE_RE = re.compile(r"\b(giam doc|chu tich|cuc truong|truong ban|truong phong|
                       r"chanh van phong|chi cuc truong|truong khoa|chu nhiem|khoi truong)\b")
 _PHONE_IN_TEXT_RE = re.compile(r"(?:\+84|0)\d(?:[ .\-]?\d){7,11}")
 UNFIT_PENALTY = 0.7
+NEAR_TIE = 0.03  # scores this close say the same thing as well as each other
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;…])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9])")
 _ABBREV_END_RE = re.compile(r"(?:\b(?:TP|Tp|ThS|TS|PGS|GS|Q|P|St|Mr|Mrs|Ms|Dr|No)|\b[A-ZĐ])\.$")
 
@@ -100,7 +104,7 @@ class _Index:
                 tokens = [t for t in normalizer.tokenize(phrasing) if not _is_stop(t)]
                 self.faqs.append((faq, " ".join(t.folded for t in tokens)))
         self.units = {key: name for key, name in kb.contact_units().items() if key != "department"}
-        self._words: dict[int, tuple] = {}
+        self._words: dict = {}  # passage id, or (article id, role) for titles → word sets
 
     def words(self, passage: Passage) -> tuple[set, set, set, set, set]:
         """A passage's word sets and two-word pairs (with its title's), kept between questions."""
@@ -108,12 +112,23 @@ class _Index:
         if cached is None:
             if len(self._words) >= WORD_CACHE_SIZE:
                 self._words.clear()
-            cached = (set(passage.folded.split()), set(passage.exact.split()), set(passage.title_folded.split()),
-                      set(passage.title_exact.split()),
-                      _doc_bigrams(passage.exact, passage.folded) | _doc_bigrams(passage.title_exact,
-                                                                                passage.title_folded))
+            title_key = (passage.article_id, passage.role)
+            title = self._words.get(title_key)
+            if title is None:
+                title = (set(passage.title_folded.split()), set(passage.title_exact.split()),
+                         _doc_bigrams(passage.title_exact, passage.title_folded))
+                self._words[title_key] = title
+            cached = (set(passage.folded.split()), set(passage.exact.split()), title[0], title[1],
+                      _doc_bigrams(passage.exact, passage.folded) | title[2])
             self._words[passage.id] = cached
         return cached
+
+    def search_term(self, token: Token) -> tuple[str, int]:
+        """The FTS5 term for a question word, quoted (no query syntax gets through), and how many
+        passages hold it: a word typed with its accents is looked for with them."""
+        if token.marked and self.df_exact.get(token.exact):
+            return 'exact : "' + token.exact.replace('"', "") + '"', self.df_exact[token.exact]
+        return '"' + token.folded.replace('"', "") + '"', self.df_folded.get(token.folded, 0)
 
     def idf(self, token: Token, slip: bool = False) -> float:
         """Rarity of a question word. A marked word the knowledge base never writes that way counts
@@ -324,11 +339,17 @@ class Matcher:
 
     # ----- articles ------------------------------------------------------------------
     def _article(self, query: _Query, index: _Index) -> Match | None:
-        terms = sorted({t.folded for t in query.content if t.folded})
-        if not terms:
+        # Candidates come from the question's rarest known words (the ones that tell passages
+        # apart, and whose postings are short); all its words are weighed in the re-ranking.
+        known = sorted({term for term in map(index.search_term, query.content) if term[1]}, key=lambda term: term[1])
+        if not known:
             return None
-        fts = " OR ".join('"' + t.replace('"', '') + '"' for t in terms)
-        passages = self.kb.passages(self.kb.search_passages(fts, CANDIDATES))
+        ids: list[int] = []
+        for query_text in _fts_cascade([term for term, _ in known]):  # precise and fast first
+            ids += [i for i in self.kb.search_passages(query_text, CANDIDATES) if i not in ids]
+            if len(ids) >= ENOUGH_CANDIDATES:
+                break
+        passages = self.kb.passages(ids[:CANDIDATES])
         if not passages:
             return None
         # Rank all candidates by their words, then read the best few closely (which sentence
@@ -356,11 +377,11 @@ class Matcher:
         chosen = scored[0]
         for item in scored[1:6]:
             (score, _, fits), passage = item
-            if score < best - 0.08 or not fits:
+            if score < best - NEAR_TIE or not fits:
                 continue
-            if current and score >= best - 0.03 and _latest_year(passage) > _latest_year(chosen[1]):
+            if current and _latest_year(passage) > _latest_year(chosen[1]):
                 chosen = item
-            elif (fuzz.token_set_ratio(passage.folded, top.folded) >= 70
+            elif (fuzz.token_set_ratio(passage.folded, top.folded) >= 75
                     and (passage.published or "") > (chosen[1].published or "")):
                 chosen = item
         return chosen
@@ -426,6 +447,18 @@ class Matcher:
                 break
         span = " ".join(parts[start:end + 1])
         return _trim(span), _fits(query, span)
+
+
+def _fts_cascade(terms: list[str]) -> list[str]:
+    """FTS5 queries from the most precise (and fastest) to the broadest, for terms rarest first:
+    passages with all three rarest words, ranked by the rarest few; then with the two rarest;
+    then with any of the rarest few; then with any word at all."""
+    ranking = " OR ".join(terms[:RANKING_TERMS])
+    queries = [f"({' AND '.join(terms[:k])}) AND ({ranking})" for k in (3, 2) if len(terms) >= k]
+    queries.append(" OR ".join(terms[:RARE_TERMS]))
+    if len(terms) > RARE_TERMS:
+        queries.append(" OR ".join(terms))
+    return queries
 
 
 def _shared_prefix(a: str, b: str) -> int:

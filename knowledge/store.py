@@ -22,7 +22,7 @@ from .lexicon import CONTEXTUAL_ABBREVIATIONS, DEFAULT_ABBREVIATIONS
 from .parsing import ParsedArticle
 from .text import Normalizer, exact_text, folded_text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the full-text index has an ``exact`` column
 # What a footer line ("Trưởng Ban biên tập: …") is about: the department's website, not the article.
 FOOTER_CONTEXT = "Trang thông tin điện tử của Sở Khoa học và Công nghệ thành phố Cần Thơ"
 
@@ -79,6 +79,8 @@ class KnowledgeBase:
         self.db = sqlite_utils.Database(conn)
         self._normalizer: Normalizer | None = None
         self._normalizer_version = -1
+        self._footer_for: Normalizer | None = None
+        self._footer_tokens: list = []
 
     # ----- opening -------------------------------------------------------------------
     @classmethod
@@ -113,9 +115,14 @@ class KnowledgeBase:
     def _ensure_schema(self) -> None:
         tables = set(self.db.table_names())
         if "meta" in tables:
-            version = self.meta("schema_version")
-            if version and int(version) > SCHEMA_VERSION:
+            version = int(self.meta("schema_version") or 0)
+            if version > SCHEMA_VERSION:
                 raise StoreError(f"database schema {version} is newer than this program ({SCHEMA_VERSION})")
+            if version < 2:  # rebuild the full-text index with its new column
+                self.conn.executescript(f"BEGIN IMMEDIATE; DROP TABLE passage_index; {_FTS_TABLE}; COMMIT;")
+                self.reindex()
+                with self.transaction():
+                    self.set_meta("schema_version", str(SCHEMA_VERSION))
             return
         self.conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
         with self.transaction():
@@ -173,7 +180,7 @@ class KnowledgeBase:
         A write that fails (disk full, read-only file) leaves the old version in place."""
         normalizer = self.normalizer()
         title_tokens = normalizer.tokenize(article.title)
-        footer_context = normalizer.tokenize(FOOTER_CONTEXT)
+        footer_context = self._footer_context()
         published = article.published.isoformat() if article.published else None
         try:
             with self.transaction():
@@ -191,9 +198,7 @@ class KnowledgeBase:
                     passage_id = self.insert("passages", {
                         "article_id": article_id, "position": position, "text": text, "role": role,
                         "folded": folded_text(tokens), "exact": exact_text(tokens)})
-                    context = title_tokens if role == "body" else footer_context
-                    self.conn.execute("INSERT INTO passage_index(rowid, folded, title) VALUES (?, ?, ?)",
-                                      (passage_id, folded_text(tokens), folded_text(context)))
+                    self._index_passage(passage_id, tokens, title_tokens if role == "body" else footer_context)
                 self._insert_contacts(article.contacts, article_id, article.title, published)
                 self._bump()
         except sqlite3.DatabaseError as exc:
@@ -245,7 +250,7 @@ class KnowledgeBase:
     # ----- passages ------------------------------------------------------------------
     def search_passages(self, fts_query: str, limit: int) -> list[int]:
         sql = ("SELECT rowid FROM passage_index WHERE passage_index MATCH ? "
-               "ORDER BY bm25(passage_index, 1.0, 0.6) LIMIT ?")
+               "ORDER BY bm25(passage_index, 1.0, 0.6, 0.0) LIMIT ?")
         return [r[0] for r in self.conn.execute(sql, (fts_query, limit))]
 
     def passages(self, ids: list[int]) -> list[Passage]:
@@ -256,13 +261,19 @@ class KnowledgeBase:
         sql = (f"SELECT p.id, p.article_id, p.text, p.folded, p.exact, a.title, a.title_folded, "
                f"a.title_exact, a.published, a.source, a.url, p.role FROM passages p "
                f"JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks})")
-        context = self.normalizer().tokenize(FOOTER_CONTEXT)
+        context = self._footer_context()
         by_id = {}
         for row in self.conn.execute(sql, ids):
             if row[-1] == "footer":
                 row = (*row[:6], folded_text(context), exact_text(context), *row[8:])
             by_id[row[0]] = Passage(*row)
         return [by_id[i] for i in ids if i in by_id]
+
+    def _footer_context(self) -> list:
+        normalizer = self.normalizer()
+        if self._footer_for is not normalizer:
+            self._footer_for, self._footer_tokens = normalizer, normalizer.tokenize(FOOTER_CONTEXT)
+        return self._footer_tokens
 
     def term_document_counts(self) -> tuple[int, dict[str, int], dict[str, int]]:
         """Passage count and, for each folded and exact term, how many passages hold it."""
@@ -292,15 +303,16 @@ class KnowledgeBase:
 
     def resolve_contacts(self, key: str = "department") -> dict[str, ContactValue]:
         """For each field, the pinned value, else the one from the newest dated source."""
-        rows = self.conn.execute(
-            "SELECT unit, field, value, source_title, source_date, pinned FROM contacts WHERE unit_key = ? "
-            "ORDER BY pinned DESC, source_date IS NULL, source_date DESC, id DESC", (key,))
         resolved: dict[str, ContactValue] = {}
-        for unit, field, value, title, date, pinned in rows:
-            if field not in resolved:
+        for field in FIELDS:  # undated sources sort last: NULL is below every date
+            row = self.conn.execute(
+                "SELECT unit, value, source_title, source_date, pinned FROM contacts WHERE unit_key = ? AND field = ? "
+                "ORDER BY pinned DESC, source_date DESC, id DESC LIMIT 1", (key, field)).fetchone()
+            if row:
+                unit, value, title, date, pinned = row
                 resolved[field] = ContactValue(DEPARTMENT if key == "department" else unit, field, value,
                                                title, date, bool(pinned))
-        return {f: resolved[f] for f in FIELDS if f in resolved}
+        return resolved
 
     def all_contacts(self) -> list[dict]:
         return [dict(r) for r in self.db.query(
@@ -363,24 +375,30 @@ class KnowledgeBase:
             self._bump()
         self.reindex()
 
+    def _index_passage(self, passage_id: int, tokens: list, context: list) -> None:
+        """Full-text row of a passage: its folded words, its context's (the title, or the website
+        for a footer line), and both with their accents, for questions typed with them."""
+        self.conn.execute("INSERT INTO passage_index(rowid, folded, title, exact) VALUES (?, ?, ?, ?)",
+                          (passage_id, folded_text(tokens), folded_text(context),
+                           exact_text(tokens) + " " + exact_text(context)))
+
     def reindex(self) -> None:
+        """Tokenize every title and passage again (after the abbreviation table changed)."""
         normalizer = self.normalizer()
+        footer_context = self._footer_context()
         with self.transaction():
             self.conn.execute("DELETE FROM passage_index")
             titles = {}
             for article_id, title in self.conn.execute("SELECT id, title FROM articles").fetchall():
-                tokens = normalizer.tokenize(title)
-                titles[article_id] = folded_text(tokens)
+                titles[article_id] = normalizer.tokenize(title)
                 self.conn.execute("UPDATE articles SET title_folded = ?, title_exact = ? WHERE id = ?",
-                                  (titles[article_id], exact_text(tokens), article_id))
+                                  (folded_text(titles[article_id]), exact_text(titles[article_id]), article_id))
             for passage_id, article_id, text, role in self.conn.execute(
                     "SELECT id, article_id, text, role FROM passages").fetchall():
                 tokens = normalizer.tokenize(text)
                 self.conn.execute("UPDATE passages SET folded = ?, exact = ? WHERE id = ?",
                                   (folded_text(tokens), exact_text(tokens), passage_id))
-                context = titles[article_id] if role == "body" else folded_text(normalizer.tokenize(FOOTER_CONTEXT))
-                self.conn.execute("INSERT INTO passage_index(rowid, folded, title) VALUES (?, ?, ?)",
-                                  (passage_id, folded_text(tokens), context))
+                self._index_passage(passage_id, tokens, titles[article_id] if role == "body" else footer_context)
             self._bump()
 
     # ----- query log -----------------------------------------------------------------
@@ -419,7 +437,9 @@ class _Transaction:
         return False
 
 
-_SCHEMA = """
+_FTS_TABLE = ("CREATE VIRTUAL TABLE passage_index USING fts5(folded, title, exact, "
+              "tokenize = 'unicode61 remove_diacritics 0')")
+_SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE articles (
     id INTEGER PRIMARY KEY, source TEXT NOT NULL UNIQUE, title TEXT NOT NULL, published TEXT,
@@ -430,7 +450,7 @@ CREATE TABLE passages (
     id INTEGER PRIMARY KEY, article_id INTEGER NOT NULL REFERENCES articles(id), position INTEGER NOT NULL,
     text TEXT NOT NULL, role TEXT NOT NULL DEFAULT 'body', folded TEXT NOT NULL, exact TEXT NOT NULL);
 CREATE INDEX passages_article ON passages(article_id);
-CREATE VIRTUAL TABLE passage_index USING fts5(folded, title, tokenize = 'unicode61 remove_diacritics 0');
+{_FTS_TABLE};
 CREATE TABLE faqs (
     id INTEGER PRIMARY KEY, question TEXT NOT NULL, alternates TEXT NOT NULL DEFAULT '[]',
     answer TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
@@ -438,7 +458,7 @@ CREATE TABLE contacts (
     id INTEGER PRIMARY KEY, unit TEXT NOT NULL, unit_key TEXT NOT NULL, field TEXT NOT NULL,
     value TEXT NOT NULL, article_id INTEGER, source_title TEXT, source_date TEXT,
     pinned INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL, updated_by TEXT);
-CREATE INDEX contacts_unit ON contacts(unit_key, field);
+CREATE INDEX contacts_unit ON contacts(unit_key, field, pinned, source_date, id);
 CREATE TABLE abbreviations (key TEXT PRIMARY KEY, expansion TEXT NOT NULL);
 CREATE TABLE query_log (
     id INTEGER PRIMARY KEY, ts TEXT NOT NULL, channel TEXT NOT NULL, user_hash TEXT, question TEXT NOT NULL,

@@ -156,3 +156,24 @@ def test_full_disk_during_import_changes_nothing(empty_kb, tmp_path):
     with pytest.raises(StoreError, match="full"):
         import_file(empty_kb, write(tmp_path, "big.md", big))
     assert empty_kb.stats() == before
+
+
+def test_a_version_1_database_is_migrated_on_open(tmp_path):
+    import sqlite3
+
+    from knowledge.store import KnowledgeBase
+
+    path = tmp_path / "old.sqlite"
+    kb = KnowledgeBase.open(path)
+    import_paths(kb, [SAMPLES])
+    kb.close()
+    with sqlite3.connect(path) as conn:  # the schema as version 1 left it
+        conn.executescript("DROP TABLE passage_index; CREATE VIRTUAL TABLE passage_index USING "
+                           "fts5(folded, title, tokenize = 'unicode61 remove_diacritics 0');"
+                           "UPDATE meta SET value = '1' WHERE key = 'schema_version';")
+    kb = KnowledgeBase.open(path)
+    assert kb.meta("schema_version") == "2"
+    assert kb.conn.execute("SELECT COUNT(*) FROM passage_index").fetchone()[0] == kb.stats()["passages"]
+    from handlers.conversation import Conversation
+
+    assert "31/10/2017" in Conversation(kb).answer("hội nghị giao ban lần 13 ngày nào").text
