@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 SHARED ?= ../shared
 EVAL_DB := $(VENV)/eval-kb.sqlite
 
-.PHONY: install install-dev run chat test browser eval-dev bench clean
+.PHONY: install install-dev run chat test browser eval-dev bench load clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ $(VENV)/.installed-bench: $(VENV)/.installed requirements-bench.txt
 # Import speed, latency, memory and accuracy against two baselines; writes bench/results.md.
 bench: $(VENV)/.installed-bench
 	$(PY) bench/run.py --shared $(SHARED)
+
+# The bot under 100 concurrent clients per endpoint while staff edit; writes bench/load-results.md.
+load: install-dev
+	$(PY) bench/load.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -159,7 +159,7 @@ class KnowledgeBase:
 
     # ----- normalisation -------------------------------------------------------------
     def normalizer(self) -> Normalizer:
-        version = self.version()
+        version = int(self.meta("abbreviations_version") or 0)  # only abbreviation edits change it
         if self._normalizer is None or version != self._normalizer_version:
             table = {row["key"]: row["expansion"] for row in self.db["abbreviations"].rows}
             self._normalizer = Normalizer(table, CONTEXTUAL_ABBREVIATIONS)
@@ -372,6 +372,8 @@ class KnowledgeBase:
                 self.conn.execute("DELETE FROM abbreviations WHERE key = ?", (key.casefold(),))
             else:
                 self.insert("abbreviations", {"key": key.casefold(), "expansion": expansion}, replace=True)
+            self.conn.execute("INSERT INTO meta(key, value) VALUES ('abbreviations_version', 1) ON CONFLICT(key) "
+                              "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
             self._bump()
         self.reindex()
 

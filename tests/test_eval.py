@@ -135,3 +135,23 @@ def test_eval_command_json(sample_kb, tmp_path, capsys):
     assert failure["q"] == "Email của sở là gì?" and failure["answered"] is True
     assert "sokhcn@cantho.gov.vn" in failure["text"]
     assert set(result["time_ms"]) == {"mean", "p50", "p95", "max"} and result["time_ms"]["max"] > 0
+
+
+def test_bench_synthetic_pages_are_deterministic_department_pages(empty_kb, tmp_path):
+    from bench.synthetic import generate, questions, write
+    from knowledge.importer import import_paths
+    from knowledge.parsing import parse_document
+
+    samples = Path(__file__).resolve().parents[1] / "data" / "sample"
+    pages = generate(12, samples)
+    assert [p.text for p in generate(5, samples)] == [p.text for p in pages[:5]]  # a prefix of a larger run
+    page = pages[0]
+    parsed = parse_document(page.name, page.text.encode())
+    assert parsed.title == f"{page.facts.subject} năm {page.facts.year}"
+    assert parsed.published.year == page.facts.year
+    assert any(page.facts.chair in p and page.facts.date in p for p in parsed.paragraphs)
+    write(pages, tmp_path / "synthetic")
+    assert all(r.status == "added" for r in import_paths(empty_kb, [tmp_path / "synthetic"]))
+    items = questions(pages, 9)
+    assert {i["category"] for i in items} == {"contact", "out of scope", "fact", "no diacritics", "typo"}
+    assert len(load_questions(_write(tmp_path / "mixed.jsonl", items))) == len(items)
