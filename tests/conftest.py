@@ -7,6 +7,7 @@ from handlers.conversation import Conversation, ConversationConfig
 from knowledge.importer import import_paths
 from knowledge.store import KnowledgeBase
 from support import SAMPLES
+from web_support import add_user, login, start_client
 
 
 @pytest.fixture
@@ -27,3 +28,25 @@ def sample_kb(tmp_path) -> KnowledgeBase:
 @pytest.fixture
 def conversation(sample_kb) -> Conversation:
     return Conversation(sample_kb, ConversationConfig(rate_limit_messages=1000))
+
+
+# ----- the web app with a staff and an admin account (tests/web_support.py) ----------------
+@pytest.fixture
+async def client(sample_kb):
+    add_user(sample_kb, "lan", "staff")
+    add_user(sample_kb, "quantri", "admin")
+    client = await start_client(sample_kb)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def staff(client):
+    assert (await login(client, "lan")).status == 303
+    return client
+
+
+@pytest.fixture
+async def admin(client):
+    assert (await login(client, "quantri")).status == 303
+    return client

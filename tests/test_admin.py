@@ -5,38 +5,16 @@ from __future__ import annotations
 import sqlite3
 from html import unescape
 
-import pytest
 
 from bot.cli import main
 from handlers.conversation import Conversation
 from knowledge import audit, users
 from knowledge.parsing import MAX_FILE_BYTES
-from web_support import PASSWORD, add_user, csrf, login, start_client, upload_form
+from web_support import PASSWORD, csrf, login, upload_form
 
 ARTICLE = ("Tiêu đề: Hội thảo công nghệ nuôi tôm siêu thâm canh năm 2026\nNgày đăng: 20/11/2026\n\n"
            "Ngày 20/11/2026, Sở tổ chức hội thảo công nghệ nuôi tôm siêu thâm canh tại quận Ô Môn "
            "với 120 hộ nuôi tôm tham dự. Mô hình nuôi tôm siêu thâm canh đạt năng suất 40 tấn mỗi hecta.\n")
-
-
-@pytest.fixture
-async def client(sample_kb):
-    add_user(sample_kb, "lan", "staff")
-    add_user(sample_kb, "quantri", "admin")
-    client = await start_client(sample_kb)
-    yield client
-    await client.close()
-
-
-@pytest.fixture
-async def staff(client):
-    assert (await login(client, "lan")).status == 303
-    return client
-
-
-@pytest.fixture
-async def admin(client):
-    assert (await login(client, "quantri")).status == 303
-    return client
 
 
 # ----- login, sessions, roles ------------------------------------------------------------

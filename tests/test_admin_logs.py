@@ -18,32 +18,11 @@ from bot.web.admin_logs import stats_charts
 from handlers.conversation import Conversation, ConversationConfig
 from handlers.messages import IncomingMessage
 from knowledge import querylog
-from web_support import add_user, csrf, login, start_client
+from web_support import csrf
 
 ADMIN_PAGES = ("/admin/logs", "/admin/logs/export.csv", "/admin/logs/export.json", "/admin/unanswered",
                "/admin/stats", "/admin/queries")
 SVG = re.compile(r"<svg\b.*?</svg>", re.S)
-
-
-@pytest.fixture
-async def client(sample_kb):
-    add_user(sample_kb, "lan", "staff")
-    add_user(sample_kb, "quantri", "admin")
-    client = await start_client(sample_kb)
-    yield client
-    await client.close()
-
-
-@pytest.fixture
-async def admin(client):
-    assert (await login(client, "quantri")).status == 303
-    return client
-
-
-@pytest.fixture
-async def staff(client):
-    assert (await login(client, "lan")).status == 303
-    return client
 
 
 def ask(kb, text: str, channel: str = "web", user: str = "dan"):

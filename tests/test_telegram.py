@@ -89,7 +89,7 @@ class Harness:
         chat_id = kwargs.get("chat_id", user_id)
         before = len(self.fake.sent(chat_id))
         self.fake.push_update(self.fake.text_update(text, user_id=user_id, **kwargs))
-        sent = await self.fake.wait_sent(before + 1, chat_id)
+        await self.fake.wait_sent(before + 1, chat_id)
         await self.fake.settle(0.1)
         return self.fake.sent(chat_id)[before:]
 
