@@ -453,7 +453,7 @@ class TelegramChannel:
             update = Update.de_json(payload, self.application.bot)
         except Exception:
             return web.Response(status=400, text="bad update")
-        if update is None:
+        if update is None or not isinstance(update.update_id, int):  # de_json keeps a junk update_id as is
             return web.Response(status=400, text="bad update")
         await self.application.update_queue.put(update)
         return web.Response(status=200, text="ok")
@@ -634,11 +634,12 @@ class TelegramChannel:
 
     async def _on_button(self, update: Update) -> None:
         query = update.callback_query
-        rating = parse_feedback(query.data)
+        data = query.data if isinstance(query.data, str) else None  # de_json does not check types
+        rating = parse_feedback(data)
         if rating is not None:
             await self._on_rating(query, *rating)
             return
-        question = self.suggestions.get(query.data)
+        question = self.suggestions.get(data)
         # answer first, so that the button's spinner stops whatever happens next
         try:
             await self._call(query.answer, text=None if question else SUGGESTION_EXPIRED)

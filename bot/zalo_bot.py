@@ -44,6 +44,9 @@ class BotConfig:
     api_base_url: str = "https://bot-api.zaloplatforms.com"
     webhook_url: str = ""
     poll_timeout_seconds: int = 30
+    send_retries: int = 3  # resends of a reply after no answer, a 5xx or a 429 ...
+    send_backoff_seconds: float = 1.0  # ... waiting this long, doubled each time
+    request_timeout_seconds: float = 15.0  # of every call but getUpdates
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "BotConfig":
@@ -52,7 +55,10 @@ class BotConfig:
             return cls(settings.secret("ZALO_BOT_TOKEN"), settings.secret("ZALO_BOT_WEBHOOK_SECRET"),
                        str(section.get("bot_api_base_url", cls.api_base_url)).rstrip("/"),
                        str(section.get("bot_webhook_url", "")),
-                       int(section.get("bot_poll_timeout_seconds", cls.poll_timeout_seconds)))
+                       int(section.get("bot_poll_timeout_seconds", cls.poll_timeout_seconds)),
+                       int(section.get("bot_send_retries", cls.send_retries)),
+                       float(section.get("bot_send_backoff_seconds", cls.send_backoff_seconds)),
+                       float(section.get("bot_request_timeout_seconds", cls.request_timeout_seconds)))
         except (TypeError, ValueError) as exc:
             raise SettingsError(f"{settings.source}: [zalo]: {exc}") from None
 
@@ -73,11 +79,11 @@ class ZaloBotClient:
         if self._session is not None:
             await self._session.close()
 
-    async def call(self, method: str, wait: float = 15.0, **params):
+    async def call(self, method: str, wait: float | None = None, **params):
         """The ``result`` of a successful call; raises :class:`BotApiError` otherwise."""
         url = f"{self.config.api_base_url}/bot{self.config.token}/{method}"
         try:
-            async with self.session().post(url, json=params, timeout=aiohttp.ClientTimeout(total=wait)) as response:
+            async with self.session().post(url, json=params, timeout=aiohttp.ClientTimeout(total=wait or self.config.request_timeout_seconds)) as response:
                 body = await response.json(content_type=None)
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise BotApiError(None, f"{method}: {exc.__class__.__name__}") from None
@@ -188,11 +194,22 @@ class ZaloBotChannel:
         content_type = EVENT_CONTENT_TYPES.get(event, "other")
         text = str(message.get("text") or "") if content_type == "text" else None
         for piece in self.zalo.texts_for(user_id, text, content_type):
-            try:
-                await self.client.call("sendMessage", chat_id=chat_id, text=piece)
-            except BotApiError as exc:
-                log.warning("Zalo Bot: message not sent (%s)", exc)
+            if not await self._send(chat_id, piece):
                 return
+
+    async def _send(self, chat_id: str, text: str) -> bool:
+        """sendMessage, resent with doubling pauses after a transient failure (no answer, 5xx, 429)."""
+        for attempt in range(self.config.send_retries + 1):
+            try:
+                await self.client.call("sendMessage", chat_id=chat_id, text=text)
+                return True
+            except BotApiError as exc:
+                transient = exc.code is None or (isinstance(exc.code, int) and (exc.code == 429 or exc.code >= 500))
+                if not transient or attempt == self.config.send_retries:
+                    log.warning("Zalo Bot: message not sent (%s)", exc)
+                    return False
+                await asyncio.sleep(self.config.send_backoff_seconds * 2 ** attempt)
+        return False
 
 
 def build(settings: Settings, conversation: Conversation, app: web.Application) -> ZaloBotChannel | None:

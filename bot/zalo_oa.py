@@ -58,6 +58,7 @@ class OAConfig:
     refresh_margin_seconds: float = 3600.0
     rate_limit_retries: int = 3
     rate_limit_backoff_seconds: float = 2.0
+    request_timeout_seconds: float = 15.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "OAConfig":
@@ -70,7 +71,8 @@ class OAConfig:
                        float(section.get("oa_replay_window_seconds", cls.replay_window_seconds)),
                        float(section.get("oa_refresh_margin_seconds", cls.refresh_margin_seconds)),
                        int(section.get("oa_rate_limit_retries", cls.rate_limit_retries)),
-                       float(section.get("oa_rate_limit_backoff_seconds", cls.rate_limit_backoff_seconds)))
+                       float(section.get("oa_rate_limit_backoff_seconds", cls.rate_limit_backoff_seconds)),
+                       float(section.get("oa_request_timeout_seconds", cls.request_timeout_seconds)))
         except (TypeError, ValueError) as exc:
             raise SettingsError(f"{settings.source}: [zalo]: {exc}") from None
 
@@ -85,7 +87,8 @@ class ZaloOAClient:
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.config.request_timeout_seconds))
         return self._session
 
     async def close(self) -> None:
@@ -119,7 +122,8 @@ class ZaloOAClient:
                 refreshed = True
                 if await self.refresh(token):
                     continue
-            elif code == RATE_LIMITED and retries < self.config.rate_limit_retries:
+            elif code in (RATE_LIMITED, None) and retries < self.config.rate_limit_retries:
+                # rate limited, or no answer (timeout, reset connection, 5xx): wait, then resend
                 await asyncio.sleep(self.config.rate_limit_backoff_seconds * 2 ** retries)
                 retries += 1
                 continue
