@@ -56,6 +56,7 @@ MAX_BUTTON_CHARS = 60              # longer suggestion texts are shortened on th
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 GROUP_CHATS = ("group", "supergroup")
 SUGGESTION_PREFIX = "q:"
+MAX_WEBHOOK_BACKLOG = 500  # updates waiting to be answered before the webhook asks Telegram to wait
 FEEDBACK_PREFIX = "fb:"  # fb:<log id>:<1|-1>
 FEEDBACK_BUTTONS = (("👍 Hữu ích", 1), ("👎 Chưa hữu ích", -1))
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -455,6 +456,10 @@ class TelegramChannel:
             return web.Response(status=400, text="bad update")
         if update is None or not isinstance(update.update_id, int):  # de_json keeps a junk update_id as is
             return web.Response(status=400, text="bad update")
+        if self.application.update_queue.qsize() >= MAX_WEBHOOK_BACKLOG:
+            # too far behind: Telegram keeps an update it could not deliver and sends it again later,
+            # while one acknowledged here would be lost if the process stopped
+            return web.Response(status=503, text="busy", headers={"Retry-After": "5"})
         await self.application.update_queue.put(update)
         return web.Response(status=200, text="ok")
 

@@ -131,11 +131,18 @@ class BackgroundTasks:
     """Keeps a reference to every task it starts (so none is garbage-collected mid-flight),
     logs their failures, and finishes or cancels them on shutdown."""
 
-    def __init__(self):
+    def __init__(self, concurrency: int = 16):
         self.tasks: set[asyncio.Task] = set()
+        # at most this many answers are worked on at once, so that acknowledging new webhooks
+        # never waits behind a crowd of answers on the same event loop
+        self.slots = asyncio.Semaphore(concurrency)
+
+    async def _in_slot(self, coro: Coroutine) -> None:
+        async with self.slots:
+            await coro
 
     def spawn(self, coro: Coroutine, name: str) -> asyncio.Task:
-        task = asyncio.get_running_loop().create_task(coro, name=name)
+        task = asyncio.get_running_loop().create_task(self._in_slot(coro), name=name)
         self.tasks.add(task)
         task.add_done_callback(self._done)
         return task

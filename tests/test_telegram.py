@@ -451,6 +451,19 @@ async def test_unreachable_telegram_at_start_is_retried(fake, conversation, caps
         assert "0292.3820674" in visible(message)
 
 
+async def test_webhook_asks_telegram_to_wait_when_far_behind(fake, conversation, monkeypatch):
+    url = "https://bot.example.gov.vn/telegram/webhook"
+    async with Harness(fake, conversation, mode="webhook", webhook_url=url) as harness:
+        monkeypatch.setattr(tg, "MAX_WEBHOOK_BACKLOG", 0)  # as if 500 updates were waiting
+        update = {"update_id": 900002, **fake.text_update("sđt sở khcn")}
+        async with aiohttp.ClientSession() as session:
+            async with session.post(harness.web_url + tg.WEBHOOK_PATH, json=update,
+                                    headers={tg.SECRET_HEADER: SECRET}) as response:
+                assert response.status == 503 and response.headers["Retry-After"] == "5"
+        await fake.settle(0.3)
+        assert fake.sent() == []  # not acknowledged, so Telegram delivers it again later
+
+
 async def test_webhook_url_refused_by_telegram_leaves_the_channel_off(fake, conversation, capsys):
     fake.fail("setWebhook", 400, "Bad Request: bad webhook: HTTPS url must be provided for webhook")
     async with Harness(fake, conversation, mode="webhook", webhook_url="http://x/telegram/webhook",
