@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from knowledge import querylog
 from knowledge.matcher import Match, Matcher
 from knowledge.store import KnowledgeBase
+from knowledge.text import clean
 
 from . import texts
 from .messages import IncomingMessage, Reply
@@ -120,7 +121,7 @@ class Conversation:
             return [Reply(texts.EDITED, "notice")]
         if message.content_type not in ("text", "command", "suggestion"):
             return [Reply(texts.NOT_TEXT, "notice")]
-        text = (message.text or "").strip()
+        text = clean(message.text or "")  # invisible characters and stray spaces are no question
         if message.content_type == "command":
             return [self._command(text)]
         if not text:

@@ -2,6 +2,7 @@
 checked against what the running bot answers; plus the staff CLI commands."""
 from __future__ import annotations
 
+import re
 import sqlite3
 from html import unescape
 
@@ -10,7 +11,7 @@ from bot.cli import main
 from handlers.conversation import Conversation
 from knowledge import audit, users
 from knowledge.parsing import MAX_FILE_BYTES
-from web_support import PASSWORD, csrf, login, upload_form
+from web_support import PASSWORD, csrf, csrf_of, login, upload_form
 
 ARTICLE = ("Tiêu đề: Hội thảo công nghệ nuôi tôm siêu thâm canh năm 2026\nNgày đăng: 20/11/2026\n\n"
            "Ngày 20/11/2026, Sở tổ chức hội thảo công nghệ nuôi tôm siêu thâm canh tại quận Ô Môn "
@@ -256,3 +257,36 @@ def test_cli_add_user_contacts_abbrev_and_backup(tmp_path, capsys, monkeypatch):
     assert copy.execute("SELECT COUNT(*) FROM abbreviations WHERE key = 'stkt'").fetchone() == (1,)
     assert copy.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0] >= 4
     assert run("kb", "backup", db, "--db", db) == 2
+
+
+def _admin_routes(app):
+    for route in app.router.routes():
+        path = route.resource.canonical if route.resource else ""
+        if path.startswith("/admin") and path not in ("/admin/login", "/admin/logout") and route.method != "HEAD":
+            values = {"name": "lan", "format": "csv"}  # any other {parameter}: 1
+            yield route.method, re.sub(r"\{(\w+)[^}]*\}", lambda m: values.get(m.group(1), "1"), path), route.handler
+
+
+async def test_every_admin_route_enforces_its_role_on_the_server(client, sample_kb):
+    routes = list(_admin_routes(client.server.app))
+    assert len(routes) > 20
+    unguarded = [path for _, path, handler in routes if not hasattr(handler, "required_role")]
+    assert not unguarded
+    for method, path, _ in routes:  # nobody logged in
+        response = await client.request(method, path, allow_redirects=False)
+        assert response.status == (303 if method == "GET" else 403), (method, path)
+    assert (await login(client, "lan")).status == 303
+    for method, path, handler in routes:
+        if handler.required_role == "admin":  # a staff member, even with a valid CSRF token
+            data = {"csrf": await csrf(client, "/admin")} if method == "POST" else None
+            response = await client.request(method, path, data=data, allow_redirects=False)
+            assert response.status == 403, (method, path)
+
+
+async def test_session_cookie_is_secure_behind_an_https_proxy(client):
+    page = await client.get("/admin/login")
+    token = csrf_of(await page.text())
+    response = await client.post("/admin/login", data={"name": "lan", "password": PASSWORD, "csrf": token},
+                                 headers={"X-Forwarded-Proto": "https"}, allow_redirects=False)
+    cookie = response.headers.getall("Set-Cookie")[-1]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie

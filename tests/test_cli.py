@@ -117,3 +117,10 @@ def _commands(parser, prefix=""):
                 full = f"{prefix}{name}"
                 children = list(_commands(sub, full + " "))
                 yield from children or [(full, sub)]
+
+
+def test_a_database_folder_that_cannot_be_created_gives_one_line_and_exit_2(tmp_path):
+    blocker = write(tmp_path, "not-a-folder", "a file where the folder should be")
+    result = run("kb", "stats", "--db", str(blocker / "kb.sqlite"))
+    assert result.returncode == 2 and result.stderr.startswith("error:") and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1

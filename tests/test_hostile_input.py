@@ -49,3 +49,21 @@ def test_any_text_gets_one_short_reply_and_at_most_one_log_row(sample_kb, text):
 def test_every_content_type_is_handled(sample_kb, content_type, text):
     replies = Conversation(sample_kb).respond(IncomingMessage("zalo", "c", "u", text, content_type))
     assert len(replies) == 1 and replies[0].text
+
+
+def test_ten_thousand_generated_messages(sample_kb):
+    """A bulk run, seeded: every message gets exactly one reply within Telegram's and Zalo's length
+    limits, and the query log gains exactly one row per answered-or-not question."""
+    import random
+
+    rng = random.Random(2026)
+    pieces = FTS_AND_SQL + VIETNAMESE.split() + ["🙂", "\u0301", "ا", "中文", "\t", "\n", " ", "0292.3820674"]
+    conversation = Conversation(sample_kb, ConversationConfig(rate_limit_messages=10**9))
+    logged_kinds = ("article", "contact", "faq", "smalltalk", "fallback")
+    expected_rows = 0
+    for _ in range(10_000):
+        text = "".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(0, 12)))
+        [reply] = conversation.respond(IncomingMessage("web", "c", str(rng.randint(1, 50)), text))
+        assert reply.text and len(reply.text) <= 2000
+        expected_rows += reply.kind in logged_kinds
+    assert sample_kb.stats()["query_log"] == expected_rows

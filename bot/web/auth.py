@@ -45,7 +45,12 @@ def _save(request: web.Request, store: Sessions, before: str | None, response: w
     session = request[SESSION_KEY]
     if json.dumps(session, sort_keys=True) != before:
         response.set_cookie(COOKIE_NAME, store.dump(session), path="/admin", httponly=True, samesite="Lax",
-                            secure=request.secure, max_age=SESSION_SECONDS)
+                            secure=served_over_https(request), max_age=SESSION_SECONDS)
+
+
+def served_over_https(request: web.Request) -> bool:
+    """HTTPS here, or at the reverse proxy in front (which says so in X-Forwarded-Proto)."""
+    return request.secure or request.headers.get("X-Forwarded-Proto", "").lower() == "https"
 
 
 def current_user(request: web.Request) -> User | None:
@@ -69,6 +74,7 @@ def _guard(handler: Handler, admin: bool) -> Handler:
             if not request.app[SESSIONS_KEY].csrf_ok(request[SESSION_KEY], request[FORM_KEY].get("csrf")):
                 return error_page(403, CSRF_FAILED)
         return await handler(request)
+    guarded.required_role = "admin" if admin else "staff"  # read by the per-route access test
     return guarded
 
 
