@@ -6,8 +6,8 @@ import contextlib
 import json
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from fake_zalo import FakeZaloBot
+from support import serving
 
 from bot import zalo_bot
 from bot.runner import channel_factories
@@ -15,7 +15,7 @@ from bot.settings import load_settings
 from bot.web.app import create_app
 from bot.zalo_common import MAX_TEXT
 from handlers import texts
-from handlers.conversation import Conversation, ConversationConfig
+from handlers.conversation import Conversation
 from knowledge.store import KnowledgeBase
 
 TOKEN = "1459232241454765289:fakeBotTokenForTests"
@@ -38,17 +38,8 @@ async def running(kb: KnowledgeBase, fake: FakeZaloBot, **env):
     environ = {"ZALO_BOT_TOKEN": TOKEN, "ZALO_BOT_API_BASE_URL": fake.url, **env}
     settings = load_settings(environ=environ)
     settings.data["zalo"]["bot_poll_timeout_seconds"] = 1
-    conversation = Conversation(kb, ConversationConfig(rate_limit_messages=1000))
-    app = create_app(conversation, kb)
-    channel = zalo_bot.build(settings, conversation, app)
-    client = TestClient(TestServer(app, host="127.0.0.1"))
-    await client.start_server()
-    await channel.start()
-    try:
-        yield client, channel
-    finally:
-        await channel.stop()
-        await client.close()
+    async with serving(kb, zalo_bot.build, settings) as served:
+        yield served
 
 
 @pytest.fixture

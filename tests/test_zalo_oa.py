@@ -9,8 +9,9 @@ import logging
 import time
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from fake_zalo import FakeZaloOA, now_ms, oa_signature
+from support import serving
 
 from bot import zalo_oa
 from bot.runner import channel_factories
@@ -18,7 +19,7 @@ from bot.settings import load_settings
 from bot.web.app import create_app
 from bot.zalo_common import MAX_TEXT, render, split_text
 from handlers import texts
-from handlers.conversation import Conversation, ConversationConfig
+from handlers.conversation import Conversation
 from handlers.messages import Reply
 from knowledge.store import KnowledgeBase
 from knowledge.zalo_tokens import TokenPair, ZaloTokenStore
@@ -50,17 +51,8 @@ async def running(kb: KnowledgeBase, fake: FakeZaloOA, **env):
     """The real web app with the OA channel built from settings, served on an ephemeral port."""
     settings = load_settings(environ=environ(fake, **env))
     settings.data["zalo"]["oa_rate_limit_backoff_seconds"] = 0.01
-    conversation = Conversation(kb, ConversationConfig(rate_limit_messages=1000))
-    app = create_app(conversation, kb)
-    channel = zalo_oa.build(settings, conversation, app)
-    client = TestClient(TestServer(app, host="127.0.0.1"))
-    await client.start_server()
-    await channel.start()
-    try:
-        yield client, channel
-    finally:
-        await channel.stop()
-        await client.close()
+    async with serving(kb, zalo_oa.build, settings) as served:
+        yield served
 
 
 @pytest.fixture
