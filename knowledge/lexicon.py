@@ -69,7 +69,9 @@ QUESTION_TYPES: dict[str, re.Pattern[str]] = {
     "when": re.compile(r"\b(ngay nao|ngay may|ngay bao nhieu|khi nao|bao gio|luc nao|thoi gian nao|"
                        r"nam nao|thang nao|hom nao|han chot|han nop|han nhan|thoi han|han cuoi|"
                        r"den ngay nao|thoi diem nao|dien ra ngay|vao ngay|thoi gian)\b|^han\b"),
-    "time": re.compile(r"\b(gio nao|may gio|luc may gio|gio lam viec|gio mo cua|gio hanh chinh|khung gio)\b"),
+    "weekday": re.compile(r"\b(thu may|ngay thu may|nhung ngay nao trong tuan)\b"),
+    "time": re.compile(r"\b(gio nao|may gio|luc may gio|gio lam viec|gio mo cua|gio hanh chinh|khung gio)\b|"
+                       r"(?<!bay )(?<!hien )\bgio\b"),
     "count": re.compile(r"\b(bao nhieu|may|so luong|ty le|bao lau|tong so|muc thuong)\b"),
     "who": re.compile(r"\b(ai|nguoi nao|ong nao|ba nao|nhung ai|la ai)\b"),
     "where": re.compile(r"\b(o dau|tai dau|noi nao|dia diem|cho nao|o nao)\b"),
@@ -78,7 +80,7 @@ CONTACT_TYPES = ("fax", "email", "hotline", "phone", "address", "contact")
 # Pure interrogatives: they say what kind of answer is wanted and are not words to look for.
 QUESTION_WORDS = re.compile(r"\b(bao nhieu|may|khi nao|bao gio|luc nao|ngay nao|ngay may|nam nao|thang nao|"
                             r"hom nao|o dau|tai dau|noi nao|cho nao|o nao|la ai|nguoi nao|gio nao|may gio|"
-                            r"the nao|nhu the nao|ra sao|la gi|co phai)\b")
+                            r"the nao|nhu the nao|ra sao|la gi|co phai)\b|(?<!bay )(?<!hien )\bgio\b")
 
 # Words that only say "the department" or ask for its contacts; what is left of a contact
 # question after removing them names the unit asked about (if any).

@@ -41,6 +41,7 @@ _SURNAMES = ("Nguyễn|Trần|Lê|Phạm|Hoàng|Huỳnh|Phan|Vũ|Võ|Đặng|Bù
              "Tô|Châu|Lưu|Trịnh|Đoàn|Cao|Lương|Tạ|Thái|Kiều|Quách|Hà|La|Tăng|Từ|Vương|Triệu|Chu|Khương|Phùng|"
              "Đào|Thân|Tôn|Mạc|Diệp|Giang|Văn|Lại|Nghiêm|Kim")
 # Someone named: an honorific before a capitalised name, or a surname followed by given names.
+_WEEKDAY_RE = re.compile(r"\b(thứ\s+(hai|ba|tư|năm|sáu|bảy|2|3|4|5|6|7)|chủ nhật|cuối tuần)\b", re.I)
 _PERSON_RE = re.compile(r"\b(?:Ông|Bà|ông|bà|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|TS\.|ThS\.|PGS\.|GS\.)\s+[A-ZĐÀ-Ỹ]|"
                         r"\b(?:" + _SURNAMES + r")(?:\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+){1,3}\b|"
                         r"\b(?:Nguyen|Tran|Le|Pham|Hoang|Huynh|Phan|Vu|Vo|Dang|Bui|Do|Ho|Ngo|Duong|Truong)"
@@ -160,6 +161,8 @@ def _fits(query: "_Query", text: str) -> bool:
     if "when" in types and not _DATE_RE.search(text):
         return False
     if "time" in types and not _TIME_RE.search(text):
+        return False
+    if "weekday" in types and not _WEEKDAY_RE.search(text):
         return False
     if "count" in types:
         found = set(re.findall(r"\d+", re.sub(r"(?<=\d)[.,](?=\d)", "", text)))

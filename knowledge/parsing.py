@@ -42,6 +42,9 @@ _STAMP_RES = [
     re.compile(r"^\[\s*" + _DATE + r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*\]$"),
     re.compile(r"^[*_]*\s*(?:Ngày|Đăng ngày|Cập nhật|Published|Posted|Date)\s*:?\s*" + _DATE
                + r"[\s\d:]*[*_]*$", re.I),
+    # A line that is only a date, maybe with its weekday and time: "Thứ Hai, 12/05/2025 - 08:30".
+    re.compile(r"^(?:(?:Thứ\s+\w+|Chủ nhật|CN|T[2-7])\s*,?\s*)?" + _DATE
+               + r"(?:\s*[-|,]?\s*\d{1,2}[:h]\d{2}(?::\d{2})?(?:\s*(?:AM|PM|SA|CH))?)?(?:\s*\(GMT[^)]*\))?$", re.I),
     # A labelled stamp in a short line, maybe with a weekday or a view counter around it.
     re.compile(r"^[*_]*\s*(?:Ngày đăng|Ngày cập nhật|Ngày xuất bản|Đăng lúc|Cập nhật lúc|Thời gian đăng|"
                r"Published on|Posted on)\s*:?\s*(?:[^\d]{0,20}?)" + _DATE, re.I),
@@ -212,7 +215,12 @@ _SKIP_TAGS = {"script", "style", "noscript", "template", "form", "nav", "select"
 _BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section",
                "article", "header", "footer", "table", "ul", "ol", "blockquote", "dd", "dt", "main"}
 _CHROME_RE = re.compile(r"(^|[\s_-])(menu|nav|navbar|tags?|related|breadcrumbs?|share|social|comments?|"
-                        r"sidebar|banner|advert|ads|slogan|header|counter|login|search)($|[\s_-])", re.I)
+                        r"sidebar|banner|advert|ads|slogan|header|counter|login|search|other|more|widget|"
+                        r"toolbar|print|rating|tinkhac|lienquan)($|[\s_-])", re.I)
+_TITLE_CLASS_RE = re.compile(r"title|tieu-?de|heading", re.I)
+# " | Cổng thông tin Sở KH&CN", " - Sở Khoa học và Công nghệ TP. Cần Thơ": the site's name after the title
+_SITE_SUFFIX_RE = re.compile(r"\s+[|–—-]\s+(?:Sở|Cổng|Trang|Website|Portal|Báo|Tạp chí)\b[^|–—]*$|"
+                             r"\s+[|–—-]\s+[^|–—-]*\.(?:vn|com|gov|org)\b[^|–—-]*$", re.I)
 _VOID_TAGS = {"br", "img", "hr", "meta", "link", "input", "area", "base", "col", "embed", "source", "wbr"}
 
 
@@ -226,6 +234,9 @@ class _PageReader(HTMLParser):
         self.current: list[str] = []
         self.h1 = ""
         self.in_h1 = False
+        self.headline = ""  # the first h2/h3 styled as a title, for pages without an h1
+        self.in_headline = False
+        self.og_title = ""
         self.page_title = ""
         self.in_title = False
         self.meta_date: dt.date | None = None
@@ -237,7 +248,7 @@ class _PageReader(HTMLParser):
         return any(skip for _, skip in self.stack)
 
     def _flush(self) -> None:
-        line = clean("".join(self.current))
+        line = clean("".join(self.current)).strip("| ")
         if line:
             in_footer = any(tag == "footer" for tag, _ in self.stack) or self.footer_depth
             (self.footer_lines if in_footer else self.lines).append(line)
@@ -247,6 +258,8 @@ class _PageReader(HTMLParser):
         values = dict(attrs)
         if tag == "meta":
             prop = (values.get("property") or values.get("name") or "").lower()
+            if prop == "og:title" and values.get("content"):
+                self.og_title = values["content"] or ""
             if prop in ("article:published_time", "date", "pubdate", "dc.date") and values.get("content"):
                 iso = re.match(r"(\d{4})-(\d{2})-(\d{2})", values["content"] or "")
                 if iso:
@@ -268,6 +281,10 @@ class _PageReader(HTMLParser):
             self.footer_tags.append(len(self.stack))
         if tag == "h1" and not self.h1:
             self.in_h1 = True
+        if tag in ("h2", "h3") and not self.headline and _TITLE_CLASS_RE.search(marker):
+            self.in_headline = True
+        if tag in ("td", "th"):
+            self.current.append(" | ")  # table cells stay apart
         if tag == "title":
             self.in_title = True
 
@@ -285,6 +302,8 @@ class _PageReader(HTMLParser):
             self._flush()
         if tag == "h1":
             self.in_h1 = False
+        if tag in ("h2", "h3"):
+            self.in_headline = False
         if tag == "title":
             self.in_title = False
 
@@ -296,6 +315,8 @@ class _PageReader(HTMLParser):
             return
         if self.in_h1:
             self.h1 += data
+        if self.in_headline:
+            self.headline += data
         self.current.append(data)
 
     def close(self) -> None:
@@ -312,6 +333,7 @@ def _html_lines(text: str) -> tuple[str, list[str], dt.date | None]:
         reader.close()
     except (AssertionError, ValueError) as exc:  # pragma: no cover - html.parser is lenient
         raise ParseError(f"HTML hỏng: {exc}") from exc
-    title = clean(reader.h1) or re.split(r"\s+[-|–]\s+Sở\b", clean(reader.page_title))[0]
+    title = next(filter(None, (clean(t) for t in (reader.h1, reader.og_title, reader.headline))), "")
+    title = _SITE_SUFFIX_RE.sub("", title or clean(reader.page_title))
     footer = ["Footer", *reader.footer_lines] if reader.footer_lines else []
     return title, reader.lines + footer, reader.meta_date

@@ -177,3 +177,15 @@ def test_a_version_1_database_is_migrated_on_open(tmp_path):
     from handlers.conversation import Conversation
 
     assert "31/10/2017" in Conversation(kb).answer("hội nghị giao ban lần 13 ngày nào").text
+
+
+def test_a_page_of_another_site_layout():
+    """No h1 but an og:title, the date as a weekday line, a table, 'other news' and a site footer."""
+    article = parse_document("tin.html", (SAMPLES.parent.parent / "tests" / "data" / "extra-articles" /
+                                          "tin-ocop-2025.html").read_bytes())
+    assert article.title == "Cần Thơ có thêm 15 sản phẩm OCOP đạt 4 sao"
+    assert article.published.isoformat() == "2025-05-12"
+    assert "4 sao | 15" in article.paragraphs
+    assert not any("Tin khác" in p or "Hội thảo chuyển đổi số" in p or "Chia sẻ" in p for p in article.paragraphs)
+    assert ("address", "Số 02 Lý Thường Kiệt, phường Ninh Kiều, thành phố Cần Thơ") in {
+        (c.field, c.value) for c in article.contacts if c.unit.startswith("Sở")}
