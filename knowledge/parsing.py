@@ -49,7 +49,8 @@ _STAMP_RES = [
     re.compile(r"^[*_]*\s*(?:Ngày đăng|Ngày cập nhật|Ngày xuất bản|Đăng lúc|Cập nhật lúc|Thời gian đăng|"
                r"Published on|Posted on)\s*:?\s*(?:[^\d]{0,20}?)" + _DATE, re.I),
 ]
-_POSTED_LINE_RE = re.compile(r"^Bài đăng lúc\s+\d{1,2}[:h]\d{2}\s+ngày\s+" + _DATE, re.I)
+_POSTED_LINE_RE = re.compile(r"^(?:Bài đăng|Đăng|Đăng tải|Cập nhật|Xuất bản)(?: lúc)?\s+\d{1,2}[:h]\d{2}"
+                             r"\s*,?\s*(?:ngày\s+)?" + _DATE, re.I)
 _SOURCE_RE = re.compile(r"^(?:Nguồn|Source)\s*:\s*(https?://\S+)\s*$", re.I)
 _FOOTER_START_RE = re.compile(r"^(Bản quyền|Copyright|©|Chân trang|Footer of|Footer)", re.I)
 _HEADER_RE = re.compile(r"^(SỞ KHOA HỌC VÀ CÔNG NGHỆ|Khoa học, công nghệ và Đổi mới sáng tạo -)")
@@ -116,6 +117,9 @@ def parse_document(name: str, raw: bytes) -> ParsedArticle:
     if article.published is None:  # "2024-06-05-hoi-thao.md": a dated file name is the last resort
         named = re.match(r"^(\d{4})-(\d{2})-(\d{2})[-_ ]", PurePath(name).name)
         article.published = _date(named.group(3), named.group(2), named.group(1)) if named else None
+    first = article.paragraphs[0] if article.paragraphs else ""
+    if not article.title and len(article.paragraphs) > 1 and len(first) <= 150 and not first.endswith("."):
+        article.title = article.paragraphs.pop(0)  # a page without a heading opens with its title
     if not article.title:
         article.title = PurePath(name).stem.replace("-", " ").replace("_", " ")
     if not article.paragraphs:

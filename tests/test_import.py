@@ -189,3 +189,12 @@ def test_a_page_of_another_site_layout():
     assert not any("Tin khác" in p or "Hội thảo chuyển đổi số" in p or "Chia sẻ" in p for p in article.paragraphs)
     assert ("address", "Số 02 Lý Thường Kiệt, phường Ninh Kiều, thành phố Cần Thơ") in {
         (c.field, c.value) for c in article.contacts if c.unit.startswith("Sở")}
+
+
+def test_a_page_without_heading_opens_with_its_title_and_an_update_stamp():
+    page = ("**Thông báo nghỉ Tết Nguyên đán 2026**\n\nCập nhật lúc 10:20 ngày 12/01/2026\n\n"
+            "Sở thông báo lịch nghỉ Tết Nguyên đán từ ngày 14/02/2026 đến hết ngày 22/02/2026.\n")
+    article = parse_document("nghi-tet.md", page.encode())
+    assert article.title == "Thông báo nghỉ Tết Nguyên đán 2026"
+    assert article.published.isoformat() == "2026-01-12"
+    assert article.paragraphs == ["Sở thông báo lịch nghỉ Tết Nguyên đán từ ngày 14/02/2026 đến hết ngày 22/02/2026."]
