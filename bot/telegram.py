@@ -56,7 +56,7 @@ MAX_BUTTON_CHARS = 60              # longer suggestion texts are shortened on th
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 GROUP_CHATS = ("group", "supergroup")
 SUGGESTION_PREFIX = "q:"
-MAX_WEBHOOK_BACKLOG = 500  # updates waiting to be answered before the webhook asks Telegram to wait
+MAX_WEBHOOK_BACKLOG = 200  # updates waiting to be answered before the webhook asks Telegram to wait
 FEEDBACK_PREFIX = "fb:"  # fb:<log id>:<1|-1>
 FEEDBACK_BUTTONS = (("👍 Hữu ích", 1), ("👎 Chưa hữu ích", -1))
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -329,6 +329,7 @@ class TelegramChannel:
         self._seen_updates: OrderedDict[int, None] = OrderedDict()
         self._seen_capacity = 10000
         self._chat_locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._waiting: set[int] = set()  # update ids acknowledged to the webhook, not yet answered
         self.bot_id: int | None = None
         self.bot_username = ""
         self.running = False
@@ -456,10 +457,11 @@ class TelegramChannel:
             return web.Response(status=400, text="bad update")
         if update is None or not isinstance(update.update_id, int):  # de_json keeps a junk update_id as is
             return web.Response(status=400, text="bad update")
-        if self.application.update_queue.qsize() >= MAX_WEBHOOK_BACKLOG:
+        if len(self._waiting) >= MAX_WEBHOOK_BACKLOG:
             # too far behind: Telegram keeps an update it could not deliver and sends it again later,
             # while one acknowledged here would be lost if the process stopped
             return web.Response(status=503, text="busy", headers={"Retry-After": "5"})
+        self._waiting.add(update.update_id)
         await self.application.update_queue.put(update)
         return web.Response(status=200, text="ok")
 
@@ -524,12 +526,15 @@ class TelegramChannel:
         return False
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if self.is_duplicate(update.update_id):
-            log.info("update %s delivered again: ignored", update.update_id)
-            return
-        chat_id = update.effective_chat.id if update.effective_chat else None
-        async with self._chat_turn(chat_id):
-            await self._handle(update, chat_id)
+        try:
+            if self.is_duplicate(update.update_id):
+                log.info("update %s delivered again: ignored", update.update_id)
+                return
+            chat_id = update.effective_chat.id if update.effective_chat else None
+            async with self._chat_turn(chat_id):
+                await self._handle(update, chat_id)
+        finally:
+            self._waiting.discard(update.update_id)
 
     @contextlib.asynccontextmanager
     async def _chat_turn(self, chat_id: int | None):

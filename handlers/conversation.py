@@ -152,11 +152,15 @@ class Conversation:
 
     def _log(self, message: IncomingMessage, user_hash: str, text: str, match: Match, reply: Reply,
              elapsed_ms: float) -> int | None:
-        question = mask_personal_data(text) if self.config.mask_personal_data else text
+        normalized = match.normalized
+        question = text
+        if self.config.mask_personal_data and mask_personal_data(text) != text:
+            question = mask_personal_data(text)  # and the normalised form from the masked words
+            normalized = " ".join(t.folded for t in self.kb.normalizer().tokenize(question))
         source = (reply.source or {}).get("title")
         try:
             return self.kb.log_query(channel=message.channel, user_hash=user_hash, question=question,
-                                     normalized=match.normalized, kind=reply.kind, answered=int(reply.answered),
+                                     normalized=normalized, kind=reply.kind, answered=int(reply.answered),
                                      score=round(reply.score, 4), source=source, faq_id=match.faq_id,
                                      response_ms=round(elapsed_ms, 2))
         except Exception:  # the citizen still gets the answer if logging fails

@@ -17,8 +17,9 @@ def test_text_question_is_answered_and_logged_with_a_hashed_user(conversation):
 
 def test_phone_numbers_typed_by_citizens_are_masked_in_the_log(conversation):
     [reply] = conversation.respond(message("tôi là 0912345678, email a.b@gmail.com, hỏi địa chỉ sở"))
-    row = next(conversation.kb.iter_rows("SELECT question FROM query_log WHERE id = ?", [reply.log_id]))
+    row = next(conversation.kb.iter_rows("SELECT question, normalized FROM query_log WHERE id = ?", [reply.log_id]))
     assert "0912345678" not in row["question"] and "a.b@gmail.com" not in row["question"]
+    assert "912345678" not in row["normalized"] and "gmail" not in row["normalized"]
     assert mask_personal_data("gọi 0292.3820674") == "gọi [số điện thoại]"
 
 

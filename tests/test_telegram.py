@@ -454,7 +454,7 @@ async def test_unreachable_telegram_at_start_is_retried(fake, conversation, caps
 async def test_webhook_asks_telegram_to_wait_when_far_behind(fake, conversation, monkeypatch):
     url = "https://bot.example.gov.vn/telegram/webhook"
     async with Harness(fake, conversation, mode="webhook", webhook_url=url) as harness:
-        monkeypatch.setattr(tg, "MAX_WEBHOOK_BACKLOG", 0)  # as if 500 updates were waiting
+        monkeypatch.setattr(tg, "MAX_WEBHOOK_BACKLOG", 0)  # as if 200 updates were waiting
         update = {"update_id": 900002, **fake.text_update("sđt sở khcn")}
         async with aiohttp.ClientSession() as session:
             async with session.post(harness.web_url + tg.WEBHOOK_PATH, json=update,
