@@ -59,10 +59,13 @@ $(VENV)/.installed-bench: $(VENV)/.installed requirements-bench.txt
 	touch $@
 
 # Import speed, latency, memory and accuracy against two baselines; writes bench/results.md.
-bench: $(VENV)/.installed-bench
+# Speed, memory and accuracy against baselines (bench/results.md), then a short load run
+# (bench/load-results.md): under 10 minutes in all on the 2-core machine.
+bench: $(VENV)/.installed-bench install-dev
 	$(PY) bench/run.py --shared $(SHARED)
+	$(PY) bench/load.py --duration 10
 
-# The bot under 100 concurrent clients per endpoint while staff edit; writes bench/load-results.md.
+# The full load bench: 100 concurrent clients for 30 s per endpoint while staff edit.
 load: install-dev
 	$(PY) bench/load.py
 
