@@ -102,8 +102,8 @@ class _Index:
         self.faqs = []
         for faq in kb.faqs():
             for phrasing in [faq.question, *faq.alternates]:
-                tokens = [t for t in normalizer.tokenize(phrasing) if not _is_stop(t)]
-                self.faqs.append((faq, " ".join(t.folded for t in tokens)))
+                words = content_words(normalizer.tokenize(phrasing))  # as questions are read
+                self.faqs.append((faq, " ".join(t.folded for t in words)))
         self.units = {key: name for key, name in kb.contact_units().items() if key != "department"}
         self._words: dict = {}  # passage id, or (article id, role) for titles → word sets
 
@@ -139,6 +139,25 @@ class _Index:
         if slip and not df:
             df = self.df_folded.get(token.folded, 0)
         return math.log((self.count - df + 0.5) / (df + 0.5) + 1.0)
+
+
+def content_words(tokens: list[Token]) -> list[Token]:
+    """The words to look for: not stop words, not words that only say what kind of answer is
+    wanted ("mấy", "khi nào", "hiện nay"), not "năm"/"ngày" before a number."""
+    folded = " ".join(t.folded for t in tokens)
+    skip: set[int] = set()
+    for cue in [*QUESTION_WORDS.finditer(folded), *_CURRENT_RE.finditer(folded)]:
+        start = folded[:cue.start()].count(" ")
+        skip.update(range(start, start + cue.group(0).strip().count(" ") + 1))
+    content = []
+    for i, token in enumerate(tokens):
+        if i in skip or _is_stop(token):
+            continue
+        neighbours = tokens[i + 1:i + 2] + tokens[max(i - 1, 0):i]
+        if token.folded in _DATE_MARKERS and any(t.folded.isdigit() for t in neighbours):
+            continue
+        content.append(token)
+    return content
 
 
 def _is_stop(token: Token) -> bool:
@@ -228,22 +247,7 @@ class Matcher:
         folded = " ".join(t.folded for t in tokens)
         types = {name for name, pattern in QUESTION_TYPES.items() if pattern.search(folded)}
         current = _CURRENT_RE.search(folded)
-        # Words that only say what kind of answer is wanted ("mấy", "khi nào", "hiện nay") are
-        # not words to look for.
-        skip: set[int] = set()
-        cues = [*QUESTION_WORDS.finditer(folded), *_CURRENT_RE.finditer(folded)]
-        for cue in cues:
-            start = folded[:cue.start()].count(" ")
-            skip.update(range(start, start + cue.group(0).strip().count(" ") + 1))
-        content = []
-        for i, token in enumerate(tokens):
-            if i in skip or _is_stop(token):
-                continue
-            # "năm 2017", "ngày 15": the marker adds nothing to the number.
-            neighbours = tokens[i + 1:i + 2] + tokens[max(i - 1, 0):i]
-            if token.folded in _DATE_MARKERS and any(t.folded.isdigit() for t in neighbours):
-                continue
-            content.append(token)
+        content = content_words(tokens)
         numbers = {t.folded for t in tokens if t.folded.isdigit()}
         role = _ROLE_RE.search(folded) if "who" in types and not re.search(r"\bpho\b", folded) else None
         # "Hội thảo có thu phí không?": a yes/no question is about its predicate ("thu phí").
