@@ -455,7 +455,7 @@ class TelegramChannel:
             update = Update.de_json(payload, self.application.bot)
         except Exception:
             return web.Response(status=400, text="bad update")
-        if update is None or not isinstance(update.update_id, int):  # de_json keeps a junk update_id as is
+        if update is None or not _has_telegram_ids(update):
             return web.Response(status=400, text="bad update")
         if len(self._waiting) >= MAX_WEBHOOK_BACKLOG:
             # too far behind: Telegram keeps an update it could not deliver and sends it again later,
@@ -705,6 +705,12 @@ class TelegramChannel:
         if result.status in ("added", "updated"):
             text += "\n" + IMPORT_LIVE
         return Reply(text, "notice")
+
+
+def _has_telegram_ids(update: Update) -> bool:
+    """``de_json`` keeps junk ids as they are; Telegram's update, chat and user ids are non-zero integers."""
+    ids = [update.update_id] + [who.id for who in (update.effective_chat, update.effective_user) if who is not None]
+    return all(isinstance(i, int) and not isinstance(i, bool) and i != 0 for i in ids)
 
 
 def _command_name(text: str | None) -> str:

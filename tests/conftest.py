@@ -1,7 +1,16 @@
 """Shared fixtures: fresh SQLite files, never the developer's own database."""
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
+
+# CI explores the same generated inputs on every run (a failure there is reproducible);
+# a developer's run draws new ones each time.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 from handlers.conversation import Conversation, ConversationConfig
 from knowledge.importer import import_paths

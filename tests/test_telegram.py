@@ -435,6 +435,10 @@ async def test_webhook_checks_the_secret_header(fake, conversation):
                     assert response.status == 200
             async with session.post(endpoint, data=b"not json", headers={tg.SECRET_HEADER: SECRET}) as response:
                 assert response.status == 400
+            no_chat = {"update_id": 900003, **fake.text_update("sđt sở khcn")}
+            no_chat["message"]["chat"]["id"] = 0
+            async with session.post(endpoint, json=no_chat, headers={tg.SECRET_HEADER: SECRET}) as response:
+                assert response.status == 400
         [message] = await fake.wait_sent(1)
         await fake.settle(0.3)
         assert len(fake.sent()) == 1
