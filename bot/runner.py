@@ -63,7 +63,7 @@ async def prune_logs_daily(kb: KnowledgeBase, retention_days: int, interval: flo
 async def serve(settings: Settings, kb: KnowledgeBase, stop: asyncio.Event) -> None:
     conversation = Conversation(kb, settings.conversation())
     app = create_app(conversation, kb, settings.secret("WEB_SESSION_SECRET"))
-    channels = []
+    channels: list[Channel] = []
     for build in channel_factories():
         channel = build(settings, conversation, app)
         if channel is not None:

@@ -51,7 +51,6 @@ WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 MAX_MESSAGE_CHARS = 4096           # Telegram's limit, counted after entity parsing (UTF-16 units)
-MAX_CALLBACK_BYTES = 64            # Telegram's limit for callback_data
 MAX_BUTTON_CHARS = 60              # longer suggestion texts are shortened on the button only
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 GROUP_CHATS = ("group", "supergroup")

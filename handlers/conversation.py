@@ -13,6 +13,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 
 from knowledge import querylog
+from knowledge.contacts import EMAIL_RE
 from knowledge.matcher import Match, Matcher
 from knowledge.store import KnowledgeBase
 from knowledge.text import clean
@@ -22,7 +23,7 @@ from .messages import IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
 
-_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# also "84…" without its plus: a citizen's number is masked whichever way it is typed
 _PHONE_RE = re.compile(r"(?:\+?84|0)\d(?:[ .\-]?\d){7,10}")
 
 
@@ -44,7 +45,7 @@ def format_date(iso: str | None) -> str:
 
 
 def mask_personal_data(text: str) -> str:
-    return _PHONE_RE.sub("[số điện thoại]", _EMAIL_RE.sub("[email]", text))
+    return _PHONE_RE.sub("[số điện thoại]", EMAIL_RE.sub("[email]", text))
 
 
 class RateLimiter:

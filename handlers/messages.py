@@ -7,9 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-CONTENT_TYPES = ("text", "command", "suggestion", "sticker", "photo", "voice", "video", "location",
-                 "document", "edited", "other")
-
 
 @dataclass(frozen=True, slots=True)
 class IncomingMessage:
@@ -17,7 +14,8 @@ class IncomingMessage:
     chat_id: str
     user_id: str  # the platform's id: hashed before it is stored anywhere
     text: str | None = None
-    content_type: str = "text"
+    content_type: str = "text"  # text, command, suggestion, sticker, photo, voice, video, location,
+    # document, edited or other
     language: str | None = None
     is_group: bool = False
     addressed_to_bot: bool = True  # in groups: a command, a mention or a reply to the bot

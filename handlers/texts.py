@@ -46,11 +46,9 @@ ERROR = ("Xin lỗi, hệ thống đang gặp sự cố khi trả lời câu h�
          "hoặc liên hệ trực tiếp Sở.")
 SOURCE = "Nguồn: {title} ({date})"
 UNDATED = "không rõ ngày đăng"
-STAFF_SOURCE = "cập nhật của cán bộ Sở"
 CONTACT_LABELS = {"address": "Địa chỉ", "phone": "Điện thoại", "fax": "Fax",
                   "hotline": "Đường dây nóng", "email": "Email"}
 FEEDBACK_THANKS = {1: "Cảm ơn bạn đã đánh giá! 👍",
                    -1: "Cảm ơn bạn đã góp ý. Cán bộ Sở sẽ xem lại câu trả lời này để bổ sung thông tin."}
 FEEDBACK_EXPIRED = "Không ghi nhận được đánh giá (câu hỏi đã quá cũ hoặc không phải của bạn)."
-FEEDBACK_PROMPT = "Câu trả lời có hữu ích không?"
 FEEDBACK_DIGITS = "Câu trả lời có hữu ích không? Gửi 1 nếu có, 2 nếu chưa."

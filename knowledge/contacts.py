@@ -30,8 +30,8 @@ _LABEL_RE = re.compile(
 )
 # Things that end a value: another kind of line folded into the same text.
 _VALUE_END_RE = re.compile(r"(?:Trưởng [Bb]an|Website|Bản quyền|Copyright|Giấy phép|\(|\bTrang\b)")
-_PHONE_RE = re.compile(r"(?:\+84|0)\d(?:[ .\-]?\d){7,11}")
-_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE_RE = re.compile(r"(?:\+84|0)\d(?:[ .\-]?\d){7,11}")  # a Vietnamese phone number as written
+EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _ADDRESS_HINT_RE = re.compile(r"\d|phường|quận|đường|huyện|xã|street|ward|district|road|city", re.I)
 _DEPARTMENT_RE = re.compile(
     r"\bso (khoa hoc (va )?cong nghe|kh ?& ?cn|khcn)\b|sokhcn|department of science (and|&) technology")
@@ -57,13 +57,13 @@ def unit_key(name: str) -> str:
 
 def _valid(field: str, value: str) -> str | None:
     if field in ("phone", "fax", "hotline"):
-        match = _PHONE_RE.search(value)
+        match = PHONE_RE.search(value)
         if not match:
             return None
         digits = re.sub(r"\D", "", match.group(0))
         return match.group(0).strip() if 10 <= len(digits) <= 12 else None
     if field == "email":
-        match = _EMAIL_RE.search(value)
+        match = EMAIL_RE.search(value)
         return match.group(0).rstrip(".") if match else None
     value = value.strip(" .;,:-")
     if len(value) < 12 or not _ADDRESS_HINT_RE.search(value) or "@" in value:
@@ -88,7 +88,7 @@ def find_fields(text: str) -> tuple[list[tuple[str, str]], int]:
             found.append((field, value))
     # A bare e-mail address in a footer is the site's e-mail.
     if not any(f == "email" for f, _ in found):
-        match = _EMAIL_RE.search(text)
+        match = EMAIL_RE.search(text)
         if match:
             found.append(("email", match.group(0).rstrip(".")))
     return found, (labels[0].start() if labels else -1)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from .contacts import FIELDS, is_department
+from .contacts import FIELDS, PHONE_RE, is_department
 from .lexicon import (CONTACT_TYPES, CONTACT_WORDS, LEXICON_WORDS, QUESTION_TYPES, QUESTION_WORDS, SMALLTALK,
                       STOP_EXACT, STOP_FOLDED)
 from .store import ContactValue, KnowledgeBase, Passage
@@ -56,7 +56,6 @@ _YES_NO_RE = re.compile(r"\bco (.+) (?:khong|chua)(?: (?:vay|a|nhi|nhe|ha|the))*
 PREDICATE_MIN = 0.6  # share of a yes/no predicate a passage must hold
 _ROLE_RE = re.compile(r"\b(giam doc|chu tich|cuc truong|truong ban|truong phong|hieu truong|bi thu|vien truong|"
                       r"chanh van phong|chi cuc truong|truong khoa|chu nhiem|khoi truong)\b")
-_PHONE_IN_TEXT_RE = re.compile(r"(?:\+84|0)\d(?:[ .\-]?\d){7,11}")
 UNFIT_PENALTY = 0.7
 NEAR_TIE = 0.03  # scores this close say the same thing as well as each other
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;…])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9])")
@@ -194,7 +193,7 @@ def _fits(query: "_Query", text: str) -> bool:
         return False
     if "where" in types and not _PLACE_RE.search(text):
         return False
-    if types & {"phone", "fax", "hotline"} and not _PHONE_IN_TEXT_RE.search(text):
+    if types & {"phone", "fax", "hotline"} and not PHONE_RE.search(text):
         return False
     if "email" in types and "@" not in text:
         return False
@@ -430,12 +429,12 @@ class Matcher:
     def _span(self, query: _Query, text: str, index: _Index) -> tuple[str, bool]:
         """The sentences of the passage that answer, at most MAX_SPAN_CHARS."""
         parts = sentences(text)
-        fits_all = _fits(query, text)
         if len(text) <= 350 or len(parts) == 1:
-            return _trim(text), fits_all
+            return _trim(text), _fits(query, text)
+        normalizer = self.kb.normalizer()
         best_i, best_value = 0, -1.0
         for i, sentence in enumerate(parts):
-            tokens = self.kb.normalizer().tokenize(sentence)
+            tokens = normalizer.tokenize(sentence)
             folded, exact = {t.folded for t in tokens}, {t.exact for t in tokens}
             value = sum(index.idf(t) * _credit(t, folded, exact, set(), set(), "") for t in query.content)
             if _fits(query, sentence):

@@ -169,10 +169,6 @@ def resolve_group(kb: KnowledgeBase, row_ids: Iterable[int], resolution: str) ->
                                    [(resolution, i) for i in ids]).rowcount
 
 
-def group_rows(kb: KnowledgeBase, key: int) -> Group | None:
-    return next((g for g in unanswered_groups(kb) if g.key == key), None)
-
-
 # ----- statistics ------------------------------------------------------------------------
 @dataclass
 class Stats:

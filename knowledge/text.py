@@ -71,10 +71,6 @@ def exact_key(word: str) -> str:
     return unicodedata.normalize("NFC", "".join(kept)) + tone
 
 
-def is_marked(word: str) -> bool:
-    return word != fold(word)
-
-
 def roman_value(word: str) -> int | None:
     """Value of a well-formed Roman numeral up to 399, else None."""
     word = word.lower()
