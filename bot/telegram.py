@@ -44,6 +44,8 @@ from handlers.messages import IncomingMessage, Reply
 from knowledge import management
 from knowledge.parsing import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 
+from . import text_split
+
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
@@ -59,7 +61,6 @@ MAX_WEBHOOK_BACKLOG = 200  # updates waiting to be answered before the webhook a
 FEEDBACK_PREFIX = "fb:"  # fb:<log id>:<1|-1>
 FEEDBACK_BUTTONS = (("👍 Hữu ích", 1), ("👎 Chưa hữu ích", -1))
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-_SENTENCE_BREAK_RE = re.compile(r"(?<=[.!?…;:])\s+")
 
 COMMANDS = [
     ("start", "Bắt đầu và xem câu hỏi mẫu"),
@@ -151,60 +152,9 @@ def esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def _hard_cut(text: str, limit: int) -> list[str]:
-    out, current, size = [], [], 0
-    for char in text:
-        width = utf16_len(char)
-        if size + width > limit and current:
-            out.append("".join(current))
-            current, size = [], 0
-        current.append(char)
-        size += width
-    if current:
-        out.append("".join(current))
-    return out
-
-
-def _split_on(text: str, limit: int, level: int) -> list[str]:
-    if utf16_len(text) <= limit:
-        return [text]
-    if level == 0:
-        parts, joiner = text.split("\n\n"), "\n\n"
-    elif level == 1:
-        parts, joiner = text.split("\n"), "\n"
-    elif level == 2:
-        parts, joiner = _SENTENCE_BREAK_RE.split(text), " "
-    elif level == 3:
-        parts, joiner = text.split(" "), " "
-    else:
-        return _hard_cut(text, limit)
-    out: list[str] = []
-    current: str | None = None
-    for part in parts:
-        candidate = part if current is None else current + joiner + part
-        if utf16_len(candidate) <= limit:
-            current = candidate
-            continue
-        if current is not None:
-            out.append(current)
-        pieces = _split_on(part, limit, level + 1)
-        if current is not None and utf16_len(current + joiner + pieces[0]) <= limit:
-            out[-1] = current + joiner + pieces.pop(0)  # fill the message before cutting further
-        if pieces:
-            out.extend(pieces[:-1])
-            current = pieces[-1]
-        else:
-            current = out.pop()
-    if current is not None:
-        out.append(current)
-    return out
-
-
 def split_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
-    """Plain text → chunks of at most ``limit`` characters, cut at paragraph, line, sentence or word
-    boundaries (in that order of preference); a single longer word is cut as a last resort."""
-    chunks = [chunk.strip() for chunk in _split_on(text.strip(), limit, 0)]
-    return [chunk for chunk in chunks if chunk] or ([text] if text else [])
+    """Plain text → messages of at most ``limit`` UTF-16 units (Telegram's count)."""
+    return text_split.split_text(text, limit, utf16_len)
 
 
 def source_html(source: dict) -> str:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections import OrderedDict
 from typing import Coroutine
 
 from handlers import texts
 from handlers.conversation import Conversation
 from handlers.messages import IncomingMessage, Reply
+
+from . import text_split
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +23,6 @@ MAX_TEXT = 2000  # Zalo's limit for one text message
 PICK_HINT = "Trả lời bằng một chữ số ({first}–{last}) để chọn câu hỏi."
 EXAMPLES_INTRO = "Câu hỏi mẫu:"  # above the suggestions of a greeting or help (kind "notice")
 
-# Where a long text may be cut, best first: between paragraphs, lines, sentences, words.
-_BOUNDARIES = (re.compile(r"\n[ \t]*\n"), re.compile(r"\n"), re.compile(r"(?<=[.!?…;:])\s"), re.compile(r"\s"))
 
 
 FEEDBACK_VALUES = {"1": 1, "2": -1, "👍": 1, "👎": -1}
@@ -44,25 +43,8 @@ def render(reply: Reply) -> str:
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Cut ``text`` into pieces of at most ``limit`` characters at the most natural boundary."""
-    pieces = []
-    text = text.strip()
-    while len(text) > limit:
-        cut = _cut_point(text, limit)
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    if text:
-        pieces.append(text)
-    return pieces
-
-
-def _cut_point(text: str, limit: int) -> int:
-    window = text[:limit + 1]  # a separator right after the limit still ends a full piece
-    for pattern in _BOUNDARIES:
-        cuts = [m.start() for m in pattern.finditer(window) if limit // 3 <= m.start() <= limit]
-        if cuts:
-            return cuts[-1]
-    return limit
+    """Plain text → messages of at most ``limit`` characters (Zalo's count)."""
+    return text_split.split_text(text, limit)
 
 
 class Bounded(OrderedDict):
