@@ -26,7 +26,6 @@ import logging
 import re
 import secrets
 import warnings
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, Awaitable, Callable
@@ -45,6 +44,7 @@ from knowledge import management
 from knowledge.parsing import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 
 from . import text_split
+from .memory import Bounded, Deduper
 
 log = logging.getLogger(__name__)
 
@@ -181,15 +181,11 @@ class SuggestionStore:
     """Short ids for suggestion texts, so that a button's callback_data stays under 64 bytes."""
 
     def __init__(self, capacity: int = 5000):
-        self.capacity = capacity
-        self._texts: OrderedDict[str, str] = OrderedDict()
+        self._texts: Bounded = Bounded(capacity)
 
     def add(self, text: str) -> str:
         key = hashlib.blake2s(text.encode("utf-8"), digest_size=6).hexdigest()
         self._texts[key] = text
-        self._texts.move_to_end(key)
-        while len(self._texts) > self.capacity:
-            self._texts.popitem(last=False)
         return SUGGESTION_PREFIX + key
 
     def get(self, data: str | None) -> str | None:
@@ -275,8 +271,7 @@ class TelegramChannel:
         self.conversation = conversation
         self.kb = conversation.kb
         self.suggestions = SuggestionStore()
-        self._seen_updates: OrderedDict[int, None] = OrderedDict()
-        self._seen_capacity = 10000
+        self.seen = Deduper()
         self._chat_locks: dict[int, tuple[asyncio.Lock, int]] = {}
         self._waiting: set[int] = set()  # update ids acknowledged to the webhook, not yet answered
         self.bot_id: int | None = None
@@ -466,17 +461,9 @@ class TelegramChannel:
             log.exception("could not send the apology either")
 
     # ----- updates -------------------------------------------------------------------------
-    def is_duplicate(self, update_id: int) -> bool:
-        if update_id in self._seen_updates:
-            return True
-        self._seen_updates[update_id] = None
-        while len(self._seen_updates) > self._seen_capacity:
-            self._seen_updates.popitem(last=False)
-        return False
-
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
-            if self.is_duplicate(update.update_id):
+            if self.seen.seen(update.update_id):
                 log.info("update %s delivered again: ignored", update.update_id)
                 return
             chat_id = update.effective_chat.id if update.effective_chat else None

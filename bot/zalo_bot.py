@@ -17,7 +17,8 @@ from aiohttp import web
 from handlers.conversation import Conversation
 
 from .settings import Settings, SettingsError
-from .zalo_common import BackgroundTasks, Deduper, ZaloConversation
+from .memory import Deduper
+from .zalo_common import BackgroundTasks, ZaloConversation
 
 log = logging.getLogger(__name__)
 

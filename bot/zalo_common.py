@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from typing import Coroutine
 
 from handlers import texts
@@ -15,6 +14,7 @@ from handlers.conversation import Conversation
 from handlers.messages import IncomingMessage, Reply
 
 from . import text_split
+from .memory import Bounded
 
 log = logging.getLogger(__name__)
 
@@ -45,33 +45,6 @@ def render(reply: Reply) -> str:
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     """Plain text → messages of at most ``limit`` characters (Zalo's count)."""
     return text_split.split_text(text, limit)
-
-
-class Bounded(OrderedDict):
-    """A dict that forgets its oldest entries beyond ``size`` (per-user memory, seen ids)."""
-
-    def __init__(self, size: int):
-        super().__init__()
-        self.size = size
-
-    def __setitem__(self, key, value) -> None:
-        super().__setitem__(key, value)
-        self.move_to_end(key)
-        while len(self) > self.size:
-            self.popitem(last=False)
-
-
-class Deduper:
-    """Remembers the last ``size`` message ids; :meth:`seen` is true from the second delivery on."""
-
-    def __init__(self, size: int = 10_000):
-        self.ids = Bounded(size)
-
-    def seen(self, message_id: str) -> bool:
-        if message_id in self.ids:
-            return True
-        self.ids[message_id] = True
-        return False
 
 
 class ZaloConversation:

@@ -24,7 +24,8 @@ from knowledge.zalo_tokens import TokenPair, ZaloTokenStore
 
 from .settings import Settings, SettingsError
 from .web.app import KB_KEY
-from .zalo_common import BackgroundTasks, Deduper, ZaloConversation
+from .memory import Deduper
+from .zalo_common import BackgroundTasks, ZaloConversation
 
 log = logging.getLogger(__name__)
 
