@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 SHARED ?= ../shared
 EVAL_DB := $(VENV)/eval-kb.sqlite
 
-.PHONY: install install-dev run chat test browser eval-dev bench load clean
+.PHONY: install install-dev run chat test browser eval-dev bench load calibrate clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,15 @@ bench: $(VENV)/.installed-bench install-dev
 # The full load bench: 100 concurrent clients for 30 s per endpoint while staff edit.
 load: install-dev
 	$(PY) bench/load.py
+
+$(VENV)/.installed-calibrate: $(VENV)/.installed requirements-calibrate.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-calibrate.txt
+	touch $@
+
+# Fit the fitted answer engine's decision model (knowledge/answer/weights.json) on the labelled sets
+# named in knowledge/answer/calibration.toml and on questions generated from their pages.
+calibrate: $(VENV)/.installed-calibrate
+	$(PY) run_bot.py kb calibrate --shared $(SHARED)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -159,6 +159,24 @@ def cmd_add_user(args, settings) -> int:
     return 0
 
 
+# ----- the answer engine's decision model ------------------------------------------------
+def cmd_calibrate(args, settings) -> int:
+    from knowledge.answer import calibrate
+    shared = Path(args.shared)
+    if not (shared / "eval").is_dir():
+        raise CliError(f"không tìm thấy thư mục dùng chung {shared} (cần {shared}/eval)")
+    try:
+        result = calibrate.calibrate(Path(__file__).resolve().parent.parent, shared)
+    except ImportError as exc:
+        raise CliError(f"thiếu thư viện để hiệu chỉnh ({exc.name}): chạy make calibrate") from None
+    if args.dry_run:
+        print("Không ghi (--dry-run).")
+    else:
+        calibrate.write(result)
+        print(f"Đã ghi trọng số vào {calibrate.WEIGHTS_FILE}.")
+    return 0
+
+
 # ----- parser ----------------------------------------------------------------------------
 def register(commands, kb, command) -> None:
     """Add the staff subcommands to the ``kb`` group and a new ``admin`` group."""
@@ -200,6 +218,11 @@ def register(commands, kb, command) -> None:
 
     command(kb, "backup", cmd_backup, "consistent copy of the database, safe while the bot runs"
             ).add_argument("path", metavar="PATH")
+
+    calibrate = command(kb, "calibrate", cmd_calibrate, "fit the fitted answer engine's decision model on the labelled "
+                        "and generated questions (knowledge/answer/calibration.toml); writes weights.json")
+    calibrate.add_argument("--shared", default="../shared", help="the shared folder with eval/ and corpus-train/")
+    calibrate.add_argument("--dry-run", action="store_true", help="report the cross-validated figures only")
 
     admin = group(commands, "admin", "web admin accounts")
     add_user = command(admin, "add-user", cmd_add_user, "create a web admin account")

@@ -24,6 +24,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str, type]] = {
     "TELEGRAM_API_BASE_URL": ("telegram", "api_base_url", str),
     "TELEGRAM_STAFF_IDS": ("telegram", "staff_user_ids", list),
     "LOG_RETENTION_DAYS": ("logs", "retention_days", int),
+    "ANSWER_ENGINE": ("conversation", "answer_engine", str),
     "ZALO_OA_API_BASE_URL": ("zalo", "oa_api_base_url", str),
     "ZALO_OAUTH_BASE_URL": ("zalo", "oauth_base_url", str),
     "ZALO_BOT_API_BASE_URL": ("zalo", "bot_api_base_url", str),
@@ -62,7 +63,7 @@ class Settings:
             raise SettingsError(f"{self.source}: unknown key(s) in [conversation]: {', '.join(sorted(unknown))}")
         try:
             return ConversationConfig(**section)
-        except TypeError as exc:
+        except (TypeError, ValueError) as exc:
             raise SettingsError(f"{self.source}: [conversation]: {exc}") from exc
 
 

@@ -1,6 +1,6 @@
 """The conversation: one incoming message in, the replies out, the same for every channel.
 
-It guards the input (empty, too long, not text, too fast), asks the matcher, writes the reply
+It guards the input (empty, too long, not text, too fast), asks the answer engine (with the conversation's last topic, for follow-ups), writes the reply
 text with its source and date, and records the question in the query log (with a salted hash
 of the user, never the raw id).
 """
@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections import defaultdict, deque
+from collections import OrderedDict, defaultdict, deque
 from dataclasses import dataclass
 
 from knowledge import querylog
 from knowledge.contacts import EMAIL_RE
+from knowledge.answer import AnswerEngine, Topic
 from knowledge.matcher import Match, Matcher
 from knowledge.store import KnowledgeBase
 from knowledge.text import clean
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 _PHONE_RE = re.compile(r"(?:\+?84|0)\d(?:[ .\-]?\d){7,10}")
 
 
+ANSWER_ENGINES = ("matcher", "fitted")
+
+
 @dataclass(frozen=True)
 class ConversationConfig:
     fallback_phone: str = "0292.3820674"
@@ -35,6 +39,11 @@ class ConversationConfig:
     rate_limit_messages: int = 12
     rate_limit_seconds: float = 60.0
     mask_personal_data: bool = True
+    answer_engine: str = "matcher"  # matcher | fitted
+
+    def __post_init__(self):
+        if self.answer_engine not in ANSWER_ENGINES:
+            raise ValueError(f"answer_engine must be one of {', '.join(ANSWER_ENGINES)}, not {self.answer_engine!r}")
 
 
 def format_date(iso: str | None) -> str:
@@ -66,13 +75,33 @@ class RateLimiter:
         return 0
 
 
+class Topics:
+    """The last topic of each conversation, for follow-ups ("còn email?"); bounded, oldest dropped."""
+
+    def __init__(self, limit: int = 10_000):
+        self.limit = limit
+        self._topics: OrderedDict[str, Topic] = OrderedDict()
+
+    def get(self, key: str) -> Topic | None:
+        return self._topics.get(key)
+
+    def remember(self, key: str, topic: Topic | None) -> None:
+        if topic is None:
+            return
+        self._topics[key] = topic
+        self._topics.move_to_end(key)
+        if len(self._topics) > self.limit:
+            self._topics.popitem(last=False)
+
+
 class Conversation:
     """Channel-agnostic replies. Adapters call :meth:`respond` and render what comes back."""
 
     def __init__(self, kb: KnowledgeBase, config: ConversationConfig | None = None):
         self.kb = kb
         self.config = config or ConversationConfig()
-        self.matcher = Matcher(kb)
+        self.engine = AnswerEngine(kb) if self.config.answer_engine == "fitted" else Matcher(kb)
+        self.topics = Topics()
         self.limiter = RateLimiter(self.config.rate_limit_messages, self.config.rate_limit_seconds)
 
     # ----- entry points --------------------------------------------------------------
@@ -87,7 +116,7 @@ class Conversation:
     def answer(self, question: str) -> Reply:
         """The reply to a question, without logging or rate limits (CLI ``ask``, previews)."""
         started = time.perf_counter()
-        reply = self._reply_for(self.matcher.match(question), question)
+        reply = self._reply_for(self.engine.match(question), question)
         reply.question = question
         log.debug("answered in %.1f ms", (time.perf_counter() - started) * 1000)
         return reply
@@ -109,7 +138,7 @@ class Conversation:
         return Reply(texts.HELP, "notice", suggestions=list(texts.EXAMPLE_QUESTIONS))
 
     def contact_card(self) -> Reply:
-        match = self.matcher.match("thông tin liên hệ của Sở")
+        match = self.engine.match("thông tin liên hệ của Sở")
         if match.kind == "contact":
             return self._reply_for(match, "")
         return Reply(texts.CONTACT_INVITE + "\n" + self._contact_line(), "contact", True)
@@ -135,7 +164,9 @@ class Conversation:
         if wait:
             return [Reply(texts.SLOW_DOWN.format(seconds=wait), "notice")]
         started = time.perf_counter()
-        match = self.matcher.match(text)
+        conversation_key = f"{message.channel}:{message.chat_id}"
+        match = self.engine.match(text, self.topics.get(conversation_key))
+        self.topics.remember(conversation_key, match.topic)
         reply = self._reply_for(match, text)
         reply.question = text
         if log_query:

@@ -133,6 +133,20 @@ def _first_per_field(facts: list[ContactFact]) -> list[ContactFact]:
     return kept
 
 
+def fields_to_show(asked: list[str], resolved: dict) -> tuple[dict, dict]:
+    """Of a unit's resolved contact values, those a question asks for (all of them for "liên hệ" or
+    when none asked for is known; the hotline with the phone), and the source to cite: the newest."""
+    fields = [f for f in FIELDS if f in asked and f in resolved]
+    if "phone" in asked and "hotline" in resolved and "hotline" not in fields:
+        fields.append("hotline")
+    if not fields or "contact" in asked:
+        fields = list(resolved)
+    shown = {f: resolved[f] for f in fields}
+    newest = max(shown.values(), key=lambda v: (v.pinned, v.source_date is not None, v.source_date or ""))
+    source = {"title": newest.source_title or "Cập nhật của cán bộ Sở", "date": newest.source_date, "path": None}
+    return shown, source
+
+
 def strip_contact_text(line: str) -> str:
     """A footer line without its copyright and contact parts (what is left may be a fact)."""
     line = clean(line)

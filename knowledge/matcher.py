@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from .contacts import FIELDS, PHONE_RE, is_department
+from .contacts import PHONE_RE, fields_to_show, is_department
 from .lexicon import (CONTACT_TYPES, CONTACT_WORDS, LEXICON_WORDS, QUESTION_TYPES, QUESTION_WORDS, SMALLTALK,
                       STOP_EXACT, STOP_FOLDED)
 from .store import ContactValue, KnowledgeBase, Passage
@@ -75,6 +75,7 @@ class Match:
     intent: str = ""  # small-talk intent, or the question types found
     faq_id: int | None = None
     normalized: str = ""
+    topic: object = None  # this matcher reads no follow-ups
 
 
 @dataclass
@@ -213,7 +214,8 @@ class Matcher:
         return self._index
 
     # ----- entry point ---------------------------------------------------------------
-    def match(self, question: str) -> Match:
+    def match(self, question: str, topic: object = None) -> Match:
+        """The answer to one question (``topic``, a follow-up's context, is not used here)."""
         question = clean(question)
         if not question:
             return Match("empty", False)
@@ -300,17 +302,7 @@ class Matcher:
         resolved = self.kb.resolve_contacts(key)
         if not resolved:
             return None
-        fields = [f for f in FIELDS if f in asked and f in resolved]
-        if "phone" in asked and "hotline" in resolved and "hotline" not in fields:
-            fields.append("hotline")
-        if not fields or "contact" in asked:
-            fields = list(resolved)
-        if "address" in asked and "contact" in asked:
-            fields = list(resolved)
-        shown = {f: resolved[f] for f in fields}
-        newest = max(shown.values(), key=lambda v: (v.pinned, v.source_date is not None, v.source_date or ""))
-        source = {"title": newest.source_title or "Cập nhật của cán bộ Sở", "date": newest.source_date,
-                  "path": None}
+        shown, source = fields_to_show(asked, resolved)
         return Match("contact", True, 1.0, contacts=shown, source=source, intent=",".join(asked))
 
     @staticmethod

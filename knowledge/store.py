@@ -269,6 +269,17 @@ class KnowledgeBase:
             by_id[row[0]] = Passage(*row)
         return [by_id[i] for i in ids if i in by_id]
 
+    def article_passages(self, article_ids: list[int]) -> dict[int, list[tuple[int, str, str, str]]]:
+        """Body passages of each article in order: (passage id, text, folded, exact)."""
+        found: dict[int, list[tuple[int, str, str, str]]] = {i: [] for i in article_ids}
+        if article_ids:
+            marks = ",".join("?" * len(article_ids))
+            for article_id, *row in self.conn.execute(
+                    f"SELECT article_id, id, text, folded, exact FROM passages WHERE article_id IN ({marks}) "
+                    f"AND role = 'body' ORDER BY article_id, position", article_ids):
+                found[article_id].append(tuple(row))
+        return found
+
     def _footer_context(self) -> list:
         normalizer = self.normalizer()
         if self._footer_for is not normalizer:

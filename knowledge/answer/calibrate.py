@@ -1,0 +1,295 @@
+"""Fitting the decision model (``run_bot.py kb calibrate``): rows, folds by page, the operating point.
+
+Rows are candidate sentences, labelled 1 when the sentence holds the expected answer. They come from
+
+* labelled question sets (``calibration.toml`` names each set and the pages it is asked over);
+* questions generated from the pages themselves: for a sentence holding a date, a counted number or a
+  person, a question made of some of its words and the matching question word, typed with or without
+  accents (positives where a candidate holds the item), and near misses of those questions with a
+  year, an edition, a province or a rank swapped for one the page does not have (all negatives).
+
+The model is a logistic regression (scikit-learn, needed only here). Cross-validation keeps every page
+in one fold (labelled questions without a page are spread over the folds), and scores each held-out
+labelled question as the bot would answer it. The operating point is the lowest probability at which
+cross-validated wrong answers stay at or under ``MAX_WRONG`` of the labelled questions.
+"""
+from __future__ import annotations
+
+import json
+import random
+import re
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..evaluation import load_questions, norm
+from ..importer import import_paths
+from ..store import KnowledgeBase
+from ..text import fold
+from .decision import DECISION_FEATURES, WEIGHTS_FILE, Linear, Model, decision_features
+from .engine import AnswerEngine
+from .lexicon import PROVINCES
+from .reading import FEATURES, Reading, split_sentences
+
+MAX_WRONG = 0.03
+LABELLED_WEIGHT = 4.0  # a labelled row counts as this many generated ones
+FOLDS = 5
+SPEC_FILE = Path(__file__).with_name("calibration.toml")
+_FULL_DATE_RE = re.compile(r"\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b")
+_COUNTED_RE = re.compile(r"\b(\d[\d.,]*)\s+([a-zà-ỹđ]+(?:\s+[a-zà-ỹđ]+)?)")
+_PERSON_RE = re.compile(r"\b(?:[Ôô]ng|[Bb]à)\s+((?:[A-ZĐÀ-Ỹ][a-zà-ỹđ]+\s*){2,4})")
+_NUMBER_RE = re.compile(r"\b\d+\b")
+_QUESTION_WORDS = {"when": ["ngày nào", "khi nào", "vào thời gian nào"], "count": ["bao nhiêu", "mấy"],
+                   "who": ["ai", "người nào"]}
+_OPENERS = ["", "", "", "cho mình hỏi ", "ad ơi ", "cho em hỏi "]
+
+
+@dataclass
+class Asked:
+    """One question's candidate readings, and which of them hold the answer."""
+    group: str
+    labelled: bool  # from a labelled set (scored in cross-validation), not generated
+    expects: list[str]  # empty: the bot must abstain
+    readings: list[Reading]
+    correct: list[bool]
+
+
+def _holds(reading: Reading, expects: list[str]) -> bool:
+    text = norm(reading.window)
+    return any(norm(e) in text for e in expects)
+
+
+def _spec(root: Path, shared: Path) -> list[tuple[Path, list[Path]]]:
+    data = tomllib.loads(SPEC_FILE.read_text(encoding="utf-8"))
+    resolve = lambda p: Path(p.replace("{shared}", str(shared))) if "{shared}" in p else root / p  # noqa: E731
+    return [(resolve(s["questions"]), [resolve(p) for p in s["pages"]]) for s in data["set"]]
+
+
+def _engine_for(pages: list[Path], cache: dict, workdir: Path) -> tuple[AnswerEngine, KnowledgeBase]:
+    key = tuple(map(str, pages))
+    if key not in cache:
+        kb = KnowledgeBase.open(workdir / f"kb{len(cache)}.sqlite")
+        import_paths(kb, pages)
+        cache[key] = (AnswerEngine(kb), kb)
+    return cache[key]
+
+
+def ask(engine: AnswerEngine, question: str, expects: list[str], group: str, labelled: bool) -> Asked | None:
+    """The candidates of one question, or None when the question never reaches the articles
+    (small talk, a contact fact)."""
+    match = engine.match(question)
+    if match.kind in ("smalltalk", "contact", "empty"):
+        return None
+    _, readings = engine.readings(question)
+    return Asked(group, labelled, expects, readings, [bool(expects) and _holds(r, expects) for r in readings])
+
+
+def labelled_questions(root: Path, shared: Path, cache: dict, workdir: Path) -> list[Asked]:
+    asked = []
+    for questions, pages in _spec(root, shared):
+        engine, _ = _engine_for(pages, cache, workdir)
+        for number, item in enumerate(load_questions(questions)):
+            if "kind" in item and not ("expect_any" in item or "expect_all" in item):
+                continue
+            expects = item.get("expect_any") or item.get("expect_all") or []
+            group = item.get("page") or f"{questions.name}:{number % FOLDS}"
+            found = ask(engine, item["q"], expects if item.get("answered") is not False else [], group, True)
+            if found:
+                asked.append(found)
+    return asked
+
+
+def generated_questions(engine: AnswerEngine, kb: KnowledgeBase, seed: int = 7) -> list[Asked]:
+    """Questions made from the pages' own sentences, and near misses of them."""
+    rng = random.Random(seed)
+    asked = []
+    for article in kb.iter_rows("SELECT id, source, title FROM articles"):
+        group = Path(article["source"]).name
+        body = " ".join(r["text"] for r in kb.iter_rows(
+            "SELECT text FROM passages WHERE article_id = ? AND role = 'body'", [article["id"]]))
+        folded_body = fold(body + " " + article["title"])
+        for sentence in split_sentences(body):
+            made = _question_from(sentence, article["title"], rng)
+            if not made:
+                continue
+            question, expect = made
+            found = ask(engine, question, [expect], group, False)
+            if found:
+                asked.append(found)
+            miss = _near_miss(question, folded_body, rng)
+            if miss:
+                found = ask(engine, miss, [], group, False)
+                if found:
+                    asked.append(found)
+    return asked
+
+
+def _question_from(sentence: str, title: str, rng: random.Random) -> tuple[str, str] | None:
+    """A citizen-like question about one item of the sentence, and the item expected in the answer."""
+    items = []
+    for m in _FULL_DATE_RE.finditer(sentence):
+        items.append(("when", m.group(0), m.span()))
+    for m in _COUNTED_RE.finditer(sentence):
+        if not _FULL_DATE_RE.search(m.group(0)) and len(m.group(1)) < 12:
+            items.append(("count", m.group(1), m.span(1), m.group(2)))
+    for m in _PERSON_RE.finditer(sentence):
+        items.append(("who", m.group(1).strip(), m.span(1)))
+    if not items:
+        return None
+    kind, value, (start, end), *head = rng.choice(items)
+    rest = (sentence[:start] + " " + sentence[end:]).split()
+    words = [w.strip(".,;:()“”\"") for w in rest]
+    words = [w for w in words if len(w) > 1 and not w.isdigit()]
+    if len(words) < 4:
+        return None
+    size = min(len(words), rng.randint(3, 6))
+    begin = rng.randrange(0, len(words) - size + 1)
+    chosen = words[begin:begin + size]
+    title_words = [w for w in title.split() if len(w) > 2]
+    if title_words and rng.random() < 0.5:
+        chosen.insert(0, rng.choice(title_words))
+    cue = rng.choice(_QUESTION_WORDS[kind])
+    if kind == "count":
+        text = " ".join(chosen) + f" {cue} {head[0]}"
+    elif kind == "who":
+        text = f"{cue} " + " ".join(chosen) if rng.random() < 0.5 else " ".join(chosen) + f" là {cue}"
+    else:
+        text = " ".join(chosen) + f" {cue}"
+    text = rng.choice(_OPENERS) + text.lower()
+    if rng.random() < 0.5:
+        text = fold(text)
+    return text, value
+
+
+def _near_miss(question: str, folded_page: str, rng: random.Random) -> str | None:
+    """The question about something the page does not hold: another year or number, another
+    province, or the deputy instead of the head."""
+    numbers = _NUMBER_RE.findall(question)
+    if numbers and rng.random() < 0.6:
+        old = rng.choice(numbers)
+        value = int(old)
+        for _ in range(10):
+            new = str(value + rng.choice([-3, -2, -1, 1, 2, 3, 5]) if value < 1900 else value + rng.randint(-6, 6))
+            if new != old and new not in folded_page.split() and int(new) > 0:
+                return re.sub(rf"\b{old}\b", new, question, count=1)
+    absent = [p for p in PROVINCES if p not in folded_page and p != "can tho"]
+    if absent and rng.random() < 0.7:
+        return question + f" ở {rng.choice(absent)}"
+    if re.search(r"\b(giam doc|chu tich|truong)\b", fold(question)):
+        return re.sub(r"\b(giám đốc|giam doc|chủ tịch|chu tich)\b", r"phó \1", question, count=1)
+    return None
+
+
+def _rows(asked: list[Asked]):
+    """Reading features, labels, and the weight of each row (a labelled question counts more than a
+    generated one: it is how citizens really ask)."""
+    import numpy as np
+    xs, ys, ws = [], [], []
+    for a in asked:
+        for reading, correct in zip(a.readings, a.correct):
+            xs.append([reading.features[f] for f in FEATURES])
+            ys.append(int(correct))
+            ws.append(LABELLED_WEIGHT if a.labelled else 1.0)
+    return np.array(xs), np.array(ys), np.array(ws)
+
+
+def _fit(x, y, w, features: tuple[str, ...]) -> Linear:
+    from sklearn.linear_model import LogisticRegression
+    fitted = LogisticRegression(C=1.0, max_iter=3000).fit(x, y, sample_weight=w)
+    return Linear({f: round(float(c), 4) for f, c in zip(features, fitted.coef_[0])}, round(float(fitted.intercept_[0]), 4))
+
+
+def _ranked(a: Asked, ranker: Linear) -> list[tuple[Reading, bool]]:
+    for reading in a.readings:
+        reading.probability = ranker.probability(reading.features)
+    return sorted(zip(a.readings, a.correct), key=lambda pair: -pair[0].probability)
+
+
+def _decision_rows(asked: list[Asked], ranker: Linear):
+    import numpy as np
+    xs, ys, ws = [], [], []
+    for a in asked:
+        if not a.readings:
+            continue
+        ranked = _ranked(a, ranker)
+        features = decision_features([r for r, _ in ranked])
+        xs.append([features[f] for f in DECISION_FEATURES])
+        ys.append(int(ranked[0][1] and bool(a.expects)))
+        ws.append(LABELLED_WEIGHT if a.labelled else 1.0)
+    return np.array(xs), np.array(ys), np.array(ws)
+
+
+def fit(asked: list[Asked], operating_point: float = 0.5) -> Model:
+    ranker = _fit(*_rows(asked), FEATURES)
+    decider = _fit(*_decision_rows(asked, ranker), DECISION_FEATURES)
+    return Model(ranker, decider, operating_point)
+
+
+def outcomes(asked: list[Asked], model: Model) -> list[tuple[float, bool, bool]]:
+    """Per question as the bot would answer it: (confidence, the best sentence holds the answer,
+    the question must be answered)."""
+    out = []
+    for a in asked:
+        if not a.readings:
+            out.append((0.0, False, bool(a.expects)))
+            continue
+        ranked = _ranked(a, model.ranker)
+        out.append((model.confidence([r for r, _ in ranked]), ranked[0][1], bool(a.expects)))
+    return out
+
+
+def figures(results: list[tuple[float, bool, bool]], point: float) -> dict[str, float]:
+    answerable = [o for o in results if o[2]]
+    refusals = [o for o in results if not o[2]]
+    right = sum(1 for p, ok, _ in answerable if p >= point and ok)
+    abstained = sum(1 for p, _, _ in refusals if p < point)
+    wrong = sum(1 for p, ok, need in results if p >= point and not (ok and need))
+    return {"answered_right": right / max(len(answerable), 1), "abstained_right": abstained / max(len(refusals), 1),
+            "wrong": wrong / max(len(results), 1), "questions": len(results)}
+
+
+def choose_point(results: list[tuple[float, bool, bool]]) -> float:
+    """The lowest operating point whose wrong answers stay within the budget."""
+    for point in [i / 100 for i in range(5, 100)]:
+        if figures(results, point)["wrong"] <= MAX_WRONG:
+            return point
+    return 0.99
+
+
+def calibrate(root: Path, shared: Path, report=print) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        cache: dict = {}
+        labelled = labelled_questions(root, shared, cache, Path(tmp))
+        report(f"labelled questions that reach the articles: {len(labelled)}")
+        generated = []
+        for engine, kb in cache.values():
+            generated += generated_questions(engine, kb)
+        report(f"generated questions: {len(generated)} ({sum(1 for a in generated if not a.expects)} near misses)")
+        for _, kb in cache.values():
+            kb.close()
+    everything = labelled + generated
+    groups = sorted({a.group for a in everything})
+    fold_of = {g: i % FOLDS for i, g in enumerate(random.Random(3).sample(groups, len(groups)))}
+    held_out = []
+    for k in range(FOLDS):
+        model = fit([a for a in everything if fold_of[a.group] != k])
+        held_out += outcomes([a for a in labelled if fold_of[a.group] == k], model)
+    point = choose_point(held_out)
+    cv = figures(held_out, point)
+    report(f"cross-validated by page on the labelled questions at the operating point {point:.2f}: answered right "
+           f"{cv['answered_right']:.1%}, abstained right {cv['abstained_right']:.1%}, wrong {cv['wrong']:.1%} "
+           f"of {cv['questions']}")
+    final = fit(everything, point)
+    return {
+        "note": "fitted by run_bot.py kb calibrate; do not edit by hand",
+        "operating_point": point,
+        "ranker": {"bias": final.ranker.bias, "weights": final.ranker.weights},
+        "decider": {"bias": final.decider.bias, "weights": final.decider.weights},
+        "fitted_on": {"labelled_questions": len(labelled), "generated_questions": len(generated)},
+        "cross_validated": {k: round(v, 4) for k, v in cv.items()},
+    }
+
+
+def write(result: dict, path: Path = WEIGHTS_FILE) -> None:
+    path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

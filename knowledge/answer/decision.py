@@ -1,0 +1,89 @@
+"""Stage 4, deciding: which candidate sentence answers, and whether it is good enough.
+
+Two small logistic models, fitted by ``run_bot.py kb calibrate`` (``calibrate.py``) and kept in
+``weights.json`` beside this file, read once at start-up:
+
+* the *ranker* gives each candidate sentence the probability that it holds the answer, from the
+  reading features (``reading.FEATURES``);
+* the *decider* gives the probability that the best sentence is a right answer, from the question's
+  view of the race (``DECISION_FEATURES``): how sure the ranker is, its margin over the best sentence of
+  another page, and what of the question that sentence's page lacks.
+
+The only hand-set number is the operating point stored with the weights, chosen at calibration for
+at most 3% wrong answers.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .reading import FEATURES, Reading
+
+WEIGHTS_FILE = Path(__file__).with_name("weights.json")
+DECISION_FEATURES = ("confidence", "margin", "missing", "missing_rare", "unknown", "num_missing",
+                     "place_conflict", "role_conflict", "slot", "typed", "near", "sent")
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def decision_features(readings: list[Reading]) -> dict[str, float]:
+    """The decider's view of ranked readings (most probable first)."""
+    best = readings[0]
+    other = next((r.probability for r in readings[1:] if r.article is not best.article), 0.0)
+    features = {name: best.features.get(name, 0.0) for name in DECISION_FEATURES}
+    features["confidence"] = _logit(best.probability)
+    features["margin"] = best.probability - other
+    return features
+
+
+@dataclass(frozen=True)
+class Linear:
+    weights: dict[str, float]
+    bias: float
+
+    def probability(self, features: dict[str, float]) -> float:
+        return _sigmoid(self.bias + sum(w * features.get(name, 0.0) for name, w in self.weights.items()))
+
+
+@dataclass(frozen=True)
+class Model:
+    ranker: Linear
+    decider: Linear
+    operating_point: float  # answer when the decider's probability reaches this
+
+    def rank(self, readings: list[Reading]) -> None:
+        """Score every reading and sort them, most probable first."""
+        for reading in readings:
+            reading.probability = self.ranker.probability(reading.features)
+        readings.sort(key=lambda r: -r.probability)
+
+    def confidence(self, readings: list[Reading]) -> float:
+        return self.decider.probability(decision_features(readings)) if readings else 0.0
+
+
+def model_from(data: dict) -> Model:
+    def linear(part: dict) -> Linear:
+        return Linear({k: float(v) for k, v in part["weights"].items()}, float(part["bias"]))
+    return Model(linear(data["ranker"]), linear(data["decider"]), float(data["operating_point"]))
+
+
+def load_model(path: Path = WEIGHTS_FILE) -> Model:
+    return model_from(json.loads(path.read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=1)
+def default_model() -> Model:
+    return load_model()
+
+
+__all__ = ["FEATURES", "DECISION_FEATURES", "Model", "decision_features", "load_model", "model_from"]

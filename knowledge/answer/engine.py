@@ -1,0 +1,345 @@
+"""The answer engine: a question in, a :class:`Match` out, through the four stages in order.
+
+1. read the question (``question.py``), or recognise small talk (``smalltalk.py``);
+2. find candidates: a contact fact, an FAQ, article passages from the full-text index;
+3. read each candidate passage sentence by sentence (``reading.py``);
+4. decide with the fitted model (``decision.py``): the most probable sentence answers when its
+   probability reaches the operating point, with the next best sentence of the same page when it is
+   nearly as good; otherwise the reply abstains, offering close topics.
+
+A follow-up with no topic of its own ("còn giải ba?", "email thì sao?") is read with the topic of
+the previous answer in the same conversation, passed in as a :class:`Topic`.
+Caches are rebuilt per knowledge-base version, so staff edits apply at once.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from ..contacts import fields_to_show, is_department
+from ..store import FOOTER_CONTEXT, ContactValue, KnowledgeBase, Passage
+from ..text import Token, clean
+from .decision import Model, default_model
+from .lexicon import LEXICON_WORDS, STOP_FOLDED, AMBIGUOUS_BARE_STOPS, DEPARTMENT_WORDS
+from .question import Question, QuestionReader, Term
+from .reading import ArticleView, Reading, add_relative_features, build_article, idf_max_of, read, weights_of
+from .smalltalk import smalltalk_intent
+
+CANDIDATES = 40  # passages the full-text search hands to the reader
+SEARCH_TERMS = 3  # a passage must hold the question's rarest few words in the first, precise search
+ENOUGH_CANDIDATES = 8  # broaden the search only while fewer passages than this were found
+FAQ_THRESHOLD = 0.78  # similarity of the question's words to an FAQ phrasing that answers
+SECOND_SENTENCE_SHARE = 0.8  # a second sentence of the same page joins when this close to the best
+MAX_SPAN_CHARS = 450
+SUGGEST_SHARE = 0.35  # a page is suggested when its best sentence reaches this share of the operating point
+ARTICLE_CACHE = 2_000  # articles whose sentences are kept between questions
+_FOLLOW_UP_OPENERS = {"con", "the con", "vay con", "no", "cai do", "the", "vay"}
+_NOISE_RE = re.compile(r"\((?:Ảnh|Nguồn|ảnh)[^)]*\)")
+
+
+@dataclass
+class Topic:
+    """What a conversation was last about, for reading a follow-up."""
+    title: str = ""  # the article last answered from
+    entity: list[Token] = field(default_factory=list)  # the unit whose contacts were last asked
+
+
+@dataclass
+class Match:
+    """What the engine found; the handler turns it into the citizen's reply."""
+    kind: str  # contact | faq | article | smalltalk | fallback | empty
+    answered: bool
+    score: float = 0.0
+    text: str = ""  # the sentences or FAQ answer
+    contacts: dict[str, ContactValue] = field(default_factory=dict)
+    source: dict | None = None
+    suggestions: list[str] = field(default_factory=list)
+    intent: str = ""  # small-talk intent, or the question types found
+    faq_id: int | None = None
+    normalized: str = ""
+    topic: Topic | None = None  # for a follow-up in the same conversation
+
+
+class _Index:
+    """Per-version caches: document frequencies, the question reader, FAQ phrasings, units, articles."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self.version = kb.version()
+        self.count, self.df_folded, self.df_exact = kb.term_document_counts()
+        normalizer = kb.normalizer()
+        title_pairs: set[tuple[str, str]] = set()
+        for row in kb.iter_rows("SELECT title_folded FROM articles"):
+            words = row["title_folded"].split()
+            title_pairs.update(zip(words, words[1:]))
+        self.reader = QuestionReader(normalizer, self.df_folded, title_pairs, LEXICON_WORDS)
+        self.faqs: list[tuple[object, frozenset[str], str]] = []
+        for faq in kb.faqs():
+            for phrasing in [faq.question, *faq.alternates]:
+                words = faq_words(self.reader.read(phrasing))
+                self.faqs.append((faq, frozenset(words), " ".join(sorted(words))))
+        self.units = {key: name for key, name in kb.contact_units().items() if key != "department"}
+        self.articles: OrderedDict[object, ArticleView] = OrderedDict()
+        self.idf_max = idf_max_of(self.count)
+
+    def idf(self, token: Token) -> float:
+        df = (self.df_exact.get(token.exact, 0) if token.marked else 0) or self.df_folded.get(token.folded, 0)
+        return math.log((self.count - df + 0.5) / (df + 0.5) + 1.0)
+
+    def search_term(self, token: Token) -> tuple[str, int]:
+        """The FTS5 term for a question word, quoted (no query syntax gets through), and its frequency."""
+        if token.marked and self.df_exact.get(token.exact):
+            return 'exact : "' + token.exact.replace('"', "") + '"', self.df_exact[token.exact]
+        return '"' + token.folded.replace('"', "") + '"', self.df_folded.get(token.folded, 0)
+
+
+def faq_words(question: Question) -> set[str]:
+    """An FAQ is compared on bare content words, stop words dropped whatever the accents, so
+    "sở làm việc mấy giờ" and "so lam viec may gio" are the same question."""
+    words = {t.token.folded for t in question.terms}
+    return {w for w in words if w not in STOP_FOLDED and w not in AMBIGUOUS_BARE_STOPS} | {
+        t for t in question.types}
+
+
+class AnswerEngine:
+    """Stateless over questions; caches per knowledge-base version."""
+
+    def __init__(self, kb: KnowledgeBase, model: Model | None = None):
+        self.kb = kb
+        self.model = model or default_model()
+        self._index: _Index | None = None
+
+    def index(self) -> _Index:
+        if self._index is None or self._index.version != self.kb.version():
+            self._index = _Index(self.kb)
+        return self._index
+
+    # ----- entry point ---------------------------------------------------------------
+    def match(self, text: str, topic: Topic | None = None) -> Match:
+        text = clean(text)
+        if not text:
+            return Match("empty", False)
+        index = self.index()
+        question = index.reader.read(text)
+        normalized = question.folded
+        if not question.tokens:
+            return Match("fallback", False, normalized=normalized)
+        intent = smalltalk_intent(question.typed)
+        if intent:
+            return Match("smalltalk", True, 1.0, intent=intent, normalized=normalized)
+        match = self._answer(question, index, topic)
+        loose = "" if match.answered else smalltalk_intent(question.typed, strict=False)
+        if loose and loose != "ack":
+            match = Match("smalltalk", True, 1.0, intent=loose)
+        match.normalized = normalized
+        return match
+
+    def readings(self, text: str) -> tuple[Question, list[Reading]]:
+        """Every candidate sentence with its features (for calibration and diagnosis)."""
+        index = self.index()
+        question = index.reader.read(clean(text))
+        return question, self._read_candidates(question, index)
+
+    def _answer(self, question: Question, index: _Index, topic: Topic | None) -> Match:
+        follow_up = topic is not None and _is_follow_up(question)
+        contact = self._contact(question, index, topic if follow_up else None)
+        if contact:
+            return contact
+        faq = self._faq(question, index)
+        if faq and faq.answered:
+            return faq
+        article = self._article(question, index)
+        if follow_up and topic.title and not article.answered:
+            widened = index.reader.read(question.text + " " + topic.title)
+            widened.terms = question.terms + [Term(t.token, t.position, 0.5 * t.factor, t.corrected)
+                                              for t in widened.terms
+                                              if t.token.folded not in set(question.content_folded)]
+            article = self._article(widened, index)
+        if article.answered:
+            return article
+        suggestions = (faq.suggestions if faq else []) + article.suggestions
+        return Match("fallback", False, max(article.score, faq.score if faq else 0.0),
+                     suggestions=suggestions[:3], intent=",".join(sorted(question.types)))
+
+    # ----- contacts ------------------------------------------------------------------
+    def _contact(self, question: Question, index: _Index, topic: Topic | None) -> Match | None:
+        asked = list(question.attributes)
+        if not asked and "where" in question.types and not question.entity and not self._topic_words(question):
+            asked = ["address"]  # "sở ở đâu"
+        if not asked:
+            return None
+        entity = question.entity or (topic.entity if topic else [])
+        key = "department" if not entity or is_department(" ".join(t.folded for t in entity)) else \
+            self._unit_for(entity, index)
+        if key is None:
+            return None
+        resolved = self.kb.resolve_contacts(key)
+        if not resolved:
+            return None
+        shown, source = fields_to_show(asked, resolved)
+        return Match("contact", True, 1.0, contacts=shown, source=source, intent=",".join(asked),
+                     topic=Topic(entity=entity))
+
+    @staticmethod
+    def _topic_words(question: Question) -> list[Term]:
+        return [t for t in question.terms if t.token.folded not in DEPARTMENT_WORDS and t.factor == 1.0]
+
+    @staticmethod
+    def _unit_for(entity: list[Token], index: _Index) -> str | None:
+        """The unit the entity names, matched as phrases: "công an" never matches "công nghệ"."""
+        words = [t.folded for t in entity]
+        pairs = set(zip(words, words[1:]))
+        best_key, best = None, 0.0
+        for key in index.units:
+            unit_words = key.split()
+            unit_pairs = set(zip(unit_words, unit_words[1:]))
+            covered = sum(1 for w in words if w in unit_words) / len(words)
+            if covered > best and (not pairs or pairs & unit_pairs):
+                best_key, best = key, covered
+        return best_key if best >= 0.75 else None
+
+    # ----- FAQs ----------------------------------------------------------------------
+    def _faq(self, question: Question, index: _Index) -> Match | None:
+        if not index.faqs:
+            return None
+        words = faq_words(question)
+        if not words:
+            return None
+        text = " ".join(sorted(words))
+        best, best_score = None, 0.0
+        for faq, phrasing_words, phrasing in index.faqs:
+            common = len(words & phrasing_words)
+            overlap = min(common / len(words), common / max(len(phrasing_words), 1))
+            score = 0.5 * fuzz.token_sort_ratio(text, phrasing) / 100 + 0.5 * overlap
+            if score > best_score:
+                best, best_score = faq, score
+        if best is None:
+            return None
+        answered = best_score >= FAQ_THRESHOLD
+        return Match("faq", answered, best_score, text=best.answer, faq_id=best.id,
+                     source={"title": "Câu hỏi thường gặp", "date": best.updated_at[:10], "path": None},
+                     suggestions=[best.question] if not answered and best_score >= FAQ_THRESHOLD / 2 else [])
+
+    # ----- articles ------------------------------------------------------------------
+    def _candidates(self, question: Question, index: _Index) -> list[Passage]:
+        terms = sorted({index.search_term(t.token) for t in question.terms if t.factor == 1.0}
+                       | set(), key=lambda term: term[1])
+        terms = [term for term, df in terms if df]
+        if not terms:
+            terms = [term for term, df in sorted({index.search_term(t.token) for t in question.terms},
+                                                  key=lambda term: term[1]) if df]
+        ids: list[int] = []
+        for query in _fts_cascade(terms) if terms else []:
+            ids += [i for i in self.kb.search_passages(query, CANDIDATES) if i not in ids]
+            if len(ids) >= ENOUGH_CANDIDATES:
+                break
+        return self.kb.passages(ids[:CANDIDATES])
+
+    def _views(self, passages: list[Passage], index: _Index) -> dict[int, ArticleView]:
+        """The article view of each passage (a footer line is a page of its own about the website)."""
+        normalizer = self.kb.normalizer()
+        wanted = [p.article_id for p in passages if p.role == "body" and p.article_id not in index.articles]
+        if wanted:
+            bodies = self.kb.article_passages(sorted(set(wanted)))
+            for p in passages:
+                if p.article_id in bodies and p.article_id not in index.articles:
+                    index.articles[p.article_id] = build_article(
+                        p.article_id, p.title, p.published, p.source, p.url, bodies[p.article_id], normalizer)
+        views = {}
+        for p in passages:
+            key = p.article_id if p.role == "body" else ("footer", p.id)
+            if key not in index.articles:
+                index.articles[key] = build_article(p.article_id, FOOTER_CONTEXT, p.published, p.source, p.url,
+                                                    [(p.id, p.text, p.folded, p.exact)], normalizer)
+            index.articles.move_to_end(key)
+            views[p.id] = index.articles[key]
+        while len(index.articles) > ARTICLE_CACHE:
+            index.articles.popitem(last=False)
+        return views
+
+    def _read_candidates(self, question: Question, index: _Index) -> list[Reading]:
+        if not question.terms:
+            return []
+        passages = self._candidates(question, index)
+        views = self._views(passages, index)
+        weights = weights_of(question, index.idf)
+        readings = [reading for p in passages
+                    for reading in read(question, views[p.id], p.id, weights, index.idf_max, index.df_folded)]
+        add_relative_features(readings)
+        self.model.rank(readings)
+        return readings
+
+    def _article(self, question: Question, index: _Index) -> Match:
+        readings = self._read_candidates(question, index)
+        if not readings:
+            return Match("article", False)
+        confidence = self.model.confidence(readings)
+        best = _prefer_newer(readings)
+        answered = confidence >= self.model.operating_point
+        article = best.article
+        source = {"title": article.title, "date": article.published, "path": article.url or article.source}
+        suggestions = []
+        if not answered:
+            floor = SUGGEST_SHARE * readings[0].probability
+            for r in readings:
+                if confidence >= SUGGEST_SHARE * self.model.operating_point and r.probability >= floor \
+                        and r.article.title not in suggestions and r.article.title != FOOTER_CONTEXT:
+                    suggestions.append(r.article.title)
+                if len(suggestions) == 3:
+                    break
+        return Match("article", answered, confidence, text=_span(best, readings), source=source,
+                     suggestions=suggestions, intent=",".join(sorted(question.types)),
+                     topic=Topic(title=article.title) if answered else None)
+
+
+def _is_follow_up(question: Question) -> bool:
+    words = [t.folded for t in question.tokens]
+    opener = " ".join(words[:2]) in _FOLLOW_UP_OPENERS or (words and words[0] in _FOLLOW_UP_OPENERS)
+    own = [t for t in question.terms if t.factor == 1.0]
+    return bool(opener) or len(own) <= 1
+
+
+def _prefer_newer(readings: list[Reading]) -> Reading:
+    """Among near-equal answers saying the same thing, the newest source wins."""
+    best = readings[0]
+    chosen = best
+    for r in readings[1:6]:
+        if r.probability < best.probability - 0.03 or r.article is best.article:
+            continue
+        if fuzz.token_set_ratio(r.sentence.text, best.sentence.text) >= 75 and \
+                (r.article.published or "") > (chosen.article.published or ""):
+            chosen = r
+    return chosen
+
+
+def _span(best: Reading, readings: list[Reading]) -> str:
+    """The best sentence with the one after it, and the next best of the same page when nearly as
+    good, in page order, without page noise (photo credits)."""
+    chosen = [best]
+    for r in readings:
+        if r.article is not best.article or r.sentence.text in best.window:
+            continue
+        if r.probability >= SECOND_SENTENCE_SHARE * best.probability and \
+                len(best.window) + len(r.sentence.text) < MAX_SPAN_CHARS:
+            chosen.append(r)
+        break
+    order = {pid: i for i, pid in enumerate(best.article.passages)}
+    chosen.sort(key=lambda r: (order.get(r.passage_id, 0), r.index))
+    texts = [r.window if r is best else r.sentence.text for r in chosen]
+    text = _NOISE_RE.sub("", " ".join(texts)).strip()
+    if len(text) > MAX_SPAN_CHARS + 150:
+        text = text[:MAX_SPAN_CHARS + 100].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    return text
+
+
+def _fts_cascade(terms: list[str]) -> list[str]:
+    """FTS5 queries from the most precise (and fastest) to the broadest, for terms rarest first."""
+    ranking = " OR ".join(terms[:8])
+    queries = [f"({' AND '.join(terms[:k])}) AND ({ranking})" for k in (SEARCH_TERMS, 2) if len(terms) >= k]
+    queries.append(" OR ".join(terms[:5]))
+    if len(terms) > 5:
+        queries.append(" OR ".join(terms))
+    return queries

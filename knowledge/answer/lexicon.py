@@ -1,0 +1,102 @@
+"""The answer engine's word lists: general Vietnamese (and some English) question language.
+
+Nothing here is about a particular article: stop words, the cue words of each question type,
+contact attributes, the words that only name the department, provinces and official roles.
+Cues are written with their accents; :class:`Cue` keeps both the accented and the bare form, so a
+question typed with accents is read on its accents ("mấy" is not "máy").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..text import exact_key, fold
+
+
+@dataclass(frozen=True)
+class Cue:
+    kind: str
+    exact: tuple[str, ...]
+    folded: tuple[str, ...]
+    interrogative: bool  # only asks (not a word to look for)
+    ambiguous: bool  # its bare form is also another common word ("mấy"/"máy")
+
+
+def _cues(kind: str, phrases: str, interrogative: bool = True, ambiguous: str = "") -> list[Cue]:
+    out = []
+    for phrase in phrases.split(","):
+        words = phrase.strip().casefold().split()
+        if words:
+            out.append(Cue(kind, tuple(exact_key(w) for w in words), tuple(fold(w) for w in words),
+                           interrogative, phrase.strip() in ambiguous.split(",")))
+    return out
+
+
+TYPE_CUES: list[Cue] = [
+    *_cues("when", "khi nào, bao giờ, lúc nào, ngày nào, ngày mấy, ngày bao nhiêu, năm nào, năm bao nhiêu, "
+                   "tháng nào, tháng mấy, hôm nào, thời gian nào, thời điểm nào, dịp nào, when, what date, "
+                   "what year, which year, what day", ambiguous="ngày mấy,tháng mấy"),
+    *_cues("when", "hạn chót, hạn cuối, thời hạn, hạn nộp, thời gian, diễn ra, date", interrogative=False),
+    *_cues("time", "mấy giờ, giờ nào, lúc mấy giờ, what time", ambiguous="mấy giờ"),
+    *_cues("time", "giờ làm việc, giờ hành chính, giờ mở cửa", interrogative=False),
+    *_cues("weekday", "thứ mấy", ambiguous="thứ mấy"),
+    *_cues("count", "bao nhiêu, mấy, how many, how much, bao lâu", ambiguous="mấy"),
+    *_cues("count", "số lượng, tổng số, tỷ lệ, tỉ lệ, kinh phí, số tiền, trị giá, giá trị", interrogative=False),
+    *_cues("who", "ai, người nào, ông nào, bà nào, những ai, who, whom"),
+    *_cues("who", "cơ quan nào, đơn vị nào, tổ chức nào, doanh nghiệp nào, trường nào", interrogative=False),
+    *_cues("where", "ở đâu, tại đâu, nơi nào, chỗ nào, ở nào, đâu, where"),
+    *_cues("where", "địa điểm, tổ chức tại, diễn ra tại", interrogative=False),
+    *_cues("list", "những gì, gồm những, bao gồm, gồm, những nội dung nào, which, what are, liệt kê, "
+                   "những nào, các nào", interrogative=False),
+    *_cues("what", "là gì, là như thế nào, như thế nào, thế nào, ra sao, what is, what"),
+    # Courtesy around the question: never words to look for.
+    *_cues("polite", "cho mình hỏi, cho em hỏi, cho tôi hỏi, cho hỏi, xin hỏi, cho mình xin, cho em xin, "
+                     "cho tôi xin, cho xin, làm ơn, vui lòng, cảm ơn, cám ơn, giúp mình, giúp em, giúp tôi, "
+                     "thank you, thanks, please, can you tell me"),
+]
+
+CONTACT_ATTRIBUTES: list[Cue] = [
+    *_cues("phone", "số điện thoại, điện thoại, số máy, gọi số, phone number, phone, telephone, tel"),
+    *_cues("fax", "số fax, fax"),
+    *_cues("email", "email, e mail, thư điện tử, hộp thư, mail"),
+    *_cues("hotline", "hotline, đường dây nóng"),
+    *_cues("address", "địa chỉ, trụ sở, address, located, tọa lạc, toạ lạc, nằm ở, phường nào, quận nào, "
+                      "huyện nào, xã nào, đường nào"),
+    *_cues("contact", "thông tin liên hệ, liên hệ, liên lạc, contact"),
+]
+
+# Stop words as written with their accents (matched on exact keys of the typed form).
+_STOP_WRITTEN = """là của và có không được cho tôi mình em bạn anh chị ạ ơi nhé nha vậy thế thì mà với
+các những này đó kia ấy một cái về ở tại trong nào gì ai đâu sao hỏi xin biết muốn giúp hãy vui lòng làm
+như để đã đang sẽ bị rồi thôi hả nhỉ vâng dạ ừ à nhờ giùm dùm nè luôn ra đến từ theo trên bởi vì nên nếu
+hay hoặc cũng đều rất lắm quá nữa còn chỉ mỗi mọi tất cả thể hông chào alo ơn chút ad admin bot
+cụ thể ha hen nghen
+what is are was were the a an of to in on at for and or by with does do did which who whom when where
+how many much please tell me i you it its this that from as be been can could""".split()
+STOP_EXACT = frozenset(exact_key(w) for w in _STOP_WRITTEN)
+# Bare forms that are stop words whatever accents were meant.
+STOP_FOLDED = frozenset("""la cua va khong duoc em ad a oi nhe nha vay voi cac nhung kia ay ve o nao gi ai
+sao xin hay vui ra tren nua deu rat tat ca hoac neu boi vang gium dum ne luon roi chao alo hello hi admin bot
+ha hen what is are was the an of to in on at for and or by with does do did which who whom when where how
+please tell me you it its this that from as be can""".split())
+# Bare forms of stop words that are also content words (bạn / giao ban, chợ, xăng dầu, đề tài, …).
+AMBIGUOUS_BARE_STOPS = frozenset(fold(w) for w in _STOP_WRITTEN) - STOP_FOLDED
+
+# Words that only name the department ("Sở Khoa học và Công nghệ thành phố Cần Thơ").
+DEPARTMENT_WORDS = frozenset(fold(w) for w in """sở khoa học và công nghệ kỹ thuật thành phố cần thơ
+bên quý department science technology city dost""".split())
+
+PROVINCES = frozenset("""an giang|ba ria vung tau|bac giang|bac kan|bac lieu|bac ninh|ben tre|binh dinh|
+binh duong|binh phuoc|binh thuan|ca mau|can tho|cao bang|da nang|dak lak|dak nong|dien bien|dong nai|
+dong thap|gia lai|ha giang|ha nam|ha noi|ha tinh|hai duong|hai phong|hau giang|hoa binh|hung yen|khanh hoa|
+kien giang|kon tum|lai chau|lam dong|lang son|lao cai|long an|nam dinh|nghe an|ninh binh|ninh thuan|phu tho|
+phu yen|quang binh|quang nam|quang ngai|quang ninh|quang tri|soc trang|son la|tay ninh|thai binh|thai nguyen|
+thanh hoa|thua thien hue|tien giang|tra vinh|tuyen quang|vinh long|vinh phuc|yen bai|ho chi minh|
+dong bang song cuu long""".replace("\n", "").split("|"))
+
+ROLE_WORDS = frozenset("""giam doc|chu tich|truong ban|truong phong|truong doan|chanh thanh tra|
+chanh van phong|chi cuc truong|hieu truong|vien truong|bi thu|bo truong|thu truong|chu nhiem|cuc truong|
+truong khoa|director|chairman|head""".replace("\n", "").split("|"))
+
+# Every word the lexicon looks for: a typo is corrected towards these even when no article holds them.
+LEXICON_WORDS = frozenset(
+    {w for cue in TYPE_CUES + CONTACT_ATTRIBUTES for w in cue.folded if len(w) >= 2} | DEPARTMENT_WORDS)

@@ -1,0 +1,290 @@
+"""Stage 1, reading the question: the citizen's words as the knowledge base writes them.
+
+The question goes through the same normaliser as passages and FAQ phrasings, after markup and
+control characters are stripped and split abbreviations are joined ("KH CN" → "KHCN"). Then:
+
+* typo correction, only for a word that neither the knowledge base nor the Vietnamese word list
+  knows, or a real syllable the knowledge base lacks when a one-letter change makes it a known
+  two-syllable word with its neighbour ("dien thoa" → "dien thoai"); never a real word otherwise;
+* stop words, recognised on the accented form when the citizen typed accents, else on the bare
+  form, where a bare form shared with a content word ("ban": bạn / giao ban) only weighs less;
+* the question type (a slot to fill, never a veto), recognised the same way;
+* qualifiers the answer must agree with: numbers (years, editions), provinces, roles and "phó";
+* a contact request parsed as entity + attribute ("email" of "phòng kinh tế Ô Môn").
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from ..text import Normalizer, Token, clean, exact_key, fold
+from .lexicon import (AMBIGUOUS_BARE_STOPS, CONTACT_ATTRIBUTES, DEPARTMENT_WORDS, PROVINCES, ROLE_WORDS,
+                      STOP_EXACT, STOP_FOLDED, TYPE_CUES, Cue)
+from .vocabulary import vocabulary
+
+MARKUP_RE = re.compile(r"<[^<>]{0,200}>|[*_`#~|]+")
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
+# Share of rarity a stop-word-like bare form keeps when it may also be a content word ("ban").
+AMBIGUOUS_STOP_WEIGHT = 0.3
+
+
+@dataclass(frozen=True)
+class Term:
+    """A content word of the question, with how much it counts."""
+    token: Token
+    position: int  # in ``Question.tokens``
+    factor: float = 1.0  # < 1 for a bare form that may be a stop word
+    corrected: bool = False
+
+
+@dataclass
+class Question:
+    text: str
+    typed: list[Token]  # as written (abbreviations expanded), before typo correction
+    tokens: list[Token]
+    terms: list[Term]
+    accented: bool
+    types: set[str] = field(default_factory=set)
+    head: str = ""  # the noun counted by "bao nhiêu X" (folded)
+    numbers: set[str] = field(default_factory=set)
+    provinces: set[str] = field(default_factory=set)  # folded province names asked about
+    roles: set[str] = field(default_factory=set)  # folded role phrases ("giam doc")
+    deputy: bool = False
+    attributes: list[str] = field(default_factory=list)  # contact fields asked for
+    entity: list[Token] = field(default_factory=list)  # what the contact attributes are of
+    unknown: int = 0  # content words the knowledge base never holds
+
+    @property
+    def folded(self) -> str:
+        return " ".join(t.folded for t in self.tokens)
+
+    @property
+    def content_folded(self) -> list[str]:
+        return [t.token.folded for t in self.terms]
+
+
+def strip_markup(text: str) -> str:
+    """Pasted markup and control characters out, entities decoded, whitespace collapsed."""
+    text = CONTROL_RE.sub(" ", MARKUP_RE.sub(" ", html.unescape(text)))
+    return clean(text)
+
+
+def join_split_abbreviations(text: str, abbreviations: dict[str, str]) -> str:
+    """ "KH CN", "UB ND", "KH & CN" → one word when the pieces, typed in capitals or not all of them
+    Vietnamese syllables, together make a known abbreviation."""
+    vocab = vocabulary()
+    words = list(_WORD_RE.finditer(text))
+    out, last = [], 0
+    i = 0
+    while i < len(words):
+        joined = None
+        for size in (3, 2):
+            group = words[i:i + size]
+            if len(group) < size:
+                continue
+            gaps = [text[a.end():b.start()] for a, b in zip(group, group[1:])]
+            if any(g.strip() not in ("", "&") for g in gaps):
+                continue
+            pieces = [w.group(0) for w in group]
+            key = fold("".join(pieces))
+            amp_key = fold("&".join(pieces))
+            short = all(len(p) <= 4 for p in pieces)
+            capitals = all(p.isupper() for p in pieces)
+            if short and (capitals or any(not vocab.is_syllable(fold(p), exact_key(p.casefold())) for p in pieces)):
+                for candidate in (amp_key, key):
+                    if candidate in abbreviations:
+                        joined = (group, candidate)
+                        break
+            if joined:
+                break
+        if joined:
+            group, key = joined
+            out.append(text[last:group[0].start()] + key)
+            last = group[-1].end()
+            i += len(group)
+        else:
+            i += 1
+    out.append(text[last:])
+    return "".join(out)
+
+
+def is_accented(text: str) -> bool:
+    """Did the citizen type diacritics? Most Vietnamese syllables carry one."""
+    words = [w for w in _WORD_RE.findall(text)]
+    marked = sum(1 for w in words if fold(w) != w.casefold())
+    return bool(words) and marked >= max(1, len(words) // 4)
+
+
+def cue_matches(tokens: list[Token], cue: Cue, start: int, accented: bool) -> bool:
+    """Does the cue phrase stand at ``start``? An unaccented token matches on its bare form, unless
+    it makes a known two-syllable word with a neighbour that the cue does not ("may moc")."""
+    if start + len(cue.exact) > len(tokens):
+        return False
+    for offset, (cue_exact, cue_folded) in enumerate(zip(cue.exact, cue.folded)):
+        token = tokens[start + offset]
+        if token.marked or (accented and token.folded != token.exact.rstrip("~")):
+            if token.exact != cue_exact:
+                return False
+        elif token.folded != cue_folded:
+            return False
+    if not any(t.marked for t in tokens[start:start + len(cue.exact)]) and cue.ambiguous:
+        vocab = vocabulary()
+        before = tokens[start - 1].folded if start else None
+        after = tokens[start + len(cue.exact)].folded if start + len(cue.exact) < len(tokens) else None
+        first, last = cue.folded[0], cue.folded[-1]
+        if before and vocab.is_word(before, first) and all(s[1] != cue.exact[0] for s in vocab.spellings(before, first)):
+            return False
+        if after and vocab.is_word(last, after) and all(s[0] != cue.exact[-1] for s in vocab.spellings(last, after)):
+            return False
+    return True
+
+
+def find_cues(tokens: list[Token], cues: list[Cue], accented: bool) -> list[tuple[int, Cue]]:
+    found = []
+    for start in range(len(tokens)):
+        for cue in cues:
+            if cue_matches(tokens, cue, start, accented):
+                found.append((start, cue))
+    return found
+
+
+def is_stop(token: Token, accented: bool) -> bool | None:
+    """True for a stop word, False for a content word, None for a bare form that may be either."""
+    if token.marked:
+        return token.exact in STOP_EXACT
+    if accented:  # a word typed without accents among accented ones is written as it is meant
+        return token.folded in STOP_EXACT
+    if token.folded in STOP_FOLDED:
+        return True
+    return None if token.folded in AMBIGUOUS_BARE_STOPS else False
+
+
+class QuestionReader:
+    """Reads questions against one knowledge base's vocabulary (built per KB version)."""
+
+    def __init__(self, normalizer: Normalizer, df_folded: dict[str, int], known_pairs: set[tuple[str, str]],
+                 lexicon_words: frozenset[str]):
+        self.normalizer = normalizer
+        self.df_folded = df_folded
+        self.known_pairs = known_pairs
+        self.vocabulary = sorted(w for w in set(df_folded) | lexicon_words if len(w) >= 2 and w.isalpha())
+        self.lexicon_words = lexicon_words
+
+    def read(self, question: str) -> Question:
+        text = join_split_abbreviations(strip_markup(question), self.normalizer.abbreviations)
+        typed = self.normalizer.tokenize(text)
+        accented = is_accented(text)
+        tokens = [self._corrected(typed, i, accented) for i in range(len(typed))]
+        q = Question(text, typed, tokens, [], accented)
+        skip = self._read_cues(q)
+        vocab = vocabulary()
+        for i, token in enumerate(tokens):
+            if i in skip:
+                continue
+            stop = is_stop(token, accented)
+            if stop or (len(token.folded) == 1 and not token.folded.isdigit() and not token.marked):
+                continue
+            if stop is None and self._in_known_word(tokens, i):
+                stop = False  # "giao ban", "xăng dầu": the bare form is the content word here
+            neighbours = tokens[i + 1:i + 2] + tokens[max(i - 1, 0):i]
+            if token.folded in ("nam", "ngay", "thang", "lan", "thu") and any(t.folded.isdigit() for t in neighbours):
+                continue  # "năm 2019", "lần 13": the number is the word to look for
+            corrected = token.exact.endswith("~")
+            factor = AMBIGUOUS_STOP_WEIGHT if stop is None else 1.0
+            q.terms.append(Term(token, i, factor, corrected))
+            if not self.df_folded.get(token.folded) and not token.folded.isdigit():
+                q.unknown += 1
+        q.numbers = {t.folded for t in tokens if t.folded.isdigit()}
+        self._read_qualifiers(q)
+        self._read_contact(q, vocab)
+        return q
+
+    def _in_known_word(self, tokens: list[Token], i: int) -> bool:
+        vocab = vocabulary()
+        word = tokens[i].folded
+        pairs = []
+        if i:
+            pairs.append((tokens[i - 1].folded, word))
+        if i + 1 < len(tokens):
+            pairs.append((word, tokens[i + 1].folded))
+        return any(p in self.known_pairs or vocab.is_word(*p) for p in pairs)
+
+    # ----- typo correction ---------------------------------------------------------------
+    def _corrected(self, tokens: list[Token], i: int, accented: bool) -> Token:
+        token = tokens[i]
+        word = token.folded
+        if len(word) < 3 or not word.isalpha() or word in self.lexicon_words or is_stop(token, accented):
+            return token
+        if self.df_folded.get(word):
+            return token
+        vocab = vocabulary()
+        real = vocab.is_syllable(word, token.exact if token.marked else None)
+        before = tokens[i - 1].folded if i else None
+        after = tokens[i + 1].folded if i + 1 < len(tokens) else None
+        limit = 1 if len(word) <= 6 else 2
+        found = process.extract(word, self.vocabulary, scorer=OSA.distance, score_cutoff=limit, limit=None)
+        if not found:
+            return token
+
+        def in_context(candidate: str) -> bool:
+            return any(pair in self.known_pairs or vocab.is_word(*pair)
+                       for pair in ((before, candidate), (candidate, after)) if None not in pair)
+
+        if real:  # a real syllable is changed only when context asks for it
+            if in_context(word):
+                return token
+            found = [f for f in found if in_context(f[0])]
+            if not found:
+                return token
+        nearest = min(distance for _, distance, _ in found)
+        best = max((c for c, distance, _ in found if distance == nearest),
+                   key=lambda c: (in_context(c), sorted(c) == sorted(word), _shared_prefix(c, word),
+                                  self.df_folded.get(c, 0)))
+        return Token(best, best + "~", False)
+
+    # ----- question type and qualifiers -----------------------------------------------------
+    def _read_cues(self, q: Question) -> set[int]:
+        """Question types from their cue words; the cue words themselves are not looked for."""
+        skip: set[int] = set()
+        for start, cue in find_cues(q.tokens, TYPE_CUES, q.accented):
+            q.types.add(cue.kind)
+            if cue.interrogative:
+                skip.update(range(start, start + len(cue.exact)))
+            if cue.kind == "count":
+                after = q.tokens[start + len(cue.exact):start + len(cue.exact) + 2]
+                head = [t.folded for t in after if not is_stop(t, q.accented)]
+                if head and not q.head:
+                    q.head = head[0]
+        return skip
+
+    @staticmethod
+    def _read_qualifiers(q: Question) -> None:
+        folded = " " + q.folded + " "
+        q.provinces = {name for name in PROVINCES if f" {name} " in folded}
+        q.roles = {role for role in ROLE_WORDS if f" {role} " in folded}
+        q.deputy = " pho " in folded and bool(q.roles)
+
+    def _read_contact(self, q: Question, vocab) -> None:
+        found = find_cues(q.tokens, CONTACT_ATTRIBUTES, q.accented)
+        if not found:
+            return
+        used: set[int] = set()
+        for start, cue in found:
+            if cue.kind not in q.attributes:
+                q.attributes.append(cue.kind)
+            used.update(range(start, start + len(cue.exact)))
+        q.entity = [t.token for t in q.terms
+                    if t.factor == 1.0 and t.token.folded not in DEPARTMENT_WORDS
+                    and t.position not in used]
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n

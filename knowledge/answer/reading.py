@@ -1,0 +1,281 @@
+"""Stage 3, reading a candidate: which sentence holds what was asked, and how well.
+
+Each sentence of a candidate passage is described by features the decision model weighs
+(``FEATURES``): how much of the question (by rarity) the sentence, its passage, its article's title
+and the whole article hold; what is found nowhere; whether the question's slot is filled (a date
+for "khi nào", a number beside the counted noun for "bao nhiêu X", a person or an organisation for
+"ai", a place or a labelled line for "ở đâu", an enumeration for "gồm những gì"); and whether the
+question's qualifiers agree (its numbers, years and editions, its province, "phó" or not).
+Nothing here decides: it measures.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from ..text import Normalizer, fold
+from .lexicon import PROVINCES
+from .question import Question, Term
+
+FEATURES = ("sent", "title", "near", "missing", "missing_rare", "unknown", "bigram", "slot", "slot_weak", "typed",
+            "head", "num_missing", "num_sent", "role_conflict", "place_conflict", "terms", "short", "echo",
+            "sent_gap", "near_gap", "local")
+
+_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;…])\s+(?=[\"“(\-–•]?\s?[A-ZĐÀ-Ỹ0-9])")
+_ABBREV_END_RE = re.compile(r"(?:\b(?:TP|Tp|ThS|TS|PGS|GS|Q|P|St|Mr|Mrs|Ms|Dr|No|KS|BS|CN)|\b[A-ZĐ])\.$")
+_DATE_RE = re.compile(r"\b\d{1,2}[/\-.]\d{1,2}(?:[/\-.]\d{2,4})?\b|\b(?:ngày|tháng|năm)\s+\d{1,4}\b|"
+                      r"\b(?:19|20)\d{2}\b|\b\d{1,2}\s+(?:January|February|March|April|May|June|July|August|"
+                      r"September|October|November|December)\b|\b(?:January|February|March|April|May|June|July|"
+                      r"August|September|October|November|December)\s+\d{1,2}\b", re.I)
+_TIME_RE = re.compile(r"\b\d{1,2}\s*(?:h|giờ|:)\s*\d{0,2}\b|\b(?:sáng|chiều|tối)\b", re.I)
+_WEEKDAY_RE = re.compile(r"\b(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ nhật)\b", re.I)
+_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
+_COUNT_WORDS_RE = re.compile(r"\b(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|trăm|nghìn|ngàn|triệu|tỷ|tỉ)\b", re.I)
+_UPPER = "A-ZĐÀÁẢÃẠĂẮẰẲẴẶÂẤẦẨẪẬÈÉẺẼẸÊẾỀỂỄỆÌÍỈĨỊÒÓỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢÙÚỦŨỤƯỨỪỬỮỰỲÝỶỸỴ"
+_PERSON_RE = re.compile(r"\b(?:[Ôô]ng|[Bb]à|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|TS\.?|ThS\.?|PGS\.?|GS\.?|KS\.?)\s+[" + _UPPER + r"]|"
+                        r"\b[" + _UPPER + r"][a-zà-ỹđ]+(?:\s+[" + _UPPER + r"][a-zà-ỹđ]+){2,3}\b")
+_ORG_RE = re.compile(r"\b(?:Trung tâm|Sở|Ban|Phòng|Viện|Trường|Công ty|Ủy ban|Uỷ ban|UBND|Hội|Bộ|Cục|Chi cục|"
+                     r"Liên hiệp|Quỹ|Đại học|Thanh tra|Hợp tác xã|Department|Centre|Center|University|Council)\b")
+_PLACE_RE = re.compile(r"\b(?:tại|ở|Địa điểm|địa điểm|Hội trường|hội trường|phường|quận|huyện|xã|đường|"
+                       r"khách sạn|trụ sở|Trung tâm Hội nghị|at|in)\s+[" + _UPPER + r"0-9]", re.I)
+_LIST_RE = re.compile(r":\s*[^:]{3,}[,;][^,;]{2,}[,;]|(?:[,;][^,;]{2,60}){3,}")
+_PHONE_RE = re.compile(r"(?:\+84|0)\d(?:[ .\-]?\d){7,11}")
+_SLOT_TESTS = {
+    "when": lambda s: bool(_DATE_RE.search(s)),
+    "time": lambda s: bool(_TIME_RE.search(s)),
+    "weekday": lambda s: bool(_WEEKDAY_RE.search(s)),
+    "who": lambda s: bool(_PERSON_RE.search(s) or _ORG_RE.search(s)),
+    "where": lambda s: bool(_PLACE_RE.search(s)),
+    "list": lambda s: bool(_LIST_RE.search(s)),
+    "phone": lambda s: bool(_PHONE_RE.search(s)),
+    "fax": lambda s: bool(_PHONE_RE.search(s)),
+    "hotline": lambda s: bool(_PHONE_RE.search(s)),
+    "email": lambda s: "@" in s,
+}
+MAX_TERMS = 8  # the "terms" feature saturates at this many content words
+MAX_WINDOW_CHARS = 400  # a sentence is shown with the next one while both fit in this
+
+
+def split_sentences(text: str) -> list[str]:
+    parts: list[str] = []
+    for piece in _SENTENCE_SPLIT_RE.split(text):
+        if piece is None or not piece.strip():
+            continue
+        if parts and _ABBREV_END_RE.search(parts[-1]):
+            parts[-1] += " " + piece
+        else:
+            parts.append(piece.strip())
+    return parts
+
+
+@dataclass
+class Sentence:
+    text: str
+    folded: frozenset[str]
+    exact: frozenset[str]
+    pairs: frozenset[tuple[str, str]]
+
+
+@dataclass
+class ArticleView:
+    """One article as the reader sees it: title, date, and each passage's sentences."""
+    article_id: int
+    title: str
+    published: str | None
+    source: str
+    url: str | None
+    title_folded: frozenset[str]
+    title_exact: frozenset[str]
+    passages: dict[int, list[Sentence]]  # passage id → sentences
+    folded: frozenset[str]  # every word of the article, title and date included
+    exact: frozenset[str]
+    pairs: frozenset[tuple[str, str]]
+    provinces: frozenset[str]  # provinces the title names
+    sentence_df: dict[str, int]  # folded word → how many of the article's sentences hold it
+    sentence_count: int
+
+
+def sentence_of(text: str, normalizer: Normalizer) -> Sentence:
+    tokens = normalizer.tokenize(text)
+    folded = [t.folded for t in tokens]
+    return Sentence(text, frozenset(folded), frozenset(t.exact for t in tokens), frozenset(zip(folded, folded[1:])))
+
+
+def build_article(article_id: int, title: str, published: str | None, source: str, url: str | None,
+                  passages: list[tuple[int, str, str, str]], normalizer: Normalizer) -> ArticleView:
+    title_tokens = normalizer.tokenize(title)
+    by_passage = {pid: [sentence_of(s, normalizer) for s in split_sentences(text)] for pid, text, _, _ in passages}
+    folded = {t.folded for t in title_tokens}
+    exact = {t.exact for t in title_tokens}
+    pairs: set[tuple[str, str]] = set(zip([t.folded for t in title_tokens], [t.folded for t in title_tokens][1:]))
+    for sentences in by_passage.values():
+        for s in sentences:
+            folded |= s.folded
+            exact |= s.exact
+            pairs |= s.pairs
+    sentence_df: dict[str, int] = {}
+    count = 0
+    for sentences in by_passage.values():
+        for s in sentences:
+            count += 1
+            for w in s.folded:
+                sentence_df[w] = sentence_df.get(w, 0) + 1
+    if published:
+        folded.add(str(int(published[:4])))
+    title_text = " " + " ".join(t.folded for t in title_tokens) + " "
+    return ArticleView(article_id, title, published, source, url, frozenset(t.folded for t in title_tokens),
+                       frozenset(t.exact for t in title_tokens), by_passage, frozenset(folded), frozenset(exact),
+                       frozenset(pairs), frozenset(p for p in PROVINCES if f" {p} " in title_text),
+                       sentence_df, count)
+
+
+def holds(term: Term, folded: frozenset[str], exact: frozenset[str]) -> float:
+    """1 when a word set holds the question word as typed, ½ for the same letters under other accents."""
+    token = term.token
+    if token.marked and not token.exact.endswith("~"):
+        if token.exact in exact:
+            return 1.0
+        return 0.5 if token.folded in folded else 0.0
+    return 1.0 if token.folded in folded else 0.0
+
+
+@dataclass
+class Reading:
+    """One candidate sentence with its features."""
+    article: ArticleView
+    passage_id: int
+    index: int  # position of the sentence in its passage
+    sentence: Sentence
+    features: dict[str, float]
+    window: str = ""  # the sentence and, when short enough, the one after it: what the reply shows
+    probability: float = 0.0
+
+
+def weights_of(question: Question, idf) -> list[float]:
+    return [idf(t.token) * t.factor * (0.75 if t.corrected else 1.0) for t in question.terms]
+
+
+def read(question: Question, article: ArticleView, passage_id: int, weights: list[float], idf_max: float,
+         df_folded: dict[str, int]) -> list[Reading]:
+    """Features of every sentence of one candidate passage."""
+    total = sum(weights) or 1.0
+    sentences = article.passages.get(passage_id, [])
+    if not sentences:
+        return []
+    near_folded = frozenset().union(*(s.folded for s in sentences))
+    near_exact = frozenset().union(*(s.exact for s in sentences))
+    terms = question.terms
+    in_title = [holds(t, article.title_folded, article.title_exact) for t in terms]
+    in_near = [holds(t, near_folded, near_exact) for t in terms]
+    in_article = [holds(t, article.folded, article.exact) for t in terms]
+    missing = [w for w, a, n, ti in zip(weights, in_article, in_near, in_title) if max(a, n, ti) == 0]
+    unknown = sum(w for w, t in zip(weights, terms) if not df_folded.get(t.token.folded))
+    content = [t.token.folded for t in terms]
+    pairs = list(zip(content, content[1:]))
+    bigram = sum(1 for p in pairs if p in article.pairs) / len(pairs) if pairs else 0.0
+    numbers = question.numbers
+    num_missing = float(any(n not in article.folded for n in numbers))
+    common = {
+        "title": sum(w * c for w, c in zip(weights, in_title)) / total,
+        "near": sum(w * max(c, ti) for w, c, ti in zip(weights, in_near, in_title)) / total,
+        "missing": sum(missing) / total,
+        "missing_rare": max(missing, default=0.0) / idf_max if idf_max else 0.0,
+        "unknown": unknown / total,
+        "bigram": bigram,
+        "typed": float(bool(question.types & set(_SLOT_TESTS) or question.types & {"count"})),
+        "num_missing": num_missing,
+        "place_conflict": float(any(not _mentions(article, p) for p in question.provinces)
+                                or bool(article.provinces - question.provinces - {"can tho"})),
+        "terms": min(len(terms), MAX_TERMS) / MAX_TERMS,
+    }
+    # Within the article, words most of its sentences share (its topic) tell its sentences apart less.
+    local = [w * math.log((article.sentence_count + 1) / (article.sentence_df.get(t.token.folded, 0) + 0.5))
+             for w, t in zip(weights, terms)]
+    local_total = sum(local) or 1.0
+    readings = []
+    for i, sentence in enumerate(sentences):
+        in_sentence = [holds(t, sentence.folded, sentence.exact) for t in terms]
+        features = dict(common)
+        features["sent"] = sum(w * c for w, c in zip(weights, in_sentence)) / total
+        features["local"] = sum(w * c for w, c in zip(local, in_sentence)) / local_total
+        features["slot"], features["slot_weak"], features["head"] = _slot(question, sentence.text)
+        own = [w for w in sentence.folded if len(w) > 1]
+        features["echo"] = sum(1 for w in own if w in article.title_folded) / len(own) if own else 1.0
+        features["num_sent"] = (sum(1 for n in numbers if n in sentence.folded) / len(numbers)) if numbers else 0.0
+        features["role_conflict"] = _role_conflict(question, sentence.text)
+        features["short"] = float(len(sentence.text) < 40)
+        window = sentence.text
+        if i + 1 < len(sentences) and len(window) + len(sentences[i + 1].text) < MAX_WINDOW_CHARS:
+            window += " " + sentences[i + 1].text
+        readings.append(Reading(article, passage_id, i, sentence, features, window))
+    return readings
+
+
+def add_relative_features(readings: list[Reading]) -> None:
+    """How far each sentence is from the best candidate of the same question, on the two coverages."""
+    best_sent = max((r.features["sent"] for r in readings), default=0.0)
+    best_near = max((r.features["near"] for r in readings), default=0.0)
+    for r in readings:
+        r.features["sent_gap"] = best_sent - r.features["sent"]
+        r.features["near_gap"] = best_near - r.features["near"]
+
+
+def _new(match: str, question: Question) -> bool:
+    """Is a slot filler something the question does not already say?"""
+    words = set(fold(match).split())
+    asked = {t.folded for t in question.tokens}
+    return not words <= asked
+
+
+def _slot(question: Question, text: str) -> tuple[float, float, float]:
+    """Is the asked slot filled in this sentence by something the question does not already say
+    (strongly: a person for "ai", a date for "khi nào"; weakly: an organisation for "ai"), and is a
+    number right before the counted noun?"""
+    strong = weak = head = 0.0
+    for kind in question.types:
+        if kind == "who":
+            if any(_new(m.group(0), question) for m in _PERSON_RE.finditer(text)):
+                strong = 1.0
+            elif any(_new(m.group(0), question) for m in _ORG_RE.finditer(text)):
+                weak = 1.0
+        elif kind in _SLOT_TESTS and _SLOT_TESTS[kind](text):
+            pattern = {"when": _DATE_RE, "time": _TIME_RE, "weekday": _WEEKDAY_RE, "where": _PLACE_RE}.get(kind)
+            if pattern is None or any(_new(m.group(0), question) for m in pattern.finditer(text)):
+                strong = 1.0
+            else:
+                weak = 1.0
+    if "count" in question.types:
+        numbers = {n.replace(".", "").replace(",", "") for n in _NUMBER_RE.findall(text)} - question.numbers
+        if numbers:
+            strong = 1.0
+        elif _COUNT_WORDS_RE.search(text):
+            weak = 1.0
+        if question.head and numbers:
+            folded = fold(text)
+            head = float(bool(re.search(r"\d[\d.,]*\s*(?:\w+\s+)?" + re.escape(question.head) + r"\b", folded)))
+    return strong, weak, head
+
+
+def _role_conflict(question: Question, text: str) -> float:
+    """The question's role in another rank: "phó giám đốc" for "giám đốc", or the reverse."""
+    if not question.roles:
+        return 0.0
+    folded = fold(text)
+    for role in question.roles:
+        plain = re.search(r"(?<!pho )\b" + role + r"\b", folded)
+        deputy = re.search(r"\bpho " + role + r"\b", folded)
+        if question.deputy and plain and not deputy:
+            return 1.0
+        if not question.deputy and deputy and not plain:
+            return 1.0
+    return 0.0
+
+
+def _mentions(article: ArticleView, phrase: str) -> bool:
+    words = phrase.split()
+    return all(pair in article.pairs for pair in zip(words, words[1:])) if len(words) > 1 else phrase in article.folded
+
+
+def idf_max_of(count: int) -> float:
+    return math.log((count + 0.5) / 0.5 + 1.0)

@@ -1,0 +1,61 @@
+"""Small talk recognised by intent: a message made (almost) only of small-talk words, or, when
+nothing in the knowledge base answers it, a message holding an intent's key words.
+
+"cảm ơn bot nhiều nha, giỏi quá", "thanks a lot", "bạn tên gì thế" are recognised whatever their
+order or extra particles, because the test is what share of the message the intent's words cover,
+not an exact phrase. A message with other content words ("cảm ơn, còn email của sở?") is a question.
+"""
+from __future__ import annotations
+
+from ..text import Token, fold
+
+# Intent → its words (bare forms). The first intent with a key word present wins, in this order.
+_INTENTS: dict[str, tuple[str, str]] = {
+    # intent: (key words that must appear, words that may accompany them)
+    "thanks": ("cam on|cám ơn|thank|thanks|tks|camon|thank you", "nhieu|lam|rat|nha|nhe|a|gioi|hay|tuyet|"
+               "qua|tot|xin|huu ich|chi tiet|da giup|so much|a lot|very|much|you|ban|em"),
+    "goodbye": ("tam biet|bye|goodbye|hen gap lai", "nhe|nha|a|hen|gap lai"),
+    "identity": ("ten|la ai|robot|nguoi that|nguoi hay may|who are you|your name|ai vay|ai day|ai the|la gi|"
+                 "la nguoi", "ban|bot|may|em|la|gi|the|vay|a|ha|phai khong|co phai|chu|what|is|are|you|your"),
+    "capabilities": ("giup duoc gi|lam duoc gi|giup gi|lam gi|huong dan|help|tro giup|menu|biet gi|"
+                     "hoi gi|what can you do", "ban|bot|em|co the|duoc|nhung|cho|toi|minh|em|nhe|nhu the nao"),
+    "greeting": ("xin chao|chao|hello|hi|hey|alo|good morning|chao buoi sang|chao buoi chieu|chao buoi toi",
+                 "ban|ad|admin|bot|em|anh|chi|moi nguoi|ca nha|so|a|nhe|nha|oi"),
+    "ack": ("ok|oke|okay|vang|da|u|uh|um|duoc roi|hieu roi|tot|tuyet|hay qua|gioi qua|good|great",
+            "a|nhe|nha|roi|qua|lam|ban|bot"),
+}
+ADDRESS_WORDS = frozenset("ban bot ad admin em anh chi oi a a nhe nha vay the nhi ha".split())
+MIN_COVER = 0.8  # share of the message the intent's words must cover
+
+
+def _phrases(spec: str) -> list[list[str]]:
+    return [fold(p).split() for p in spec.split("|")]
+
+
+_SPECS = {intent: (_phrases(keys), _phrases(extras)) for intent, (keys, extras) in _INTENTS.items()}
+
+
+def _covered(words: list[str], phrases: list[list[str]]) -> set[int]:
+    hit: set[int] = set()
+    for i in range(len(words)):
+        for phrase in phrases:
+            if words[i:i + len(phrase)] == phrase:
+                hit.update(range(i, i + len(phrase)))
+    return hit
+
+
+def smalltalk_intent(tokens: list[Token], strict: bool = True) -> str:
+    """The small-talk intent of a message, or "" for a question. Strict: the intent's words make
+    up the message. Not strict (for a message nothing else answered): an intent's key words appear."""
+    words = [t.folded for t in tokens]
+    if not words or len(words) > 16:
+        return ""
+    every_key = set().union(*(_covered(words, keys) for keys, _ in _SPECS.values()))
+    for intent, (keys, extras) in _SPECS.items():
+        key_hit = _covered(words, keys)
+        if not key_hit:
+            continue
+        hit = every_key | _covered(words, extras) | {i for i, w in enumerate(words) if w in ADDRESS_WORDS}
+        if not strict or len(hit) / len(words) >= MIN_COVER:
+            return intent
+    return ""

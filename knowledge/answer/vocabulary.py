@@ -1,0 +1,62 @@
+"""General Vietnamese vocabulary: which syllables and which two-syllable words exist in the language.
+
+It comes from underthesea's Viet74K word list (74,000 words), read as a plain data file: no model is
+loaded. The answer engine uses it so that typo correction never "corrects" a real word, and so that
+context (a known two-syllable word with a neighbour) chooses between correction candidates and tells
+"máy" from "mấy" when accents are missing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.util import find_spec
+from pathlib import Path
+
+from ..text import exact_key, fold
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    syllables_exact: frozenset[str]  # exact keys (tone as a digit) of every syllable
+    syllables_folded: frozenset[str]
+    pairs_folded: dict[tuple[str, str], frozenset[tuple[str, str]]]  # folded pair → its exact spellings
+
+    def is_syllable(self, folded: str, exact: str | None = None) -> bool:
+        """A real syllable: as typed with its accents, or, typed without, in some spelling."""
+        return exact in self.syllables_exact if exact is not None else folded in self.syllables_folded
+
+    def is_word(self, first: str, second: str) -> bool:
+        """Do two folded syllables make a known two-syllable word?"""
+        return (first, second) in self.pairs_folded
+
+    def spellings(self, first: str, second: str) -> frozenset[tuple[str, str]]:
+        return self.pairs_folded.get((first, second), frozenset())
+
+
+def _word_list() -> Path | None:
+    spec = find_spec("underthesea")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(spec.submodule_search_locations[0]) / "corpus" / "data" / "Viet74K.txt"
+    return path if path.exists() else None
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    """The word list, loaded once per process (about 0.2 s)."""
+    path = _word_list()
+    if path is None:
+        raise RuntimeError("the Vietnamese word list is missing: install the requirements (underthesea)")
+    exact: set[str] = set()
+    folded: set[str] = set()
+    pairs: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        words = line.casefold().split()
+        if not words or not all(w.isalpha() for w in words):
+            continue
+        keys = [exact_key(w) for w in words]
+        exact.update(keys)
+        folded.update(fold(w) for w in words)
+        if len(words) == 2:
+            pairs.setdefault((fold(words[0]), fold(words[1])), set()).add((keys[0], keys[1]))
+    return Vocabulary(frozenset(exact), frozenset(folded), {k: frozenset(v) for k, v in pairs.items()})

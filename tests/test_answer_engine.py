@@ -1,0 +1,145 @@
+"""The fitted answer engine (knowledge/answer/), stage by stage, on a real SQLite file of the samples."""
+import pytest
+
+from handlers.conversation import Conversation, ConversationConfig
+from handlers.messages import IncomingMessage
+from knowledge.answer import AnswerEngine
+from knowledge.answer.decision import DECISION_FEATURES, load_model
+from knowledge.answer.question import strip_markup
+from knowledge.answer.reading import FEATURES, split_sentences
+from knowledge.answer.smalltalk import smalltalk_intent
+from knowledge.importer import import_paths
+from knowledge.store import KnowledgeBase
+from support import SAMPLES
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    kb = KnowledgeBase.open(tmp_path_factory.mktemp("answer") / "kb.sqlite")
+    import_paths(kb, [SAMPLES])
+    yield AnswerEngine(kb)
+    kb.close()
+
+
+def read(engine, text):
+    return engine.index().reader.read(text)
+
+
+# ----- stage 1: reading the question --------------------------------------------------------
+def test_pasted_markup_and_control_characters_are_not_words():
+    assert strip_markup("<b>địa chỉ</b> của&nbsp;sở\x07 **KH&amp;CN**") == "địa chỉ của sở KH&CN"
+
+
+@pytest.mark.parametrize("typed", ["sđt sở KH CN", "sđt sở KH & CN", "SĐT SỞ KHCN"])
+def test_split_abbreviations_are_joined_before_expansion(engine, typed):
+    folded = read(engine, typed).folded
+    assert "khoa hoc va cong nghe" in folded
+
+
+def test_a_word_unknown_to_both_the_knowledge_base_and_the_language_is_corrected(engine):
+    assert read(engine, "so dien thaoi cua so").folded.startswith("so dien thoai")
+
+
+def test_a_real_word_is_never_corrected_into_another(engine):
+    tokens = [t.folded for t in read(engine, "giữ bí mật kết quả").tokens]
+    assert tokens[:2] == ["giu", "bi"]
+
+
+def test_question_type_is_read_on_the_accents_the_citizen_typed(engine):
+    assert "count" in read(engine, "hội thi có mấy giải").types
+    counted = read(engine, "số máy lẻ của sở")
+    assert "count" not in counted.types and counted.attributes == ["phone"]
+
+
+def test_unaccented_particles_and_requests_are_not_content_words(engine):
+    words = read(engine, "cho minh hoi dia chi so khcn vay ad").content_folded
+    assert "cho" not in words and "minh" not in words
+
+
+def test_contact_question_is_parsed_as_entity_and_attribute(engine):
+    question = read(engine, "cho em xin email phòng kinh tế Ô Môn với ạ")
+    assert question.attributes == ["email"]
+    assert [t.folded for t in question.entity] == ["phong", "kinh", "te", "o", "mon"]
+
+
+# ----- small talk by intent ------------------------------------------------------------------
+@pytest.mark.parametrize("text, intent", [
+    ("cảm ơn bot nhiều nha, giỏi quá", "thanks"),
+    ("tks bot, hữu ích lắm", "thanks"),
+    ("bạn tên gì thế", "identity"),
+    ("chào buổi sáng ad", "greeting"),
+])
+def test_small_talk_is_recognised_whatever_the_wording(engine, text, intent):
+    assert smalltalk_intent(read(engine, text).typed) == intent
+
+
+def test_thanks_with_a_question_is_a_question(engine):
+    match = engine.match("cảm ơn, còn email của sở là gì?")
+    assert match.kind == "contact" and "email" in match.contacts
+
+
+# ----- answers and refusals ------------------------------------------------------------------
+def test_english_contact_question(engine):
+    match = engine.match("What is the department's phone number?")
+    assert match.kind == "contact" and "3820674" in match.contacts["phone"].value
+
+
+def test_a_unit_is_matched_as_a_phrase_never_by_syllables(engine):
+    match = engine.match("số điện thoại công an phường")
+    assert not (match.kind == "contact" and match.contacts)
+
+
+def test_an_answer_is_a_sentence_of_the_page_with_its_dated_source(engine):
+    match = engine.match("giao ban khcn quan huyen lan 13 to chuc ngay nao")
+    assert match.answered and match.kind == "article"
+    assert "31/10/2017" in match.text and len(match.text) < 600
+    assert match.source["date"] == "2017-11-02"
+
+
+@pytest.mark.parametrize("question", ["giá vàng hôm nay bao nhiêu", "kết quả xổ số miền nam",
+                                      "hội nghị giao ban lần 14 tổ chức ngày nào"])
+def test_what_the_pages_do_not_hold_is_refused(engine, question):
+    assert not engine.match(question).answered
+
+
+def test_faq_answers_the_same_question_typed_with_or_without_accents(tmp_path):
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    kb.add_faq("Sở làm việc mấy giờ?", [], "Từ 7 giờ đến 17 giờ, thứ Hai đến thứ Sáu.")
+    kb.add_faq("gio tiep cong dan cua so", [], "Sáng thứ Năm hằng tuần.")
+    engine = AnswerEngine(kb)
+    assert engine.match("so lam viec may gio").kind == "faq"
+    assert engine.match("giờ tiếp công dân của sở").text == "Sáng thứ Năm hằng tuần."
+    kb.close()
+
+
+def test_a_follow_up_is_read_with_the_previous_topic(sample_kb):
+    conversation = Conversation(sample_kb, ConversationConfig(answer_engine="fitted", rate_limit_messages=100))
+
+    def say(text):
+        return conversation.respond(IncomingMessage("web", "chat-1", "user-1", text), log_query=False)[0]
+
+    first = say("email phòng kinh tế quận ô môn")
+    assert first.kind == "contact" and "kinhte_omon@cantho.gov.vn" in first.text
+    follow_up = say("còn số điện thoại thì sao?")
+    assert follow_up.kind == "contact" and "861927" in follow_up.text.replace(" ", "")
+
+
+# ----- the fitted decision -------------------------------------------------------------------
+def test_the_committed_weights_cover_every_feature_and_an_operating_point():
+    model = load_model()
+    assert set(model.ranker.weights) == set(FEATURES)
+    assert set(model.decider.weights) == set(DECISION_FEATURES)
+    assert 0.0 < model.operating_point < 1.0
+
+
+def test_sentences_split_at_their_ends_not_inside_names_or_abbreviations():
+    text = ("Ngày 01/04/1994, đơn vị đổi tên thành Trung tâm Thông tin Khoa học – Công nghệ. "
+            "TP. Cần Thơ có 9 quận, huyện. Ông Trần Văn A chủ trì.")
+    assert split_sentences(text) == ["Ngày 01/04/1994, đơn vị đổi tên thành Trung tâm Thông tin Khoa học – Công nghệ.",
+                                     "TP. Cần Thơ có 9 quận, huyện.", "Ông Trần Văn A chủ trì."]
+
+
+def test_an_unknown_engine_in_the_settings_is_refused_with_its_name():
+    from bot.settings import SettingsError, load_settings
+    with pytest.raises(SettingsError, match="answer_engine"):
+        load_settings(environ={"ANSWER_ENGINE": "magic"}).conversation()
