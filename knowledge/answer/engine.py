@@ -35,7 +35,8 @@ ENOUGH_CANDIDATES = 8  # broaden the search only while fewer passages than this 
 FAQ_THRESHOLD = 0.78  # similarity of the question's words to an FAQ phrasing that answers
 SECOND_SENTENCE_SHARE = 0.8  # a second sentence of the same page joins when this close to the best
 MAX_SPAN_CHARS = 450
-SUGGEST_SHARE = 0.35  # a page is suggested when its best sentence reaches this share of the operating point
+SUGGEST_SHARE = 0.35  # an unsure reply suggests pages when its confidence reaches this share of the operating
+# point, and then only pages whose best sentence reaches this share of the best one
 ARTICLE_CACHE = 2_000  # articles whose sentences are kept between questions
 _FOLLOW_UP_OPENERS = {"con", "the con", "vay con", "no", "cai do", "the", "vay"}
 _NOISE_RE = re.compile(r"\((?:Ảnh|Nguồn|ảnh)[^)]*\)")
@@ -225,8 +226,8 @@ class AnswerEngine:
 
     # ----- articles ------------------------------------------------------------------
     def _candidates(self, question: Question, index: _Index) -> list[Passage]:
-        terms = sorted({index.search_term(t.token) for t in question.terms if t.factor == 1.0}
-                       | set(), key=lambda term: term[1])
+        terms = sorted({index.search_term(t.token) for t in question.terms if t.factor == 1.0},
+                       key=lambda term: term[1])
         terms = [term for term, df in terms if df]
         if not terms:
             terms = [term for term, df in sorted({index.search_term(t.token) for t in question.terms},
