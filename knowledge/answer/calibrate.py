@@ -173,7 +173,7 @@ def _near_miss(question: str, folded_page: str, rng: random.Random) -> str | Non
             new = str(value + rng.choice([-3, -2, -1, 1, 2, 3, 5]) if value < 1900 else value + rng.randint(-6, 6))
             if new != old and new not in folded_page.split() and int(new) > 0:
                 return re.sub(rf"\b{old}\b", new, question, count=1)
-    absent = [p for p in PROVINCES if p not in folded_page and p != "can tho"]
+    absent = [p for p in sorted(PROVINCES) if p not in folded_page and p != "can tho"]
     if absent and rng.random() < 0.7:
         return question + f" ở {rng.choice(absent)}"
     if re.search(r"\b(giam doc|chu tich|truong)\b", fold(question)):

@@ -227,11 +227,11 @@ class AnswerEngine:
     # ----- articles ------------------------------------------------------------------
     def _candidates(self, question: Question, index: _Index) -> list[Passage]:
         terms = sorted({index.search_term(t.token) for t in question.terms if t.factor == 1.0},
-                       key=lambda term: term[1])
+                       key=lambda term: (term[1], term[0]))
         terms = [term for term, df in terms if df]
         if not terms:
             terms = [term for term, df in sorted({index.search_term(t.token) for t in question.terms},
-                                                  key=lambda term: term[1]) if df]
+                                                  key=lambda term: (term[1], term[0])) if df]
         ids: list[int] = []
         for query in _fts_cascade(terms) if terms else []:
             ids += [i for i in self.kb.search_passages(query, CANDIDATES) if i not in ids]
