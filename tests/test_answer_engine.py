@@ -56,6 +56,16 @@ def test_unaccented_particles_and_requests_are_not_content_words(engine):
     assert "cho" not in words and "minh" not in words
 
 
+@pytest.mark.parametrize("typed", ["hội nghị lần thứ 13", "hoi nghi lan 13", "hội nghị lần XIII"])
+def test_an_edition_is_a_qualifier_whatever_way_it_is_written(engine, typed):
+    assert read(engine, typed).qualifiers == [("lan", "13")]
+
+
+def test_the_noun_before_nao_or_gi_names_what_is_wanted(engine):
+    assert read(engine, "chợ công nghệ lần đầu tổ chức ở tỉnh nào").which == "tinh"
+    assert read(engine, "cac de tai tap trung vao linh vuc gi").which == "linh vuc"
+
+
 def test_contact_question_is_parsed_as_entity_and_attribute(engine):
     question = read(engine, "cho em xin email phòng kinh tế Ô Môn với ạ")
     assert question.attributes == ["email"]
@@ -84,9 +94,21 @@ def test_english_contact_question(engine):
     assert match.kind == "contact" and "3820674" in match.contacts["phone"].value
 
 
-def test_a_unit_is_matched_as_a_phrase_never_by_syllables(engine):
-    match = engine.match("số điện thoại công an phường")
+@pytest.mark.parametrize("question", ["số điện thoại công an phường", "Số điện thoại Sở Y tế Cần Thơ là gì?"])
+def test_a_unit_is_matched_as_a_phrase_never_by_syllables(engine, question):
+    match = engine.match(question)
     assert not (match.kind == "contact" and match.contacts)
+
+
+def test_a_sentence_about_another_edition_or_year_is_marked_as_conflicting(engine):
+    _, readings = engine.readings("hội nghị giao ban khcn quận huyện lần 12 tổ chức ngày nào")
+    about_13 = [r for r in readings if "lần XIII" in r.sentence.text]
+    assert about_13 and all(r.features["qualifier_conflict"] == 1.0 for r in about_13)
+
+
+@pytest.mark.parametrize("question", ["Mạng E.Mekong là gì?", "Trung tâm mang tên hiện nay từ ngày nào?"])
+def test_words_shared_with_small_talk_do_not_make_a_question_small_talk(engine, question):
+    assert engine.match(question).kind != "smalltalk"
 
 
 def test_an_answer_is_a_sentence_of_the_page_with_its_dated_source(engine):

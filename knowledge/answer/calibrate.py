@@ -28,7 +28,7 @@ from ..importer import import_paths
 from ..store import KnowledgeBase
 from ..text import fold
 from .decision import DECISION_FEATURES, WEIGHTS_FILE, Linear, Model, decision_features
-from .engine import AnswerEngine
+from .engine import AnswerEngine, reply_of
 from .lexicon import PROVINCES
 from .reading import FEATURES, Reading, split_sentences
 
@@ -48,6 +48,7 @@ _OPENERS = ["", "", "", "cho mình hỏi ", "ad ơi ", "cho em hỏi "]
 @dataclass
 class Asked:
     """One question's candidate readings, and which of them hold the answer."""
+    question: str
     group: str
     labelled: bool  # from a labelled set (scored in cross-validation), not generated
     expects: list[str]  # empty: the bot must abstain
@@ -82,7 +83,7 @@ def ask(engine: AnswerEngine, question: str, expects: list[str], group: str, lab
     if match.kind in ("smalltalk", "contact", "empty"):
         return None
     _, readings = engine.readings(question)
-    return Asked(group, labelled, expects, readings, [bool(expects) and _holds(r, expects) for r in readings])
+    return Asked(question, group, labelled, expects, readings, [bool(expects) and _holds(r, expects) for r in readings])
 
 
 def labelled_questions(root: Path, shared: Path, cache: dict, workdir: Path) -> list[Asked]:
@@ -227,15 +228,17 @@ def fit(asked: list[Asked], operating_point: float = 0.5) -> Model:
 
 
 def outcomes(asked: list[Asked], model: Model) -> list[tuple[float, bool, bool]]:
-    """Per question as the bot would answer it: (confidence, the best sentence holds the answer,
-    the question must be answered)."""
+    """Per question as the bot would answer it: (confidence, the reply holds the answer, the question
+    must be answered)."""
     out = []
     for a in asked:
         if not a.readings:
             out.append((0.0, False, bool(a.expects)))
             continue
-        ranked = _ranked(a, model.ranker)
-        out.append((model.confidence([r for r, _ in ranked]), ranked[0][1], bool(a.expects)))
+        readings = [r for r, _ in _ranked(a, model.ranker)]
+        _, text = reply_of(readings)
+        right = any(norm(e) in norm(text) for e in a.expects)
+        out.append((model.confidence(readings), right, bool(a.expects)))
     return out
 
 

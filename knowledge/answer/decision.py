@@ -7,7 +7,7 @@ Two small logistic models, fitted by ``run_bot.py kb calibrate`` (``calibrate.py
   reading features (``reading.FEATURES``);
 * the *decider* gives the probability that the best sentence is a right answer, from the question's
   view of the race (``DECISION_FEATURES``): how sure the ranker is, its margin over the best sentence of
-  another page, and what of the question that sentence's page lacks.
+  another page, its share of the five best, and the best sentence's own reading features.
 
 The only hand-set number is the operating point stored with the weights, chosen at calibration for
 at most 3% wrong answers.
@@ -23,8 +23,7 @@ from pathlib import Path
 from .reading import FEATURES, Reading
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
-DECISION_FEATURES = ("confidence", "margin", "missing", "missing_rare", "unknown", "num_missing",
-                     "place_conflict", "role_conflict", "slot", "typed", "near", "sent")
+DECISION_FEATURES = ("confidence", "margin", "share") + FEATURES
 
 
 def _sigmoid(z: float) -> float:
@@ -43,6 +42,7 @@ def decision_features(readings: list[Reading]) -> dict[str, float]:
     features = {name: best.features.get(name, 0.0) for name in DECISION_FEATURES}
     features["confidence"] = _logit(best.probability)
     features["margin"] = best.probability - other
+    features["share"] = best.probability / (sum(r.probability for r in readings[:5]) or 1.0)
     return features
 
 

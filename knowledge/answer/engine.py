@@ -38,6 +38,7 @@ MAX_SPAN_CHARS = 450
 SUGGEST_SHARE = 0.35  # an unsure reply suggests pages when its confidence reaches this share of the operating
 # point, and then only pages whose best sentence reaches this share of the best one
 ARTICLE_CACHE = 2_000  # articles whose sentences are kept between questions
+LOOSE_SMALLTALK = ("thanks", "greeting", "goodbye")  # intents whose key words alone say what the message is
 _FOLLOW_UP_OPENERS = {"con", "the con", "vay con", "no", "cai do", "the", "vay"}
 _NOISE_RE = re.compile(r"\((?:Ảnh|Nguồn|ảnh)[^)]*\)")
 
@@ -133,7 +134,7 @@ class AnswerEngine:
             return Match("smalltalk", True, 1.0, intent=intent, normalized=normalized)
         match = self._answer(question, index, topic)
         loose = "" if match.answered else smalltalk_intent(question.typed, strict=False)
-        if loose and loose != "ack":
+        if loose in LOOSE_SMALLTALK:
             match = Match("smalltalk", True, 1.0, intent=loose)
         match.normalized = normalized
         return match
@@ -192,13 +193,15 @@ class AnswerEngine:
     def _unit_for(entity: list[Token], index: _Index) -> str | None:
         """The unit the entity names, matched as phrases: "công an" never matches "công nghệ"."""
         words = [t.folded for t in entity]
+        if len(words) < 2:
+            return None  # one word ("tế" of "y tế") names no unit for sure
         pairs = set(zip(words, words[1:]))
         best_key, best = None, 0.0
         for key in index.units:
             unit_words = key.split()
             unit_pairs = set(zip(unit_words, unit_words[1:]))
             covered = sum(1 for w in words if w in unit_words) / len(words)
-            if covered > best and (not pairs or pairs & unit_pairs):
+            if covered > best and pairs & unit_pairs:
                 best_key, best = key, covered
         return best_key if best >= 0.75 else None
 
@@ -269,7 +272,7 @@ class AnswerEngine:
         weights = weights_of(question, index.idf)
         readings = [reading for p in passages
                     for reading in read(question, views[p.id], p.id, weights, index.idf_max, index.df_folded)]
-        add_relative_features(readings)
+        add_relative_features(question, readings)
         self.model.rank(readings)
         return readings
 
@@ -278,7 +281,7 @@ class AnswerEngine:
         if not readings:
             return Match("article", False)
         confidence = self.model.confidence(readings)
-        best = _prefer_newer(readings)
+        best, text = reply_of(readings)
         answered = confidence >= self.model.operating_point
         article = best.article
         source = {"title": article.title, "date": article.published, "path": article.url or article.source}
@@ -291,7 +294,7 @@ class AnswerEngine:
                     suggestions.append(r.article.title)
                 if len(suggestions) == 3:
                     break
-        return Match("article", answered, confidence, text=_span(best, readings), source=source,
+        return Match("article", answered, confidence, text=text, source=source,
                      suggestions=suggestions, intent=",".join(sorted(question.types)),
                      topic=Topic(title=article.title) if answered else None)
 
@@ -301,6 +304,12 @@ def _is_follow_up(question: Question) -> bool:
     opener = " ".join(words[:2]) in _FOLLOW_UP_OPENERS or (words and words[0] in _FOLLOW_UP_OPENERS)
     own = [t for t in question.terms if t.factor == 1.0]
     return bool(opener) or len(own) <= 1
+
+
+def reply_of(readings: list[Reading]) -> tuple[Reading, str]:
+    """The reading that answers (readings ranked, most probable first) and the text shown."""
+    best = _prefer_newer(readings)
+    return best, _span(best, readings)
 
 
 def _prefer_newer(readings: list[Reading]) -> Reading:

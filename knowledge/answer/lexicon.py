@@ -39,7 +39,7 @@ TYPE_CUES: list[Cue] = [
     *_cues("time", "mấy giờ, giờ nào, lúc mấy giờ, what time", ambiguous="mấy giờ"),
     *_cues("time", "giờ làm việc, giờ hành chính, giờ mở cửa", interrogative=False),
     *_cues("weekday", "thứ mấy", ambiguous="thứ mấy"),
-    *_cues("count", "bao nhiêu, mấy, how many, how much, bao lâu", ambiguous="mấy"),
+    *_cues("count", "bao nhiêu, mấy, how many, how much, bao lâu, bao xa, how far, how long", ambiguous="mấy"),
     *_cues("count", "số lượng, tổng số, tỷ lệ, tỉ lệ, kinh phí, số tiền, trị giá, giá trị", interrogative=False),
     *_cues("who", "ai, người nào, ông nào, bà nào, những ai, who, whom"),
     *_cues("who", "cơ quan nào, đơn vị nào, tổ chức nào, doanh nghiệp nào, trường nào", interrogative=False),
@@ -48,6 +48,7 @@ TYPE_CUES: list[Cue] = [
     *_cues("list", "những gì, gồm những, bao gồm, gồm, những nội dung nào, which, what are, liệt kê, "
                    "những nào, các nào", interrogative=False),
     *_cues("what", "là gì, là như thế nào, như thế nào, thế nào, ra sao, what is, what"),
+    *_cues("current", "hiện nay, hiện tại, bây giờ, hiện giờ, mới nhất, now, currently, current"),
     # Courtesy around the question: never words to look for.
     *_cues("polite", "cho mình hỏi, cho em hỏi, cho tôi hỏi, cho hỏi, xin hỏi, cho mình xin, cho em xin, "
                      "cho tôi xin, cho xin, làm ơn, vui lòng, cảm ơn, cám ơn, giúp mình, giúp em, giúp tôi, "
@@ -90,12 +91,14 @@ binh duong|binh phuoc|binh thuan|ca mau|can tho|cao bang|da nang|dak lak|dak non
 dong thap|gia lai|ha giang|ha nam|ha noi|ha tinh|hai duong|hai phong|hau giang|hoa binh|hung yen|khanh hoa|
 kien giang|kon tum|lai chau|lam dong|lang son|lao cai|long an|nam dinh|nghe an|ninh binh|ninh thuan|phu tho|
 phu yen|quang binh|quang nam|quang ngai|quang ninh|quang tri|soc trang|son la|tay ninh|thai binh|thai nguyen|
-thanh hoa|thua thien hue|tien giang|tra vinh|tuyen quang|vinh long|vinh phuc|yen bai|ho chi minh|
-dong bang song cuu long""".replace("\n", "").split("|"))
+thanh hoa|thua thien hue|tien giang|tra vinh|tuyen quang|vinh long|vinh phuc|yen bai|ho chi minh""".replace("\n", "").split("|"))
 
 ROLE_WORDS = frozenset("""giam doc|chu tich|truong ban|truong phong|truong doan|chanh thanh tra|
 chanh van phong|chi cuc truong|hieu truong|vien truong|bi thu|bo truong|thu truong|chu nhiem|cuc truong|
 truong khoa|director|chairman|head""".replace("\n", "").split("|"))
+
+# A counted noun that asks for an amount of money ("bao nhiêu tiền").
+MONEY_WORDS = frozenset({"tien", "kinh phi", "money", "cost"})
 
 # Every word the lexicon looks for: a typo is corrected towards these even when no article holds them.
 LEXICON_WORDS = frozenset(

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from ..text import Normalizer, Token, clean, exact_key, fold
+from ..text import ORDINAL_MARKERS, Normalizer, Token, clean, exact_key, fold
 from .lexicon import (AMBIGUOUS_BARE_STOPS, CONTACT_ATTRIBUTES, DEPARTMENT_WORDS, PROVINCES, ROLE_WORDS,
                       STOP_EXACT, STOP_FOLDED, TYPE_CUES, Cue)
 from .vocabulary import vocabulary
@@ -51,7 +51,11 @@ class Question:
     accented: bool
     types: set[str] = field(default_factory=set)
     head: str = ""  # the noun counted by "bao nhiêu X" (folded)
+    which: str = ""  # the noun asked about by "X nào", "X gì" (folded: "tinh", "linh vuc")
     numbers: set[str] = field(default_factory=set)
+    qualifiers: list[tuple[str, str]] = field(default_factory=list)  # (marker, number): ("lan", "13"),
+    # ("year", "2019"), ("", "1780") for any other number; the answer's page must hold each
+    predicate: list[int] = field(default_factory=list)  # term indexes of X in "… có X không?"
     provinces: set[str] = field(default_factory=set)  # folded province names asked about
     roles: set[str] = field(default_factory=set)  # folded role phrases ("giam doc")
     deputy: bool = False
@@ -187,19 +191,20 @@ class QuestionReader:
             if i in skip:
                 continue
             stop = is_stop(token, accented)
-            if stop or (len(token.folded) == 1 and not token.folded.isdigit() and not token.marked):
+            if stop or (len(token.folded) == 1 and token.folded not in "0123456789aeiouy"):
                 continue
             if stop is None and self._in_known_word(tokens, i):
                 stop = False  # "giao ban", "xăng dầu": the bare form is the content word here
-            neighbours = tokens[i + 1:i + 2] + tokens[max(i - 1, 0):i]
-            if token.folded in ("nam", "ngay", "thang", "lan", "thu") and any(t.folded.isdigit() for t in neighbours):
-                continue  # "năm 2019", "lần 13": the number is the word to look for
+            if token.folded in ORDINAL_MARKERS | {"nam", "ngay", "thang"} and _before_number(tokens, i):
+                continue  # "năm 2019", "lần 13", "lần thứ 13": the number is the word to look for
             corrected = token.exact.endswith("~")
             factor = AMBIGUOUS_STOP_WEIGHT if stop is None else 1.0
             q.terms.append(Term(token, i, factor, corrected))
             if not self.df_folded.get(token.folded) and not token.folded.isdigit():
                 q.unknown += 1
         q.numbers = {t.folded for t in tokens if t.folded.isdigit()}
+        q.qualifiers = qualifiers(tokens)
+        q.predicate = self._predicate(q)
         self._read_qualifiers(q)
         self._read_contact(q, vocab)
         return q
@@ -260,7 +265,38 @@ class QuestionReader:
                 head = [t.folded for t in after if not is_stop(t, q.accented)]
                 if head and not q.head:
                     q.head = head[0]
+        self._read_which(q, skip)
         return skip
+
+    @staticmethod
+    def _read_which(q: Question, skip: set[int]) -> None:
+        """ "tỉnh nào", "lĩnh vực gì", "quyết định nào": the noun before the question word names the
+        kind of thing wanted; a two-syllable word is kept whole."""
+        vocab = vocabulary()
+        for i, token in enumerate(q.tokens):
+            if token.folded not in ("nao", "gi") or i == 0 or (token.marked and token.exact not in ("nao2", "gi2")):
+                continue
+            before = q.tokens[i - 1]
+            if i - 1 in skip or is_stop(before, q.accented) or before.folded.isdigit():
+                continue
+            words = [before.folded]
+            if i >= 2 and vocab.is_word(q.tokens[i - 2].folded, before.folded):
+                words.insert(0, q.tokens[i - 2].folded)
+            q.which = " ".join(words)
+            q.types.add("which")
+            return
+
+    @staticmethod
+    def _predicate(q: Question) -> list[int]:
+        """The content words between "có" and a closing "không"/"chưa": what a yes/no question asks about."""
+        words = [t.folded for t in q.tokens]
+        closing = [i for i, w in enumerate(words) if w in ("khong", "chua")]
+        if not closing or closing[-1] < len(words) - 4:
+            return []
+        openers = [i for i, w in enumerate(words[:closing[-1]]) if w == "co"]
+        if not openers:
+            return []
+        return [n for n, term in enumerate(q.terms) if openers[-1] < term.position < closing[-1]]
 
     @staticmethod
     def _read_qualifiers(q: Question) -> None:
@@ -281,6 +317,32 @@ class QuestionReader:
         q.entity = [t.token for t in q.terms
                     if t.factor == 1.0 and t.token.folded not in DEPARTMENT_WORDS
                     and t.position not in used]
+
+
+def _before_number(tokens: list[Token], i: int) -> bool:
+    following = [t.folded for t in tokens[i + 1:i + 3]]
+    return bool(following) and (following[0].isdigit() or following[:1] == ["thu"] and following[1:2] != []
+                                and following[1].isdigit())
+
+
+def qualifiers(tokens: list[Token]) -> list[tuple[str, str]]:
+    """The numbers a question is qualified by, with what they count: an edition ("lần 13", "lần thứ
+    13", "đợt 2"), a year, or a bare number (a decision's, a period's)."""
+    found = []
+    for i, token in enumerate(tokens):
+        number = token.folded
+        if not number.isdigit():
+            continue
+        before = tokens[i - 1].folded if i else ""
+        if before == "thu" and i >= 2 and tokens[i - 2].folded in ORDINAL_MARKERS:
+            before = tokens[i - 2].folded  # "lần thứ 13" is "lần 13"
+        if len(number) == 4 and number[:2] in ("19", "20"):
+            found.append(("year", number))
+        elif before in ORDINAL_MARKERS:
+            found.append((before, number))
+        else:
+            found.append(("", number))
+    return found
 
 
 def _shared_prefix(a: str, b: str) -> int:

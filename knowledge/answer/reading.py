@@ -14,13 +14,14 @@ import math
 import re
 from dataclasses import dataclass
 
-from ..text import Normalizer, fold
-from .lexicon import PROVINCES
+from ..text import ORDINAL_MARKERS, Normalizer, fold
+from .lexicon import MONEY_WORDS, PROVINCES
 from .question import Question, Term
 
 FEATURES = ("sent", "title", "near", "missing", "missing_rare", "unknown", "bigram", "slot", "slot_weak", "typed",
             "head", "num_missing", "num_sent", "role_conflict", "place_conflict", "terms", "short", "echo",
-            "sent_gap", "near_gap", "local")
+            "sent_gap", "near_gap", "local", "predicate", "current_newest", "sent_rare_missing",
+            "qualifier_conflict")
 
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;…])\s+(?=[\"“(\-–•]?\s?[A-ZĐÀ-Ỹ0-9])")
 _ABBREV_END_RE = re.compile(r"(?:\b(?:TP|Tp|ThS|TS|PGS|GS|Q|P|St|Mr|Mrs|Ms|Dr|No|KS|BS|CN)|\b[A-ZĐ])\.$")
@@ -37,8 +38,10 @@ _PERSON_RE = re.compile(r"\b(?:[Ôô]ng|[Bb]à|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|TS\.?|Th
                         r"\b[" + _UPPER + r"][a-zà-ỹđ]+(?:\s+[" + _UPPER + r"][a-zà-ỹđ]+){2,3}\b")
 _ORG_RE = re.compile(r"\b(?:Trung tâm|Sở|Ban|Phòng|Viện|Trường|Công ty|Ủy ban|Uỷ ban|UBND|Hội|Bộ|Cục|Chi cục|"
                      r"Liên hiệp|Quỹ|Đại học|Thanh tra|Hợp tác xã|Department|Centre|Center|University|Council)\b")
-_PLACE_RE = re.compile(r"\b(?:tại|ở|Địa điểm|địa điểm|Hội trường|hội trường|phường|quận|huyện|xã|đường|"
-                       r"khách sạn|trụ sở|Trung tâm Hội nghị|at|in)\s+[" + _UPPER + r"0-9]", re.I)
+_PLACE_RE = re.compile(r"\b(?:[Tt]ại|[Ởở]|[Đđ]ịa điểm:?|[Hh]ội trường|[Pp]hường|[Qq]uận|[Hh]uyện|[Xx]ã|[Đđ]ường|"
+                       r"[Kk]hách sạn|[Tt]rụ sở|[Aa]t|[Ii]n)\s+(?P<filler>[" + _UPPER + r"0-9][^\s,.;:()]*"
+                       r"(?:\s+[^\s,.;:()]+){0,4})")
+_MONEY_RE = re.compile(r"\d[\d.,]*\s*(?:triệu|tỷ|tỉ|nghìn|ngàn|đồng|USD|VND|VNĐ)", re.I)
 _LIST_RE = re.compile(r":\s*[^:]{3,}[,;][^,;]{2,}[,;]|(?:[,;][^,;]{2,60}){3,}")
 _PHONE_RE = re.compile(r"(?:\+84|0)\d(?:[ .\-]?\d){7,11}")
 _SLOT_TESTS = {
@@ -87,6 +90,7 @@ class ArticleView:
     url: str | None
     title_folded: frozenset[str]
     title_exact: frozenset[str]
+    title_pairs: frozenset[tuple[str, str]]
     passages: dict[int, list[Sentence]]  # passage id → sentences
     folded: frozenset[str]  # every word of the article, title and date included
     exact: frozenset[str]
@@ -124,8 +128,10 @@ def build_article(article_id: int, title: str, published: str | None, source: st
     if published:
         folded.add(str(int(published[:4])))
     title_text = " " + " ".join(t.folded for t in title_tokens) + " "
-    return ArticleView(article_id, title, published, source, url, frozenset(t.folded for t in title_tokens),
-                       frozenset(t.exact for t in title_tokens), by_passage, frozenset(folded), frozenset(exact),
+    title_words = [t.folded for t in title_tokens]
+    return ArticleView(article_id, title, published, source, url, frozenset(title_words),
+                       frozenset(t.exact for t in title_tokens), frozenset(zip(title_words, title_words[1:])),
+                       by_passage, frozenset(folded), frozenset(exact),
                        frozenset(pairs), frozenset(p for p in PROVINCES if f" {p} " in title_text),
                        sentence_df, count)
 
@@ -174,8 +180,8 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
     content = [t.token.folded for t in terms]
     pairs = list(zip(content, content[1:]))
     bigram = sum(1 for p in pairs if p in article.pairs) / len(pairs) if pairs else 0.0
-    numbers = question.numbers
-    num_missing = float(any(n not in article.folded for n in numbers))
+    qualifiers = question.qualifiers
+    num_missing = float(any(not _holds_qualifier(q, article.folded, article.pairs) for q in qualifiers))
     common = {
         "title": sum(w * c for w, c in zip(weights, in_title)) / total,
         "near": sum(w * max(c, ti) for w, c, ti in zip(weights, in_near, in_title)) / total,
@@ -199,10 +205,18 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
         features = dict(common)
         features["sent"] = sum(w * c for w, c in zip(weights, in_sentence)) / total
         features["local"] = sum(w * c for w, c in zip(local, in_sentence)) / local_total
+        features["sent_rare_missing"] = max((w for w, c in zip(weights, in_sentence) if not c), default=0.0) / (
+            idf_max or 1.0)
         features["slot"], features["slot_weak"], features["head"] = _slot(question, sentence.text)
         own = [w for w in sentence.folded if len(w) > 1]
         features["echo"] = sum(1 for w in own if w in article.title_folded) / len(own) if own else 1.0
-        features["num_sent"] = (sum(1 for n in numbers if n in sentence.folded) / len(numbers)) if numbers else 0.0
+        features["num_sent"] = (sum(1 for q in qualifiers if _holds_qualifier(q, sentence.folded | article.title_folded,
+                                                                            sentence.pairs | article.title_pairs))
+                                / len(qualifiers)) if qualifiers else 0.0
+        features["qualifier_conflict"] = float(any(_conflicts(q, sentence) for q in qualifiers))
+        predicate = [weights[n] for n in question.predicate]
+        features["predicate"] = (sum(weights[n] * in_sentence[n] for n in question.predicate) / sum(predicate)
+                                 if predicate and sum(predicate) else 0.0)
         features["role_conflict"] = _role_conflict(question, sentence.text)
         features["short"] = float(len(sentence.text) < 40)
         window = sentence.text
@@ -212,18 +226,24 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
     return readings
 
 
-def add_relative_features(readings: list[Reading]) -> None:
-    """How far each sentence is from the best candidate of the same question, on the two coverages."""
+def add_relative_features(question: Question, readings: list[Reading]) -> None:
+    """How far each sentence is from the best candidate of the same question, on the two coverages;
+    and, for a question about what holds now ("hiện nay"), whether its page is the newest candidate."""
     best_sent = max((r.features["sent"] for r in readings), default=0.0)
     best_near = max((r.features["near"] for r in readings), default=0.0)
+    newest = max((r.article.published or "" for r in readings), default="")
+    current = "current" in question.types
     for r in readings:
         r.features["sent_gap"] = best_sent - r.features["sent"]
         r.features["near_gap"] = best_near - r.features["near"]
+        r.features["current_newest"] = float(current and bool(newest) and r.article.published == newest)
 
 
-def _new(match: str, question: Question) -> bool:
-    """Is a slot filler something the question does not already say?"""
-    words = set(fold(match).split())
+def _new(match: re.Match, question: Question) -> bool:
+    """Is a slot filler (the named group "filler", or the whole match) something the question does
+    not already say?"""
+    filler = match.groupdict().get("filler") or match.group(0)
+    words = set(fold(filler).split())
     asked = {t.folded for t in question.tokens}
     return not words <= asked
 
@@ -235,26 +255,43 @@ def _slot(question: Question, text: str) -> tuple[float, float, float]:
     strong = weak = head = 0.0
     for kind in question.types:
         if kind == "who":
-            if any(_new(m.group(0), question) for m in _PERSON_RE.finditer(text)):
+            if any(_new(m, question) for m in _PERSON_RE.finditer(text)):
                 strong = 1.0
-            elif any(_new(m.group(0), question) for m in _ORG_RE.finditer(text)):
+            elif any(_new(m, question) for m in _ORG_RE.finditer(text)):
                 weak = 1.0
         elif kind in _SLOT_TESTS and _SLOT_TESTS[kind](text):
             pattern = {"when": _DATE_RE, "time": _TIME_RE, "weekday": _WEEKDAY_RE, "where": _PLACE_RE}.get(kind)
-            if pattern is None or any(_new(m.group(0), question) for m in pattern.finditer(text)):
+            if pattern is None or any(_new(m, question) for m in pattern.finditer(text)):
                 strong = 1.0
             else:
                 weak = 1.0
+    if question.which and _names_after(question.which, text):
+        strong = 1.0
     if "count" in question.types:
         numbers = {n.replace(".", "").replace(",", "") for n in _NUMBER_RE.findall(text)} - question.numbers
         if numbers:
             strong = 1.0
         elif _COUNT_WORDS_RE.search(text):
             weak = 1.0
-        if question.head and numbers:
+        if question.head in MONEY_WORDS:
+            head = float(bool(_MONEY_RE.search(text)))
+        elif question.head and numbers:
             folded = fold(text)
             head = float(bool(re.search(r"\d[\d.,]*\s*(?:\w+\s+)?" + re.escape(question.head) + r"\b", folded)))
     return strong, weak, head
+
+
+def _names_after(noun: str, text: str) -> bool:
+    """Does the sentence name one of the kind asked for: the noun followed by a name, a number or a
+    label ("tỉnh An Giang", "Quyết định số 1780", "lĩnh vực: …")?"""
+    folded = fold(text)
+    if len(folded) != len(text):
+        return False
+    for match in re.finditer(r"\b" + re.escape(noun) + r"\b", folded):
+        after = text[match.end():match.end() + 40]
+        if re.match(r"\s*(?::|là|gồm|số)?\s*[" + _UPPER + r"0-9]", after):
+            return True
+    return False
 
 
 def _role_conflict(question: Question, text: str) -> float:
@@ -270,6 +307,28 @@ def _role_conflict(question: Question, text: str) -> float:
         if not question.deputy and deputy and not plain:
             return 1.0
     return 0.0
+
+
+def _holds_qualifier(qualifier: tuple[str, str], words: frozenset[str], pairs: frozenset[tuple[str, str]]) -> bool:
+    """An edition counts only after its marker ("lần 13", "lần thứ 13"); a year or a bare number anywhere."""
+    marker, number = qualifier
+    if marker in ("year", ""):
+        return number in words
+    markers = ORDINAL_MARKERS if marker == "thu" else (marker, "thu")
+    return any((m, number) in pairs for m in markers)
+
+
+def _conflicts(qualifier: tuple[str, str], sentence: Sentence) -> bool:
+    """Does the sentence speak of another year or edition than the one asked ("lần 12" for "lần 13")?"""
+    marker, number = qualifier
+    if marker == "":
+        return False
+    if marker == "year":
+        years = {w for w in sentence.folded if len(w) == 4 and w[:2] in ("19", "20") and w.isdigit()}
+        return bool(years) and number not in years
+    markers = ORDINAL_MARKERS if marker == "thu" else (marker, "thu")
+    said = {n for m, n in sentence.pairs if m in markers and n.isdigit()}
+    return bool(said) and number not in said
 
 
 def _mentions(article: ArticleView, phrase: str) -> bool:

@@ -18,6 +18,7 @@ _INTENTS: dict[str, tuple[str, str]] = {
     "identity": ("ten|la ai|robot|nguoi that|nguoi hay may|who are you|your name|ai vay|ai day|ai the|la gi|"
                  "la nguoi", "ban|bot|may|em|la|gi|the|vay|a|ha|phai khong|co phai|chu|what|is|are|you|your"),
     "capabilities": ("giup duoc gi|lam duoc gi|giup gi|lam gi|huong dan|help|tro giup|menu|biet gi|"
+                     "lam duoc nhung gi|giup duoc nhung gi|biet nhung gi|tra loi duoc gi|"
                      "hoi gi|what can you do", "ban|bot|em|co the|duoc|nhung|cho|toi|minh|em|nhe|nhu the nao"),
     "greeting": ("xin chao|chao|hello|hi|hey|alo|good morning|chao buoi sang|chao buoi chieu|chao buoi toi",
                  "ban|ad|admin|bot|em|anh|chi|moi nguoi|ca nha|so|a|nhe|nha|oi"),
