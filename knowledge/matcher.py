@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from os.path import commonprefix
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from .answer.engine import Match
 from .contacts import PHONE_RE, fields_to_show, is_department
 from .lexicon import (CONTACT_TYPES, CONTACT_WORDS, LEXICON_WORDS, QUESTION_TYPES, QUESTION_WORDS, SMALLTALK,
                       STOP_EXACT, STOP_FOLDED)
-from .store import ContactValue, KnowledgeBase, Passage
+from .fulltext import cascade, search_term
+from .store import KnowledgeBase, Passage
 from .text import Token, clean, fold
 
 ANSWER_THRESHOLD = 0.70
@@ -28,9 +31,7 @@ FAQ_THRESHOLD = 0.78
 MAX_SPAN_CHARS = 450
 CANDIDATES = 40
 CLOSE_READS = 8  # candidates whose sentences are read for the answer
-RARE_TERMS = 5  # the question's rarest words that find the candidates
 ENOUGH_CANDIDATES = 8  # stop broadening the search once this many passages are found
-RANKING_TERMS = 8  # the rarest words whose weights rank the candidates in the search
 WORD_CACHE_SIZE = 50_000  # passages whose word sets are kept between questions
 
 _DATE_RE = re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b(ngày|tháng|năm)\s+\d{1,4}\b|\b(19|20)\d{2}\b|"
@@ -60,22 +61,6 @@ UNFIT_PENALTY = 0.7
 NEAR_TIE = 0.03  # scores this close say the same thing as well as each other
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;…])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9])")
 _ABBREV_END_RE = re.compile(r"(?:\b(?:TP|Tp|ThS|TS|PGS|GS|Q|P|St|Mr|Mrs|Ms|Dr|No)|\b[A-ZĐ])\.$")
-
-
-@dataclass
-class Match:
-    """What the matcher found; the handler turns it into the citizen's reply."""
-    kind: str  # contact | faq | article | smalltalk | fallback | empty
-    answered: bool
-    score: float = 0.0
-    text: str = ""  # the passage span or FAQ answer
-    contacts: dict[str, ContactValue] = field(default_factory=dict)
-    source: dict | None = None
-    suggestions: list[str] = field(default_factory=list)
-    intent: str = ""  # small-talk intent, or the question types found
-    faq_id: int | None = None
-    normalized: str = ""
-    topic: object = None  # this matcher reads no follow-ups
 
 
 @dataclass
@@ -125,11 +110,7 @@ class _Index:
         return cached
 
     def search_term(self, token: Token) -> tuple[str, int]:
-        """The FTS5 term for a question word, quoted (no query syntax gets through), and how many
-        passages hold it: a word typed with its accents is looked for with them."""
-        if token.marked and self.df_exact.get(token.exact):
-            return 'exact : "' + token.exact.replace('"', "") + '"', self.df_exact[token.exact]
-        return '"' + token.folded.replace('"', "") + '"', self.df_folded.get(token.folded, 0)
+        return search_term(token, self.df_exact, self.df_folded)
 
     def idf(self, token: Token, slip: bool = False) -> float:
         """Rarity of a question word. A marked word the knowledge base never writes that way counts
@@ -276,7 +257,7 @@ class Matcher:
         nearest = min(distance for _, distance, _ in found)
         # Swapped letters first ("thaoi"), then the longest shared start ("ngi" → "nghi", not "noi").
         best = max((c for c, distance, _ in found if distance == nearest),
-                   key=lambda c: (sorted(c) == sorted(word), _shared_prefix(c, word), c in LEXICON_WORDS,
+                   key=lambda c: (sorted(c) == sorted(word), len(commonprefix([c, word])), c in LEXICON_WORDS,
                                   index.df_folded.get(c, 0)))
         return Token(best, best + "~", False)
 
@@ -343,7 +324,7 @@ class Matcher:
         if not known:
             return None
         ids: list[int] = []
-        for query_text in _fts_cascade([term for term, _ in known]):  # precise and fast first
+        for query_text in cascade([term for term, _ in known]):  # precise and fast first
             ids += [i for i in self.kb.search_passages(query_text, CANDIDATES) if i not in ids]
             if len(ids) >= ENOUGH_CANDIDATES:
                 break
@@ -445,25 +426,6 @@ class Matcher:
                 break
         span = " ".join(parts[start:end + 1])
         return _trim(span), _fits(query, span)
-
-
-def _fts_cascade(terms: list[str]) -> list[str]:
-    """FTS5 queries from the most precise (and fastest) to the broadest, for terms rarest first:
-    passages with all three rarest words, ranked by the rarest few; then with the two rarest;
-    then with any of the rarest few; then with any word at all."""
-    ranking = " OR ".join(terms[:RANKING_TERMS])
-    queries = [f"({' AND '.join(terms[:k])}) AND ({ranking})" for k in (3, 2) if len(terms) >= k]
-    queries.append(" OR ".join(terms[:RARE_TERMS]))
-    if len(terms) > RARE_TERMS:
-        queries.append(" OR ".join(terms))
-    return queries
-
-
-def _shared_prefix(a: str, b: str) -> int:
-    n = 0
-    while n < min(len(a), len(b)) and a[n] == b[n]:
-        n += 1
-    return n
 
 
 def _latest_year(passage: Passage) -> int:

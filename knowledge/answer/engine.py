@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from ..contacts import fields_to_show, is_department
+from ..fulltext import cascade, search_term
 from ..store import FOOTER_CONTEXT, ContactValue, KnowledgeBase, Passage
 from ..text import Token, clean
 from .decision import Model, default_model
@@ -30,7 +31,6 @@ from .reading import ArticleView, Reading, add_relative_features, build_article,
 from .smalltalk import smalltalk_intent
 
 CANDIDATES = 40  # passages the full-text search hands to the reader
-SEARCH_TERMS = 3  # a passage must hold the question's rarest few words in the first, precise search
 ENOUGH_CANDIDATES = 8  # broaden the search only while fewer passages than this were found
 FAQ_THRESHOLD = 0.78  # similarity of the question's words to an FAQ phrasing that answers
 SECOND_SENTENCE_SHARE = 0.8  # a second sentence of the same page joins when this close to the best
@@ -92,10 +92,7 @@ class _Index:
         return math.log((self.count - df + 0.5) / (df + 0.5) + 1.0)
 
     def search_term(self, token: Token) -> tuple[str, int]:
-        """The FTS5 term for a question word, quoted (no query syntax gets through), and its frequency."""
-        if token.marked and self.df_exact.get(token.exact):
-            return 'exact : "' + token.exact.replace('"', "") + '"', self.df_exact[token.exact]
-        return '"' + token.folded.replace('"', "") + '"', self.df_folded.get(token.folded, 0)
+        return search_term(token, self.df_exact, self.df_folded)
 
 
 def faq_words(question: Question) -> set[str]:
@@ -236,7 +233,7 @@ class AnswerEngine:
             terms = [term for term, df in sorted({index.search_term(t.token) for t in question.terms},
                                                   key=lambda term: (term[1], term[0])) if df]
         ids: list[int] = []
-        for query in _fts_cascade(terms) if terms else []:
+        for query in cascade(terms) if terms else []:
             ids += [i for i in self.kb.search_passages(query, CANDIDATES) if i not in ids]
             if len(ids) >= ENOUGH_CANDIDATES:
                 break
@@ -343,13 +340,3 @@ def _span(best: Reading, readings: list[Reading]) -> str:
     if len(text) > MAX_SPAN_CHARS + 150:
         text = text[:MAX_SPAN_CHARS + 100].rsplit(" ", 1)[0].rstrip(",;:") + " …"
     return text
-
-
-def _fts_cascade(terms: list[str]) -> list[str]:
-    """FTS5 queries from the most precise (and fastest) to the broadest, for terms rarest first."""
-    ranking = " OR ".join(terms[:8])
-    queries = [f"({' AND '.join(terms[:k])}) AND ({ranking})" for k in (SEARCH_TERMS, 2) if len(terms) >= k]
-    queries.append(" OR ".join(terms[:5]))
-    if len(terms) > 5:
-        queries.append(" OR ".join(terms))
-    return queries

@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from os.path import commonprefix
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -248,7 +249,7 @@ class QuestionReader:
                 return token
         nearest = min(distance for _, distance, _ in found)
         best = max((c for c, distance, _ in found if distance == nearest),
-                   key=lambda c: (in_context(c), sorted(c) == sorted(word), _shared_prefix(c, word),
+                   key=lambda c: (in_context(c), sorted(c) == sorted(word), len(commonprefix([c, word])),
                                   self.df_folded.get(c, 0)))
         return Token(best, best + "~", False)
 
@@ -343,10 +344,3 @@ def qualifiers(tokens: list[Token]) -> list[tuple[str, str]]:
         else:
             found.append(("", number))
     return found
-
-
-def _shared_prefix(a: str, b: str) -> int:
-    n = 0
-    while n < min(len(a), len(b)) and a[n] == b[n]:
-        n += 1
-    return n
