@@ -1,4 +1,5 @@
-"""Staff commands of ``run_bot.py``: ``kb faq|contacts|abbrev|backup`` and ``admin add-user``.
+"""Staff commands of ``run_bot.py``: ``kb faq|contacts|abbrev|synonyms|backup|calibrate`` and
+``admin add-user``.
 
 They call :mod:`knowledge.management` (the same operations as the web admin, audit-logged
 as ``cli:<system user>``) and print plain Vietnamese lines.
@@ -138,6 +139,28 @@ def cmd_abbrev_remove(args, settings) -> int:
     return 0
 
 
+# ----- synonyms --------------------------------------------------------------------------
+def cmd_synonyms_list(args, settings) -> int:
+    kb = open_kb(settings, args.db)
+    for group_id, phrases in kb.synonyms():
+        print(f"[{group_id}] {' | '.join(phrases)}")
+    return 0
+
+
+def cmd_synonyms_add(args, settings) -> int:
+    kb = open_kb(settings, args.db)
+    group_id = _guard(lambda: management.add_synonyms(kb, _actor(), args.phrases))
+    print(f"Đã thêm nhóm từ đồng nghĩa số {group_id}.")
+    return 0
+
+
+def cmd_synonyms_remove(args, settings) -> int:
+    kb = open_kb(settings, args.db)
+    _guard(lambda: management.remove_synonyms(kb, _actor(), args.id))
+    print(f"Đã xoá nhóm từ đồng nghĩa số {args.id}.")
+    return 0
+
+
 # ----- backup and accounts ---------------------------------------------------------------
 def cmd_backup(args, settings) -> int:
     kb = open_kb(settings, args.db)
@@ -215,6 +238,12 @@ def register(commands, kb, command) -> None:
     abbrev_set.add_argument("key")
     abbrev_set.add_argument("expansion")
     command(abbrev, "remove", cmd_abbrev_remove, "remove an abbreviation").add_argument("key")
+
+    synonyms = group(kb, "synonyms", "phrases that say the same thing (found in pages that write another)")
+    command(synonyms, "list", cmd_synonyms_list, "list the synonym groups")
+    command(synonyms, "add", cmd_synonyms_add, "add a synonym group").add_argument(
+        "phrases", metavar='"A|B|C"', help="two or more phrases separated by |")
+    command(synonyms, "remove", cmd_synonyms_remove, "remove a synonym group").add_argument("id", type=int)
 
     command(kb, "backup", cmd_backup, "consistent copy of the database, safe while the bot runs"
             ).add_argument("path", metavar="PATH")

@@ -110,3 +110,28 @@ LEXICON_WORDS = frozenset(
     CONTACT_WORDS
     | {w for pattern in (*QUESTION_TYPES.values(), QUESTION_WORDS)
        for w in re.findall(r"[a-z]+", pattern.pattern.replace(r"\b", " ")) if len(w) >= 2})
+
+# Phrases of general administrative Vietnamese that say the same thing, one group a line: a question
+# word is found in a page that writes another phrase of its group. Staff extend them (``kb synonyms``).
+DEFAULT_SYNONYMS: list[str] = """
+thành lập|ra đời|hình thành
+tổ chức|diễn ra
+vi phạm|sai phạm
+trưởng đoàn|dẫn đầu|dẫn đoàn
+chủ trì|chủ tọa|điều hành
+kinh phí|ngân sách|chi phí
+hỗ trợ|tài trợ
+giải thưởng|phần thưởng|tiền thưởng
+hạn chót|hạn cuối|thời hạn|hạn nộp|hết ngày
+tham gia|tham dự
+ghi danh|đăng ký
+bắt đầu|khởi động|khai mạc
+kết thúc|bế mạc
+số lượng|tổng số
+mục tiêu|mục đích
+người dân|công dân
+xử phạt|phạt tiền
+đổi tên|mang tên
+công ty|doanh nghiệp
+ban hành|ký ban hành
+""".strip().splitlines()

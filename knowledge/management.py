@@ -1,5 +1,5 @@
 """Knowledge-base management: the one implementation of every staff change (FAQs, contacts,
-abbreviations, article uploads and deletions, backups) used by the web admin, the CLI and the
+abbreviations, synonyms, article uploads and deletions, backups) used by the web admin, the CLI and the
 chat apps alike.
 
 Each operation validates its input (raising :class:`ManagementError` with a Vietnamese
@@ -26,6 +26,8 @@ MAX_ALTERNATES = 30
 MAX_CONTACT_CHARS = 300
 MAX_ABBREVIATION_CHARS = 20
 MAX_EXPANSION_CHARS = 120
+MAX_SYNONYM_CHARS = 60  # one phrase of a synonym group
+MAX_SYNONYMS = 10  # phrases in one group
 _PUNCTUATION_RE = re.compile(r"[^\w\s]")
 
 
@@ -260,6 +262,27 @@ def remove_abbreviation(kb: KnowledgeBase, actor: str, key: str) -> None:
             raise ManagementError(f"Không có từ viết tắt «{key}».")
         kb.set_abbreviation(key, None)
         audit.record(kb, actor, "abbreviation.remove", key, before=before)
+
+
+# ----- synonyms --------------------------------------------------------------------------
+def add_synonyms(kb: KnowledgeBase, actor: str, text: str) -> int:
+    """A new synonym group from "phrase | phrase | …"; returns its id."""
+    phrases = [" ".join(p.split()) for p in text.split("|") if p.strip()]
+    if not 2 <= len(phrases) <= MAX_SYNONYMS or any(len(p) > MAX_SYNONYM_CHARS for p in phrases):
+        raise ManagementError(f"Nhóm từ đồng nghĩa cần từ 2 đến {MAX_SYNONYMS} cụm từ, ngăn cách bởi «|», "
+                              f"mỗi cụm tối đa {MAX_SYNONYM_CHARS} ký tự.")
+    with kb.transaction():
+        group_id = kb.add_synonyms(phrases)
+        audit.record(kb, actor, "synonyms.add", str(group_id), after=phrases)
+    return group_id
+
+
+def remove_synonyms(kb: KnowledgeBase, actor: str, group_id: int) -> None:
+    with kb.transaction():
+        before = dict(kb.synonyms()).get(group_id)
+        if before is None or not kb.remove_synonyms(group_id):
+            raise ManagementError(f"Không có nhóm từ đồng nghĩa số {group_id}.")
+        audit.record(kb, actor, "synonyms.remove", str(group_id), before=before)
 
 
 # ----- articles --------------------------------------------------------------------------

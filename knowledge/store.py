@@ -18,11 +18,11 @@ from typing import Iterable, Iterator
 import sqlite_utils
 
 from .contacts import DEPARTMENT, FIELDS, ContactFact, unit_key
-from .lexicon import CONTEXTUAL_ABBREVIATIONS, DEFAULT_ABBREVIATIONS
+from .lexicon import CONTEXTUAL_ABBREVIATIONS, DEFAULT_ABBREVIATIONS, DEFAULT_SYNONYMS
 from .parsing import ParsedArticle
 from .text import Normalizer, exact_text, folded_text
 
-SCHEMA_VERSION = 2  # 2: the full-text index has an ``exact`` column
+SCHEMA_VERSION = 3  # 2: the full-text index has an ``exact`` column; 3: synonym groups
 # What a footer line ("Trưởng Ban biên tập: …") is about: the department's website, not the article.
 FOOTER_CONTEXT = "Trang thông tin điện tử của Sở Khoa học và Công nghệ thành phố Cần Thơ"
 
@@ -121,6 +121,11 @@ class KnowledgeBase:
             if version < 2:  # rebuild the full-text index with its new column
                 self.conn.executescript(f"BEGIN IMMEDIATE; DROP TABLE passage_index; {_FTS_TABLE}; COMMIT;")
                 self.reindex()
+            if version < 3:
+                with self.transaction():
+                    self.conn.execute(_SYNONYMS_TABLE)
+                    self._seed_synonyms()
+            if version < SCHEMA_VERSION:
                 with self.transaction():
                     self.set_meta("schema_version", str(SCHEMA_VERSION))
             return
@@ -131,6 +136,11 @@ class KnowledgeBase:
             self.set_meta("user_hash_salt", secrets.token_hex(16))
             for key, expansion in DEFAULT_ABBREVIATIONS.items():
                 self.insert("abbreviations", {"key": key, "expansion": expansion})
+            self._seed_synonyms()
+
+    def _seed_synonyms(self) -> None:
+        for group in DEFAULT_SYNONYMS:
+            self.insert("synonyms", {"phrases": group})
 
     def insert(self, table: str, row: dict, replace: bool = False) -> int:
         """Insert one row inside the caller's transaction (sqlite-utils' insert commits on its own)."""
@@ -388,6 +398,23 @@ class KnowledgeBase:
             self._bump()
         self.reindex()
 
+    # ----- synonyms ------------------------------------------------------------------
+    def synonyms(self) -> list[tuple[int, list[str]]]:
+        """Synonym groups: (id, phrases)."""
+        return [(row[0], row[1].split("|")) for row in self.conn.execute("SELECT id, phrases FROM synonyms ORDER BY id")]
+
+    def add_synonyms(self, phrases: list[str]) -> int:
+        with self.transaction():
+            group_id = self.insert("synonyms", {"phrases": "|".join(phrases)})
+            self._bump()
+        return group_id
+
+    def remove_synonyms(self, group_id: int) -> bool:
+        with self.transaction():
+            removed = self.conn.execute("DELETE FROM synonyms WHERE id = ?", (group_id,)).rowcount
+            self._bump()
+        return bool(removed)
+
     def _index_passage(self, passage_id: int, tokens: list, context: list) -> None:
         """Full-text row of a passage: its folded words, its context's (the title, or the website
         for a footer line), and both with their accents, for questions typed with them."""
@@ -452,6 +479,7 @@ class _Transaction:
 
 _FTS_TABLE = ("CREATE VIRTUAL TABLE passage_index USING fts5(folded, title, exact, "
               "tokenize = 'unicode61 remove_diacritics 0')")
+_SYNONYMS_TABLE = "CREATE TABLE synonyms (id INTEGER PRIMARY KEY, phrases TEXT NOT NULL)"
 _SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE articles (
@@ -473,6 +501,7 @@ CREATE TABLE contacts (
     pinned INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL, updated_by TEXT);
 CREATE INDEX contacts_unit ON contacts(unit_key, field, pinned, source_date, id);
 CREATE TABLE abbreviations (key TEXT PRIMARY KEY, expansion TEXT NOT NULL);
+{_SYNONYMS_TABLE};
 CREATE TABLE query_log (
     id INTEGER PRIMARY KEY, ts TEXT NOT NULL, channel TEXT NOT NULL, user_hash TEXT, question TEXT NOT NULL,
     normalized TEXT, kind TEXT NOT NULL, answered INTEGER NOT NULL, score REAL, source TEXT,

@@ -229,6 +229,19 @@ async def test_abbreviations_set_and_remove(staff, sample_kb):
     assert "stkt" not in sample_kb.abbreviations()
 
 
+async def test_synonym_groups_add_and_remove_with_an_audit_trail(staff, sample_kb):
+    token = await csrf(staff)
+    await staff.post("/admin/synonyms", data={"csrf": token, "phrases": "nghiệm thu | đánh giá kết quả"})
+    group_id, phrases = sample_kb.synonyms()[-1]
+    assert phrases == ["nghiệm thu", "đánh giá kết quả"]
+    page = await staff.post("/admin/synonyms", data={"csrf": token, "phrases": "chỉ một cụm"})
+    assert "từ 2 đến" in await page.text()
+    await staff.post("/admin/synonyms/remove", data={"csrf": token, "id": str(group_id)})
+    assert group_id not in dict(sample_kb.synonyms())
+    actions = [r[0] for r in sample_kb.conn.execute("SELECT action FROM audit_log ORDER BY id")]
+    assert actions[-2:] == ["synonyms.add", "synonyms.remove"]
+
+
 # ----- CLI -------------------------------------------------------------------------------
 def run(*argv) -> int:
     return main(list(argv))

@@ -165,3 +165,28 @@ def test_an_unknown_engine_in_the_settings_is_refused_with_its_name():
     from bot.settings import SettingsError, load_settings
     with pytest.raises(SettingsError, match="answer_engine"):
         load_settings(environ={"ANSWER_ENGINE": "magic"}).conversation()
+
+
+def test_a_question_word_is_found_through_its_synonym(engine):
+    question = read(engine, "hội thảo diễn ra ở đâu")
+    term = next(t for t in question.terms if t.token.folded == "dien")
+    assert ("to", "chuc") in term.alternates
+
+
+def test_staff_synonyms_apply_at_once_and_old_databases_get_the_defaults(tmp_path):
+    from bot.cli import main
+
+    db = str(tmp_path / "kb.sqlite")
+    kb = KnowledgeBase.open(db)
+    with kb.transaction():
+        kb.conn.execute("DROP TABLE synonyms")
+        kb.set_meta("schema_version", "2")
+    kb.close()
+    kb = KnowledgeBase.open(db)  # migrated: the default groups are there
+    assert ["thành lập", "ra đời", "hình thành"] in [phrases for _, phrases in kb.synonyms()]
+    engine = AnswerEngine(kb)
+    assert not read(engine, "nghiệm thu dự án").terms[0].alternates
+    assert main(["kb", "synonyms", "add", "nghiệm thu | đánh giá kết quả", "--db", db]) == 0
+    assert read(engine, "nghiệm thu dự án").terms[0].alternates == (("danh", "gia", "ket", "qua"),)
+    assert main(["kb", "synonyms", "add", "một cụm", "--db", db]) == 2
+    kb.close()

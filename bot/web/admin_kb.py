@@ -1,5 +1,5 @@
 """Staff pages of the knowledge base: articles (search, view, upload, delete), FAQs (search,
-add, edit, delete, CSV import/export, the "thử câu hỏi" box), contacts and abbreviations.
+add, edit, delete, CSV import/export, the "thử câu hỏi" box), contacts, abbreviations and synonyms.
 
 Every change goes through :mod:`knowledge.management`, like the CLI, so it is validated,
 audit-logged and used by the running bot at once.
@@ -323,6 +323,44 @@ async def abbreviation_remove(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther("/admin/abbreviations")
 
 
+# ----- synonyms --------------------------------------------------------------------------
+@staff_only
+async def synonyms(request: web.Request) -> web.Response:
+    rows = [[str(group_id), " | ".join(phrases),
+             post_button(request, "/admin/synonyms/remove", "Xoá", f"Xoá nhóm số {group_id}?", {"id": str(group_id)})]
+            for group_id, phrases in request.app[KB_KEY].synonyms()]
+    content = join([
+        h("p", "Các cụm từ cùng nghĩa, ví dụ «thành lập | ra đời»: câu hỏi dùng một cụm sẽ tìm được bài viết "
+               "dùng cụm khác. Dùng cho bộ trả lời mới (answer_engine = \"fitted\")."),
+        render("synonym_form.html", csrf=csrf_input(request)),
+        table(["Số", "Các cụm từ cùng nghĩa", ""], rows, "Bảng từ đồng nghĩa"),
+    ])
+    return admin_page(request, "Từ đồng nghĩa", content)
+
+
+@staff_only
+async def synonyms_add(request: web.Request) -> web.Response:
+    try:
+        group_id = management.add_synonyms(request.app[KB_KEY], _actor(request), str(request[FORM_KEY].get("phrases", "")))
+        flash(request, f"Đã thêm nhóm từ đồng nghĩa số {group_id}.")
+    except management.ManagementError as exc:
+        flash(request, str(exc), "error")
+    raise web.HTTPSeeOther("/admin/synonyms")
+
+
+@staff_only
+async def synonyms_remove(request: web.Request) -> web.Response:
+    try:
+        group_id = int(str(request[FORM_KEY].get("id", "")))
+        management.remove_synonyms(request.app[KB_KEY], _actor(request), group_id)
+        flash(request, "Đã xoá nhóm từ đồng nghĩa.")
+    except ValueError:
+        flash(request, "Số nhóm không hợp lệ.", "error")
+    except management.ManagementError as exc:
+        flash(request, str(exc), "error")
+    raise web.HTTPSeeOther("/admin/synonyms")
+
+
 @staff_only
 async def dashboard(request: web.Request) -> web.Response:
     labels = {"articles": "Bài viết", "passages": "Đoạn văn", "faqs": "Câu hỏi thường gặp",
@@ -357,3 +395,6 @@ def add_routes(app: web.Application) -> None:
     router.add_get("/admin/abbreviations", abbreviations)
     router.add_post("/admin/abbreviations", abbreviation_set)
     router.add_post("/admin/abbreviations/remove", abbreviation_remove)
+    router.add_get("/admin/synonyms", synonyms)
+    router.add_post("/admin/synonyms", synonyms_add)
+    router.add_post("/admin/synonyms/remove", synonyms_remove)

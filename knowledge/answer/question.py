@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from os.path import commonprefix
 
 from rapidfuzz import process
@@ -41,6 +41,7 @@ class Term:
     position: int  # in ``Question.tokens``
     factor: float = 1.0  # < 1 for a bare form that may be a stop word
     corrected: bool = False
+    alternates: tuple[tuple[str, ...], ...] = ()  # other phrases saying the same (folded words)
 
 
 @dataclass
@@ -173,8 +174,10 @@ class QuestionReader:
     """Reads questions against one knowledge base's vocabulary (built per KB version)."""
 
     def __init__(self, normalizer: Normalizer, df_folded: dict[str, int], known_pairs: set[tuple[str, str]],
-                 lexicon_words: frozenset[str]):
+                 lexicon_words: frozenset[str], synonyms: list[list[str]] = ()):
         self.normalizer = normalizer
+        self.synonym_groups = [tuple(" ".join(t.folded for t in normalizer.tokenize(p)) for p in group)
+                               for group in synonyms]
         self.df_folded = df_folded
         self.known_pairs = known_pairs
         self.vocabulary = sorted(w for w in set(df_folded) | lexicon_words if len(w) >= 2 and w.isalpha())
@@ -203,6 +206,7 @@ class QuestionReader:
             q.terms.append(Term(token, i, factor, corrected))
             if not self.df_folded.get(token.folded) and not token.folded.isdigit():
                 q.unknown += 1
+        q.terms = with_synonyms(q.terms, tokens, self.synonym_groups)
         q.numbers = {t.folded for t in tokens if t.folded.isdigit()}
         q.qualifiers = qualifiers(tokens)
         q.predicate = self._predicate(q)
@@ -318,6 +322,21 @@ class QuestionReader:
         q.entity = [t.token for t in q.terms
                     if t.factor == 1.0 and t.token.folded not in DEPARTMENT_WORDS
                     and t.position not in used]
+
+
+def with_synonyms(terms: list[Term], tokens: list[Token], groups: list[tuple[str, ...]]) -> list[Term]:
+    """Terms inside a phrase of a synonym group (folded phrases) also accept the group's other phrases."""
+    words = [t.folded for t in tokens]
+    alternates: dict[int, tuple[tuple[str, ...], ...]] = {}
+    for group in groups:
+        for phrase in group:
+            size = len(phrase.split())
+            for start in range(len(words) - size + 1):
+                if " ".join(words[start:start + size]) == phrase:
+                    others = tuple(tuple(p.split()) for p in group if p != phrase)
+                    for position in range(start, start + size):
+                        alternates[position] = alternates.get(position, ()) + others
+    return [replace(t, alternates=alternates[t.position]) if t.position in alternates else t for t in terms]
 
 
 def _before_number(tokens: list[Token], i: int) -> bool:

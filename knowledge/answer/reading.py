@@ -21,7 +21,7 @@ from .question import Question, Term
 FEATURES = ("sent", "title", "near", "missing", "missing_rare", "unknown", "bigram", "slot", "slot_weak", "typed",
             "head", "num_missing", "num_sent", "role_conflict", "place_conflict", "terms", "short", "echo",
             "sent_gap", "near_gap", "local", "predicate", "current_newest", "sent_rare_missing",
-            "qualifier_conflict")
+            "qualifier_conflict", "context")
 
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;…])\s+(?=[\"“(\-–•]?\s?[A-ZĐÀ-Ỹ0-9])")
 _ABBREV_END_RE = re.compile(r"(?:\b(?:TP|Tp|ThS|TS|PGS|GS|Q|P|St|Mr|Mrs|Ms|Dr|No|KS|BS|CN)|\b[A-ZĐ])\.$")
@@ -137,8 +137,11 @@ def build_article(article_id: int, title: str, published: str | None, source: st
 
 
 def holds(term: Term, folded: frozenset[str], exact: frozenset[str]) -> float:
-    """1 when a word set holds the question word as typed, ½ for the same letters under other accents."""
+    """1 when a word set holds the question word as typed, or a synonym phrase of it; ½ for the same
+    letters under other accents."""
     token = term.token
+    if any(all(w in folded for w in phrase) for phrase in term.alternates):
+        return 1.0
     if token.marked and not token.exact.endswith("~"):
         if token.exact in exact:
             return 1.0
@@ -175,6 +178,11 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
     in_title = [holds(t, article.title_folded, article.title_exact) for t in terms]
     in_near = [holds(t, near_folded, near_exact) for t in terms]
     in_article = [holds(t, article.folded, article.exact) for t in terms]
+    order = list(article.passages)
+    at = order.index(passage_id)
+    around = [s for pid in order[max(at - 1, 0):at + 2] for s in article.passages[pid]]
+    in_context = [holds(t, frozenset().union(*(s.folded for s in around)), frozenset().union(*(s.exact for s in around)))
+                  for t in terms]
     missing = [w for w, a, n, ti in zip(weights, in_article, in_near, in_title) if max(a, n, ti) == 0]
     unknown = sum(w for w, t in zip(weights, terms) if not df_folded.get(t.token.folded))
     content = [t.token.folded for t in terms]
@@ -185,6 +193,7 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
     common = {
         "title": sum(w * c for w, c in zip(weights, in_title)) / total,
         "near": sum(w * max(c, ti) for w, c, ti in zip(weights, in_near, in_title)) / total,
+        "context": sum(w * max(c, ti) for w, c, ti in zip(weights, in_context, in_title)) / total,
         "missing": sum(missing) / total,
         "missing_rare": max(missing, default=0.0) / idf_max if idf_max else 0.0,
         "unknown": unknown / total,
