@@ -28,7 +28,7 @@ DEFAULT_ABBREVIATIONS: dict[str, str] = {
     "đhct": "đại học cần thơ", "dhct": "đại học cần thơ",
     "shtt": "sở hữu trí tuệ", "nckh": "nghiên cứu khoa học", "đmst": "đổi mới sáng tạo",
     "dmst": "đổi mới sáng tạo", "qđ": "quyết định", "gđ": "giám đốc", "pgđ": "phó giám đốc",
-    "mail": "email", "gmail": "email", "thui": "thôi", "r": "rồi", "dc": "được", "đc": "được",
+    "e": "em", "mail": "email", "gmail": "email", "thui": "thôi", "r": "rồi", "dc": "được", "đc": "được",
     "wa": "quá", "dzậy": "vậy", "ak": "à", "ah": "à", "uk": "ừ",
 }
 

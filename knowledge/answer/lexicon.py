@@ -36,7 +36,7 @@ TYPE_CUES: list[Cue] = [
                    "tháng nào, tháng mấy, hôm nào, thời gian nào, thời điểm nào, dịp nào, when, what date, "
                    "what year, which year, what day", ambiguous="ngày mấy,tháng mấy"),
     *_cues("when", "hạn chót, hạn cuối, thời hạn, hạn nộp, thời gian, diễn ra, date", interrogative=False),
-    *_cues("time", "mấy giờ, giờ nào, lúc mấy giờ, what time", ambiguous="mấy giờ"),
+    *_cues("time", "mấy giờ, giờ nào, lúc mấy giờ, what time, giờ", ambiguous="mấy giờ,giờ"),
     *_cues("time", "giờ làm việc, giờ hành chính, giờ mở cửa", interrogative=False),
     *_cues("weekday", "thứ mấy", ambiguous="thứ mấy"),
     *_cues("count", "bao nhiêu, mấy, how many, how much, bao lâu, bao xa, how far, how long", ambiguous="mấy"),

@@ -259,9 +259,15 @@ class QuestionReader:
 
     # ----- question type and qualifiers -----------------------------------------------------
     def _read_cues(self, q: Question) -> set[int]:
-        """Question types from their cue words; the cue words themselves are not looked for."""
+        """Question types from their cue words, the longest cue winning where cues overlap ("ngày bao
+        nhiêu" asks a date, "bây giờ" is no time); interrogative cue words are not looked for."""
         skip: set[int] = set()
-        for start, cue in find_cues(q.tokens, TYPE_CUES, q.accented):
+        claimed: set[int] = set()
+        for start, cue in sorted(find_cues(q.tokens, TYPE_CUES, q.accented), key=lambda found: -len(found[1].exact)):
+            span = set(range(start, start + len(cue.exact)))
+            if span & claimed:
+                continue
+            claimed |= span
             q.types.add(cue.kind)
             if cue.interrogative:
                 skip.update(range(start, start + len(cue.exact)))
