@@ -263,6 +263,12 @@ class KnowledgeBase:
                "ORDER BY bm25(passage_index, 1.0, 0.6, 0.0) LIMIT ?")
         return [r[0] for r in self.conn.execute(sql, (fts_query, limit))]
 
+    def phrase_count(self, words: list[str], cap: int = 20) -> int:
+        """How many passages (up to ``cap``) hold these folded words side by side."""
+        phrase = '"' + " ".join(w.replace('"', "") for w in words) + '"'
+        sql = "SELECT count(*) FROM (SELECT rowid FROM passage_index WHERE passage_index MATCH ? LIMIT ?)"
+        return self.conn.execute(sql, ("folded : " + phrase, cap)).fetchone()[0]
+
     def passages(self, ids: list[int]) -> list[Passage]:
         """Passages with their article; a footer line carries the website as its context."""
         if not ids:

@@ -190,3 +190,13 @@ def test_staff_synonyms_apply_at_once_and_old_databases_get_the_defaults(tmp_pat
     assert read(engine, "nghiệm thu dự án").terms[0].alternates == (("danh", "gia", "ket", "qua"),)
     assert main(["kb", "synonyms", "add", "một cụm", "--db", db]) == 2
     kb.close()
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("Số điện thại của Sở", "so dien thoai cua so"),  # a tone on the wrong letters: another real syllable
+    ("so dien toai cua so", "so dien thoai cua so"),
+    ("dia chi lin he", "dia chi lien he"),
+    ("sdt so khnc", "so dien thoai so khoa hoc va cong nghe"),  # a typo in an abbreviation
+])
+def test_typos_are_corrected_by_the_word_they_make_with_their_neighbour(engine, typed, meant):
+    assert read(engine, typed).folded == meant

@@ -77,8 +77,8 @@ class _Index:
         for row in kb.iter_rows("SELECT title_folded FROM articles"):
             words = row["title_folded"].split()
             title_pairs.update(zip(words, words[1:]))
-        self.reader = QuestionReader(normalizer, self.df_folded, title_pairs, LEXICON_WORDS,
-                                     [phrases for _, phrases in kb.synonyms()])
+        self.reader = QuestionReader(normalizer, self.df_folded, self.df_exact, title_pairs, LEXICON_WORDS,
+                                     [phrases for _, phrases in kb.synonyms()], kb.phrase_count)
         self.faqs: list[tuple[object, frozenset[str], str]] = []
         for faq in kb.faqs():
             for phrasing in [faq.question, *faq.alternates]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field, replace
+from typing import Callable
 from os.path import commonprefix
 
 from rapidfuzz import process
@@ -173,9 +174,12 @@ def is_stop(token: Token, accented: bool) -> bool | None:
 class QuestionReader:
     """Reads questions against one knowledge base's vocabulary (built per KB version)."""
 
-    def __init__(self, normalizer: Normalizer, df_folded: dict[str, int], known_pairs: set[tuple[str, str]],
-                 lexicon_words: frozenset[str], synonyms: list[list[str]] = ()):
+    def __init__(self, normalizer: Normalizer, df_folded: dict[str, int], df_exact: dict[str, int],
+                 known_pairs: set[tuple[str, str]], lexicon_words: frozenset[str], synonyms: list[list[str]] = (),
+                 phrase_count: Callable[[list[str]], int] = lambda words: 0):
         self.normalizer = normalizer
+        self.df_exact = df_exact
+        self.phrase_count = phrase_count  # passages holding these folded words side by side
         self.synonym_groups = [tuple(" ".join(t.folded for t in normalizer.tokenize(p)) for p in group)
                                for group in synonyms]
         self.df_folded = df_folded
@@ -185,6 +189,7 @@ class QuestionReader:
 
     def read(self, question: str) -> Question:
         text = join_split_abbreviations(strip_markup(question), self.normalizer.abbreviations)
+        text = self._abbreviation_typos(text)
         typed = self.normalizer.tokenize(text)
         accented = is_accented(text)
         tokens = [self._corrected(typed, i, accented) for i in range(len(typed))]
@@ -214,6 +219,38 @@ class QuestionReader:
         self._read_contact(q, vocab)
         return q
 
+    def _typed_in_context(self, tokens: list[Token], i: int) -> bool:
+        """Does the word, as typed, make a known word with a neighbour (accents compared where typed)?"""
+        vocab = vocabulary()
+        for a, b in ((i - 1, i), (i, i + 1)):
+            if a < 0 or b >= len(tokens):
+                continue
+            first, second = tokens[a], tokens[b]
+            if (first.folded, second.folded) in self.known_pairs:
+                return True
+            spellings = vocab.spellings(first.folded, second.folded)
+            if any((not first.marked or x == first.exact) and (not second.marked or y == second.exact)
+                   for x, y in spellings):
+                return True
+        return False
+
+    def _abbreviation_typos(self, text: str) -> str:
+        """An unknown word one letter away from a known abbreviation of four or more letters is that
+        abbreviation ("khnc", "dscl"): abbreviations are typed fast."""
+        keys = [k for k in self.normalizer.abbreviations if len(k) >= 4 and k.isalpha()]
+        vocab = vocabulary()
+
+        def fixed(match: re.Match) -> str:
+            word = match.group(0)
+            folded = fold(word)
+            if (len(folded) < 3 or folded in self.normalizer.abbreviations or self.df_folded.get(folded)
+                    or vocab.is_syllable(folded)):
+                return word
+            found = process.extractOne(folded, keys, scorer=OSA.distance, score_cutoff=1)
+            return found[0] if found else word
+
+        return _WORD_RE.sub(fixed, text)
+
     def _in_known_word(self, tokens: list[Token], i: int) -> bool:
         vocab = vocabulary()
         word = tokens[i].folded
@@ -230,31 +267,41 @@ class QuestionReader:
         word = token.folded
         if len(word) < 3 or not word.isalpha() or word in self.lexicon_words or is_stop(token, accented):
             return token
-        if self.df_folded.get(word):
+        if self.df_exact.get(token.exact) if token.marked else self.df_folded.get(word):
             return token
         vocab = vocabulary()
-        real = vocab.is_syllable(word, token.exact if token.marked else None)
+        # A real syllable, or the letters of a word the knowledge base writes with other accents ("thại"
+        # for "thoại"): changed only when context asks for it.
+        real = vocab.is_syllable(word, token.exact if token.marked else None) or bool(self.df_folded.get(word))
         before = tokens[i - 1].folded if i else None
         after = tokens[i + 1].folded if i + 1 < len(tokens) else None
         limit = 1 if len(word) <= 6 else 2
-        found = process.extract(word, self.vocabulary, scorer=OSA.distance, score_cutoff=limit, limit=None)
+        found = [f for f in process.extract(word, self.vocabulary, scorer=OSA.distance, score_cutoff=limit, limit=None)
+                 if f[0] != word]
         if not found:
             return token
 
+        def in_words(candidate: str) -> bool:
+            return any(vocab.is_word(*pair) for pair in ((before, candidate), (candidate, after)) if None not in pair)
+
         def in_context(candidate: str) -> bool:
-            return any(pair in self.known_pairs or vocab.is_word(*pair)
+            return any(pair in self.known_pairs or vocab.side_by_side(*pair)
                        for pair in ((before, candidate), (candidate, after)) if None not in pair)
 
-        if real:  # a real syllable is changed only when context asks for it
-            if in_context(word):
+        def in_pages(candidate: str) -> int:
+            return sum(self.phrase_count(list(pair)) for pair in ((before, candidate), (candidate, after))
+                       if None not in pair)
+
+        if real:
+            if self._typed_in_context(tokens, i):
                 return token
             found = [f for f in found if in_context(f[0])]
             if not found:
                 return token
         nearest = min(distance for _, distance, _ in found)
         best = max((c for c, distance, _ in found if distance == nearest),
-                   key=lambda c: (in_context(c), sorted(c) == sorted(word), len(commonprefix([c, word])),
-                                  self.df_folded.get(c, 0)))
+                   key=lambda c: (in_words(c), in_context(c), in_pages(c), sorted(c) == sorted(word),
+                                  len(commonprefix([c, word])), self.df_folded.get(c, 0)))
         return Token(best, best + "~", False)
 
     # ----- question type and qualifiers -----------------------------------------------------

@@ -19,7 +19,9 @@ from ..text import exact_key, fold
 class Vocabulary:
     syllables_exact: frozenset[str]  # exact keys (tone as a digit) of every syllable
     syllables_folded: frozenset[str]
-    pairs_folded: dict[tuple[str, str], frozenset[tuple[str, str]]]  # folded pair → its exact spellings
+    pairs_folded: dict[tuple[str, str], frozenset[tuple[str, str]]]  # two syllables next to each other in a
+    # word of the list (folded) → their exact spellings
+    words_folded: frozenset[tuple[str, str]]  # the two-syllable words themselves
 
     def is_syllable(self, folded: str, exact: str | None = None) -> bool:
         """A real syllable: as typed with its accents, or, typed without, in some spelling."""
@@ -27,6 +29,10 @@ class Vocabulary:
 
     def is_word(self, first: str, second: str) -> bool:
         """Do two folded syllables make a known two-syllable word?"""
+        return (first, second) in self.words_folded
+
+    def side_by_side(self, first: str, second: str) -> bool:
+        """Do two folded syllables stand side by side in a known word (of two syllables or more)?"""
         return (first, second) in self.pairs_folded
 
     def spellings(self, first: str, second: str) -> frozenset[tuple[str, str]]:
@@ -49,6 +55,7 @@ def vocabulary() -> Vocabulary:
         raise RuntimeError("the Vietnamese word list is missing: install the requirements (underthesea)")
     exact: set[str] = set()
     folded: set[str] = set()
+    words2: set[tuple[str, str]] = set()
     pairs: dict[tuple[str, str], set[tuple[str, str]]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         words = line.casefold().split()
@@ -58,5 +65,8 @@ def vocabulary() -> Vocabulary:
         exact.update(keys)
         folded.update(fold(w) for w in words)
         if len(words) == 2:
-            pairs.setdefault((fold(words[0]), fold(words[1])), set()).add((keys[0], keys[1]))
-    return Vocabulary(frozenset(exact), frozenset(folded), {k: frozenset(v) for k, v in pairs.items()})
+            words2.add((fold(words[0]), fold(words[1])))
+        for first, second, key_first, key_second in zip(words, words[1:], keys, keys[1:]):
+            pairs.setdefault((fold(first), fold(second)), set()).add((key_first, key_second))
+    return Vocabulary(frozenset(exact), frozenset(folded), {k: frozenset(v) for k, v in pairs.items()},
+                      frozenset(words2))
