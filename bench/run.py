@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.baselines import BM25Baseline, FuzzBaseline, load_passages, tune_threshold  # noqa: E402
 from bench.synthetic import generate, questions, write  # noqa: E402
-from handlers.conversation import Conversation  # noqa: E402
+from handlers.conversation import ANSWER_ENGINES, Conversation, ConversationConfig  # noqa: E402
 from knowledge.evaluation import Report, evaluate, load_questions, percentile  # noqa: E402
 from knowledge.importer import import_paths  # noqa: E402
 from knowledge.store import KnowledgeBase  # noqa: E402
@@ -99,20 +99,26 @@ def dev_items(shared: Path) -> dict[str, list[dict]]:
     return sets
 
 
+def conversation_for(kb: KnowledgeBase, engine: str) -> Conversation:
+    """The conversation answering with ``engine`` (matcher | fitted), with its caches built."""
+    conversation = Conversation(kb, ConversationConfig(answer_engine=engine, rate_limit_messages=10**9))
+    conversation.answer("xin chào")
+    return conversation
+
+
 def answer_with(conversation: Conversation):
     return lambda question: conversation.answer(question).as_json()
 
 
 # ----- 1. accuracy on the dev sets ---------------------------------------------------
-def dev_accuracy(shared: Path, workdir: Path) -> dict:
+def dev_accuracy(shared: Path, workdir: Path, engine: str) -> dict:
     sets = dev_items(shared)
     if not sets:
         log(f"dev question sets not found under {shared}/eval: accuracy skipped")
         return {}
     kb = KnowledgeBase.open(workdir / "dev.sqlite")
     import_paths(kb, [SAMPLES])
-    conversation = Conversation(kb)
-    conversation.answer("xin chào")  # builds the matcher's caches
+    conversation = conversation_for(kb, engine)
     passages = load_passages(kb)
     everything = [item for items in sets.values() for item in items]
     systems = {"ours": answer_with(conversation)}
@@ -134,7 +140,8 @@ def dev_accuracy(shared: Path, workdir: Path) -> dict:
 
 
 # ----- 2. one size, in its own process ------------------------------------------------
-def one_size(n: int, facts: int, rounds: int, thresholds: dict, shared: Path, baseline_questions: int) -> dict:
+def one_size(n: int, facts: int, rounds: int, thresholds: dict, shared: Path, baseline_questions: int,
+             engine: str) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"bench-{n}-") as tmp:
         workdir = Path(tmp)
         log(f"N={n}: generating {n} synthetic articles")
@@ -156,9 +163,8 @@ def one_size(n: int, facts: int, rounds: int, thresholds: dict, shared: Path, ba
 
         items = questions(pages, facts) + [item for items in dev_items(shared).values() for item in items]
         out["questions"] = len(items)
-        conversation = Conversation(kb)
         started = time.perf_counter()
-        conversation.answer("xin chào")
+        conversation = conversation_for(kb, engine)
         out["warmup_s"] = time.perf_counter() - started
         log(f"N={n}: import {out['import_rate']:.0f} articles/s; answering {len(items)} questions × {rounds}")
         reports = [evaluate(items, answer_with(conversation)) for _ in range(rounds)]
@@ -182,7 +188,7 @@ def one_size(n: int, facts: int, rounds: int, thresholds: dict, shared: Path, ba
 
 
 # ----- profiling ------------------------------------------------------------------------
-def profile(n: int, facts: int) -> None:
+def profile(n: int, facts: int, engine: str) -> None:
     with tempfile.TemporaryDirectory(prefix=f"profile-{n}-") as tmp:
         workdir = Path(tmp)
         pages = generate(n, SAMPLES)
@@ -192,8 +198,7 @@ def profile(n: int, facts: int) -> None:
         profiler.runcall(import_paths, kb, [workdir / "synthetic", SAMPLES])
         print(f"===== import of {n} synthetic + real articles =====")
         pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
-        conversation = Conversation(kb)
-        conversation.answer("xin chào")
+        conversation = conversation_for(kb, engine)
         items = questions(pages, facts)
         profiler = cProfile.Profile()
         profiler.runcall(evaluate, items, answer_with(conversation))
@@ -304,15 +309,18 @@ def main() -> int:
     parser.add_argument("--profile", type=int, metavar="N", help="profile import and answering at size N")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--thresholds", default="{}", help=argparse.SUPPRESS)
+    parser.add_argument("--engine", choices=ANSWER_ENGINES, default=os.environ.get("ANSWER_ENGINE", "matcher"),
+                        help="which answer engine is 'ours' (default: ANSWER_ENGINE, else matcher)")
     args = parser.parse_args()
     shared = Path(args.shared)
+    LABELS["ours"] = f"ours ({args.engine})"
 
     if args.profile:
-        profile(args.profile, args.facts)
+        profile(args.profile, args.facts, args.engine)
         return 0
     if args.one is not None:
         print(json.dumps(one_size(args.one, args.facts, args.rounds, json.loads(args.thresholds), shared,
-                                  args.baseline_questions)))
+                                  args.baseline_questions, args.engine)))
         return 0
 
     started = time.perf_counter()
@@ -320,12 +328,12 @@ def main() -> int:
     log(f"machine: {info['nproc']} CPUs, {info['memory_gb']} GB, Python {info['python']}, SQLite {info['sqlite']}")
     with tempfile.TemporaryDirectory(prefix="bench-dev-") as tmp:
         log("accuracy on the dev sets")
-        dev = dev_accuracy(shared, Path(tmp))
+        dev = dev_accuracy(shared, Path(tmp), args.engine)
     sizes = []
     for n in (int(x) for x in args.sizes.split(",") if x.strip()):
         command = [sys.executable, __file__, "--one", str(n), "--facts", str(args.facts), "--rounds",
                    str(args.rounds), "--baseline-questions", str(args.baseline_questions), "--shared",
-                   str(shared), "--thresholds", json.dumps(dev.get("thresholds", {}))]
+                   str(shared), "--thresholds", json.dumps(dev.get("thresholds", {})), "--engine", args.engine]
         child = subprocess.run(command, stdout=subprocess.PIPE, text=True)
         if child.returncode != 0:
             log(f"N={n}: the child process failed with status {child.returncode}")

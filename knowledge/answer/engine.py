@@ -334,7 +334,7 @@ def _span(best: Reading, readings: list[Reading]) -> str:
                 len(best.window) + len(r.sentence.text) < MAX_SPAN_CHARS:
             chosen.append(r)
         break
-    order = {pid: i for i, pid in enumerate(best.article.passages)}
+    order = {pid: i for i, pid in enumerate(best.article.texts)}
     chosen.sort(key=lambda r: (order.get(r.passage_id, 0), r.index))
     texts = [r.window if r is best else r.sentence.text for r in chosen]
     text = _NOISE_RE.sub("", " ".join(texts)).strip()

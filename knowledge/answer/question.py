@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Callable
 from os.path import commonprefix
 
@@ -152,12 +153,18 @@ def cue_matches(tokens: list[Token], cue: Cue, start: int, accented: bool) -> bo
 
 
 def find_cues(tokens: list[Token], cues: list[Cue], accented: bool) -> list[tuple[int, Cue]]:
-    found = []
-    for start in range(len(tokens)):
-        for cue in cues:
-            if cue_matches(tokens, cue, start, accented):
-                found.append((start, cue))
-    return found
+    by_first = _by_first_word(tuple(cues))
+    return [(start, cue) for start, token in enumerate(tokens) for cue in by_first.get(token.folded, ())
+            if cue_matches(tokens, cue, start, accented)]
+
+
+@lru_cache(maxsize=8)
+def _by_first_word(cues: tuple[Cue, ...]) -> dict[str, list[Cue]]:
+    """Cues indexed by their first bare word: only those can start at a given word."""
+    index: dict[str, list[Cue]] = {}
+    for cue in cues:
+        index.setdefault(cue.folded[0], []).append(cue)
+    return index
 
 
 def is_stop(token: Token, accented: bool) -> bool | None:

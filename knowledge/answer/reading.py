@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..text import ORDINAL_MARKERS, Normalizer, fold
 from .lexicon import MONEY_WORDS, PROVINCES
@@ -82,7 +82,8 @@ class Sentence:
 
 @dataclass
 class ArticleView:
-    """One article as the reader sees it: title, date, and each passage's sentences."""
+    """One article as the reader sees it: title, date, its words, and the sentences of the passages
+    read so far (split and tokenized only when a passage is a candidate)."""
     article_id: int
     title: str
     published: str | None
@@ -91,13 +92,23 @@ class ArticleView:
     title_folded: frozenset[str]
     title_exact: frozenset[str]
     title_pairs: frozenset[tuple[str, str]]
-    passages: dict[int, list[Sentence]]  # passage id → sentences
+    texts: dict[int, str]  # passage id → its text, in page order
+    passage_words: dict[int, tuple[frozenset[str], frozenset[str]]]  # passage id → its (folded, exact) words
+    context_words: dict[int, tuple[frozenset[str], frozenset[str]]]  # … with the passages before and after
     folded: frozenset[str]  # every word of the article, title and date included
     exact: frozenset[str]
     pairs: frozenset[tuple[str, str]]
     provinces: frozenset[str]  # provinces the title names
-    sentence_df: dict[str, int]  # folded word → how many of the article's sentences hold it
-    sentence_count: int
+    passage_df: dict[str, int]  # folded word → how many of the article's passages hold it
+    normalizer: Normalizer
+    _sentences: dict[int, list[Sentence]] = field(default_factory=dict)
+
+    def sentences(self, passage_id: int) -> list[Sentence]:
+        found = self._sentences.get(passage_id)
+        if found is None:
+            found = [sentence_of(s, self.normalizer) for s in split_sentences(self.texts.get(passage_id, ""))]
+            self._sentences[passage_id] = found
+        return found
 
 
 def sentence_of(text: str, normalizer: Normalizer) -> Sentence:
@@ -108,32 +119,32 @@ def sentence_of(text: str, normalizer: Normalizer) -> Sentence:
 
 def build_article(article_id: int, title: str, published: str | None, source: str, url: str | None,
                   passages: list[tuple[int, str, str, str]], normalizer: Normalizer) -> ArticleView:
+    """The view of an article from its passages (id, text, and the folded and exact words stored at import)."""
     title_tokens = normalizer.tokenize(title)
-    by_passage = {pid: [sentence_of(s, normalizer) for s in split_sentences(text)] for pid, text, _, _ in passages}
-    folded = {t.folded for t in title_tokens}
-    exact = {t.exact for t in title_tokens}
-    pairs: set[tuple[str, str]] = set(zip([t.folded for t in title_tokens], [t.folded for t in title_tokens][1:]))
-    for sentences in by_passage.values():
-        for s in sentences:
-            folded |= s.folded
-            exact |= s.exact
-            pairs |= s.pairs
-    sentence_df: dict[str, int] = {}
-    count = 0
-    for sentences in by_passage.values():
-        for s in sentences:
-            count += 1
-            for w in s.folded:
-                sentence_df[w] = sentence_df.get(w, 0) + 1
+    title_words = [t.folded for t in title_tokens]
+    order = [pid for pid, _, _, _ in passages]
+    passage_words = {pid: (frozenset(f.split()), frozenset(e.split())) for pid, _, f, e in passages}
+    context_words = {pid: (frozenset().union(*(passage_words[o][0] for o in order[max(i - 1, 0):i + 2])),
+                           frozenset().union(*(passage_words[o][1] for o in order[max(i - 1, 0):i + 2])))
+                     for i, pid in enumerate(order)}
+    folded, exact = set(title_words), {t.exact for t in title_tokens}
+    pairs: set[tuple[str, str]] = set(zip(title_words, title_words[1:]))
+    passage_df: dict[str, int] = {}
+    for pid, _, passage_folded, _ in passages:
+        words = passage_folded.split()
+        pairs.update(zip(words, words[1:]))
+        folded |= passage_words[pid][0]
+        exact |= passage_words[pid][1]
+        for w in passage_words[pid][0]:
+            passage_df[w] = passage_df.get(w, 0) + 1
     if published:
         folded.add(str(int(published[:4])))
-    title_text = " " + " ".join(t.folded for t in title_tokens) + " "
-    title_words = [t.folded for t in title_tokens]
+    title_text = " " + " ".join(title_words) + " "
     return ArticleView(article_id, title, published, source, url, frozenset(title_words),
                        frozenset(t.exact for t in title_tokens), frozenset(zip(title_words, title_words[1:])),
-                       by_passage, frozenset(folded), frozenset(exact),
-                       frozenset(pairs), frozenset(p for p in PROVINCES if f" {p} " in title_text),
-                       sentence_df, count)
+                       {pid: text for pid, text, _, _ in passages}, passage_words, context_words, frozenset(folded),
+                       frozenset(exact), frozenset(pairs), frozenset(p for p in PROVINCES if f" {p} " in title_text),
+                       passage_df, normalizer)
 
 
 def holds(term: Term, folded: frozenset[str], exact: frozenset[str]) -> float:
@@ -169,20 +180,15 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
          df_folded: dict[str, int]) -> list[Reading]:
     """Features of every sentence of one candidate passage."""
     total = sum(weights) or 1.0
-    sentences = article.passages.get(passage_id, [])
+    sentences = article.sentences(passage_id)
     if not sentences:
         return []
-    near_folded = frozenset().union(*(s.folded for s in sentences))
-    near_exact = frozenset().union(*(s.exact for s in sentences))
+    near_folded, near_exact = article.passage_words[passage_id]
     terms = question.terms
     in_title = [holds(t, article.title_folded, article.title_exact) for t in terms]
     in_near = [holds(t, near_folded, near_exact) for t in terms]
     in_article = [holds(t, article.folded, article.exact) for t in terms]
-    order = list(article.passages)
-    at = order.index(passage_id)
-    around = [s for pid in order[max(at - 1, 0):at + 2] for s in article.passages[pid]]
-    in_context = [holds(t, frozenset().union(*(s.folded for s in around)), frozenset().union(*(s.exact for s in around)))
-                  for t in terms]
+    in_context = [holds(t, *article.context_words[passage_id]) for t in terms]
     missing = [w for w, a, n, ti in zip(weights, in_article, in_near, in_title) if max(a, n, ti) == 0]
     unknown = sum(w for w, t in zip(weights, terms) if not df_folded.get(t.token.folded))
     content = [t.token.folded for t in terms]
@@ -204,8 +210,8 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
                                 or bool(article.provinces - question.provinces - {"can tho"})),
         "terms": min(len(terms), MAX_TERMS) / MAX_TERMS,
     }
-    # Within the article, words most of its sentences share (its topic) tell its sentences apart less.
-    local = [w * math.log((article.sentence_count + 1) / (article.sentence_df.get(t.token.folded, 0) + 0.5))
+    # Within the article, words most of its passages share (its topic) tell its sentences apart less.
+    local = [w * math.log((len(article.texts) + 1) / (article.passage_df.get(t.token.folded, 0) + 0.5))
              for w, t in zip(weights, terms)]
     local_total = sum(local) or 1.0
     readings = []
