@@ -34,7 +34,11 @@ CANDIDATES = 40  # passages the full-text search hands to the reader
 ENOUGH_CANDIDATES = 8  # broaden the search only while fewer passages than this were found
 FAQ_THRESHOLD = 0.78  # similarity of the question's words to an FAQ phrasing that answers
 SECOND_SENTENCE_SHARE = 0.8  # a second sentence of the same page joins when this close to the best
-MAX_SPAN_CHARS = 450
+MAX_SPAN_CHARS = 450  # a reply longer than this (and some slack) is cut at a word
+NEAR_TIE = 0.03  # probabilities this close say the same thing as well as each other: the newer page wins
+SAME_TEXT = 75  # token-set similarity (0-100) above which two sentences say the same thing
+UNIT_MATCH = 0.75  # share of the entity's words a unit's name must hold
+FOLLOW_UP_WEIGHT = 0.5  # weight of the previous topic's words in a follow-up
 SUGGEST_SHARE = 0.35  # an unsure reply suggests pages when its confidence reaches this share of the operating
 # point, and then only pages whose best sentence reaches this share of the best one
 ARTICLE_CACHE = 2_000  # articles whose sentences are kept between questions
@@ -154,7 +158,7 @@ class AnswerEngine:
         article = self._article(question, index)
         if follow_up and topic.title and not article.answered:
             widened = index.reader.read(question.text + " " + topic.title)
-            widened.terms = question.terms + [Term(t.token, t.position, 0.5 * t.factor, t.corrected)
+            widened.terms = question.terms + [Term(t.token, t.position, FOLLOW_UP_WEIGHT * t.factor, t.corrected)
                                               for t in widened.terms
                                               if t.token.folded not in set(question.content_folded)]
             article = self._article(widened, index)
@@ -201,7 +205,7 @@ class AnswerEngine:
             covered = sum(1 for w in words if w in unit_words) / len(words)
             if covered > best and pairs & unit_pairs:
                 best_key, best = key, covered
-        return best_key if best >= 0.75 else None
+        return best_key if best >= UNIT_MATCH else None
 
     # ----- FAQs ----------------------------------------------------------------------
     def _faq(self, question: Question, index: _Index) -> Match | None:
@@ -215,7 +219,7 @@ class AnswerEngine:
         for faq, phrasing_words, phrasing in index.faqs:
             common = len(words & phrasing_words)
             overlap = min(common / len(words), common / max(len(phrasing_words), 1))
-            score = 0.5 * fuzz.token_sort_ratio(text, phrasing) / 100 + 0.5 * overlap
+            score = (fuzz.token_sort_ratio(text, phrasing) / 100 + overlap) / 2
             if score > best_score:
                 best, best_score = faq, score
         if best is None:
@@ -315,9 +319,9 @@ def _prefer_newer(readings: list[Reading]) -> Reading:
     best = readings[0]
     chosen = best
     for r in readings[1:6]:
-        if r.probability < best.probability - 0.03 or r.article is best.article:
+        if r.probability < best.probability - NEAR_TIE or r.article is best.article:
             continue
-        if fuzz.token_set_ratio(r.sentence.text, best.sentence.text) >= 75 and \
+        if fuzz.token_set_ratio(r.sentence.text, best.sentence.text) >= SAME_TEXT and \
                 (r.article.published or "") > (chosen.article.published or ""):
             chosen = r
     return chosen
@@ -338,6 +342,6 @@ def _span(best: Reading, readings: list[Reading]) -> str:
     chosen.sort(key=lambda r: (order.get(r.passage_id, 0), r.index))
     texts = [r.window if r is best else r.sentence.text for r in chosen]
     text = _NOISE_RE.sub("", " ".join(texts)).strip()
-    if len(text) > MAX_SPAN_CHARS + 150:
-        text = text[:MAX_SPAN_CHARS + 100].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    if len(text) > MAX_SPAN_CHARS:
+        text = text[:MAX_SPAN_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + " …"
     return text

@@ -57,6 +57,8 @@ _SLOT_TESTS = {
     "email": lambda s: "@" in s,
 }
 MAX_TERMS = 8  # the "terms" feature saturates at this many content words
+OTHER_ACCENTS_CREDIT = 0.5  # a word found only with other accents (a slip, or another word) counts half
+CORRECTED_WEIGHT = 0.75  # a typo-corrected word weighs less: the correction may be wrong
 MAX_WINDOW_CHARS = 400  # a sentence is shown with the next one while both fit in this
 
 
@@ -156,7 +158,7 @@ def holds(term: Term, folded: frozenset[str], exact: frozenset[str]) -> float:
     if token.marked and not token.exact.endswith("~"):
         if token.exact in exact:
             return 1.0
-        return 0.5 if token.folded in folded else 0.0
+        return OTHER_ACCENTS_CREDIT if token.folded in folded else 0.0
     return 1.0 if token.folded in folded else 0.0
 
 
@@ -173,7 +175,7 @@ class Reading:
 
 
 def weights_of(question: Question, idf) -> list[float]:
-    return [idf(t.token) * t.factor * (0.75 if t.corrected else 1.0) for t in question.terms]
+    return [idf(t.token) * t.factor * (CORRECTED_WEIGHT if t.corrected else 1.0) for t in question.terms]
 
 
 def read(question: Question, article: ArticleView, passage_id: int, weights: list[float], idf_max: float,
