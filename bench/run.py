@@ -286,15 +286,20 @@ def write_results(info: dict, body: str, elapsed: float, args) -> None:
         f"{args.facts} synthetic fact questions per size (a third each with diacritics, without, with a typo), "
         f"6 contact and 12 out-of-scope questions, and the dev questions. Our latency is "
         f"`Conversation.answer` over {args.rounds} rounds of that set, after one warm-up question that builds "
-        f"the matcher's caches; baselines answer the set once (at most {args.baseline_questions} questions). "
+        f"the engine's caches ({args.engine}); baselines answer the set once (at most {args.baseline_questions} questions). "
         f"Percentiles are nearest-rank. Peak RSS is the size's child process after importing and "
-        f"answering with our matcher, before the baselines are built. Accuracy uses the checks of "
+        f"answering with our engine, before the baselines are built. Accuracy uses the checks of "
         f"`shared/eval/score.py` (knowledge/evaluation.py); baselines answer with a whole passage, never "
         f"small talk. The synthetic filler is a bigram chain over the real articles, so it echoes "
         f"their phrases: accuracy at scale is a stress test of ranking among look-alike pages, not a "
         f"forecast.", "",
     ]
-    RESULTS.write_text("\n".join(header) + "\n" + body + "\n", encoding="utf-8")
+    results_file(args.engine).write_text("\n".join(header) + "\n" + body + "\n", encoding="utf-8")
+
+
+def results_file(engine: str) -> Path:
+    """bench/results.md for the default engine, bench/results-<engine>.md for another."""
+    return RESULTS if engine == "matcher" else RESULTS.with_name(f"results-{engine}.md")
 
 
 def main() -> int:
@@ -344,7 +349,7 @@ def main() -> int:
     print(body)
     if not args.no_write:
         write_results(info, body, elapsed, args)
-        log(f"wrote {RESULTS.relative_to(ROOT)} ({elapsed:.0f} s in all)")
+        log(f"wrote {results_file(args.engine).relative_to(ROOT)} ({elapsed:.0f} s in all)")
     return 0
 
 

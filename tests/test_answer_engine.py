@@ -6,7 +6,7 @@ from handlers.messages import IncomingMessage
 from knowledge.answer import AnswerEngine
 from knowledge.answer.decision import DECISION_FEATURES, load_model
 from knowledge.answer.question import strip_markup
-from knowledge.answer.reading import FEATURES, split_sentences
+from knowledge.answer.reading import FEATURES, agrees, split_sentences
 from knowledge.answer.smalltalk import smalltalk_intent
 from knowledge.importer import import_paths
 from knowledge.store import KnowledgeBase
@@ -104,6 +104,16 @@ def test_a_sentence_about_another_edition_or_year_is_marked_as_conflicting(engin
     _, readings = engine.readings("hội nghị giao ban khcn quận huyện lần 12 tổ chức ngày nào")
     about_13 = [r for r in readings if "lần XIII" in r.sentence.text]
     assert about_13 and all(r.features["qualifier_conflict"] == 1.0 for r in about_13)
+    assert not any(agrees(r) for r in about_13)
+
+
+@pytest.mark.parametrize("question", ["hội nghị giao ban khcn quận huyện lần 12 tổ chức ngày nào",
+                                      "ai là phó giám đốc sở chủ trì hội nghị giao ban lần 13",
+                                      "hội nghị giao ban khcn quận huyện lần 13 ở Sóc Trăng tổ chức ngày nào"])
+def test_an_answer_never_disagrees_with_the_question_s_edition_rank_or_province(engine, question):
+    match = engine.match(question)
+    assert not (match.answered and "Trần Ngọc Nguyên" in match.text) and not (
+        match.answered and "31/10/2017" in match.text)
 
 
 @pytest.mark.parametrize("question", ["Mạng E.Mekong là gì?", "Trung tâm mang tên hiện nay từ ngày nào?"])

@@ -30,7 +30,7 @@ from ..text import fold
 from .decision import DECISION_FEATURES, WEIGHTS_FILE, Linear, Model, decision_features
 from .engine import AnswerEngine, reply_of
 from .lexicon import PROVINCES
-from .reading import FEATURES, Reading, split_sentences
+from .reading import FEATURES, Reading, agrees, split_sentences
 
 MAX_WRONG = 0.03
 LABELLED_WEIGHT = 4.0  # a labelled row counts as this many generated ones
@@ -236,9 +236,9 @@ def outcomes(asked: list[Asked], model: Model) -> list[tuple[float, bool, bool]]
             out.append((0.0, False, bool(a.expects)))
             continue
         readings = [r for r, _ in _ranked(a, model.ranker)]
-        _, text = reply_of(readings)
+        best, text = reply_of(readings)
         right = any(norm(e) in norm(text) for e in a.expects)
-        out.append((model.confidence(readings), right, bool(a.expects)))
+        out.append((model.confidence(readings) if agrees(best) else 0.0, right, bool(a.expects)))
     return out
 
 

@@ -27,7 +27,7 @@ from ..text import Token, clean
 from .decision import Model, default_model
 from .lexicon import LEXICON_WORDS, STOP_FOLDED, AMBIGUOUS_BARE_STOPS, DEPARTMENT_WORDS
 from .question import Question, QuestionReader, Term
-from .reading import ArticleView, Reading, add_relative_features, build_article, idf_max_of, read, weights_of
+from .reading import ArticleView, Reading, add_relative_features, agrees, build_article, idf_max_of, read, weights_of
 from .smalltalk import smalltalk_intent
 
 CANDIDATES = 40  # passages the full-text search hands to the reader
@@ -284,7 +284,7 @@ class AnswerEngine:
             return Match("article", False)
         confidence = self.model.confidence(readings)
         best, text = reply_of(readings)
-        answered = confidence >= self.model.operating_point
+        answered = confidence >= self.model.operating_point and agrees(best)
         article = best.article
         source = {"title": article.title, "date": article.published, "path": article.url or article.source}
         suggestions = []

@@ -18,10 +18,11 @@ from ..text import ORDINAL_MARKERS, Normalizer, fold
 from .lexicon import MONEY_WORDS, PROVINCES
 from .question import Question, Term
 
+# Qualifiers that must agree (``agrees``): a reading that fails one is never the answer.
+CONDITIONS = ("edition_missing", "qualifier_conflict", "role_conflict", "province_missing")
 FEATURES = ("sent", "title", "near", "missing", "missing_rare", "unknown", "bigram", "slot", "slot_weak", "typed",
-            "head", "num_missing", "num_sent", "role_conflict", "place_conflict", "terms", "short", "echo",
-            "sent_gap", "near_gap", "local", "predicate", "current_newest", "sent_rare_missing",
-            "qualifier_conflict", "context")
+            "head", "num_missing", "num_sent", "place_conflict", "terms", "short", "echo", "sent_gap", "near_gap", "local",
+            "predicate", "current_newest", "sent_rare_missing", "context") + CONDITIONS
 
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;…])\s+(?=[\"“(\-–•]?\s?[A-ZĐÀ-Ỹ0-9])")
 _ABBREV_END_RE = re.compile(r"(?:\b(?:TP|Tp|ThS|TS|PGS|GS|Q|P|St|Mr|Mrs|Ms|Dr|No|KS|BS|CN)|\b[A-ZĐ])\.$")
@@ -197,7 +198,7 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
     pairs = list(zip(content, content[1:]))
     bigram = sum(1 for p in pairs if p in article.pairs) / len(pairs) if pairs else 0.0
     qualifiers = question.qualifiers
-    num_missing = float(any(not _holds_qualifier(q, article.folded, article.pairs) for q in qualifiers))
+    lacking = [q for q in qualifiers if not _holds_qualifier(q, article.folded, article.pairs)]
     common = {
         "title": sum(w * c for w, c in zip(weights, in_title)) / total,
         "near": sum(w * max(c, ti) for w, c, ti in zip(weights, in_near, in_title)) / total,
@@ -207,9 +208,10 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
         "unknown": unknown / total,
         "bigram": bigram,
         "typed": float(bool(question.types & set(_SLOT_TESTS) or question.types & {"count"})),
-        "num_missing": num_missing,
-        "place_conflict": float(any(not _mentions(article, p) for p in question.provinces)
-                                or bool(article.provinces - question.provinces - {"can tho"})),
+        "num_missing": float(any(marker == "" for marker, _ in lacking)),  # a bare number: a hint
+        "edition_missing": float(any(marker != "" for marker, _ in lacking)),  # a year or an edition
+        "place_conflict": float(bool(article.provinces - question.provinces - {"can tho"})),
+        "province_missing": float(any(not _mentions(article, p) for p in question.provinces)),
         "terms": min(len(terms), MAX_TERMS) / MAX_TERMS,
     }
     # Within the article, words most of its passages share (its topic) tell its sentences apart less.
@@ -241,6 +243,13 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
             window += " " + sentences[i + 1].text
         readings.append(Reading(article, passage_id, i, sentence, features, window))
     return readings
+
+
+def agrees(reading: Reading) -> bool:
+    """Do the question's qualifiers agree with this sentence and its page? An edition, a year or a
+    number the page does not hold, a sentence about another year or edition, or another rank ("phó")
+    means another page or a refusal, never this answer."""
+    return not any(reading.features[name] for name in CONDITIONS)
 
 
 def add_relative_features(question: Question, readings: list[Reading]) -> None:
