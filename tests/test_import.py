@@ -161,7 +161,7 @@ def test_full_disk_during_import_changes_nothing(empty_kb, tmp_path):
 def test_a_version_1_database_is_migrated_on_open(tmp_path):
     import sqlite3
 
-    from knowledge.store import KnowledgeBase
+    from knowledge.store import SCHEMA_VERSION, KnowledgeBase
 
     path = tmp_path / "old.sqlite"
     kb = KnowledgeBase.open(path)
@@ -170,9 +170,10 @@ def test_a_version_1_database_is_migrated_on_open(tmp_path):
     with sqlite3.connect(path) as conn:  # the schema as version 1 left it
         conn.executescript("DROP TABLE passage_index; CREATE VIRTUAL TABLE passage_index USING "
                            "fts5(folded, title, tokenize = 'unicode61 remove_diacritics 0');"
-                           "UPDATE meta SET value = '1' WHERE key = 'schema_version';")
+                           "DROP TABLE synonyms; UPDATE meta SET value = '1' WHERE key = 'schema_version';")
     kb = KnowledgeBase.open(path)
-    assert kb.meta("schema_version") == "2"
+    assert kb.meta("schema_version") == str(SCHEMA_VERSION)
+    assert kb.synonyms()  # version 3 added the synonym groups
     assert kb.conn.execute("SELECT COUNT(*) FROM passage_index").fetchone()[0] == kb.stats()["passages"]
     from handlers.conversation import Conversation
 
