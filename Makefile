@@ -42,7 +42,8 @@ browser:
 		else echo "browser: chromium not installed (needs root and apt-get); the browser tests will be skipped"; fi; \
 	fi
 
-# The dev question sets scored on a fresh database of the bundled samples.
+# The dev question sets scored on a fresh database of the bundled samples: the default engine against the
+# gate; the fitted engine's figures for comparison, and its robustness to the ways citizens type (perturb.py).
 eval-dev: install
 	@if [ ! -f $(SHARED)/eval/score.py ]; then \
 		echo "eval-dev: skipped, $(SHARED)/eval/score.py not found (the shared folder is absent)"; exit 0; fi; \
@@ -52,7 +53,16 @@ eval-dev: install
 		printf '%s: ' $$set; \
 		$(PY) $(SHARED)/eval/score.py --quiet --min-answer 0.9 --min-abstain 0.9 --min-smalltalk 1.0 \
 			$(SHARED)/eval/$$set.jsonl -- $(PY) run_bot.py ask --db $(EVAL_DB) --json || exit 1; \
-	done
+	done; \
+	echo "The fitted engine (ANSWER_ENGINE=fitted), for comparison, then its robustness (a gate):"; \
+	for set in dev-questions dev-more-questions; do \
+		printf '  %s: ' $$set; \
+		ANSWER_ENGINE=fitted $(PY) $(SHARED)/eval/score.py --quiet $(SHARED)/eval/$$set.jsonl \
+			-- $(PY) run_bot.py ask --db $(EVAL_DB) --json; \
+	done; \
+	ANSWER_ENGINE=fitted $(PY) $(SHARED)/eval/perturb.py --show 0 --min-kept 0.95 --min-typo 0.90 \
+		$(SHARED)/eval/dev-questions.jsonl $(SHARED)/eval/dev-more-questions.jsonl \
+		-- $(PY) run_bot.py ask --db $(EVAL_DB) --json
 
 $(VENV)/.installed-bench: $(VENV)/.installed requirements-bench.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
