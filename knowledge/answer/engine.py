@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
@@ -158,9 +158,9 @@ class AnswerEngine:
         article = self._article(question, index)
         if follow_up and topic.title and not article.answered:
             widened = index.reader.read(question.text + " " + topic.title)
-            widened.terms = question.terms + [Term(t.token, t.position, FOLLOW_UP_WEIGHT * t.factor, t.corrected)
-                                              for t in widened.terms
-                                              if t.token.folded not in set(question.content_folded)]
+            own = set(question.content_folded)
+            widened.terms = question.terms + [replace(t, factor=FOLLOW_UP_WEIGHT * t.factor)
+                                              for t in widened.terms if t.token.folded not in own]
             article = self._article(widened, index)
         if article.answered:
             return article

@@ -17,7 +17,6 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import Callable
 from os.path import commonprefix
 
@@ -65,7 +64,6 @@ class Question:
     deputy: bool = False
     attributes: list[str] = field(default_factory=list)  # contact fields asked for
     entity: list[Token] = field(default_factory=list)  # what the contact attributes are of
-    unknown: int = 0  # content words the knowledge base never holds
 
     @property
     def folded(self) -> str:
@@ -152,19 +150,22 @@ def cue_matches(tokens: list[Token], cue: Cue, start: int, accented: bool) -> bo
     return True
 
 
-def find_cues(tokens: list[Token], cues: list[Cue], accented: bool) -> list[tuple[int, Cue]]:
-    by_first = _by_first_word(tuple(cues))
-    return [(start, cue) for start, token in enumerate(tokens) for cue in by_first.get(token.folded, ())
-            if cue_matches(tokens, cue, start, accented)]
-
-
-@lru_cache(maxsize=8)
-def _by_first_word(cues: tuple[Cue, ...]) -> dict[str, list[Cue]]:
+def by_first_word(cues: list[Cue]) -> dict[str, list[Cue]]:
     """Cues indexed by their first bare word: only those can start at a given word."""
     index: dict[str, list[Cue]] = {}
     for cue in cues:
         index.setdefault(cue.folded[0], []).append(cue)
     return index
+
+
+TYPE_CUE_INDEX = by_first_word(TYPE_CUES)
+CONTACT_CUE_INDEX = by_first_word(CONTACT_ATTRIBUTES)
+
+
+def find_cues(tokens: list[Token], cues: dict[str, list[Cue]], accented: bool) -> list[tuple[int, Cue]]:
+    """Where the cues (indexed by their first word) stand in the question."""
+    return [(start, cue) for start, token in enumerate(tokens) for cue in cues.get(token.folded, ())
+            if cue_matches(tokens, cue, start, accented)]
 
 
 def is_stop(token: Token, accented: bool) -> bool | None:
@@ -202,7 +203,6 @@ class QuestionReader:
         tokens = [self._corrected(typed, i, accented) for i in range(len(typed))]
         q = Question(text, typed, tokens, [], accented)
         skip = self._read_cues(q)
-        vocab = vocabulary()
         for i, token in enumerate(tokens):
             if i in skip:
                 continue
@@ -216,14 +216,12 @@ class QuestionReader:
             corrected = token.exact.endswith("~")
             factor = AMBIGUOUS_STOP_WEIGHT if stop is None else 1.0
             q.terms.append(Term(token, i, factor, corrected))
-            if not self.df_folded.get(token.folded) and not token.folded.isdigit():
-                q.unknown += 1
         q.terms = with_synonyms(q.terms, tokens, self.synonym_groups)
         q.numbers = {t.folded for t in tokens if t.folded.isdigit()}
         q.qualifiers = qualifiers(tokens)
         q.predicate = self._predicate(q)
         self._read_qualifiers(q)
-        self._read_contact(q, vocab)
+        self._read_contact(q)
         return q
 
     def _typed_in_context(self, tokens: list[Token], i: int) -> bool:
@@ -317,7 +315,7 @@ class QuestionReader:
         nhiêu" asks a date, "bây giờ" is no time); interrogative cue words are not looked for."""
         skip: set[int] = set()
         claimed: set[int] = set()
-        for start, cue in sorted(find_cues(q.tokens, TYPE_CUES, q.accented), key=lambda found: -len(found[1].exact)):
+        for start, cue in sorted(find_cues(q.tokens, TYPE_CUE_INDEX, q.accented), key=lambda found: -len(found[1].exact)):
             span = set(range(start, start + len(cue.exact)))
             if span & claimed:
                 continue
@@ -370,8 +368,9 @@ class QuestionReader:
         q.roles = {role for role in ROLE_WORDS if f" {role} " in folded}
         q.deputy = " pho " in folded and bool(q.roles)
 
-    def _read_contact(self, q: Question, vocab) -> None:
-        found = find_cues(q.tokens, CONTACT_ATTRIBUTES, q.accented)
+    @staticmethod
+    def _read_contact(q: Question) -> None:
+        found = find_cues(q.tokens, CONTACT_CUE_INDEX, q.accented)
         if not found:
             return
         used: set[int] = set()
