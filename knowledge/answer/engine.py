@@ -27,10 +27,12 @@ from ..text import Token, clean
 from .decision import Model, default_model
 from .lexicon import LEXICON_WORDS, STOP_FOLDED, AMBIGUOUS_BARE_STOPS, DEPARTMENT_WORDS
 from .question import Question, QuestionReader, Term
-from .reading import ArticleView, Reading, add_relative_features, agrees, build_article, idf_max_of, read, weights_of
+from .reading import (ArticleFit, ArticleView, Reading, add_relative_features, agrees, build_article, fit_article,
+                      idf_max_of, read, weights_of)
 from .smalltalk import smalltalk_intent
 
 CANDIDATES = 40  # passages the full-text search hands to the reader
+READ_PASSAGES = 15  # candidates read sentence by sentence, those covering most of the question
 ENOUGH_CANDIDATES = 8  # broaden the search only while fewer passages than this were found
 FAQ_THRESHOLD = 0.78  # similarity of the question's words to an FAQ phrasing that answers
 SECOND_SENTENCE_SHARE = 0.8  # a second sentence of the same page joins when this close to the best
@@ -272,8 +274,13 @@ class AnswerEngine:
         passages = self._candidates(question, index)
         views = self._views(passages, index)
         weights = weights_of(question, index.idf)
-        readings = [reading for p in passages
-                    for reading in read(question, views[p.id], p.id, weights, index.idf_max, index.df_folded)]
+        fits: dict[int, ArticleFit] = {}  # per article, what it holds of the question: computed once
+        readings = []
+        for p in _most_covered(passages, views, question, weights):
+            view = views[p.id]
+            if id(view) not in fits:
+                fits[id(view)] = fit_article(question, view)
+            readings += read(question, view, p.id, weights, index.idf_max, index.df_folded, fits[id(view)])
         add_relative_features(question, readings)
         self.model.rank(readings)
         return readings
@@ -299,6 +306,16 @@ class AnswerEngine:
         return Match("article", answered, confidence, text=text, source=source,
                      suggestions=suggestions, intent=",".join(sorted(question.types)),
                      topic=Topic(title=article.title) if answered else None)
+
+
+def _most_covered(passages: list[Passage], views: dict[int, ArticleView], question: Question,
+                  weights: list[float]) -> list[Passage]:
+    """The candidate passages whose words (with their title's) cover most of the question, at most
+    ``READ_PASSAGES`` of them: only those are read sentence by sentence."""
+    def covered(p: Passage) -> float:
+        words = views[p.id].passage_words.get(p.id, (frozenset(),))[0] | views[p.id].title_folded
+        return sum(w for w, t in zip(weights, question.terms) if t.token.folded in words)
+    return sorted(passages, key=covered, reverse=True)[:READ_PASSAGES]
 
 
 def _is_follow_up(question: Question) -> bool:

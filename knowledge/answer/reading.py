@@ -78,6 +78,7 @@ def split_sentences(text: str) -> list[str]:
 @dataclass
 class Sentence:
     text: str
+    plain: str  # the text folded (same length: positions agree)
     folded: frozenset[str]
     exact: frozenset[str]
     pairs: frozenset[tuple[str, str]]
@@ -117,7 +118,8 @@ class ArticleView:
 def sentence_of(text: str, normalizer: Normalizer) -> Sentence:
     tokens = normalizer.tokenize(text)
     folded = [t.folded for t in tokens]
-    return Sentence(text, frozenset(folded), frozenset(t.exact for t in tokens), frozenset(zip(folded, folded[1:])))
+    return Sentence(text, fold(text), frozenset(folded), frozenset(t.exact for t in tokens),
+                    frozenset(zip(folded, folded[1:])))
 
 
 def build_article(article_id: int, title: str, published: str | None, source: str, url: str | None,
@@ -154,7 +156,7 @@ def holds(term: Term, folded: frozenset[str], exact: frozenset[str]) -> float:
     """1 when a word set holds the question word as typed, or a synonym phrase of it; ½ for the same
     letters under other accents."""
     token = term.token
-    if any(all(w in folded for w in phrase) for phrase in term.alternates):
+    if term.alternates and any(all(w in folded for w in phrase) for phrase in term.alternates):
         return 1.0
     if token.marked and not token.exact.endswith("~"):
         if token.exact in exact:
@@ -179,8 +181,20 @@ def weights_of(question: Question, idf) -> list[float]:
     return [idf(t.token) * t.factor * (CORRECTED_WEIGHT if t.corrected else 1.0) for t in question.terms]
 
 
+@dataclass
+class ArticleFit:
+    """What one question finds in one article as a whole (computed once per question and article)."""
+    in_title: list[float]
+    in_article: list[float]
+
+
+def fit_article(question: Question, article: ArticleView) -> ArticleFit:
+    return ArticleFit([holds(t, article.title_folded, article.title_exact) for t in question.terms],
+                      [holds(t, article.folded, article.exact) for t in question.terms])
+
+
 def read(question: Question, article: ArticleView, passage_id: int, weights: list[float], idf_max: float,
-         df_folded: dict[str, int]) -> list[Reading]:
+         df_folded: dict[str, int], fit: ArticleFit | None = None) -> list[Reading]:
     """Features of every sentence of one candidate passage."""
     total = sum(weights) or 1.0
     sentences = article.sentences(passage_id)
@@ -188,9 +202,9 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
         return []
     near_folded, near_exact = article.passage_words[passage_id]
     terms = question.terms
-    in_title = [holds(t, article.title_folded, article.title_exact) for t in terms]
+    fit = fit or fit_article(question, article)
+    in_title, in_article = fit.in_title, fit.in_article
     in_near = [holds(t, near_folded, near_exact) for t in terms]
-    in_article = [holds(t, article.folded, article.exact) for t in terms]
     in_context = [holds(t, *article.context_words[passage_id]) for t in terms]
     missing = [w for w, a, n, ti in zip(weights, in_article, in_near, in_title) if max(a, n, ti) == 0]
     unknown = sum(w for w, t in zip(weights, terms) if not df_folded.get(t.token.folded))
@@ -226,7 +240,7 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
         features["local"] = sum(w * c for w, c in zip(local, in_sentence)) / local_total
         features["sent_rare_missing"] = max((w for w, c in zip(weights, in_sentence) if not c), default=0.0) / (
             idf_max or 1.0)
-        features["slot"], features["slot_weak"], features["head"] = _slot(question, sentence.text)
+        features["slot"], features["slot_weak"], features["head"] = _slot(question, sentence)
         own = [w for w in sentence.folded if len(w) > 1]
         features["echo"] = sum(1 for w in own if w in article.title_folded) / len(own) if own else 1.0
         features["num_sent"] = (sum(1 for q in qualifiers if _holds_qualifier(q, sentence.folded | article.title_folded,
@@ -236,7 +250,7 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
         predicate = [weights[n] for n in question.predicate]
         features["predicate"] = (sum(weights[n] * in_sentence[n] for n in question.predicate) / sum(predicate)
                                  if predicate and sum(predicate) else 0.0)
-        features["role_conflict"] = _role_conflict(question, sentence.text)
+        features["role_conflict"] = _role_conflict(question, sentence.plain)
         features["short"] = float(len(sentence.text) < 40)
         window = sentence.text
         if i + 1 < len(sentences) and len(window) + len(sentences[i + 1].text) < MAX_WINDOW_CHARS:
@@ -274,10 +288,11 @@ def _new(match: re.Match, question: Question) -> bool:
     return not words <= asked
 
 
-def _slot(question: Question, text: str) -> tuple[float, float, float]:
+def _slot(question: Question, sentence: Sentence) -> tuple[float, float, float]:
     """Is the asked slot filled in this sentence by something the question does not already say
     (strongly: a person for "ai", a date for "khi nào"; weakly: an organisation for "ai"), and is a
     number right before the counted noun?"""
+    text = sentence.text
     strong = weak = head = 0.0
     for kind in question.types:
         if kind == "who":
@@ -291,7 +306,7 @@ def _slot(question: Question, text: str) -> tuple[float, float, float]:
                 strong = 1.0
             else:
                 weak = 1.0
-    if question.which and _names_after(question.which, text):
+    if question.which and _names_after(question.which, sentence):
         strong = 1.0
     if "count" in question.types:
         numbers = {n.replace(".", "").replace(",", "") for n in _NUMBER_RE.findall(text)} - question.numbers
@@ -302,15 +317,15 @@ def _slot(question: Question, text: str) -> tuple[float, float, float]:
         if question.head in MONEY_WORDS:
             head = float(bool(_MONEY_RE.search(text)))
         elif question.head and numbers:
-            folded = fold(text)
-            head = float(bool(re.search(r"\d[\d.,]*\s*(?:\w+\s+)?" + re.escape(question.head) + r"\b", folded)))
+            head = float(bool(re.search(r"\d[\d.,]*\s*(?:\w+\s+)?" + re.escape(question.head) + r"\b",
+                                        sentence.plain)))
     return strong, weak, head
 
 
-def _names_after(noun: str, text: str) -> bool:
+def _names_after(noun: str, sentence: Sentence) -> bool:
     """Does the sentence name one of the kind asked for: the noun followed by a name, a number or a
     label ("tỉnh An Giang", "Quyết định số 1780", "lĩnh vực: …")?"""
-    folded = fold(text)
+    text, folded = sentence.text, sentence.plain
     if len(folded) != len(text):
         return False
     for match in re.finditer(r"\b" + re.escape(noun) + r"\b", folded):
@@ -320,11 +335,11 @@ def _names_after(noun: str, text: str) -> bool:
     return False
 
 
-def _role_conflict(question: Question, text: str) -> float:
-    """The question's role in another rank: "phó giám đốc" for "giám đốc", or the reverse."""
+def _role_conflict(question: Question, folded: str) -> float:
+    """The question's role in another rank in the (folded) sentence: "phó giám đốc" for "giám đốc",
+    or the reverse."""
     if not question.roles:
         return 0.0
-    folded = fold(text)
     for role in question.roles:
         plain = re.search(r"(?<!pho )\b" + role + r"\b", folded)
         deputy = re.search(r"\bpho " + role + r"\b", folded)
