@@ -210,3 +210,21 @@ def test_staff_synonyms_apply_at_once_and_old_databases_get_the_defaults(tmp_pat
 ])
 def test_typos_are_corrected_by_the_word_they_make_with_their_neighbour(engine, typed, meant):
     assert read(engine, typed).folded == meant
+
+
+@pytest.mark.parametrize("typed, kept", [("hoi nghi to chuc o can tho", ["to", "chuc", "can", "tho"]),
+                                         ("an toan buc xa", ["an", "toan"])])
+def test_english_stop_words_are_not_dropped_from_vietnamese_typed_without_accents(engine, typed, kept):
+    words = read(engine, typed).content_folded
+    assert all(word in words for word in kept)
+
+
+def test_english_stop_words_are_dropped_from_english_questions(engine):
+    assert read(engine, "who is the director of the department").content_folded == ["director", "department"]
+
+
+def test_a_named_district_is_a_place_the_answer_must_agree_with(engine):
+    assert read(engine, "Sở làm việc với UBND huyện Cờ Đỏ ngày nào?").places == {"huyen co do"}
+    assert read(engine, "các đề tài ở quận huyện tập trung vào lĩnh vực gì").places == set()
+    _, readings = engine.readings("hội nghị giao ban khcn quận huyện ở huyện Vĩnh Thạnh ngày nào")
+    assert readings and not any(agrees(r) for r in readings)  # no page names huyện Vĩnh Thạnh

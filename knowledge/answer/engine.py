@@ -25,7 +25,7 @@ from ..fulltext import cascade, search_term
 from ..store import FOOTER_CONTEXT, ContactValue, KnowledgeBase, Passage
 from ..text import Token, clean
 from .decision import Model, default_model
-from .lexicon import LEXICON_WORDS, STOP_FOLDED, AMBIGUOUS_BARE_STOPS, DEPARTMENT_WORDS
+from .lexicon import AMBIGUOUS_BARE_STOPS, DEPARTMENT_WORDS, ENGLISH_STOPS, LEXICON_WORDS, STOP_FOLDED
 from .question import Question, QuestionReader, Term
 from .reading import (ArticleFit, ArticleView, Reading, add_relative_features, agrees, build_article, fit_article,
                       idf_max_of, read, weights_of)
@@ -106,7 +106,7 @@ def faq_words(question: Question) -> set[str]:
     """An FAQ is compared on bare content words, stop words dropped whatever the accents, so
     "sở làm việc mấy giờ" and "so lam viec may gio" are the same question."""
     words = {t.token.folded for t in question.terms}
-    return {w for w in words if w not in STOP_FOLDED and w not in AMBIGUOUS_BARE_STOPS} | {
+    return {w for w in words if w not in STOP_FOLDED | AMBIGUOUS_BARE_STOPS | ENGLISH_STOPS} | {
         t for t in question.types}
 
 

@@ -70,15 +70,16 @@ _STOP_WRITTEN = """là của và có không được cho tôi mình em bạn anh
 các những này đó kia ấy một cái về ở tại trong nào gì ai đâu sao hỏi xin biết muốn giúp hãy vui lòng làm
 như để đã đang sẽ bị rồi thôi hả nhỉ vâng dạ ừ à nhờ giùm dùm nè luôn ra đến từ theo trên bởi vì nên nếu
 hay hoặc cũng đều rất lắm quá nữa còn chỉ mỗi mọi tất cả thể hông chào alo ơn chút ad admin bot
-cụ thể ha hen nghen
-what is are was were the a an of to in on at for and or by with does do did which who whom when where
-how many much please tell me i you it its this that from as be been can could""".split()
+cụ thể ha hen nghen""".split()
 STOP_EXACT = frozenset(exact_key(w) for w in _STOP_WRITTEN)
 # Bare forms that are stop words whatever accents were meant.
 STOP_FOLDED = frozenset("""la cua va khong duoc em ad a oi nhe nha vay voi cac nhung kia ay ve o nao gi ai
 sao xin hay vui ra tren nua deu rat tat ca hoac neu boi vang gium dum ne luon roi chao alo hello hi admin bot
-ha hen what is are was the an of to in on at for and or by with does do did which who whom when where how
-please tell me you it its this that from as be can""".split())
+ha hen""".split())
+# English stop words. Those that are also Vietnamese syllables ("can" of "Cần Thơ", "to" of "tổ chức",
+# "do", "an", "in") are only possibly stop words.
+ENGLISH_STOPS = frozenset("""what is are was were the a an of to in on at for and or by with does do did which
+who whom when where how many much please tell me i you it its this that from as be been can could""".split())
 # Bare forms of stop words that are also content words (bạn / giao ban, chợ, xăng dầu, đề tài, …).
 AMBIGUOUS_BARE_STOPS = frozenset(fold(w) for w in _STOP_WRITTEN) - STOP_FOLDED
 
@@ -92,6 +93,9 @@ dong thap|gia lai|ha giang|ha nam|ha noi|ha tinh|hai duong|hai phong|hau giang|h
 kien giang|kon tum|lai chau|lam dong|lang son|lao cai|long an|nam dinh|nghe an|ninh binh|ninh thuan|phu tho|
 phu yen|quang binh|quang nam|quang ngai|quang ninh|quang tri|soc trang|son la|tay ninh|thai binh|thai nguyen|
 thanh hoa|thua thien hue|tien giang|tra vinh|tuyen quang|vinh long|vinh phuc|yen bai|ho chi minh""".replace("\n", "").split("|"))
+
+# Words naming a local administrative unit: the two words after one name a place ("huyện Cờ Đỏ").
+ADMINISTRATIVE_UNITS = frozenset({"huyen", "quan", "phuong", "xa", "tinh", "ap"})
 
 ROLE_WORDS = frozenset("""giam doc|chu tich|truong ban|truong phong|truong doan|chanh thanh tra|
 chanh van phong|chi cuc truong|hieu truong|vien truong|bi thu|bo truong|thu truong|chu nhiem|cuc truong|

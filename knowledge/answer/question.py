@@ -9,7 +9,8 @@ control characters are stripped and split abbreviations are joined ("KH CN" → 
 * stop words, recognised on the accented form when the citizen typed accents, else on the bare
   form, where a bare form shared with a content word ("ban": bạn / giao ban) only weighs less;
 * the question type (a slot to fill, never a veto), recognised the same way;
-* qualifiers the answer must agree with: numbers (years, editions), provinces, roles and "phó";
+* qualifiers the answer must agree with: numbers (years, editions), provinces and named districts,
+  wards and communes ("huyện Cờ Đỏ"), roles and "phó";
 * a contact request parsed as entity + attribute ("email" of "phòng kinh tế Ô Môn").
 """
 from __future__ import annotations
@@ -25,8 +26,10 @@ from rapidfuzz.distance import OSA
 
 from ..text import ORDINAL_MARKERS, Normalizer, Token, clean, exact_key, fold
 from .lexicon import (AMBIGUOUS_BARE_STOPS, CONTACT_ATTRIBUTES, DEPARTMENT_WORDS, PROVINCES, ROLE_WORDS,
-                      STOP_EXACT, STOP_FOLDED, TYPE_CUES, Cue)
+                      STOP_EXACT, STOP_FOLDED, TYPE_CUES, ADMINISTRATIVE_UNITS, ENGLISH_STOPS, Cue)
 from .vocabulary import vocabulary
+
+UNIT_EXACT = frozenset(exact_key(w) for w in "huyện quận phường xã tỉnh ấp".split())
 
 MARKUP_RE = re.compile(r"<[^<>]{0,200}>|[*_`#~|]+")
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -60,6 +63,7 @@ class Question:
     # ("year", "2019"), ("", "1780") for any other number; the answer's page must hold each
     predicate: list[int] = field(default_factory=list)  # term indexes of X in "… có X không?"
     provinces: set[str] = field(default_factory=set)  # folded province names asked about
+    places: set[str] = field(default_factory=set)  # "huyen co do", "phuong tan an": a unit and its name
     roles: set[str] = field(default_factory=set)  # folded role phrases ("giam doc")
     deputy: bool = False
     attributes: list[str] = field(default_factory=list)  # contact fields asked for
@@ -119,6 +123,13 @@ def join_split_abbreviations(text: str, abbreviations: dict[str, str]) -> str:
     return "".join(out)
 
 
+def is_english(text: str) -> bool:
+    """Written in English: typed without accents, and many of its words are no Vietnamese syllables."""
+    words = [fold(w) for w in _WORD_RE.findall(text)]
+    foreign = sum(1 for w in words if not vocabulary().is_syllable(w))
+    return bool(words) and not is_accented(text) and foreign >= max(1, 0.4 * len(words))
+
+
 def is_accented(text: str) -> bool:
     """Did the citizen type diacritics? Most Vietnamese syllables carry one."""
     words = [w for w in _WORD_RE.findall(text)]
@@ -168,10 +179,12 @@ def find_cues(tokens: list[Token], cues: dict[str, list[Cue]], accented: bool) -
             if cue_matches(tokens, cue, start, accented)]
 
 
-def is_stop(token: Token, accented: bool) -> bool | None:
+def is_stop(token: Token, accented: bool, english: bool = False) -> bool | None:
     """True for a stop word, False for a content word, None for a bare form that may be either."""
     if token.marked:
         return token.exact in STOP_EXACT
+    if token.folded in ENGLISH_STOPS:
+        return None if vocabulary().is_syllable(token.folded) and not english else True
     if accented:  # a word typed without accents among accented ones is written as it is meant
         return token.folded in STOP_EXACT
     if token.folded in STOP_FOLDED:
@@ -200,13 +213,14 @@ class QuestionReader:
         text = self._abbreviation_typos(text)
         typed = self.normalizer.tokenize(text)
         accented = is_accented(text)
+        english = is_english(text)
         tokens = [self._corrected(typed, i, accented) for i in range(len(typed))]
         q = Question(text, typed, tokens, [], accented)
         skip = self._read_cues(q)
         for i, token in enumerate(tokens):
             if i in skip:
                 continue
-            stop = is_stop(token, accented)
+            stop = is_stop(token, accented, english)
             if stop or (len(token.folded) == 1 and token.folded not in "0123456789aeiouy"):
                 continue
             if stop is None and self._in_known_word(tokens, i):
@@ -365,6 +379,10 @@ class QuestionReader:
     def _read_qualifiers(q: Question) -> None:
         folded = " " + q.folded + " "
         q.provinces = {name for name in PROVINCES if f" {name} " in folded}
+        words = [t.folded for t in q.tokens]
+        q.places = {" ".join(words[i:i + 3]) for i, token in enumerate(q.tokens[:-2])
+                    if _names_a_place(q.tokens[i:i + 3], q.accented)
+                    and not (i and q.tokens[i - 1].folded in ADMINISTRATIVE_UNITS)}  # not "quận huyện …"
         q.roles = {role for role in ROLE_WORDS if f" {role} " in folded}
         q.deputy = " pho " in folded and bool(q.roles)
 
@@ -396,6 +414,14 @@ def with_synonyms(terms: list[Term], tokens: list[Token], groups: list[tuple[str
                     for position in range(start, start + size):
                         alternates[position] = alternates.get(position, ()) + others
     return [replace(t, alternates=alternates[t.position]) if t.position in alternates else t for t in terms]
+
+
+def _names_a_place(tokens: list[Token], accented: bool) -> bool:
+    """A unit word ("huyện", "phường") and the two words of its name ("Cờ Đỏ"), not "quận huyện"."""
+    unit, *name = tokens
+    is_unit = unit.exact in UNIT_EXACT if unit.marked else unit.folded in ADMINISTRATIVE_UNITS
+    return is_unit and not any(t.folded in ADMINISTRATIVE_UNITS or is_stop(t, accented) or t.folded.isdigit()
+                               for t in name)
 
 
 def _before_number(tokens: list[Token], i: int) -> bool:

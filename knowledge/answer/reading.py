@@ -19,7 +19,7 @@ from .lexicon import MONEY_WORDS, PROVINCES
 from .question import Question, Term
 
 # Qualifiers that must agree (``agrees``): a reading that fails one is never the answer.
-CONDITIONS = ("edition_missing", "qualifier_conflict", "role_conflict", "province_missing")
+CONDITIONS = ("edition_missing", "qualifier_conflict", "role_conflict", "place_missing")
 FEATURES = ("sent", "title", "near", "missing", "missing_rare", "unknown", "bigram", "slot", "slot_weak", "typed",
             "head", "num_missing", "num_sent", "place_conflict", "terms", "short", "echo", "sent_gap", "near_gap", "local",
             "predicate", "current_newest", "sent_rare_missing", "context") + CONDITIONS
@@ -225,7 +225,7 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
         "num_missing": float(any(marker == "" for marker, _ in lacking)),  # a bare number: a hint
         "edition_missing": float(any(marker != "" for marker, _ in lacking)),  # a year or an edition
         "place_conflict": float(bool(article.provinces - question.provinces - {"can tho"})),
-        "province_missing": float(any(not _mentions(article, p) for p in question.provinces)),
+        "place_missing": float(any(not _mentions(article, p) for p in question.provinces | question.places)),
         "terms": min(len(terms), MAX_TERMS) / MAX_TERMS,
     }
     # Within the article, words most of its passages share (its topic) tell its sentences apart less.
