@@ -74,8 +74,7 @@ cụ thể ha hen nghen""".split()
 STOP_EXACT = frozenset(exact_key(w) for w in _STOP_WRITTEN)
 # Bare forms that are stop words whatever accents were meant.
 STOP_FOLDED = frozenset("""la cua va khong duoc em ad a oi nhe nha vay voi cac nhung kia ay ve o nao gi ai
-sao xin hay vui ra tren nua deu rat tat ca hoac neu boi vang gium dum ne luon roi chao alo hello hi admin bot
-ha hen""".split())
+sao xin hay vui ra tren nua deu rat tat ca hoac neu gium dum ne luon roi chao alo hello hi admin bot""".split())
 # English stop words. Those that are also Vietnamese syllables ("can" of "Cần Thơ", "to" of "tổ chức",
 # "do", "an", "in") are only possibly stop words.
 ENGLISH_STOPS = frozenset("""what is are was were the a an of to in on at for and or by with does do did which
