@@ -230,3 +230,9 @@ def test_a_named_district_is_a_place_the_answer_must_agree_with(engine):
     assert read(engine, "các đề tài ở quận huyện tập trung vào lĩnh vực gì").places == set()
     _, readings = engine.readings("hội nghị giao ban khcn quận huyện ở huyện Vĩnh Thạnh ngày nào")
     assert readings and not any(agrees(r) for r in readings)  # no page names huyện Vĩnh Thạnh
+
+
+def test_a_deputy_is_not_the_head_in_english_either(engine):
+    _, readings = engine.readings("who is the director of the department")
+    deputies = [r for r in readings if "Deputy Director" in r.sentence.text]
+    assert deputies and all(r.features["role_conflict"] == 1.0 and not agrees(r) for r in deputies)

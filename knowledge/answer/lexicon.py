@@ -96,6 +96,9 @@ thanh hoa|thua thien hue|tien giang|tra vinh|tuyen quang|vinh long|vinh phuc|yen
 # Words naming a local administrative unit: the two words after one name a place ("huyện Cờ Đỏ").
 ADMINISTRATIVE_UNITS = frozenset({"huyen", "quan", "phuong", "xa", "tinh", "ap"})
 
+# Words that make a role its deputy ("phó giám đốc", "deputy director").
+DEPUTY_WORDS = ("pho", "deputy", "vice")
+
 ROLE_WORDS = frozenset("""giam doc|chu tich|truong ban|truong phong|truong doan|chanh thanh tra|
 chanh van phong|chi cuc truong|hieu truong|vien truong|bi thu|bo truong|thu truong|chu nhiem|cuc truong|
 truong khoa|director|chairman|head""".replace("\n", "").split("|"))

@@ -26,7 +26,7 @@ from rapidfuzz.distance import OSA
 
 from ..text import ORDINAL_MARKERS, Normalizer, Token, clean, exact_key, fold
 from .lexicon import (AMBIGUOUS_BARE_STOPS, CONTACT_ATTRIBUTES, DEPARTMENT_WORDS, PROVINCES, ROLE_WORDS,
-                      STOP_EXACT, STOP_FOLDED, TYPE_CUES, ADMINISTRATIVE_UNITS, ENGLISH_STOPS, Cue)
+                      STOP_EXACT, STOP_FOLDED, TYPE_CUES, ADMINISTRATIVE_UNITS, DEPUTY_WORDS, ENGLISH_STOPS, Cue)
 from .vocabulary import vocabulary
 
 UNIT_EXACT = frozenset(exact_key(w) for w in "huyện quận phường xã tỉnh ấp".split())
@@ -384,7 +384,7 @@ class QuestionReader:
                     if _names_a_place(q.tokens[i:i + 3], q.accented)
                     and not (i and q.tokens[i - 1].folded in ADMINISTRATIVE_UNITS)}  # not "quận huyện …"
         q.roles = {role for role in ROLE_WORDS if f" {role} " in folded}
-        q.deputy = " pho " in folded and bool(q.roles)
+        q.deputy = any(f" {word} " in folded for word in DEPUTY_WORDS) and bool(q.roles)
 
     @staticmethod
     def _read_contact(q: Question) -> None:

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..text import ORDINAL_MARKERS, Normalizer, fold
-from .lexicon import MONEY_WORDS, PROVINCES
+from .lexicon import DEPUTY_WORDS, MONEY_WORDS, PROVINCES
 from .question import Question, Term
 
 # Qualifiers that must agree (``agrees``): a reading that fails one is never the answer.
@@ -42,6 +42,7 @@ _ORG_RE = re.compile(r"\b(?:Trung tâm|Sở|Ban|Phòng|Viện|Trường|Công ty
 _PLACE_RE = re.compile(r"\b(?:[Tt]ại|[Ởở]|[Đđ]ịa điểm:?|[Hh]ội trường|[Pp]hường|[Qq]uận|[Hh]uyện|[Xx]ã|[Đđ]ường|"
                        r"[Kk]hách sạn|[Tt]rụ sở|[Aa]t|[Ii]n)\s+(?P<filler>[" + _UPPER + r"0-9][^\s,.;:()]*"
                        r"(?:\s+[^\s,.;:()]+){0,4})")
+_NOT_DEPUTY = "".join(f"(?<!{word} )" for word in DEPUTY_WORDS)
 _MONEY_RE = re.compile(r"\d[\d.,]*\s*(?:triệu|tỷ|tỉ|nghìn|ngàn|đồng|USD|VND|VNĐ)", re.I)
 _LIST_RE = re.compile(r":\s*[^:]{3,}[,;][^,;]{2,}[,;]|(?:[,;][^,;]{2,60}){3,}")
 _PHONE_RE = re.compile(r"(?:\+84|0)\d(?:[ .\-]?\d){7,11}")
@@ -341,8 +342,8 @@ def _role_conflict(question: Question, folded: str) -> float:
     if not question.roles:
         return 0.0
     for role in question.roles:
-        plain = re.search(r"(?<!pho )\b" + role + r"\b", folded)
-        deputy = re.search(r"\bpho " + role + r"\b", folded)
+        plain = re.search(_NOT_DEPUTY + r"\b" + role + r"\b", folded)
+        deputy = re.search(r"\b(?:" + "|".join(DEPUTY_WORDS) + ") " + role + r"\b", folded)
         if question.deputy and plain and not deputy:
             return 1.0
         if not question.deputy and deputy and not plain:
