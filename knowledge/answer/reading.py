@@ -22,7 +22,7 @@ from .question import Question, Term
 CONDITIONS = ("edition_missing", "qualifier_conflict", "role_conflict", "place_missing")
 FEATURES = ("sent", "title", "near", "missing", "missing_rare", "unknown", "bigram", "slot", "slot_weak", "typed",
             "head", "num_missing", "num_sent", "place_conflict", "terms", "short", "echo", "sent_gap", "near_gap", "local",
-            "predicate", "current_newest", "sent_rare_missing", "context") + CONDITIONS
+            "predicate", "current_newest", "sent_rare_missing", "context", "bare") + CONDITIONS
 
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;…])\s+(?=[\"“(\-–•]?\s?[A-ZĐÀ-Ỹ0-9])")
 _ABBREV_END_RE = re.compile(r"(?:\b(?:TP|Tp|ThS|TS|PGS|GS|Q|P|St|Mr|Mrs|Ms|Dr|No|KS|BS|CN)|\b[A-ZĐ])\.$")
@@ -228,6 +228,7 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
         "place_conflict": float(bool(article.provinces - question.provinces - {"can tho"})),
         "place_missing": float(any(not _mentions(article, p) for p in question.provinces | question.places)),
         "terms": min(len(terms), MAX_TERMS) / MAX_TERMS,
+        "bare": float(not question.accented),  # typed without accents: less to go on, judged as such
     }
     # Within the article, words most of its passages share (its topic) tell its sentences apart less.
     local = [w * math.log((len(article.texts) + 1) / (article.passage_df.get(t.token.folded, 0) + 0.5))
