@@ -1,7 +1,7 @@
 """The conversation: one incoming message in, the replies out, the same for every channel.
 
-It guards the input (empty, too long, not text, too fast), asks the answer engine (with the conversation's last topic, for follow-ups), writes the reply
-text with its source and date, and records the question in the query log (with a salted hash
+It guards the input (empty, too long, not text, too fast), asks the answer engine (with the
+conversation's last topic, for follow-ups), writes the reply text with its source and date, and records the question in the query log (with a salted hash
 of the user, never the raw id).
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from knowledge import querylog
 from knowledge.contacts import EMAIL_RE
-from knowledge.answer import AnswerEngine, Topic
-from knowledge.matcher import Match, Matcher
+from knowledge.answer import AnswerEngine, Match, Topic
+from knowledge.matcher import Matcher
 from knowledge.store import KnowledgeBase
 from knowledge.text import clean
 
