@@ -1,8 +1,8 @@
 """The conversation: one incoming message in, the replies out, the same for every channel.
 
 It guards the input (empty, too long, not text, too fast), asks the answer engine (with the
-conversation's last topic, for follow-ups), writes the reply text with its source and date, and records the question in the query log (with a salted hash
-of the user, never the raw id).
+conversation's last topic, for follow-ups), writes the reply text with its source and date, and
+records the question in the query log (with a salted hash of the user, never the raw id).
 """
 from __future__ import annotations
 
