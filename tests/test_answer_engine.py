@@ -4,13 +4,13 @@ import pytest
 from handlers.conversation import Conversation, ConversationConfig
 from handlers.messages import IncomingMessage
 from knowledge.answer import AnswerEngine
-from knowledge.answer.decision import DECISION_FEATURES, load_model
+from knowledge.answer.decision import DECISION_FEATURES, DECISION_SIGNS, load_model
 from knowledge.answer.question import strip_markup
-from knowledge.answer.reading import FEATURES, agrees, split_sentences
+from knowledge.answer.reading import FEATURE_SIGNS, FEATURES, agrees, list_leads, split_sentences
 from knowledge.answer.smalltalk import smalltalk_intent
 from knowledge.importer import import_paths
 from knowledge.store import KnowledgeBase
-from support import SAMPLES
+from support import SAMPLES, write
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +156,46 @@ def test_a_follow_up_is_read_with_the_previous_topic(sample_kb):
     assert follow_up.kind == "contact" and "861927" in follow_up.text.replace(" ", "")
 
 
+def test_a_list_item_belongs_to_the_line_leading_into_it():
+    passages = [(1, "Theo thống kê, năm 2013 cả vùng có 1.837 đơn. Chia theo địa phương:"), (2, "- Long An: 465 đơn;"),
+                (3, "- Đồng Tháp: 182 đơn."), (4, "Đoạn sau không thuộc danh sách."), (5, "Căn cứ:"),
+                (6, "Nghị định số 08/2014/NĐ-CP;"), (7, "Thông tư số 07/2014/TT-BKHCN.")]
+    assert list_leads(passages) == {2: 1, 3: 1, 6: 5, 7: 5}
+
+
+def test_an_item_of_a_list_is_answered_with_its_lead_in(tmp_path):
+    write(tmp_path, "thong-ke.txt", "Thống kê đơn đăng ký nhãn hiệu vùng đồng bằng\n\n[05/02/2014 08:00]\n\n"
+          "Theo thống kê của Cục Sở hữu trí tuệ, trong năm 2013 cả vùng có 1.837 đơn đăng ký nhãn hiệu. "
+          "Chia theo một số địa phương:\n\n- Long An: 465 đơn;\n\n- Hậu Giang: 288 đơn;\n\n- Đồng Tháp: 182 đơn.\n")
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    import_paths(kb, [tmp_path / "thong-ke.txt"])
+    _, readings = AnswerEngine(kb).readings("năm 2013 đồng tháp có bao nhiêu đơn đăng ký nhãn hiệu")
+    best = readings[0]
+    assert "182 đơn" in best.window and "Chia theo một số địa phương" in best.window
+    assert best.features["near"] > 0.9  # the item's own words, with its lead-in's, hold the question
+    kb.close()
+
+
+def test_another_count_of_the_same_thing_conflicts(engine):
+    question = read(engine, "có bao nhiêu sản phẩm đạt 5 sao")
+    assert question.measures == {("5", "sao")}
+    assert read(engine, "8 năm qua có bao nhiêu đề tài").measures == set()  # a span of time, not a count
+
+
+def test_who_asked_with_a_role_wants_a_person_beside_that_role(engine):
+    _, readings = engine.readings("giám đốc sở khcn cần thơ là ai")
+    named = [r for r in readings if r.features["role_filled"]]
+    assert named and all("Giám đốc" in r.sentence.text or "giám đốc" in r.sentence.text for r in named)
+    assert not any(r.features["role_filled"] for r in engine.readings("sở khcn tổ chức hội nghị gì")[1])
+
+
 # ----- the fitted decision -------------------------------------------------------------------
+def test_the_fitted_models_keep_each_feature_to_its_direction():
+    model = load_model()
+    assert all(model.ranker.weights[f] * sign >= 0 for f, sign in FEATURE_SIGNS.items())
+    assert all(model.decider.weights[f] * sign >= 0 for f, sign in DECISION_SIGNS.items())
+
+
 def test_the_committed_weights_cover_every_feature_and_an_operating_point():
     model = load_model()
     assert set(model.ranker.weights) == set(FEATURES)
@@ -219,6 +258,12 @@ def test_typos_are_corrected_by_the_word_they_make_with_their_neighbour(engine, 
 def test_words_typed_without_accents_are_not_taken_for_stop_words_they_resemble(engine, typed, kept):
     words = read(engine, typed).content_folded
     assert all(word in words for word in kept)
+
+
+def test_a_bare_question_word_inside_a_word_of_the_pages_is_that_word(engine):
+    question = read(engine, "kiem tra xang dau nam 2013 lay bao nhieu mau")
+    assert "dau" in question.content_folded and "where" not in question.types  # "xăng dầu", not "đâu"
+    assert "where" in read(engine, "so khcn o dau").types
 
 
 def test_english_stop_words_are_dropped_from_english_questions(engine):

@@ -8,7 +8,9 @@ Rows are candidate sentences, labelled 1 when the sentence holds the expected an
   accents (positives where a candidate holds the item), and near misses of those questions with a
   year, an edition, a province or a rank swapped for one the page does not have (all negatives).
 
-The model is a logistic regression (scikit-learn, needed only here). Cross-validation keeps every page
+Both models are logistic regressions (fitted with scipy, needed only here); the ranker's weights keep
+the direction each feature can only push (``reading.FEATURE_SIGNS``: evidence never counts against a
+sentence, a conflict never for it). Cross-validation keeps every page
 in one fold (labelled questions without a page are spread over the folds), and scores each held-out
 labelled question as the bot would answer it. The operating point is the lowest probability at which
 cross-validated wrong answers stay at or under ``MAX_WRONG`` of the labelled questions.
@@ -27,10 +29,10 @@ from ..evaluation import load_questions, norm
 from ..importer import import_paths
 from ..store import KnowledgeBase
 from ..text import fold
-from .decision import DECISION_FEATURES, WEIGHTS_FILE, Linear, Model, decision_features
+from .decision import DECISION_FEATURES, DECISION_SIGNS, WEIGHTS_FILE, Linear, Model, decision_features
 from .engine import AnswerEngine, reply_of
 from .lexicon import PROVINCES
-from .reading import FEATURES, Reading, agrees, split_sentences
+from .reading import FEATURE_SIGNS, FEATURES, Reading, agrees, split_sentences
 
 MAX_WRONG = 0.03
 LABELLED_WEIGHT = 4.0  # a labelled row counts as this many generated ones
@@ -195,10 +197,25 @@ def _rows(asked: list[Asked]):
     return np.array(xs), np.array(ys), np.array(ws)
 
 
-def _fit(x, y, w, features: tuple[str, ...]) -> Linear:
-    from sklearn.linear_model import LogisticRegression
-    fitted = LogisticRegression(C=1.0, max_iter=3000).fit(x, y, sample_weight=w)
-    return Linear({f: round(float(c), 4) for f, c in zip(features, fitted.coef_[0])}, round(float(fitted.intercept_[0]), 4))
+def _fit(x, y, w, features: tuple[str, ...], signs: dict[str, int] | None = None) -> Linear:
+    """A weighted logistic regression with an L2 penalty of 1 on the weights (scikit-learn's default),
+    each weight kept to its feature's sign when ``signs`` gives one (1: can only raise the probability,
+    -1: can only lower it)."""
+    import numpy as np
+    from scipy.optimize import minimize
+    size = x.shape[1]
+
+    def loss(params):
+        weights, bias = params[:size], params[size]
+        z = x @ weights + bias
+        gradient = (1.0 / (1.0 + np.exp(-z)) - y) * w
+        value = (w * (np.logaddexp(0, -z) * y + np.logaddexp(0, z) * (1 - y))).sum() + 0.5 * weights @ weights
+        return value, np.concatenate([x.T @ gradient + weights, [gradient.sum()]])
+    bound = {1: (0.0, None), -1: (None, 0.0)}
+    bounds = [bound.get((signs or {}).get(f, 0), (None, None)) for f in features] + [(None, None)]
+    fitted = minimize(loss, np.zeros(size + 1), jac=True, method="L-BFGS-B", bounds=bounds,
+                      options={"maxiter": 5000})
+    return Linear({f: round(float(c), 4) for f, c in zip(features, fitted.x[:size])}, round(float(fitted.x[size]), 4))
 
 
 def _ranked(a: Asked, ranker: Linear) -> list[tuple[Reading, bool]]:
@@ -222,8 +239,8 @@ def _decision_rows(asked: list[Asked], ranker: Linear):
 
 
 def fit(asked: list[Asked], operating_point: float = 0.5) -> Model:
-    ranker = _fit(*_rows(asked), FEATURES)
-    decider = _fit(*_decision_rows(asked, ranker), DECISION_FEATURES)
+    ranker = _fit(*_rows(asked), FEATURES, FEATURE_SIGNS)
+    decider = _fit(*_decision_rows(asked, ranker), DECISION_FEATURES, DECISION_SIGNS)
     return Model(ranker, decider, operating_point)
 
 

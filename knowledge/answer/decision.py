@@ -20,10 +20,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .reading import FEATURES, Reading
+from .reading import FEATURE_SIGNS, FEATURES, Reading
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 DECISION_FEATURES = ("confidence", "margin", "share") + FEATURES
+# The ranker's confidence, its margin and its share can only raise the decider's probability; the
+# reading features keep the direction they have for the ranker.
+DECISION_SIGNS = {"confidence": 1, "margin": 1, "share": 1, **FEATURE_SIGNS}
 
 
 def _sigmoid(z: float) -> float:

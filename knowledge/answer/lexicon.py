@@ -96,6 +96,9 @@ thanh hoa|thua thien hue|tien giang|tra vinh|tuyen quang|vinh long|vinh phuc|yen
 # Words naming a local administrative unit: the two words after one name a place ("huyện Cờ Đỏ").
 ADMINISTRATIVE_UNITS = frozenset({"huyen", "quan", "phuong", "xa", "tinh", "ap"})
 
+# Words of the calendar: a number before one is part of a date or a span, not a count of things.
+CALENDAR_WORDS = frozenset({"nam", "thang", "ngay", "gio", "h", "tuan", "quy"})
+
 # Words that make a role its deputy ("phó giám đốc", "deputy director").
 DEPUTY_WORDS = ("pho", "deputy", "vice")
 

@@ -25,8 +25,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from ..text import ORDINAL_MARKERS, Normalizer, Token, clean, exact_key, fold
-from .lexicon import (AMBIGUOUS_BARE_STOPS, CONTACT_ATTRIBUTES, DEPARTMENT_WORDS, PROVINCES, ROLE_WORDS,
-                      STOP_EXACT, STOP_FOLDED, TYPE_CUES, ADMINISTRATIVE_UNITS, DEPUTY_WORDS, ENGLISH_STOPS, Cue)
+from .lexicon import (AMBIGUOUS_BARE_STOPS, CALENDAR_WORDS, CONTACT_ATTRIBUTES, DEPARTMENT_WORDS, PROVINCES,
+                      ROLE_WORDS, STOP_EXACT, STOP_FOLDED, TYPE_CUES, ADMINISTRATIVE_UNITS, DEPUTY_WORDS, ENGLISH_STOPS, Cue)
 from .vocabulary import vocabulary
 
 UNIT_EXACT = frozenset(exact_key(w) for w in "huyện quận phường xã tỉnh ấp".split())
@@ -61,6 +61,7 @@ class Question:
     numbers: set[str] = field(default_factory=set)
     qualifiers: list[tuple[str, str]] = field(default_factory=list)  # (marker, number): ("lan", "13"),
     # ("year", "2019"), ("", "1780") for any other number; the answer's page must hold each
+    measures: set[tuple[str, str]] = field(default_factory=set)  # a bare number and the word it counts: ("5", "sao")
     predicate: list[int] = field(default_factory=list)  # term indexes of X in "… có X không?"
     provinces: set[str] = field(default_factory=set)  # folded province names asked about
     places: set[str] = field(default_factory=set)  # "huyen co do", "phuong tan an": a unit and its name
@@ -221,9 +222,12 @@ class QuestionReader:
             if i in skip:
                 continue
             stop = is_stop(token, accented, english)
+            in_word = self._in_known_word(tokens, i)
+            if stop and not (accented or english or token.marked) and self._in_page_word(tokens, i):
+                stop, in_word = None, False  # "xang dau": "dau" may be "đâu" or "dầu"; kept, weighed as unsure
             if stop or (len(token.folded) == 1 and token.folded not in "0123456789aeiouy"):
                 continue
-            if stop is None and self._in_known_word(tokens, i):
+            if stop is None and in_word:
                 stop = False  # "giao ban", "xăng dầu": the bare form is the content word here
             if token.folded in ORDINAL_MARKERS | {"nam", "ngay", "thang"} and _before_number(tokens, i):
                 continue  # "năm 2019", "lần 13", "lần thứ 13": the number is the word to look for
@@ -233,6 +237,7 @@ class QuestionReader:
         q.terms = with_synonyms(q.terms, tokens, self.synonym_groups)
         q.numbers = {t.folded for t in tokens if t.folded.isdigit()}
         q.qualifiers = qualifiers(tokens)
+        q.measures = measures(tokens)
         q.predicate = self._predicate(q)
         self._read_qualifiers(q)
         self._read_contact(q)
@@ -269,6 +274,13 @@ class QuestionReader:
             return found[0] if found else word
 
         return _WORD_RE.sub(fixed, text)
+
+    def _in_page_word(self, tokens: list[Token], i: int) -> bool:
+        """Does the word make, with a neighbour, a two-syllable word of the language that the pages
+        hold side by side?"""
+        vocab = vocabulary()
+        pairs = [(tokens[j].folded, tokens[j + 1].folded) for j in (i - 1, i) if 0 <= j and j + 1 < len(tokens)]
+        return any(p in self.known_pairs and vocab.is_word(*p) for p in pairs)
 
     def _in_known_word(self, tokens: list[Token], i: int) -> bool:
         vocab = vocabulary()
@@ -331,8 +343,8 @@ class QuestionReader:
         claimed: set[int] = set()
         for start, cue in sorted(find_cues(q.tokens, TYPE_CUE_INDEX, q.accented), key=lambda found: -len(found[1].exact)):
             span = set(range(start, start + len(cue.exact)))
-            if span & claimed:
-                continue
+            if span & claimed or (not q.accented and len(cue.exact) == 1 and self._in_page_word(q.tokens, start)):
+                continue  # "xang dau": "dau" is "dầu" of a word the pages hold, not "đâu"
             claimed |= span
             q.types.add(cue.kind)
             if cue.interrogative:
@@ -428,6 +440,18 @@ def _before_number(tokens: list[Token], i: int) -> bool:
     following = [t.folded for t in tokens[i + 1:i + 3]]
     return bool(following) and (following[0].isdigit() or following[:1] == ["thu"] and following[1:2] != []
                                 and following[1].isdigit())
+
+
+def measures(tokens: list[Token]) -> set[tuple[str, str]]:
+    """Bare numbers with the word they count ("5 sao", "3 tỷ"): an answer giving another number of
+    the same thing ("4 sao") answers another question. Calendar words are left out: "8 năm" and
+    "15/8 năm 2013" read alike."""
+    found = set()
+    for token, after in zip(tokens, tokens[1:]):
+        if (token.folded.isdigit() and not (len(token.folded) == 4 and token.folded[:2] in ("19", "20"))
+                and after.folded.isalpha() and after.folded not in ORDINAL_MARKERS | CALENDAR_WORDS):
+            found.add((token.folded, after.folded))
+    return found
 
 
 def qualifiers(tokens: list[Token]) -> list[tuple[str, str]]:

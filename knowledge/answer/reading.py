@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..text import ORDINAL_MARKERS, Normalizer, fold
 from .lexicon import DEPUTY_WORDS, MONEY_WORDS, PROVINCES
@@ -22,7 +22,14 @@ from .question import Question, Term
 CONDITIONS = ("edition_missing", "qualifier_conflict", "role_conflict", "place_missing")
 FEATURES = ("sent", "title", "near", "missing", "missing_rare", "unknown", "bigram", "slot", "slot_weak", "typed",
             "head", "num_missing", "num_sent", "place_conflict", "terms", "short", "echo", "sent_gap", "near_gap", "local",
-            "predicate", "current_newest", "sent_rare_missing", "context", "bare") + CONDITIONS
+            "predicate", "current_newest", "sent_rare_missing", "context", "bare", "role_filled") + CONDITIONS
+# The direction each feature can only push the ranker: evidence never counts against a sentence, a
+# conflict never for it. The others (the question's length, whether it was typed without accents …)
+# are free.
+FEATURE_SIGNS = {**{f: 1 for f in ("sent", "title", "near", "context", "local", "bigram", "slot", "slot_weak",
+                                   "head", "num_sent", "predicate", "current_newest", "role_filled")},
+                 **{f: -1 for f in ("missing", "missing_rare", "unknown", "num_missing", "place_conflict",
+                                    "sent_gap", "near_gap", "sent_rare_missing") + CONDITIONS}}
 
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;…])\s+(?=[\"“(\-–•]?\s?[A-ZĐÀ-Ỹ0-9])")
 _ABBREV_END_RE = re.compile(r"(?:\b(?:TP|Tp|ThS|TS|PGS|GS|Q|P|St|Mr|Mrs|Ms|Dr|No|KS|BS|CN)|\b[A-ZĐ])\.$")
@@ -45,6 +52,7 @@ _PLACE_RE = re.compile(r"\b(?:[Tt]ại|[Ởở]|[Đđ]ịa điểm:?|[Hh]ội tr
 _NOT_DEPUTY = "".join(f"(?<!{word} )" for word in DEPUTY_WORDS)
 _MONEY_RE = re.compile(r"\d[\d.,]*\s*(?:triệu|tỷ|tỉ|nghìn|ngàn|đồng|USD|VND|VNĐ)", re.I)
 _LIST_RE = re.compile(r":\s*[^:]{3,}[,;][^,;]{2,}[,;]|(?:[,;][^,;]{2,60}){3,}")
+_BULLET_RE = re.compile(r"^(?:[-–•+*]|\d{1,2}[.)]|[a-zđ][.)])\s")
 _PHONE_RE = re.compile(r"(?:\+84|0)\d(?:[ .\-]?\d){7,11}")
 _SLOT_TESTS = {
     "when": lambda s: bool(_DATE_RE.search(s)),
@@ -62,6 +70,7 @@ MAX_TERMS = 8  # the "terms" feature saturates at this many content words
 OTHER_ACCENTS_CREDIT = 0.5  # a word found only with other accents (a slip, or another word) counts half
 CORRECTED_WEIGHT = 0.75  # a typo-corrected word weighs less: the correction may be wrong
 MAX_WINDOW_CHARS = 400  # a sentence is shown with the next one while both fit in this
+ROLE_REACH = 60  # characters either side of a role within which a person's name is taken as holding it
 
 
 def split_sentences(text: str) -> list[str]:
@@ -106,12 +115,17 @@ class ArticleView:
     provinces: frozenset[str]  # provinces the title names
     passage_df: dict[str, int]  # folded word → how many of the article's passages hold it
     normalizer: Normalizer
+    leads: dict[int, int] = field(default_factory=dict)  # list item's passage id → the passage leading into it
     _sentences: dict[int, list[Sentence]] = field(default_factory=dict)
 
     def sentences(self, passage_id: int) -> list[Sentence]:
         found = self._sentences.get(passage_id)
         if found is None:
             found = [sentence_of(s, self.normalizer) for s in split_sentences(self.texts.get(passage_id, ""))]
+            lead = self.leads.get(passage_id)
+            if found and lead is not None:  # the item says what it says under its lead-in line
+                folded, exact = self.passage_words[lead]
+                found[0] = replace(found[0], folded=found[0].folded | folded, exact=found[0].exact | exact)
             self._sentences[passage_id] = found
         return found
 
@@ -125,11 +139,16 @@ def sentence_of(text: str, normalizer: Normalizer) -> Sentence:
 
 def build_article(article_id: int, title: str, published: str | None, source: str, url: str | None,
                   passages: list[tuple[int, str, str, str]], normalizer: Normalizer) -> ArticleView:
-    """The view of an article from its passages (id, text, and the folded and exact words stored at import)."""
+    """The view of an article from its passages (id, text, and the folded and exact words stored at import).
+    A list item is read with the line that leads into it ("Chia theo địa phương:" / "- Đồng Tháp: 182
+    đơn"): its words count as the item's own passage words."""
     title_tokens = normalizer.tokenize(title)
     title_words = [t.folded for t in title_tokens]
     order = [pid for pid, _, _, _ in passages]
-    passage_words = {pid: (frozenset(f.split()), frozenset(e.split())) for pid, _, f, e in passages}
+    own_words = {pid: (frozenset(f.split()), frozenset(e.split())) for pid, _, f, e in passages}
+    leads = list_leads([(pid, text) for pid, text, _, _ in passages])
+    passage_words = {pid: (words[0] | own_words[leads[pid]][0], words[1] | own_words[leads[pid]][1])
+                     if pid in leads else words for pid, words in own_words.items()}
     context_words = {pid: (frozenset().union(*(passage_words[o][0] for o in order[max(i - 1, 0):i + 2])),
                            frozenset().union(*(passage_words[o][1] for o in order[max(i - 1, 0):i + 2])))
                      for i, pid in enumerate(order)}
@@ -139,9 +158,9 @@ def build_article(article_id: int, title: str, published: str | None, source: st
     for pid, _, passage_folded, _ in passages:
         words = passage_folded.split()
         pairs.update(zip(words, words[1:]))
-        folded |= passage_words[pid][0]
-        exact |= passage_words[pid][1]
-        for w in passage_words[pid][0]:
+        folded |= own_words[pid][0]
+        exact |= own_words[pid][1]
+        for w in own_words[pid][0]:
             passage_df[w] = passage_df.get(w, 0) + 1
     if published:
         folded.add(str(int(published[:4])))
@@ -150,7 +169,26 @@ def build_article(article_id: int, title: str, published: str | None, source: st
                        frozenset(t.exact for t in title_tokens), frozenset(zip(title_words, title_words[1:])),
                        {pid: text for pid, text, _, _ in passages}, passage_words, context_words, frozenset(folded),
                        frozenset(exact), frozenset(pairs), frozenset(p for p in PROVINCES if f" {p} " in title_text),
-                       passage_df, normalizer)
+                       passage_df, normalizer, leads)
+
+
+def list_leads(passages: list[tuple[int, str]]) -> dict[int, int]:
+    """Which passage leads into each list item: the passage right after one ending with ":" is an
+    item of it, and so is each following passage that starts with a bullet or follows an item ending
+    with ";"."""
+    leads: dict[int, int] = {}
+    lead = None
+    previous = ""
+    for pid, text in passages:
+        text = text.strip()
+        if lead is not None and (previous.endswith(":") or _BULLET_RE.match(text) or previous.endswith(";")):
+            leads[pid] = lead
+        else:
+            lead = None
+        if text.endswith(":"):
+            lead = pid
+        previous = text
+    return leads
 
 
 def holds(term: Term, folded: frozenset[str], exact: frozenset[str]) -> float:
@@ -248,17 +286,37 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
         features["num_sent"] = (sum(1 for q in qualifiers if _holds_qualifier(q, sentence.folded | article.title_folded,
                                                                             sentence.pairs | article.title_pairs))
                                 / len(qualifiers)) if qualifiers else 0.0
-        features["qualifier_conflict"] = float(any(_conflicts(q, sentence) for q in qualifiers))
+        features["qualifier_conflict"] = float(any(_conflicts(q, sentence) for q in qualifiers)
+                                               or _measure_conflict(question, sentence))
         predicate = [weights[n] for n in question.predicate]
         features["predicate"] = (sum(weights[n] * in_sentence[n] for n in question.predicate) / sum(predicate)
                                  if predicate and sum(predicate) else 0.0)
         features["role_conflict"] = _role_conflict(question, sentence.plain)
+        features["role_filled"] = _role_filled(question, sentence)
         features["short"] = float(len(sentence.text) < 40)
-        window = sentence.text
-        if i + 1 < len(sentences) and len(window) + len(sentences[i + 1].text) < MAX_WINDOW_CHARS:
-            window += " " + sentences[i + 1].text
-        readings.append(Reading(article, passage_id, i, sentence, features, window))
+        readings.append(Reading(article, passage_id, i, sentence, features, _window(article, passage_id, i)))
     return readings
+
+
+def _window(article: ArticleView, passage_id: int, index: int) -> str:
+    """What the reply shows of a sentence: with the sentence after it while both fit; a list item
+    after the line leading into it; a line ending with ":" with the items that follow it."""
+    sentences = article.sentences(passage_id)
+    window = sentences[index].text
+    lead = article.leads.get(passage_id)
+    if lead is not None and index == 0:
+        lead_text = article.texts[lead].strip()
+        if len(lead_text) + len(window) < MAX_WINDOW_CHARS:
+            return lead_text + " " + window
+    if window.endswith(":") and index + 1 == len(sentences):
+        for item in (pid for pid, led_by in article.leads.items() if led_by == passage_id):
+            if len(window) + len(article.texts[item]) >= MAX_WINDOW_CHARS:
+                break
+            window += " " + article.texts[item].strip()
+        return window
+    if index + 1 < len(sentences) and len(window) + len(sentences[index + 1].text) < MAX_WINDOW_CHARS:
+        window += " " + sentences[index + 1].text
+    return window
 
 
 def agrees(reading: Reading) -> bool:
@@ -350,6 +408,29 @@ def _role_conflict(question: Question, folded: str) -> float:
         if not question.deputy and deputy and not plain:
             return 1.0
     return 0.0
+
+
+def _role_filled(question: Question, sentence: Sentence) -> float:
+    """For "who" asked with a role ("giám đốc … là ai"): is a person named right beside that role in
+    the sentence ("Giám đốc Sở … Ngô Anh Tín", "ông Trần Văn A, Chủ tịch …")?"""
+    if "who" not in question.types or not question.roles:
+        return 0.0
+    for role in question.roles:
+        for match in re.finditer(r"\b" + role + r"\b", sentence.plain):
+            nearby = sentence.text[max(0, match.start() - ROLE_REACH):match.end() + ROLE_REACH]
+            if any(_new(m, question) for m in _PERSON_RE.finditer(nearby)):
+                return 1.0
+    return 0.0
+
+
+def _measure_conflict(question: Question, sentence: Sentence) -> bool:
+    """Does the sentence count the same thing as the question with another number ("4 sao" for
+    "5 sao"), and never with the question's?"""
+    for number, unit in question.measures:
+        said = {n for n, u in sentence.pairs if u == unit and n.isdigit()}
+        if said and number not in said:
+            return True
+    return False
 
 
 def _holds_qualifier(qualifier: tuple[str, str], words: frozenset[str], pairs: frozenset[tuple[str, str]]) -> bool:
