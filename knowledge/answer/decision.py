@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .reading import FEATURE_SIGNS, FEATURES, Reading
+from .reading import FEATURE_SIGNS, FEATURES, Reading, agrees
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 DECISION_FEATURES = ("confidence", "margin", "share") + FEATURES
@@ -41,11 +41,12 @@ def _logit(p: float) -> float:
 def decision_features(readings: list[Reading]) -> dict[str, float]:
     """The decider's view of ranked readings (most probable first)."""
     best = readings[0]
-    other = next((r.probability for r in readings[1:] if r.article is not best.article), 0.0)
+    rivals = [r for r in readings[1:] if agrees(r)]  # a sentence its qualifiers rule out is no rival
+    other = next((r.probability for r in rivals if r.article is not best.article), 0.0)
     features = {name: best.features.get(name, 0.0) for name in DECISION_FEATURES}
     features["confidence"] = _logit(best.probability)
     features["margin"] = best.probability - other
-    features["share"] = best.probability / (sum(r.probability for r in readings[:5]) or 1.0)
+    features["share"] = best.probability / (best.probability + sum(r.probability for r in rivals[:4]) or 1.0)
     return features
 
 
