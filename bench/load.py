@@ -159,7 +159,8 @@ class Server:
                    ZALO_OA_API_BASE_URL=fakes.oa.url, ZALO_OAUTH_BASE_URL=fakes.oa.url,
                    ZALO_BOT_TOKEN=ZALO_BOT_TOKEN, ZALO_BOT_WEBHOOK_SECRET=self.zbot_secret,
                    ZALO_BOT_API_BASE_URL=fakes.zbot.url,
-                   ZALO_BOT_WEBHOOK_URL="https://chatbot.example.gov.vn/zalo/bot/webhook")
+                   ZALO_BOT_WEBHOOK_URL="https://chatbot.example.gov.vn/zalo/bot/webhook",
+                   WEB_CHAT_RATE_LIMIT_PER_ADDRESS="1000000000")  # every simulated citizen comes from 127.0.0.1
         self.process = subprocess.Popen([sys.executable, str(ROOT / "run_bot.py"), "run"], cwd=ROOT, env=env,
                                         stdout=open(workdir / "server.stdout", "wb"),
                                         stderr=open(self.stderr_path, "wb"))

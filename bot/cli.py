@@ -31,11 +31,12 @@ class CliError(Exception):
 
 def open_kb(settings: Settings, db: str | None) -> KnowledgeBase:
     """The knowledge base named by --db, or the default one (filled from samples when new)."""
+    hash_key = settings.secret("BOT_HASH_KEY")
     if db:
-        return KnowledgeBase.open(db)
+        return KnowledgeBase.open(db, hash_key)
     path = settings.path("database", "path")
     is_new = not path.exists()
-    kb = KnowledgeBase.open(path)
+    kb = KnowledgeBase.open(path, hash_key)
     if is_new or kb.is_empty():
         samples = settings.path("database", "sample_dir")
         if samples.is_dir():

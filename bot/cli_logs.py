@@ -1,6 +1,7 @@
 """Admin commands of ``run_bot.py logs``: tail, unanswered, stats, export, prune, forget, demo.
 
-Thin printing over :mod:`knowledge.querylog`.
+Thin printing over :mod:`knowledge.querylog`. Citizens' text is printed without control
+characters or escape sequences, also from rows stored before the channels' edge removed them.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from handlers.conversation import Conversation
 from knowledge import querylog
 from knowledge.querylog import LogFilter
+from knowledge.text import clean, strip_controls
 
 from .cli import CliError, open_kb
 
@@ -22,10 +24,16 @@ def _filters(args) -> LogFilter:
         raise CliError("dates are written YYYY-MM-DD, e.g. --since 2026-01-31") from None
 
 
+def _shown(text: str) -> str:
+    """Stored text as one terminal line: nothing the terminal would obey."""
+    return clean(strip_controls(text))
+
+
 def _line(row: dict) -> str:
     answered = "✓" if row["answered"] else "✗"
     feedback = {1: " 👍", -1: " 👎"}.get(row["feedback"], "")
-    return f"{row['ts'][:19]}  {row['channel']:<8} {answered} {row['kind']:<9} {row['question']}{feedback}"
+    return (f"{row['ts'][:19]}  {row['channel']:<8} {answered} {row['kind']:<9} "
+            f"{_shown(row['question'])}{feedback}")
 
 
 def cmd_tail(args, settings) -> int:
@@ -42,9 +50,9 @@ def cmd_unanswered(args, settings) -> int:
         print("Không có câu hỏi nào chưa được trả lời.")
     for group in groups:
         rated = f", {group.low_rated} 👎" if group.low_rated else ""
-        print(f"[{group.count} lần{rated}, gần nhất {group.last_seen[:10]}] {group.question}")
+        print(f"[{group.count} lần{rated}, gần nhất {group.last_seen[:10]}] {_shown(group.question)}")
         for variant in group.variants[1:]:
-            print(f"    · {variant}")
+            print(f"    · {_shown(variant)}")
     return 0
 
 
@@ -66,7 +74,7 @@ def cmd_stats(args, settings) -> int:
         if items:
             print(f"\n{title}:")
             for text, n in items:
-                print(f"  {n:>5}  {text}")
+                print(f"  {n:>5}  {_shown(text)}")
     return 0
 
 

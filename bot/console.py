@@ -1,4 +1,5 @@
-"""Terminal channel: read a line, print the replies. Also the in-memory test adapter's basis."""
+"""Terminal channel: read a line, print the replies (without anything the terminal would obey).
+Also the in-memory test adapter's basis."""
 from __future__ import annotations
 
 import sys
@@ -6,6 +7,7 @@ from typing import TextIO
 
 from handlers.conversation import Conversation
 from handlers.messages import IncomingMessage, Reply
+from knowledge.text import strip_controls
 
 
 def render(reply: Reply) -> str:
@@ -13,7 +15,7 @@ def render(reply: Reply) -> str:
     if reply.suggestions:
         text += "\n\nCó phải bạn muốn hỏi…\n" + "\n".join(
             f"  {i}. {s}" for i, s in enumerate(reply.suggestions, 1))
-    return text
+    return strip_controls(text)  # answers quote imported pages
 
 
 class ConsoleChannel:

@@ -62,7 +62,9 @@ async def prune_logs_daily(kb: KnowledgeBase, retention_days: int, interval: flo
 
 async def serve(settings: Settings, kb: KnowledgeBase, stop: asyncio.Event) -> None:
     conversation = Conversation(kb, settings.conversation())
-    app = create_app(conversation, kb, settings.secret("WEB_SESSION_SECRET"))
+    app = create_app(conversation, kb, settings.secret("WEB_SESSION_SECRET"),
+                     settings.get("web", "trusted_proxies", []), settings.get("web", "chat_rate_limit_per_address", 60),
+                     int(settings.get("logs", "retention_days", 365)))
     channels: list[Channel] = []
     for build in channel_factories():
         channel = build(settings, conversation, app)

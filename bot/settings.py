@@ -3,11 +3,13 @@ environment only. A broken file or value raises :class:`SettingsError` with one 
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from handlers.conversation import ConversationConfig
 
@@ -19,6 +21,9 @@ ENV_OVERRIDES: dict[str, tuple[str, str, type]] = {
     "KB_DB_PATH": ("database", "path", str),
     "WEB_HOST": ("web", "host", str),
     "WEB_PORT": ("web", "port", int),
+    "WEB_PUBLIC_URL": ("web", "public_url", str),
+    "WEB_TRUSTED_PROXIES": ("web", "trusted_proxies", list),
+    "WEB_CHAT_RATE_LIMIT_PER_ADDRESS": ("web", "chat_rate_limit_per_address", int),
     "TELEGRAM_MODE": ("telegram", "mode", str),
     "TELEGRAM_WEBHOOK_URL": ("telegram", "webhook_url", str),
     "TELEGRAM_API_BASE_URL": ("telegram", "api_base_url", str),
@@ -30,7 +35,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str, type]] = {
     "ZALO_BOT_API_BASE_URL": ("zalo", "bot_api_base_url", str),
     "ZALO_BOT_WEBHOOK_URL": ("zalo", "bot_webhook_url", str),
 }
-SECRETS = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "WEB_SESSION_SECRET",
+SECRETS = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "WEB_SESSION_SECRET", "BOT_HASH_KEY",
            "ZALO_OA_APP_ID", "ZALO_OA_SECRET_KEY", "ZALO_APP_SECRET", "ZALO_OA_ACCESS_TOKEN",
            "ZALO_OA_REFRESH_TOKEN", "ZALO_BOT_TOKEN", "ZALO_BOT_WEBHOOK_SECRET")
 
@@ -55,14 +60,25 @@ class Settings:
         value = Path(str(self.get(section, key)))
         return value if value.is_absolute() else PROJECT_ROOT / value
 
+    def public_url(self) -> str:
+        """Where citizens reach this server (no trailing slash): [web] public_url, else the origin of
+        a webhook URL set for Telegram or the Zalo Bot, else "" (links are then relative)."""
+        for section, key in (("web", "public_url"), ("telegram", "webhook_url"), ("zalo", "bot_webhook_url")):
+            url = urlsplit(str(self.get(section, key) or ""))
+            if url.scheme in ("http", "https") and url.netloc:
+                return f"{url.scheme}://{url.netloc}" + (url.path.rstrip("/") if key == "public_url" else "")
+        return ""
+
     def conversation(self) -> ConversationConfig:
         section = self.data.get("conversation", {})
         known = ConversationConfig.__dataclass_fields__
         unknown = set(section) - set(known)
         if unknown:
             raise SettingsError(f"{self.source}: unknown key(s) in [conversation]: {', '.join(sorted(unknown))}")
+        if "privacy_url" in section:
+            raise SettingsError(f"{self.source}: [conversation] privacy_url comes from [web] public_url")
         try:
-            return ConversationConfig(**section)
+            return ConversationConfig(**section, privacy_url=self.public_url() + "/privacy")
         except (TypeError, ValueError) as exc:
             raise SettingsError(f"{self.source}: [conversation]: {exc}") from exc
 
@@ -96,5 +112,28 @@ def load_settings(path: str | Path | None = None, environ: dict[str, str] | None
     port = data.get("web", {}).get("port", 8080)
     if not isinstance(port, int) or not 0 <= port < 65536:
         raise SettingsError(f"{path}: [web] port must be a number from 0 to 65535, not {port!r}")
+    _check_web_security(path, data.get("web", {}))
     secrets = {name: environ[name] for name in SECRETS if environ.get(name)}
+    if 0 < len(secrets.get("BOT_HASH_KEY", "")) < 32:
+        raise SettingsError("biến môi trường BOT_HASH_KEY cần ít nhất 32 ký tự (tạo bằng: openssl rand -hex 32)")
     return Settings(data, secrets, str(path))
+
+
+def _check_web_security(path: Path, web: dict[str, Any]) -> None:
+    proxies = web.get("trusted_proxies", [])
+    if not isinstance(proxies, list) or not all(isinstance(proxy, str) and _is_network(proxy) for proxy in proxies):
+        raise SettingsError(f"{path}: [web] trusted_proxies (WEB_TRUSTED_PROXIES) phải là danh sách địa chỉ IP "
+                            f"hoặc dải mạng của các reverse proxy, ví dụ [\"127.0.0.1\", \"10.0.0.0/8\"], "
+                            f"không phải {proxies!r}")
+    limit = web.get("chat_rate_limit_per_address", 60)
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise SettingsError(f"{path}: [web] chat_rate_limit_per_address (WEB_CHAT_RATE_LIMIT_PER_ADDRESS) phải là "
+                            f"số nguyên dương, không phải {limit!r}")
+
+
+def _is_network(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True

@@ -10,7 +10,7 @@ What this module does, and nothing more:
 * delivery: "typing…" first, retries on flood control (429 ``retry_after``) and network errors with
   bounded backoff, each update answered once (``update_id``), an apology when answering fails;
 * polling (``getUpdates``) or webhook mode (``POST /telegram/webhook`` on the project's aiohttp
-  server, checked against ``X-Telegram-Bot-Api-Secret-Token``);
+  server, checked against ``X-Telegram-Bot-Api-Secret-Token`` before its body is read, within a cap);
 * staff (Telegram user ids in settings) may send a .txt/.html/.md document to import it into the
   knowledge base, with the same importer as the CLI.
 """
@@ -43,7 +43,7 @@ from handlers.messages import IncomingMessage, Reply
 from knowledge import management
 from knowledge.parsing import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 
-from . import text_split
+from . import http_body, text_split
 from .memory import Bounded, Deduper
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,9 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 GROUP_CHATS = ("group", "supergroup")
 SUGGESTION_PREFIX = "q:"
 MAX_WEBHOOK_BACKLOG = 200  # updates waiting to be answered before the webhook asks Telegram to wait
+# An update holds at most a 4,096-character message and the one it replies to, with entities and
+# buttons: under 64 KB even \u-escaped; 256 KB leaves room for fields Telegram may add.
+MAX_UPDATE_BYTES = 256 * 1024
 FEEDBACK_PREFIX = "fb:"  # fb:<log id>:<1|-1>
 FEEDBACK_BUTTONS = (("👍 Hữu ích", 1), ("👎 Chưa hữu ích", -1))
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -395,7 +398,10 @@ class TelegramChannel:
         if not self.running:
             return web.Response(status=503, text="not ready")
         try:
-            payload = await request.json()
+            payload = await http_body.read_json(request, MAX_UPDATE_BYTES)
+        except http_body.BodyRefused as exc:
+            return web.Response(status=exc.status, text=exc.reason)
+        try:
             update = Update.de_json(payload, self.application.bot)
         except Exception:
             return web.Response(status=400, text="bad update")

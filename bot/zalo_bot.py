@@ -1,13 +1,13 @@
 """Zalo Bot API channel (Zalo's Telegram-like bot platform): updates by long polling
 (``getUpdates``) or, when ``ZALO_BOT_WEBHOOK_SECRET`` is set, by the webhook
-``POST /zalo/bot/webhook`` checked against that secret; replies with ``sendMessage``.
+``POST /zalo/bot/webhook`` checked against that secret before its body is read (within a cap);
+replies with ``sendMessage``.
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import hmac
-import json
 import logging
 from dataclasses import dataclass
 
@@ -16,6 +16,7 @@ from aiohttp import web
 
 from handlers.conversation import Conversation
 
+from . import http_body
 from .settings import Settings, SettingsError
 from .memory import Deduper
 from .zalo_common import BackgroundTasks, ZaloConversation
@@ -158,9 +159,10 @@ class ZaloBotChannel:
                         "wrong" if given else "missing", request.remote)
             return web.json_response({"ok": False, "description": "forbidden"}, status=403)
         try:
-            payload = json.loads(await request.read())
-        except (ValueError, UnicodeDecodeError):
-            payload = None
+            payload = await http_body.read_json(request, http_body.MAX_BODY_BYTES)
+        except http_body.BodyRefused as exc:
+            log.warning("Zalo Bot webhook: refused a request: %s", exc.reason)
+            return web.json_response({"ok": False, "description": exc.reason}, status=exc.status)
         update = payload.get("result", payload) if isinstance(payload, dict) else None
         if not isinstance(update, dict):
             log.warning("Zalo Bot webhook: refused a malformed request")

@@ -55,6 +55,7 @@ class ZaloConversation:
         self.conversation = conversation
         self.suggestions: Bounded = Bounded(memory_size)
         self.rateable: Bounded = Bounded(memory_size)  # user → log id of the last answer
+        self.told_privacy: Bounded = Bounded(memory_size)  # users already given the privacy notice
 
     def texts_for(self, user_id: str, text: str | None, content_type: str = "text") -> list[str]:
         if content_type == "text" and text:
@@ -79,7 +80,13 @@ class ZaloConversation:
             self.suggestions[user_id] = list(replies[-1].suggestions)
             if replies[-1].answered and replies[-1].log_id:
                 self.rateable[user_id] = replies[-1].log_id
-        return [piece for reply in replies for piece in split_text(render(reply))]
+        pieces = [piece for reply in replies for piece in split_text(render(reply))]
+        if pieces and user_id not in self.told_privacy:  # the first reply says what is recorded
+            self.told_privacy[user_id] = True
+            notice = self.conversation.privacy_notice().text
+            if notice not in pieces[-1]:
+                pieces[-1:] = split_text(f"{pieces[-1]}\n\n{notice}")
+        return pieces
 
 
 class BackgroundTasks:

@@ -1,9 +1,10 @@
 """Zalo Official Account (OA) channel: the signed webhook ``POST /zalo/oa/webhook``, replies through
 the OA Open API v3 (``/v3.0/oa/message/cs``) and the OA's rotating access/refresh token pair.
 
-Every webhook request is checked before anything else (signature, app id, age), answered at once,
-and worked on in a background task. Tokens are refreshed ahead of expiry and whenever Zalo calls
-them invalid; each new pair is saved (knowledge.zalo_tokens) before it is used.
+Every webhook request is checked before anything else — its size, then the signature over the raw
+bytes, and only then its JSON, app id and age — answered at once, and worked on in a background
+task. Tokens are refreshed ahead of expiry and whenever Zalo calls them invalid; each new pair is
+saved (knowledge.zalo_tokens) before it is used.
 """
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
-import json
+import itertools
 import logging
+import re
 import time
 from dataclasses import dataclass
 
@@ -22,6 +24,7 @@ from aiohttp import web
 from handlers.conversation import Conversation
 from knowledge.zalo_tokens import TokenPair, ZaloTokenStore
 
+from . import http_body
 from .settings import Settings, SettingsError
 from .web.app import KB_KEY
 from .memory import Deduper
@@ -41,11 +44,22 @@ EVENT_CONTENT_TYPES = {
     "user_send_file": "document", "user_send_link": "other", "user_send_business_card": "other",
 }
 REQUIRED = ("ZALO_OA_APP_ID", "ZALO_OA_SECRET_KEY", "ZALO_APP_SECRET")
+# The signature covers the event's timestamp, which is inside the body: the values of "timestamp"
+# keys are found in the raw bytes (a key cannot occur unescaped inside a JSON string), each tried.
+TIMESTAMP_RE = re.compile(rb'"timestamp"\s*:\s*"?(\d{1,20})"?')
+MAX_TIMESTAMPS = 8
 
 
-def signature(app_id: str, body: bytes, timestamp: str, secret_key: str) -> str:
-    """``mac=`` + hex SHA-256 of app id, raw body, timestamp and OA secret key (a plain hash)."""
-    return "mac=" + hashlib.sha256(app_id.encode() + body + timestamp.encode() + secret_key.encode()).hexdigest()
+def signed_timestamp(app_id: str, secret_key: str, body: bytes, given: str) -> str | None:
+    """The timestamp found in ``body`` for which ``given`` is the signature, or None. The signature
+    is ``mac=`` + hex SHA-256 of app id, raw body, timestamp and OA secret key (a plain hash)."""
+    head = hashlib.sha256(app_id.encode() + body)
+    for match in itertools.islice(TIMESTAMP_RE.finditer(body), MAX_TIMESTAMPS):
+        digest = head.copy()
+        digest.update(match[1] + secret_key.encode())
+        if hmac.compare_digest(given.encode("utf-8", "replace"), b"mac=" + digest.hexdigest().encode()):
+            return match[1].decode()
+    return None
 
 
 @dataclass(frozen=True)
@@ -196,23 +210,25 @@ class ZaloOAChannel:
 
     # ----- webhook ---------------------------------------------------------------------
     async def webhook(self, request: web.Request) -> web.Response:
-        body = await request.read()
         try:
-            event = json.loads(body)
-            timestamp = str(event["timestamp"])
-            sent_at = int(timestamp) / 1000
-        except (ValueError, UnicodeDecodeError, KeyError, TypeError):
-            log.warning("Zalo OA webhook: refused a malformed request from %s", request.remote)
-            return web.json_response({"error": "malformed event"}, status=400)
-        given = request.headers.get(SIGNATURE_HEADER, "").encode("utf-8", "replace")
-        expected = signature(self.config.app_id, body, timestamp, self.config.secret_key).encode()
-        if not hmac.compare_digest(given, expected):
-            log.warning("Zalo OA webhook: refused a request with a %s signature from %s",
-                        "wrong" if given else "missing", request.remote)
-            return web.json_response({"error": "bad signature"}, status=401)
+            body = await http_body.read_capped(request, http_body.MAX_BODY_BYTES)
+        except http_body.BodyRefused as exc:
+            return _refused(request, exc.status, exc.reason)
+        if not TIMESTAMP_RE.search(body):
+            return _refused(request, 400, "malformed event")
+        given = request.headers.get(SIGNATURE_HEADER, "")
+        timestamp = signed_timestamp(self.config.app_id, self.config.secret_key, body, given)
+        if timestamp is None:
+            return _refused(request, 401, f"{'wrong' if given else 'missing'} signature")
+        try:
+            event = http_body.parse_json(body)
+        except http_body.BodyRefused as exc:
+            return _refused(request, 400, exc.reason)
+        if not isinstance(event, dict) or str(event.get("timestamp")) != timestamp:
+            return _refused(request, 400, "malformed event")
+        sent_at = int(timestamp) / 1000
         if str(event.get("app_id", "")) != self.config.app_id:
-            log.warning("Zalo OA webhook: refused an event for another app")
-            return web.json_response({"error": "wrong app"}, status=403)
+            return _refused(request, 403, "event for another app")
         if abs(time.time() - sent_at) > self.config.replay_window_seconds:
             # Authentic but stale: a replay, or Zalo retrying after an outage. Not answered, but
             # acknowledged with 200, because Zalo disables a webhook that keeps failing.
@@ -243,6 +259,12 @@ class ZaloOAChannel:
         for piece in pieces:
             if not await self.client.send_text(user_id, piece):
                 break
+
+
+def _refused(request: web.Request, status: int, why: str) -> web.Response:
+    """Log a refused webhook request (who sent it, never the body) and answer it."""
+    log.warning("Zalo OA webhook: refused a request from %s: %s", request.remote, why)
+    return web.json_response({"error": why}, status=status)
 
 
 def _user_of(event: dict) -> str:

@@ -2,20 +2,20 @@
 
 It guards the input (empty, too long, not text, too fast), asks the answer engine (with the
 conversation's last topic, for follow-ups), writes the reply text with its source and date, and
-records the question in the query log (with a salted hash of the user, never the raw id).
+records the question in the query log (with a salted hash of the user, never the raw id, and
+phone, CCCD and e-mail masked by :mod:`knowledge.privacy`).
 """
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections import OrderedDict, defaultdict, deque
 from dataclasses import dataclass
 
 from knowledge import querylog
-from knowledge.contacts import EMAIL_RE
 from knowledge.answer import AnswerEngine, Match, Topic
 from knowledge.matcher import Matcher
+from knowledge.privacy import mask_personal_data
 from knowledge.store import KnowledgeBase
 from knowledge.text import clean
 
@@ -23,10 +23,6 @@ from . import texts
 from .messages import IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
-
-# also "84…" without its plus: a citizen's number is masked whichever way it is typed
-_PHONE_RE = re.compile(r"(?:\+?84|0)\d(?:[ .\-]?\d){7,10}")
-
 
 ANSWER_ENGINES = ("matcher", "fitted")
 
@@ -40,6 +36,7 @@ class ConversationConfig:
     rate_limit_seconds: float = 60.0
     mask_personal_data: bool = True
     answer_engine: str = "matcher"  # matcher | fitted
+    privacy_url: str = "/privacy"  # the page saying what the query log keeps, shown with the first reply
 
     def __post_init__(self):
         if self.answer_engine not in ANSWER_ENGINES:
@@ -51,10 +48,6 @@ def format_date(iso: str | None) -> str:
         return texts.UNDATED
     year, month, day = iso[:10].split("-")
     return f"{day}/{month}/{year}"
-
-
-def mask_personal_data(text: str) -> str:
-    return _PHONE_RE.sub("[số điện thoại]", EMAIL_RE.sub("[email]", text))
 
 
 class RateLimiter:
@@ -132,7 +125,12 @@ class Conversation:
         return Reply(texts.FEEDBACK_THANKS[value] if recorded else texts.FEEDBACK_EXPIRED, "notice")
 
     def start(self) -> Reply:
-        return Reply(texts.START, "notice", suggestions=list(texts.EXAMPLE_QUESTIONS))
+        return Reply(f"{texts.START}\n\n{self.privacy_notice().text}", "notice",
+                     suggestions=list(texts.EXAMPLE_QUESTIONS))
+
+    def privacy_notice(self) -> Reply:
+        """One sentence on what is recorded, with the privacy page: said before a citizen's first answer."""
+        return Reply(texts.PRIVACY_NOTICE.format(url=self.config.privacy_url), "notice")
 
     def help(self) -> Reply:
         return Reply(texts.HELP, "notice", suggestions=list(texts.EXAMPLE_QUESTIONS))
@@ -184,11 +182,12 @@ class Conversation:
 
     def _log(self, message: IncomingMessage, user_hash: str, text: str, match: Match, reply: Reply,
              elapsed_ms: float) -> int | None:
-        normalized = match.normalized
-        question = text
-        if self.config.mask_personal_data and mask_personal_data(text) != text:
-            question = mask_personal_data(text)  # and the normalised form from the masked words
-            normalized = " ".join(t.folded for t in self.kb.normalizer().tokenize(question))
+        question, normalized = text, match.normalized
+        if self.config.mask_personal_data:
+            question = mask_personal_data(text)
+            # the normalised form reads number words as digits ("0 chín 1 2…"): masked too
+            if question != text or mask_personal_data(normalized) != normalized:
+                normalized = self._folded(mask_personal_data(self._folded(question)))
         source = (reply.source or {}).get("title")
         try:
             return self.kb.log_query(channel=message.channel, user_hash=user_hash, question=question,
@@ -198,6 +197,9 @@ class Conversation:
         except Exception:  # the citizen still gets the answer if logging fails
             log.exception("could not write the query log")
             return None
+
+    def _folded(self, text: str) -> str:
+        return " ".join(t.folded for t in self.kb.normalizer().tokenize(text))
 
     def _contact_line(self) -> str:
         resolved = self.kb.resolve_contacts("department")

@@ -2,10 +2,14 @@
 
 Adapters translate their platform's updates into :class:`IncomingMessage` and render each
 :class:`Reply` in their own way (HTML on Telegram, plain text on Zalo, JSON on the web).
+Every channel's text is cleaned here, once, as the message is made: escape sequences, control
+characters and lone surrogates never reach the answer engine, the query log or a terminal.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from knowledge.text import strip_controls
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +23,12 @@ class IncomingMessage:
     language: str | None = None
     is_group: bool = False
     addressed_to_bot: bool = True  # in groups: a command, a mention or a reply to the bot
+
+    def __post_init__(self):
+        for name in ("chat_id", "user_id", "text"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, strip_controls(value))
 
 
 @dataclass(slots=True)

@@ -28,6 +28,8 @@ SMALLTALK_REPLIES = {
 
 START = (f"Xin chào! Tôi là {BOT_NAME}.\n{CAPABILITIES}\n\n"
          "Hãy gõ câu hỏi (có dấu hoặc không dấu đều được), hoặc chọn một câu hỏi mẫu bên dưới.")
+PRIVACY_NOTICE = ("Câu hỏi của bạn được lưu lại, không kèm danh tính, để cải thiện câu trả lời; "
+                  "xem thêm: {url}")
 HELP = (f"{CAPABILITIES}\n\nCách dùng:\n"
         "• Gõ câu hỏi ngắn, ví dụ: «sđt sở khcn», «địa chỉ sở ở đâu», «hội thi sáng tạo kỹ thuật giải nhất bao nhiêu».\n"
         "• /lienhe — địa chỉ, điện thoại, fax, email của Sở.\n"

@@ -3,21 +3,28 @@ separated by ``|``, UTF-8 (a byte-order mark is accepted on reading and written 
 that spreadsheet programs show Vietnamese correctly).
 
 Reading checks the format only and reports every problem with its line number; what the rows
-mean for the knowledge base is checked by :mod:`knowledge.management`.
+mean for the knowledge base is checked by :mod:`knowledge.management`. A file holding a control
+character (NUL, ESC…: a file saved as UTF-16, or junk) is refused whole, not cleaned: the staff
+member sees which line to fix and nothing is imported. Cells are written spreadsheet-safe and read
+back exactly (:mod:`knowledge.csv_safe`).
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from .csv_safe import SafeWriter, restore_cell
 from .store import Faq
 
 HEADER = ("question", "alternates", "answer")
 SEPARATOR = "|"
 MAX_CSV_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
+# C0 controls but tab, newline and carriage return; DEL; C1 controls as UTF-8 bytes
+_CONTROL_BYTES_RE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +51,12 @@ def read_csv(raw: bytes) -> list[FaqRow]:
     """The rows of a FAQ CSV file, or :class:`CsvError` listing every malformed line."""
     if len(raw) > MAX_CSV_BYTES:
         raise CsvError([(0, f"tệp CSV quá lớn (tối đa {MAX_CSV_BYTES // (1024 * 1024)} MB)")])
+    control = _CONTROL_BYTES_RE.search(raw)
+    if control:
+        code = ord(control.group().decode("utf-8"))
+        raise CsvError([(raw[:control.start()].count(b"\n") + 1,
+                         f"có ký tự điều khiển (mã U+{code:04X}), không được phép; nếu tệp được lưu dạng "
+                         f"UTF-16 («Unicode Text»), hãy lưu lại dạng «CSV UTF-8»")])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -66,7 +79,7 @@ def read_csv(raw: bytes) -> list[FaqRow]:
             if len(record) != len(HEADER):
                 problems.append((line, f"cần đúng 3 cột (question, alternates, answer), có {len(record)}"))
                 continue
-            question, alternates, answer = (cell.strip() for cell in record)
+            question, alternates, answer = (restore_cell(cell).strip() for cell in record)
             rows.append(FaqRow(line, question, split_alternates(alternates), answer))
             if len(rows) > MAX_ROWS:
                 raise CsvError([(line, f"quá nhiều dòng (tối đa {MAX_ROWS})")])
@@ -87,7 +100,7 @@ def write_csv(faqs: Iterable[Faq]) -> str:
     """CSV text (with a byte-order mark) that :func:`read_csv` reads back unchanged."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SafeWriter(out, lineterminator="\r\n")
     writer.writerow(HEADER)
     for faq in faqs:
         writer.writerow([faq.question, SEPARATOR.join(faq.alternates), faq.answer])

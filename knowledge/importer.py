@@ -2,21 +2,25 @@
 
 The same bytes imported twice change nothing; changed bytes under the same source replace
 the old version in one transaction; a file that cannot be parsed leaves the knowledge base
-exactly as it was and is reported with its reason. Used by the CLI, the web admin and the
-chat apps alike.
+exactly as it was and is reported with its reason. A write that fails (disk full, read-only
+database) stops a run of several files, which are all listed: those committed before, the one that
+failed and those not tried. Used by the CLI, the web admin and the chat apps alike.
 """
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence, TypeVar
 
 from .parsing import SUPPORTED_SUFFIXES, ParseError, parse_document
-from .store import KnowledgeBase
+from .store import KnowledgeBase, StoreError
 
 STATUS_VI = {"added": "thêm mới", "updated": "cập nhật", "unchanged": "không đổi",
              "failed": "lỗi", "skipped": "bỏ qua"}
+NOT_TRIED = "chưa nhập, vì cơ sở dữ liệu không ghi được ở tệp trước"
+Item = TypeVar("Item")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,13 +78,34 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def import_paths(kb: KnowledgeBase, paths: Iterable[str | Path],
-                 progress: Callable[[int, int, ImportResult], None] | None = None) -> list[ImportResult]:
-    files = expand_paths(paths)
-    results = []
-    for index, path in enumerate(files, 1):
-        result = import_file(kb, path)
+def import_each(items: Sequence[Item], name: Callable[[Item], str], import_one: Callable[[Item], ImportResult],
+                progress: Callable[[int, int, ImportResult], None] | None = None) -> list[ImportResult]:
+    """Import ``items`` in order, one result each. After a failed write the rest are not tried:
+    the database would refuse them too."""
+    results: list[ImportResult] = []
+    stopped = False
+    for index, item in enumerate(items, 1):
+        if stopped:
+            result = ImportResult(name(item), "skipped", NOT_TRIED)
+        else:
+            try:
+                result = import_one(item)
+            except (StoreError, sqlite3.DatabaseError) as exc:
+                stopped = True
+                result = ImportResult(name(item), "failed", f"không ghi được vào cơ sở dữ liệu: {_first_error(exc)}")
         results.append(result)
         if progress:
-            progress(index, len(files), result)
+            progress(index, len(items), result)
     return results
+
+
+def _first_error(exc: BaseException) -> BaseException:
+    """The error that started a chain (e.g. "database or disk is full" under a failed rollback)."""
+    while exc.__cause__ or exc.__context__:
+        exc = exc.__cause__ or exc.__context__
+    return exc
+
+
+def import_paths(kb: KnowledgeBase, paths: Iterable[str | Path],
+                 progress: Callable[[int, int, ImportResult], None] | None = None) -> list[ImportResult]:
+    return import_each(expand_paths(paths), lambda path: path.name, lambda path: import_file(kb, path), progress)

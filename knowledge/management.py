@@ -17,7 +17,7 @@ from . import audit
 from .contacts import DEPARTMENT, FIELD_LABELS_VI, FIELDS, unit_key
 from .faq_io import SEPARATOR, CsvError, FaqRow, read_csv
 from .importer import ImportResult, import_bytes
-from .store import Faq, KnowledgeBase
+from .store import Faq, KnowledgeBase, strip_secrets
 from .text import fold
 
 MAX_QUESTION_CHARS = 300
@@ -313,7 +313,8 @@ def delete_article(kb: KnowledgeBase, actor: str, article_id: int) -> str:
 
 # ----- backup ----------------------------------------------------------------------------
 def backup(kb: KnowledgeBase, path: str | Path) -> Path:
-    """A consistent copy of the database (SQLite online backup), safe while the bot runs."""
+    """A consistent copy of the database (SQLite online backup), safe while the bot runs, without
+    the secrets that a restored bot can do without (:func:`knowledge.store.strip_secrets`)."""
     target = Path(path).resolve()
     if kb.path != ":memory:" and target == Path(kb.path).resolve():
         raise ManagementError("Tệp sao lưu phải khác tệp cơ sở tri thức đang dùng.")
@@ -321,6 +322,7 @@ def backup(kb: KnowledgeBase, path: str | Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         with sqlite3.connect(target) as copy:
             kb.conn.backup(copy)
+            strip_secrets(copy)
         copy.close()
     except (OSError, sqlite3.Error) as exc:
         raise ManagementError(f"Không sao lưu được vào {target}: {exc}") from exc

@@ -7,7 +7,6 @@ form one group, so that an admin answers a need once, not each wording.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -18,6 +17,7 @@ from typing import Iterable
 
 from rapidfuzz import fuzz
 
+from .csv_safe import SafeWriter
 from .lexicon import STOP_FOLDED
 from .store import KnowledgeBase
 from .text import fold
@@ -57,8 +57,8 @@ class LogFilter:
             clauses.append("ts >= ?")
             args.append(self.since)
         if self.until:
-            clauses.append("ts < ?")
-            args.append((dt.date.fromisoformat(self.until[:10]) + dt.timedelta(days=1)).isoformat())
+            clauses.append("ts < ?")  # "2026-11-29T…" < "2026-11-29~": the whole last day, 9999-12-31 too
+            args.append(self.until[:10] + "~")
         for column in ("channel", "kind"):
             if getattr(self, column):
                 clauses.append(f"{column} = ?")
@@ -223,13 +223,14 @@ def to_json_lines(records: Iterable[dict]) -> str:
 
 
 def export_text(records: list[dict], fmt: str) -> str:
-    """The rows as CSV (UTF-8 with BOM, so Excel shows Vietnamese correctly) or JSON lines."""
+    """The rows as CSV (UTF-8 with BOM, so Excel shows Vietnamese correctly; a text that a
+    spreadsheet would run as a formula gets a leading quote) or JSON lines (the exact text)."""
     if fmt == "json":
         return to_json_lines(records)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=LOG_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(records)
+    writer = SafeWriter(buffer, lineterminator="\n")
+    writer.writerow(LOG_COLUMNS)
+    writer.writerows([record.get(column) for column in LOG_COLUMNS] for record in records)
     return "\ufeff" + buffer.getvalue()
 
 

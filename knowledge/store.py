@@ -1,5 +1,6 @@
 """The SQLite knowledge base: articles and their passages (with a full-text index), FAQs,
-contact facts, abbreviations, the query log and the audit log.
+contact facts, abbreviations, the query log and the audit log; the keyed hash of user ids, whose
+key lives outside the database file.
 
 This module is the only one that speaks SQL. Every change runs in one transaction and bumps
 ``kb_version`` so that matchers in a running bot reload their caches at once.
@@ -8,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
+import os
 import secrets
 import sqlite3
 from dataclasses import dataclass
@@ -22,7 +25,9 @@ from .lexicon import CONTEXTUAL_ABBREVIATIONS, DEFAULT_ABBREVIATIONS, DEFAULT_SY
 from .parsing import ParsedArticle
 from .text import Normalizer, exact_text, folded_text
 
-SCHEMA_VERSION = 3  # 2: the full-text index has an ``exact`` column; 3: synonym groups
+SCHEMA_VERSION = 4  # 2: the full-text index has an ``exact`` column; 3: synonym groups;
+# 4: failed sign-ins, per-user session stamps, no user-hash salt (user ids get a keyed hash)
+SESSION_SECRET_META = "web_session_secret"  # the meta row of the key that signs web sessions
 # What a footer line ("Trưởng Ban biên tập: …") is about: the department's website, not the article.
 FOOTER_CONTEXT = "Trang thông tin điện tử của Sở Khoa học và Công nghệ thành phố Cần Thơ"
 
@@ -73,9 +78,10 @@ def now_iso() -> str:
 class KnowledgeBase:
     """One SQLite file. Open with :meth:`open`; all methods are synchronous and short."""
 
-    def __init__(self, conn: sqlite3.Connection, path: str):
+    def __init__(self, conn: sqlite3.Connection, path: str, hash_key: bytes):
         self.path = path
         self.conn = conn
+        self._hash_key = hash_key
         self.db = sqlite_utils.Database(conn)
         self._normalizer: Normalizer | None = None
         self._normalizer_version = -1
@@ -84,7 +90,9 @@ class KnowledgeBase:
 
     # ----- opening -------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | Path) -> "KnowledgeBase":
+    def open(cls, path: str | Path, hash_key: str = "") -> "KnowledgeBase":
+        """The database at ``path``; user ids are hashed with ``hash_key`` (env BOT_HASH_KEY), else
+        with the key in ``<path>.key``, created on first use."""
         path = str(path)
         if path != ":memory:":
             parent = Path(path).parent
@@ -99,7 +107,7 @@ class KnowledgeBase:
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = NORMAL")
-            kb = cls(conn, path)
+            kb = cls(conn, path, hash_key.encode() if hash_key else _hash_key_file(path))
             kb._ensure_schema()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot use the database {path}: {exc}") from exc
@@ -125,6 +133,15 @@ class KnowledgeBase:
                 with self.transaction():
                     self.conn.execute(_SYNONYMS_TABLE)
                     self._seed_synonyms()
+            if version < 4:
+                with self.transaction():
+                    self.conn.execute(_LOGIN_FAILURES_TABLE)
+                    if "web_users" in tables and "session_stamp" not in self.db["web_users"].columns_dict:
+                        # sessions made before the upgrade end: they carry no stamp
+                        self.conn.execute("ALTER TABLE web_users ADD COLUMN session_stamp TEXT NOT NULL DEFAULT ''")
+                        self.conn.execute("UPDATE web_users SET session_stamp = lower(hex(randomblob(16)))")
+                    # old log hashes stay as they are; without their salt nobody can recompute them
+                    self.conn.execute("DELETE FROM meta WHERE key = 'user_hash_salt'")
             if version < SCHEMA_VERSION:
                 with self.transaction():
                     self.set_meta("schema_version", str(SCHEMA_VERSION))
@@ -133,7 +150,6 @@ class KnowledgeBase:
         with self.transaction():
             self.set_meta("schema_version", str(SCHEMA_VERSION))
             self.set_meta("kb_version", "1")
-            self.set_meta("user_hash_salt", secrets.token_hex(16))
             for key, expansion in DEFAULT_ABBREVIATIONS.items():
                 self.insert("abbreviations", {"key": key, "expansion": expansion})
             self._seed_synonyms()
@@ -449,8 +465,9 @@ class KnowledgeBase:
 
     # ----- query log -----------------------------------------------------------------
     def hash_user(self, user_id: str) -> str:
-        salt = self.meta("user_hash_salt") or ""
-        return hashlib.sha256(f"{salt}:{user_id}".encode()).hexdigest()[:24]
+        """HMAC-SHA256 of a user id under a key kept out of the database, so that a copy of the
+        file cannot be reversed by hashing every small Telegram or Zalo id."""
+        return hmac.new(self._hash_key, user_id.encode(), hashlib.sha256).hexdigest()[:24]
 
     def log_query(self, **row) -> int:
         row.setdefault("ts", now_iso())
@@ -466,6 +483,41 @@ class KnowledgeBase:
         yield from self.db.query(sql, list(args))
 
 
+def _hash_key_file(db_path: str) -> bytes:
+    """The user-hash key in ``<database>.key`` (owner-only), made on first use; an in-memory
+    database gets a key of its own."""
+    if db_path == ":memory:":
+        return secrets.token_bytes(32)
+    path = Path(db_path + ".key")
+    try:
+        if not path.exists():
+            temp = path.with_name(f"{path.name}.{secrets.token_hex(6)}.tmp")
+            with os.fdopen(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+                file.write(secrets.token_hex(32) + "\n")
+            try:
+                os.link(temp, path)  # atomic: when two processes start at once, the first key wins
+            except FileExistsError:
+                pass
+            finally:
+                temp.unlink()
+        key = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StoreError(f"cannot use the user-hash key file {path}: {exc}") from exc
+    if len(key) < 32:
+        raise StoreError(f"the user-hash key file {path} is damaged (under 32 characters)")
+    return key.encode()
+
+
+def strip_secrets(copy: sqlite3.Connection) -> None:
+    """Remove the secrets from a backup copy, overwritten rather than only unlinked: the key that
+    signs web sessions and the Zalo OA tokens (a restored bot makes a new key; the OA tokens come
+    again from the environment, or from re-authorising the OA)."""
+    copy.execute("PRAGMA secure_delete = ON")
+    copy.execute("DELETE FROM meta WHERE key = ?", (SESSION_SECRET_META,))
+    if copy.execute("SELECT 1 FROM sqlite_master WHERE name = 'zalo_oa_tokens'").fetchone():
+        copy.execute("DELETE FROM zalo_oa_tokens")
+
+
 class _Transaction:
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
@@ -478,7 +530,7 @@ class _Transaction:
         return self.conn
 
     def __exit__(self, exc_type, exc, tb):
-        if self.outer:
+        if self.outer and (self.conn.in_transaction or not exc_type):  # "disk full": SQLite already rolled back
             self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
         return False
 
@@ -486,6 +538,8 @@ class _Transaction:
 _FTS_TABLE = ("CREATE VIRTUAL TABLE passage_index USING fts5(folded, title, exact, "
               "tokenize = 'unicode61 remove_diacritics 0')")
 _SYNONYMS_TABLE = "CREATE TABLE synonyms (id INTEGER PRIMARY KEY, phrases TEXT NOT NULL)"
+_LOGIN_FAILURES_TABLE = ("CREATE TABLE IF NOT EXISTS login_failures (account TEXT NOT NULL, client TEXT NOT NULL, "
+                         "failures INTEGER NOT NULL, last_failure REAL NOT NULL, PRIMARY KEY (account, client))")
 _SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE articles (
@@ -508,6 +562,7 @@ CREATE TABLE contacts (
 CREATE INDEX contacts_unit ON contacts(unit_key, field, pinned, source_date, id);
 CREATE TABLE abbreviations (key TEXT PRIMARY KEY, expansion TEXT NOT NULL);
 {_SYNONYMS_TABLE};
+{_LOGIN_FAILURES_TABLE};
 CREATE TABLE query_log (
     id INTEGER PRIMARY KEY, ts TEXT NOT NULL, channel TEXT NOT NULL, user_hash TEXT, question TEXT NOT NULL,
     normalized TEXT, kind TEXT NOT NULL, answered INTEGER NOT NULL, score REAL, source TEXT,

@@ -35,6 +35,11 @@ PLAIN_CACHE_SIZE = 300_000
 _TOKEN_RE = re.compile(r"[^\W_]+(?:[&@.'’\-][^\W_]+)*|\d+", re.UNICODE)
 _DIGIT_GROUP_RE = re.compile(r"(?<=\d)[.,](?=\d)")
 _SPACES_RE = re.compile(r"\s+")
+# Terminal escape sequences (CSI, OSC, DCS/SOS/PM/APC, two-byte ESC), 8-bit CSI, a lone ESC
+_ESCAPE_SEQUENCE_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[PX^_][^\x1b]*\x1b\\"
+                                 r"|[ -/]*[0-~])?|\x9b[0-?]*[ -/]*[@-~]")
+# C0 controls but tab and newline, DEL, C1 controls, and surrogates (alone, they are no character)
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +53,13 @@ def clean(text: str) -> str:
     """NFC, invisible characters removed, whitespace collapsed."""
     text = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", text))  # str.translate is slow here
     return _SPACES_RE.sub(" ", text).strip()
+
+
+def strip_controls(text: str) -> str:
+    """Text safe to store and to print on a terminal: escape sequences, control characters (but
+    newline and tab) and lone surrogates removed, then NFC. Every incoming message gets it once."""
+    text = _CONTROL_RE.sub("", _ESCAPE_SEQUENCE_RE.sub("", text))
+    return unicodedata.normalize("NFC", text)
 
 
 def fold(text: str) -> str:

@@ -1,5 +1,9 @@
 """Staff accounts of the web admin: names, roles (staff | admin) and scrypt password hashes,
 plus the per-install secret that signs web sessions. Account changes go to the audit log.
+
+Each account has a random session stamp, copied into its sessions at sign-in; a session counts
+only while the stamp is unchanged, so a new stamp (logout, new password, new role) ends every
+session of that user at once, and removing the account ends them too.
 """
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 
 from . import audit
-from .store import KnowledgeBase, now_iso
+from .store import SESSION_SECRET_META, KnowledgeBase, now_iso
 
 ROLES = ("staff", "admin")
 MIN_PASSWORD_CHARS = 8
@@ -19,7 +23,7 @@ _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS web_users (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
-    password_hash TEXT NOT NULL, created_at TEXT NOT NULL);
+    password_hash TEXT NOT NULL, created_at TEXT NOT NULL, session_stamp TEXT NOT NULL DEFAULT '');
 """
 
 
@@ -74,6 +78,26 @@ def get(kb: KnowledgeBase, name: str) -> User | None:
     return _user(row) if row else None
 
 
+def from_session(kb: KnowledgeBase, name: object, stamp: object) -> User | None:
+    """The user a session was made for, while the session's stamp is still the user's."""
+    if not isinstance(name, str) or not isinstance(stamp, str):
+        return None
+    ensure_table(kb)
+    row = kb.conn.execute("SELECT id, name, role, created_at, session_stamp FROM web_users WHERE name = ?",
+                          (name,)).fetchone()
+    return _user(row) if row and row[4] and hmac.compare_digest(row[4].encode(), stamp.encode()) else None
+
+
+def session_stamp(kb: KnowledgeBase, name: str) -> str:
+    """The stamp to copy into a new session of ``name``."""
+    return kb.conn.execute("SELECT session_stamp FROM web_users WHERE name = ?", (name,)).fetchone()[0]
+
+
+def end_sessions(kb: KnowledgeBase, name: str) -> None:
+    """End every session of ``name`` (logout): a new stamp."""
+    kb.conn.execute("UPDATE web_users SET session_stamp = ? WHERE name = ?", (secrets.token_hex(16), name))
+
+
 def all_users(kb: KnowledgeBase) -> list[User]:
     ensure_table(kb)
     return [_user(r) for r in kb.conn.execute("SELECT id, name, role, created_at FROM web_users ORDER BY name")]
@@ -103,13 +127,14 @@ def add(kb: KnowledgeBase, actor: str, name: str, role: str, password: str) -> U
         if get(kb, name):
             raise UserError(f"Tài khoản «{name}» đã có.")
         kb.insert("web_users", {"name": name, "role": role, "password_hash": hash_password(password),
-                                "created_at": now_iso()})
+                                "created_at": now_iso(), "session_stamp": secrets.token_hex(16)})
         audit.record(kb, actor, "user.add", name, after={"role": role})
     return get(kb, name)
 
 
 def update(kb: KnowledgeBase, actor: str, name: str, role: str, password: str | None = None) -> None:
-    """Change a user's role, and the password when one is given."""
+    """Change a user's role, and the password when one is given; either change ends the
+    user's sessions."""
     _validate(name, role, password)
     with kb.transaction():
         user = get(kb, name)
@@ -120,6 +145,8 @@ def update(kb: KnowledgeBase, actor: str, name: str, role: str, password: str | 
         kb.conn.execute("UPDATE web_users SET role = ? WHERE name = ?", (role, name))
         if password is not None:
             kb.conn.execute("UPDATE web_users SET password_hash = ? WHERE name = ?", (hash_password(password), name))
+        if password is not None or role != user.role:
+            end_sessions(kb, name)
         audit.record(kb, actor, "user.update", name, before={"role": user.role},
                      after={"role": role, "password_changed": password is not None})
 
@@ -142,8 +169,8 @@ def _admin_count(kb: KnowledgeBase) -> int:
 def session_secret(kb: KnowledgeBase) -> str:
     """The per-install secret that signs web sessions, created on first use (meta table)."""
     with kb.transaction():
-        value = kb.meta("web_session_secret")
+        value = kb.meta(SESSION_SECRET_META)
         if not value:
             value = secrets.token_hex(32)
-            kb.set_meta("web_session_secret", value)
+            kb.set_meta(SESSION_SECRET_META, value)
     return value

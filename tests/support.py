@@ -22,9 +22,11 @@ async def serving(kb, build, settings):
     from aiohttp.test_utils import TestClient, TestServer
 
     from bot.web.app import create_app
-    from handlers.conversation import Conversation, ConversationConfig
+    from dataclasses import replace
 
-    conversation = Conversation(kb, ConversationConfig(rate_limit_messages=1000))
+    from handlers.conversation import Conversation
+
+    conversation = Conversation(kb, replace(settings.conversation(), rate_limit_messages=1000))
     app = create_app(conversation, kb)
     channel = build(settings, conversation, app)
     client = TestClient(TestServer(app, host="127.0.0.1"))

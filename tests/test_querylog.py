@@ -63,6 +63,7 @@ def test_filters(conversation):
     today = dt.date.today().isoformat()
     assert querylog.count(conversation.kb, LogFilter(since=today, until=today)) == 2
     assert querylog.count(conversation.kb, LogFilter(until="2000-01-01")) == 0
+    assert querylog.count(conversation.kb, LogFilter(until="9999-12-31")) == 2  # the last day, no overflow
 
 
 def test_stats_on_an_empty_and_a_large_log(conversation):

@@ -11,7 +11,10 @@ import sys
 import time
 import urllib.request
 
+import pytest
+
 from bot.runner import prune_logs_daily
+from bot.settings import load_settings
 from support import ROOT
 
 
@@ -66,3 +69,12 @@ async def test_old_log_rows_are_pruned_in_the_background(sample_kb):
     await asyncio.sleep(0.1)
     task.cancel()
     assert [r["question"] for r in sample_kb.iter_rows("SELECT question FROM query_log")] == ["mới"]
+
+
+@pytest.mark.parametrize("environ, url", [
+    ({}, "/privacy"),
+    ({"WEB_PUBLIC_URL": "https://hoidap.example.gov.vn/"}, "https://hoidap.example.gov.vn/privacy"),
+    ({"TELEGRAM_WEBHOOK_URL": "https://bot.example.gov.vn/telegram/webhook"}, "https://bot.example.gov.vn/privacy"),
+])
+def test_the_privacy_link_is_built_on_the_public_address(environ, url):
+    assert load_settings(environ=environ).conversation().privacy_url == url

@@ -126,6 +126,7 @@ async def test_start_greets_with_example_question_buttons(bot, fake):
     [message] = await bot.ask("/start")
     assert message.params["parse_mode"] == "HTML"
     assert visible(message).startswith("Xin chào!")
+    assert "được lưu lại, không kèm danh tính" in visible(message) and "/privacy" in visible(message)
     assert [b["text"] for b in buttons(message)] == texts.EXAMPLE_QUESTIONS
     assert all(len(b["callback_data"].encode()) <= 64 for b in buttons(message))
     # "typing…" went out before the answer

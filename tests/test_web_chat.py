@@ -98,3 +98,13 @@ async def test_unknown_page_is_a_vietnamese_404_with_headers(client):
 async def test_healthz_unchanged(client):
     response = await client.get("/healthz")
     assert response.status == 200 and (await response.json())["database"] == "ok"
+
+
+async def test_privacy_page_says_what_is_kept_for_how_long_and_how_to_have_it_deleted(client):
+    page = await (await client.get("/")).text()
+    assert 'href="/privacy"' in page and "không kèm danh tính" in page
+    privacy = await client.get("/privacy")
+    assert privacy.status == 200
+    text = await privacy.text()
+    assert "Nghị định 13/2023/NĐ-CP" in text and "sau 365 ngày" in text  # [logs] retention_days
+    assert "logs forget" in text and "0292.3820674" in text

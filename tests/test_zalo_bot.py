@@ -128,6 +128,17 @@ async def test_webhook_with_the_right_secret_is_answered(webhook, fake):
     assert fake.calls("getUpdates") == []
 
 
+async def test_the_first_reply_says_what_is_recorded_with_a_link_to_the_privacy_page(webhook, fake):
+    (client, channel), url = webhook
+    notice = "không kèm danh tính, để cải thiện câu trả lời; xem thêm: https://chatbot.sokhcn.example.gov.vn/privacy"
+    assert await fake.deliver(url, fake.update(CHAT, PHONE_QUESTION)) == 200
+    await fake.wait_for(lambda: fake.messages, what="the first reply")
+    assert fake.messages[-1][1].endswith(notice)
+    assert await fake.deliver(url, fake.update(CHAT, "email của sở", message_id="m-2")) == 200
+    await fake.wait_for(lambda: len(fake.messages) == 2, what="the second reply")
+    assert notice not in fake.messages[-1][1]  # said once, not with every answer
+
+
 @pytest.mark.parametrize("secret", ["wrong-secret-value", ""])
 async def test_webhook_with_a_wrong_or_missing_secret_is_refused(webhook, fake, sample_kb, secret):
     (client, channel), url = webhook

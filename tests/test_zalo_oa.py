@@ -96,8 +96,10 @@ async def test_signed_text_event_gets_the_vietnamese_answer_posted_to_the_oa_api
     assert "Authorization" not in send.headers
     assert send.json["recipient"] == {"user_id": USER}
     text = send.json["message"]["text"]
-    # exactly what the handler says, then the request for a 1/2 rating
-    assert text == render(Conversation(sample_kb).answer(PHONE_QUESTION)) + "\n\n" + texts.FEEDBACK_DIGITS
+    # exactly what the handler says, then the request for a 1/2 rating; a first reply says what is recorded
+    conversation = Conversation(sample_kb)
+    assert text == (render(conversation.answer(PHONE_QUESTION)) + "\n\n" + texts.FEEDBACK_DIGITS + "\n\n"
+                    + conversation.privacy_notice().text)
     assert "Điện thoại: 0292.3820674" in text and "Nguồn:" in text and "<" not in text
     rows = list(sample_kb.iter_rows("SELECT * FROM query_log"))
     assert [(r["channel"], r["question"]) for r in rows] == [("zalo", PHONE_QUESTION)]

@@ -13,12 +13,12 @@ from handlers.conversation import format_date
 from knowledge import management
 from knowledge.contacts import DEPARTMENT, FIELD_LABELS_VI, FIELDS
 from knowledge.faq_io import CsvError, split_alternates, write_csv
-from knowledge.importer import STATUS_VI, ImportResult
+from knowledge.importer import STATUS_VI, ImportResult, import_each
 from knowledge.parsing import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 
 from . import admin_logs
 from .auth import staff_only
-from .pages import KIND_LABELS, admin_page, csrf_input, flash, post_button, table
+from .pages import KIND_LABELS, admin_page, csrf_input, flash, path_id, post_button, table, whole_number
 from .state import CONVERSATION_KEY, FORM_KEY, KB_KEY, USER_KEY
 from .templating import Markup, h, join, render
 
@@ -27,13 +27,6 @@ MAX_UPLOAD_FILES = 20
 
 def _actor(request: web.Request) -> str:
     return f"web:{request[USER_KEY].name}"
-
-
-def _int(value: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise web.HTTPNotFound() from None
 
 
 def _search_form(action: str, query: str, label: str) -> Markup:
@@ -74,7 +67,7 @@ def _articles_page(request: web.Request, results: list[ImportResult] | None = No
 
 @staff_only
 async def article_view(request: web.Request) -> web.Response:
-    article = request.app[KB_KEY].article(_int(request.match_info["id"]))
+    article = request.app[KB_KEY].article(path_id(request))
     if article is None:
         raise web.HTTPNotFound()
     meta = h("dl", h("dt", "Ngày đăng"), h("dd", format_date(article["published"])),
@@ -96,15 +89,15 @@ async def article_upload(request: web.Request) -> web.Response:
     if len(files) > MAX_UPLOAD_FILES:
         flash(request, f"Mỗi lần chỉ tải lên tối đa {MAX_UPLOAD_FILES} tệp.", "error")
         raise web.HTTPSeeOther("/admin/articles")
-    results = [management.upload_article(request.app[KB_KEY], _actor(request), f.filename,
-                                         f.file.read(MAX_FILE_BYTES + 1)) for f in files]
+    results = import_each(files, lambda f: f.filename, lambda f: management.upload_article(
+        request.app[KB_KEY], _actor(request), f.filename, f.file.read(MAX_FILE_BYTES + 1)))
     return _articles_page(request, results)
 
 
 @staff_only
 async def article_delete(request: web.Request) -> web.Response:
     try:
-        title = management.delete_article(request.app[KB_KEY], _actor(request), _int(request.match_info["id"]))
+        title = management.delete_article(request.app[KB_KEY], _actor(request), path_id(request))
         flash(request, f"Đã xoá bài «{title}».")
     except management.ManagementError as exc:
         flash(request, str(exc), "error")
@@ -185,7 +178,7 @@ async def faq_new(request: web.Request) -> web.Response:
 
 @staff_only
 async def faq_edit(request: web.Request) -> web.Response:
-    faq_id = _int(request.match_info["id"])
+    faq_id = path_id(request)
     faq = management.find_faq(request.app[KB_KEY], faq_id)
     if faq is None:
         raise web.HTTPNotFound()
@@ -204,7 +197,7 @@ async def faq_edit(request: web.Request) -> web.Response:
 @staff_only
 async def faq_delete(request: web.Request) -> web.Response:
     try:
-        management.remove_faq(request.app[KB_KEY], _actor(request), _int(request.match_info["id"]))
+        management.remove_faq(request.app[KB_KEY], _actor(request), path_id(request))
         flash(request, "Đã xoá câu hỏi.")
     except management.ManagementError as exc:
         flash(request, str(exc), "error")
@@ -350,12 +343,12 @@ async def synonyms_add(request: web.Request) -> web.Response:
 
 @staff_only
 async def synonyms_remove(request: web.Request) -> web.Response:
+    group_id = whole_number(request[FORM_KEY].get("id", ""))
     try:
-        group_id = int(str(request[FORM_KEY].get("id", "")))
+        if group_id is None:
+            raise management.ManagementError("Số nhóm không hợp lệ.")
         management.remove_synonyms(request.app[KB_KEY], _actor(request), group_id)
         flash(request, "Đã xoá nhóm từ đồng nghĩa.")
-    except ValueError:
-        flash(request, "Số nhóm không hợp lệ.", "error")
     except management.ManagementError as exc:
         flash(request, str(exc), "error")
     raise web.HTTPSeeOther("/admin/synonyms")

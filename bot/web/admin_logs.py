@@ -14,7 +14,8 @@ from knowledge.querylog import LogFilter
 
 from . import charts
 from .auth import admin_only
-from .pages import KIND_LABELS, admin_page, flash, page_number, post_button, table
+from .pages import (KIND_LABELS, PageError, admin_page, filter_date, flash, page_number, post_button, table,
+                    whole_number)
 from .state import FORM_KEY, KB_KEY, USER_KEY
 from .templating import Markup, h, join
 
@@ -27,15 +28,16 @@ FILTER_FIELDS = ("since", "until", "channel", "kind", "answered", "feedback", "q
 
 # ----- filters ---------------------------------------------------------------------------
 def _filters(request: web.Request) -> tuple[LogFilter, dict[str, str], str]:
-    """The log filter of the query string, the raw values (to refill the form) and an error."""
+    """The log filter of the query string, the raw values (to refill the form) and an error (a
+    wrong date, left out of the filter)."""
     raw = {name: request.query.get(name, "").strip()[:200] for name in FILTER_FIELDS}
     error, dates = "", {}
     for name in ("since", "until"):
         try:
-            dates[name] = querylog.iso_date(raw[name]) if raw[name] else None
-        except ValueError:
+            dates[name] = filter_date(raw[name])
+        except PageError as exc:
             raw[name], dates[name] = "", None
-            error = "Ngày phải có dạng năm-tháng-ngày, ví dụ 2026-01-31; bộ lọc ngày sai đã được bỏ qua."
+            error = exc.message
     answered = {"1": True, "0": False}.get(raw["answered"])
     feedback = {"1": 1, "-1": -1, "0": 0}.get(raw["feedback"])
     filters = LogFilter(since=dates["since"], until=dates["until"], channel=raw["channel"] or None,
@@ -103,13 +105,22 @@ async def logs_page(request: web.Request) -> web.Response:
         h("div", table(["Lúc (UTC)", "Kênh", "Câu hỏi", "Loại", "Trả lời được", "Điểm", "Nguồn", "Thời gian (ms)",
                         "Đánh giá"], rows, "Câu hỏi của người dân, mới nhất trước"), class_="wide"),
         h("nav", *pager, class_="pager", aria_label="Trang")])
-    return admin_page(request, "Nhật ký câu hỏi", content, notice=("error", error) if error else None)
+    return _filtered_page(request, "Nhật ký câu hỏi", content, error)
+
+
+def _filtered_page(request: web.Request, title: str, content: Markup, error: str) -> web.Response:
+    """A page of filtered rows; a wrong filter date makes it a 400 that says so."""
+    if error:
+        return admin_page(request, title, content, 400, ("error", error + " Bộ lọc ngày sai đã được bỏ qua."))
+    return admin_page(request, title, content)
 
 
 @admin_only
 async def logs_export(request: web.Request) -> web.Response:
     fmt = request.match_info["format"]
-    filters, _, _ = _filters(request)
+    filters, _, error = _filters(request)
+    if error:
+        raise PageError(400, error)
     text = querylog.export_text(querylog.rows(request.app[KB_KEY], filters), fmt)
     content_type = "text/csv" if fmt == "csv" else "application/x-ndjson"
     return web.Response(body=text.encode("utf-8"), content_type=content_type, charset="utf-8",
@@ -125,11 +136,8 @@ async def old_queries_page(request: web.Request) -> web.Response:
 def find_group(kb, key: object) -> querylog.Group | None:
     """The open group holding row ``key`` (its newest row when the page was drawn); a new alike
     question arriving meanwhile joins the group without losing it."""
-    try:
-        row_id = int(str(key))
-    except ValueError:
-        return None
-    return next((g for g in querylog.unanswered_groups(kb) if row_id in g.row_ids), None)
+    row_id = whole_number(key)
+    return None if row_id is None else next((g for g in querylog.unanswered_groups(kb) if row_id in g.row_ids), None)
 
 
 def _group_card(request: web.Request, g: querylog.Group) -> Markup:
@@ -155,7 +163,7 @@ async def unanswered_page(request: web.Request) -> web.Response:
         h("p", "Câu hỏi bot chưa trả lời được hoặc bị đánh giá 👎, các cách hỏi giống nhau gộp thành một nhóm. "
                "Tạo câu hỏi thường gặp để bot trả lời được từ nay; nhóm đó sẽ được đánh dấu đã trả lời."),
         _filter_form(request, "/admin/unanswered", raw, full=False, until=False), listing])
-    return admin_page(request, "Câu hỏi chưa trả lời được", content, notice=("error", error) if error else None)
+    return _filtered_page(request, "Câu hỏi chưa trả lời được", content, error)
 
 
 @admin_only
@@ -244,7 +252,7 @@ async def stats_page(request: web.Request) -> web.Response:
     sections = [h("section", h("h2", heading), chart, class_="chart-box") for heading, chart in stats_charts(stats)]
     content = join([_filter_form(request, "/admin/stats", raw, full=False), _stat_cards(stats),
                     h("div", *sections, class_="charts")])
-    return admin_page(request, "Thống kê", content, notice=("error", error) if error else None)
+    return _filtered_page(request, "Thống kê", content, error)
 
 
 def add_routes(app: web.Application) -> None:

@@ -1,4 +1,5 @@
-"""Admin-only pages: staff accounts (add, change role or password, remove), the audit log of
+"""Admin-only pages: staff accounts (add, change role or password, remove: each ends the
+account's sessions, except the one of an admin changing their own account), the audit log of
 every change. (The log of citizens' questions is :mod:`bot.web.admin_logs`.)
 """
 from __future__ import annotations
@@ -9,7 +10,7 @@ from aiohttp import web
 
 from knowledge import audit, users
 
-from .auth import admin_only
+from .auth import admin_only, start_session
 from .pages import admin_page, csrf_input, flash, page_number, role_label, table
 from .state import FORM_KEY, KB_KEY, USER_KEY
 from .templating import Markup, h, join, render
@@ -74,11 +75,14 @@ async def user_add(request: web.Request) -> web.Response:
 
 @admin_only
 async def user_update(request: web.Request) -> web.Response:
-    form, name = request[FORM_KEY], request.match_info["name"]
+    form, name, me = request[FORM_KEY], request.match_info["name"], request[USER_KEY].name
     password = str(form.get("password", "")) or None
-    return await _user_change(request, lambda: users.update(
-        request.app[KB_KEY], f"web:{request[USER_KEY].name}", name, str(form.get("role", "")), password),
-        f"Đã lưu tài khoản «{name}».")
+
+    def change() -> None:
+        users.update(request.app[KB_KEY], f"web:{me}", name, str(form.get("role", "")), password)
+        if name == me:  # their other sessions end; this one goes on with a new id
+            start_session(request, name)
+    return await _user_change(request, change, f"Đã lưu tài khoản «{name}».")
 
 
 @admin_only

@@ -6,68 +6,49 @@ headers of :mod:`bot.web.security`.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
+from typing import Iterable
 
 from aiohttp import web
 
-from handlers.conversation import Conversation
+from handlers.conversation import Conversation, RateLimiter
 from handlers.messages import IncomingMessage
-from knowledge import audit, users
+from knowledge import audit, health, users
+from knowledge.login_throttle import LoginThrottle
 from knowledge.store import KnowledgeBase
 
+from .. import http_body
 from . import admin_kb, admin_logs, admin_users, auth, chat
 from .pages import error_pages
-from .security import LoginLimiter, Sessions, security_headers
-from .state import CHANNELS_KEY, CONVERSATION_KEY, KB_KEY, LOGIN_LIMITER_KEY, SESSIONS_KEY
+from .security import ClientAddresses, Sessions, security_headers
+from .state import (ADDRESS_LIMITER_KEY, CHANNELS_KEY, CLIENT_ADDRESSES_KEY, CONVERSATION_KEY, KB_KEY,
+                    LOGIN_THROTTLE_KEY, RETENTION_DAYS_KEY, SESSIONS_KEY)
 
 __all__ = ["create_app", "CONVERSATION_KEY", "KB_KEY"]
 
-MAX_BODY_BYTES = 64 * 1024  # /api/ask
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024  # one admin form, e.g. several article files
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 async def healthz(request: web.Request) -> web.Response:
-    kb = request.app[KB_KEY]
-    try:
-        kb.version()
-        database = "ok"
-    except Exception as exc:  # reported, not raised: this is the health check
-        database = f"error: {exc}"
+    database = health.check(request.app[KB_KEY])
     channels = {channel.name: "on" if getattr(channel, "running", True) else "connecting"
                 for channel in request.app[CHANNELS_KEY]}
     status = 200 if database == "ok" else 503
     return web.json_response({"database": database, "channels": channels}, status=status)
 
 
-async def _read_limited(request: web.Request, limit: int) -> bytes | None:
-    """The request body, or None when it is longer than ``limit`` bytes."""
-    chunks, size = [], 0
-    while chunk := await request.content.read(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _session(request: web.Request, payload: dict) -> str:
     """The chat's session id: the asker's identity for the log and for feedback."""
-    return str(payload.get("session") or request.remote or "web")[:64]
+    return str(payload.get("session") or request.app[CLIENT_ADDRESSES_KEY].of(request))[:64]
 
 
 async def _json_body(request: web.Request) -> object:
     """The JSON value sent, or (a web.Response) the Vietnamese error to return."""
-    raw = await _read_limited(request, MAX_BODY_BYTES)
-    if raw is None:
-        return web.json_response({"error": f"Dữ liệu gửi lên quá lớn (tối đa {MAX_BODY_BYTES // 1024} KB)."},
-                                 status=413)
     try:
-        payload = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return web.json_response({"error": "Dữ liệu gửi lên không phải JSON hợp lệ."}, status=400)
-    return payload
+        return await http_body.read_json(request, http_body.MAX_BODY_BYTES)
+    except http_body.BodyRefused as exc:
+        return web.json_response({"error": exc.text}, status=exc.status)
 
 
 async def api_ask(request: web.Request) -> web.Response:
@@ -78,10 +59,7 @@ async def api_ask(request: web.Request) -> web.Response:
         return payload
     if not isinstance(payload, dict) or not isinstance(payload.get("question"), str):
         return web.json_response({"error": "Thiếu trường «question» (chuỗi văn bản)."}, status=400)
-    session = _session(request, payload)
-    message = IncomingMessage("web", session, session, payload["question"])
-    replies = request.app[CONVERSATION_KEY].respond(message)
-    reply = replies[0]
+    reply = chat.respond(request, _session(request, payload), payload["question"])[0]
     body = reply.as_json()
     body["question"] = payload["question"]
     body["log_id"] = reply.log_id
@@ -109,9 +87,13 @@ async def api_feedback(request: web.Request) -> web.Response:
     return web.json_response({"text": reply.text})
 
 
-def create_app(conversation: Conversation, kb: KnowledgeBase, session_secret: str = "") -> web.Application:
+def create_app(conversation: Conversation, kb: KnowledgeBase, session_secret: str = "",
+               trusted_proxies: Iterable[str] = (), chat_limit_per_address: int = 60,
+               retention_days: int = 365) -> web.Application:
     """The web application; ``session_secret`` (env WEB_SESSION_SECRET) signs staff sessions,
-    else a random per-install secret kept in the database is used."""
+    else a random per-install secret kept in the database is used. X-Forwarded-For names the
+    client only when the peer is one of ``trusted_proxies``; one client address may ask
+    ``chat_limit_per_address`` questions per conversation rate-limit window, whatever its session ids."""
     users.ensure_table(kb)
     audit.ensure_table(kb)
     app = web.Application(client_max_size=MAX_UPLOAD_BYTES,
@@ -119,8 +101,11 @@ def create_app(conversation: Conversation, kb: KnowledgeBase, session_secret: st
     app[CONVERSATION_KEY] = conversation
     app[KB_KEY] = kb
     app[SESSIONS_KEY] = Sessions(session_secret or users.session_secret(kb))
-    app[LOGIN_LIMITER_KEY] = LoginLimiter()
+    app[LOGIN_THROTTLE_KEY] = LoginThrottle(kb)
+    app[CLIENT_ADDRESSES_KEY] = ClientAddresses(trusted_proxies)
+    app[ADDRESS_LIMITER_KEY] = RateLimiter(chat_limit_per_address, conversation.config.rate_limit_seconds)
     app[CHANNELS_KEY] = []
+    app[RETENTION_DAYS_KEY] = retention_days  # told on /privacy
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/api/ask", api_ask)
     app.router.add_post("/api/feedback", api_feedback)

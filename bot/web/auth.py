@@ -1,11 +1,13 @@
-"""Staff sign-in for ``/admin``: the session middleware, login and logout, and the
-``staff_only``/``admin_only`` guards that also check the CSRF token of every form sent.
+"""Staff sign-in for ``/admin``: the session middleware, login (throttled per account and client)
+and logout, and the ``staff_only``/``admin_only`` guards that also check the CSRF token of every
+form sent. A session names its user and carries the user's session stamp; it counts only while
+that stamp is current (:mod:`knowledge.users`), so logout ends every session of the user.
 """
 from __future__ import annotations
 
 import functools
 import json
-import time
+import math
 from typing import Awaitable, Callable
 
 from aiohttp import web
@@ -15,10 +17,12 @@ from knowledge.users import User
 
 from .pages import error_page, flash
 from .security import COOKIE_NAME, SESSION_SECONDS, Sessions
-from .state import FORM_KEY, KB_KEY, LOGIN_LIMITER_KEY, SESSIONS_KEY, SESSION_KEY, USER_KEY
+from .state import (CLIENT_ADDRESSES_KEY, FORM_KEY, KB_KEY, LOGIN_THROTTLE_KEY, SESSIONS_KEY, SESSION_KEY,
+                    USER_KEY)
 from .templating import h, render
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+SMALL_FORM_BYTES = 16 * 1024  # a sign-in form is a name, a password, a CSRF token and a return path
 CSRF_FAILED = ("Biểu mẫu đã hết hạn hoặc không hợp lệ (thiếu mã bảo vệ CSRF). "
                "Vui lòng tải lại trang rồi thử lại.")
 
@@ -54,8 +58,13 @@ def served_over_https(request: web.Request) -> bool:
 
 
 def current_user(request: web.Request) -> User | None:
-    name = request[SESSION_KEY].get("u")
-    return users.get(request.app[KB_KEY], name) if name else None
+    session = request[SESSION_KEY]
+    return users.from_session(request.app[KB_KEY], session.get("u"), session.get("k"))
+
+
+def start_session(request: web.Request, name: str) -> None:
+    """A new session (new id, so new CSRF token) signed in as ``name``."""
+    request[SESSION_KEY] = Sessions.new(u=name, k=users.session_stamp(request.app[KB_KEY], name))
 
 
 def _guard(handler: Handler, admin: bool) -> Handler:
@@ -102,35 +111,51 @@ async def login_get(request: web.Request) -> web.Response:
     return _login_form(request)
 
 
+async def _small_form(request: web.Request):
+    """The form of a page anyone can post to (sign-in, sign-out): a few fields, never a large body."""
+    if request.content_length is None or request.content_length > SMALL_FORM_BYTES:
+        raise web.HTTPRequestEntityTooLarge(max_size=SMALL_FORM_BYTES, actual_size=request.content_length or 0)
+    return await request.post()
+
+
 async def login_post(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await _small_form(request)
     store: Sessions = request.app[SESSIONS_KEY]
     if not store.csrf_ok(request[SESSION_KEY], form.get("csrf")):
         return _login_form(request, CSRF_FAILED, status=403)
     name, password = str(form.get("name", "")).strip()[:40], str(form.get("password", ""))[:200]
-    limiter = request.app[LOGIN_LIMITER_KEY]
-    keys = [f"ip:{request.remote}", f"name:{name.casefold()}"]
-    wait = limiter.wait_seconds(keys)
+    throttle = request.app[LOGIN_THROTTLE_KEY]
+    pair = (name.casefold(), request.app[CLIENT_ADDRESSES_KEY].of(request))
+    wait = throttle.wait_seconds(*pair)
     if wait:
-        return _login_form(request, f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {wait // 60 + 1} phút.",
-                           name, status=429)
+        response = _login_form(request, "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau "
+                                        f"{_duration(wait)}.", name, status=429)
+        response.headers["Retry-After"] = str(wait)
+        return response
     user = users.authenticate(request.app[KB_KEY], name, password)
     if user is None:
-        limiter.failed(keys)
+        throttle.failed(*pair)
         return _login_form(request, "Tên đăng nhập hoặc mật khẩu không đúng.", name, status=401)
-    limiter.succeeded(keys)
-    request[SESSION_KEY] = Sessions.new(u=user.name, t=int(time.time()))  # a new session id on login
+    throttle.succeeded(*pair)
+    start_session(request, user.name)
     target = str(form.get("next", ""))
     raise web.HTTPSeeOther(target if target.startswith("/admin") and "//" not in target else "/admin")
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
+    form = await _small_form(request)
     if not request.app[SESSIONS_KEY].csrf_ok(request[SESSION_KEY], form.get("csrf")):
         return error_page(403, CSRF_FAILED)
+    user = current_user(request)
+    if user:
+        users.end_sessions(request.app[KB_KEY], user.name)
     request[SESSION_KEY] = Sessions.new()
     flash(request, "Bạn đã đăng xuất.")
     raise web.HTTPSeeOther("/admin/login")
+
+
+def _duration(seconds: int) -> str:
+    return f"{seconds} giây" if seconds < 60 else f"{math.ceil(seconds / 60)} phút"
 
 
 def add_routes(app: web.Application) -> None:

@@ -1,7 +1,8 @@
 """The citizens' web chat page at ``/``: the department's name and contacts in the header,
 suggestion chips, each answer with its source and contact card. ``static/chat.js`` asks
 ``POST /api/ask``; without JavaScript the same form asks by ``GET /?q=…`` and the page shows
-the answer.
+the answer. Both go through :func:`respond`, which limits questions per client address as well
+as per session: a client that sends a new session id with each question is still one address.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from handlers import texts
 from handlers.messages import IncomingMessage, Reply
 from knowledge.contacts import DEPARTMENT
 
-from .state import CONVERSATION_KEY, KB_KEY
+from .state import ADDRESS_LIMITER_KEY, CLIENT_ADDRESSES_KEY, CONVERSATION_KEY, KB_KEY, RETENTION_DAYS_KEY
 from .templating import Markup, h, join, render
 
 _LINKS = {"phone": "tel:", "hotline": "tel:", "email": "mailto:"}
@@ -71,6 +72,15 @@ def chips(questions: list[str], label: str) -> Markup:
     return h("div", *buttons, class_="chips", role="group", aria_label=label)
 
 
+def respond(request: web.Request, user: str, question: str) -> list[Reply]:
+    """The conversation's replies to a web question from ``user`` (the session), once the
+    client's address is within its own limit."""
+    wait = request.app[ADDRESS_LIMITER_KEY].wait_seconds(request.app[CLIENT_ADDRESSES_KEY].of(request))
+    if wait:
+        return [Reply(texts.SLOW_DOWN.format(seconds=wait), "notice")]
+    return request.app[CONVERSATION_KEY].respond(IncomingMessage("web", user, user, question))
+
+
 async def index(request: web.Request) -> web.Response:
     conversation = request.app[CONVERSATION_KEY]
     welcome = conversation.start()
@@ -79,8 +89,7 @@ async def index(request: web.Request) -> web.Response:
     question = request.query.get("q", "").strip()
     if question:  # the page without JavaScript
         messages.append(h("div", h("p", question, class_="text"), class_="msg user"))
-        user = f"page:{request.remote}"
-        replies = conversation.respond(IncomingMessage("web", user, user, question))
+        replies = respond(request, f"page:{request.app[CLIENT_ADDRESSES_KEY].of(request)}", question)
         messages += [bot_message(reply) for reply in replies]
     body = render("chat.html", department=DEPARTMENT, contacts=header_contacts(request.app[KB_KEY]), messages=join(messages),
                   chips=chips(texts.EXAMPLE_QUESTIONS, "Câu hỏi gợi ý"),
@@ -88,5 +97,16 @@ async def index(request: web.Request) -> web.Response:
     return web.Response(text=body, content_type="text/html")
 
 
+async def privacy(request: web.Request) -> web.Response:
+    """What the query log keeps, for how long, and how to have it deleted (Nghị định 13/2023/NĐ-CP)."""
+    resolved = request.app[KB_KEY].resolve_contacts("department")
+    contacts = ", ".join(f"{texts.CONTACT_LABELS[f].lower()} {resolved[f].value}" for f in ("phone", "email")
+                         if f in resolved)
+    body = render("privacy.html", department=DEPARTMENT, contacts=contacts,
+                  retention_days=request.app[RETENTION_DAYS_KEY])
+    return web.Response(text=body, content_type="text/html")
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/", index)
+    app.router.add_get("/privacy", privacy)

@@ -1,8 +1,10 @@
 """Page frames shared by the web chat and the staff area: the admin layout with its menu and
-one-time notices, Vietnamese error pages, and the hidden CSRF field of every form.
+one-time notices, Vietnamese error pages, the hidden CSRF field of every form, and the validation
+of the staff area's page numbers, ids and filter dates (a bad one is a 400 or 404 page, never a 500).
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from aiohttp import web
@@ -26,6 +28,19 @@ KIND_LABELS = {"contact": "thông tin liên hệ", "faq": "câu hỏi thường 
 ERROR_TEXTS = {400: "Yêu cầu không hợp lệ.", 403: "Bạn không có quyền mở trang này.",
                404: "Không tìm thấy trang này.", 405: "Thao tác này không được hỗ trợ.",
                413: "Dữ liệu gửi lên quá lớn.", 500: "Hệ thống gặp sự cố. Vui lòng thử lại sau."}
+MAX_PAGE = 1_000_000
+MAX_ID = 2**63 - 1  # SQLite's largest integer
+DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2999, 12, 31))  # of the log filters
+BAD_PAGE = "Số trang không hợp lệ: số trang là một số nguyên từ 1 đến 1.000.000."
+BAD_DATE = "Ngày phải có dạng năm-tháng-ngày, trong khoảng năm 1900–2999, ví dụ 2026-01-31."
+
+
+class PageError(Exception):
+    """Raised by a handler: answered with the Vietnamese error page of ``status`` saying ``message``."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
 
 
 def csrf_input(request: web.Request) -> Markup:
@@ -67,12 +82,42 @@ def table(headers: list[str], rows: list[list], caption: str) -> Markup:
     return h("div", h("table", h("caption", caption), head, body), class_="table-wrap")
 
 
+def whole_number(value: object, high: int = MAX_ID) -> int | None:
+    """``value`` as a whole number from 1 to ``high`` written in ASCII digits, or None."""
+    text = str(value)
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(high)):
+        return None
+    number = int(text)
+    return number if 1 <= number <= high else None
+
+
 def page_number(request: web.Request) -> int:
-    """The ``?page=`` of a paged list, 1 when missing or wrong."""
+    """The ``?page=`` of a paged list, 1 when missing; anything but a page number is a 400 page."""
+    page = whole_number(request.query.get("page", "1"), MAX_PAGE)
+    if page is None:
+        raise PageError(400, BAD_PAGE)
+    return page
+
+
+def path_id(request: web.Request) -> int:
+    """The ``{id}`` in the path; one that no row can have is a 404 page."""
+    number = whole_number(request.match_info["id"])
+    if number is None:
+        raise web.HTTPNotFound()
+    return number
+
+
+def filter_date(text: str) -> str | None:
+    """A filter's YYYY-MM-DD date, None when empty; PageError (400) when malformed or out of range."""
+    if not text:
+        return None
     try:
-        return max(1, int(request.query.get("page", "1")))
+        date = dt.date.fromisoformat(text)
     except ValueError:
-        return 1
+        date = None
+    if date is None or not DATE_RANGE[0] <= date <= DATE_RANGE[1]:
+        raise PageError(400, BAD_DATE)
+    return date.isoformat()
 
 
 def role_label(role: str) -> str:
@@ -89,6 +134,8 @@ async def error_pages(request: web.Request, handler) -> web.StreamResponse:
     """Vietnamese pages (or JSON under /api) for errors that aiohttp would answer in English."""
     try:
         return await handler(request)
+    except PageError as exc:
+        return error_page(exc.status, exc.message)
     except web.HTTPException as exc:
         if exc.status < 400 or exc.content_type in ("application/json", "text/html"):
             raise

@@ -1,15 +1,17 @@
-"""Web security: signed session cookies, CSRF tokens, the login rate limit and the response
-headers (CSP without inline code, no framing, no MIME sniffing) of every page.
+"""Web security: signed session cookies, CSRF tokens, which address is the client's (for the
+login throttle and the chat's rate limit) and the response headers (CSP without inline code, no
+framing, no MIME sniffing) of every page.
 """
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
 import time
-from collections import defaultdict, deque
+from typing import Iterable
 
 from aiohttp import web
 
@@ -58,33 +60,39 @@ class Sessions:
         return isinstance(token, str) and hmac.compare_digest(token, self.csrf_token(session))
 
 
-class LoginLimiter:
-    """At most ``limit`` failed logins per client address and per account name in ``window`` s."""
+class ClientAddresses:
+    """Which address is the client's: the peer's, unless the peer is a trusted reverse proxy;
+    then the right-most address in X-Forwarded-For that is not a trusted proxy (what lies left of
+    it the client wrote itself). An IPv6 client counts as its /64, which one host usually holds."""
 
-    def __init__(self, limit: int = 5, window: float = 900.0):
-        self.limit, self.window = limit, window
-        self.failures: dict[str, deque[float]] = defaultdict(deque)
+    def __init__(self, trusted_proxies: Iterable[str] = ()):
+        self.trusted = [ipaddress.ip_network(proxy, strict=False) for proxy in trusted_proxies]
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self.failures[key]
-        while times and now - times[0] > self.window:
-            times.popleft()
-        return times
+    def _is_proxy(self, address) -> bool:
+        return any(address in network for network in self.trusted)
 
-    def wait_seconds(self, keys: list[str], now: float | None = None) -> int:
-        now = time.monotonic() if now is None else now
-        recent = [self._recent(key, now) for key in keys]
-        return max((int(self.window - (now - times[0])) + 1 for times in recent if len(times) >= self.limit),
-                   default=0)
+    def of(self, request: web.Request) -> str:
+        address = _address(request.remote or "")
+        if address is None:
+            return request.remote or "unknown"
+        if self._is_proxy(address):
+            hops = ",".join(request.headers.getall("X-Forwarded-For", [])).split(",")
+            for hop in reversed(hops):
+                forwarded = _address(hop)
+                if forwarded is None:
+                    break
+                address = forwarded
+                if not self._is_proxy(address):
+                    break
+        return str(ipaddress.ip_network((address, 64), strict=False)) if address.version == 6 else str(address)
 
-    def failed(self, keys: list[str], now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        for key in keys:
-            self._recent(key, now).append(now)
 
-    def succeeded(self, keys: list[str]) -> None:
-        for key in keys:
-            self.failures.pop(key, None)
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        address = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+    return getattr(address, "ipv4_mapped", None) or address
 
 
 @web.middleware
