@@ -68,11 +68,12 @@ $(VENV)/.installed-bench: $(VENV)/.installed requirements-bench.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	touch $@
 
-# Import speed, latency, memory and accuracy against two baselines; writes bench/results.md.
-# Speed, memory and accuracy against baselines (bench/results.md), then a short load run
+# Import speed, latency, memory and accuracy against the baselines (bench/results.md), answers/s
+# before and after index maintenance (bench/hygiene-results.md), then a short load run
 # (bench/load-results.md): under 10 minutes in all on the 2-core machine.
 bench: $(VENV)/.installed-bench install-dev
 	$(PY) bench/run.py --shared $(SHARED)
+	$(PY) bench/hygiene.py --shared $(SHARED)
 	$(PY) bench/load.py --duration 10
 
 # The full load bench: 100 concurrent clients for 30 s per endpoint while staff edit.

@@ -106,11 +106,17 @@ def cmd_kb_import(args, settings: Settings) -> int:
 
 
 def cmd_kb_stats(args, settings: Settings) -> int:
+    from knowledge.maintenance import health
+
+    from .cli_kb import health_lines
+
     kb = open_kb(settings, args.db)
     stats = kb.stats()
     width = max(map(len, stats))
     for name, count in stats.items():
         print(f"{name:<{width}}  {count}")
+    for line in health_lines(health(kb)):
+        print(line)
     return 0
 
 
@@ -139,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="kb_command", metavar="KB_COMMAND", required=True)
     kb_import = command(kb, "import", cmd_kb_import, "import article files (.txt, .html, .md) or folders")
     kb_import.add_argument("paths", nargs="+", metavar="FILE_OR_DIR")
-    command(kb, "stats", cmd_kb_stats, "count the rows of each table")
+    command(kb, "stats", cmd_kb_stats, "count the rows of each table; full-text index size and free pages")
     from . import cli_kb  # staff commands; imported here because they use this module's helpers
     cli_kb.register(commands, kb, command)
     from . import cli_logs

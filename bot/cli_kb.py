@@ -1,4 +1,4 @@
-"""Staff commands of ``run_bot.py``: ``kb faq|contacts|abbrev|synonyms|backup|calibrate`` and
+"""Staff commands of ``run_bot.py``: ``kb faq|contacts|abbrev|synonyms|backup|maintain|calibrate`` and
 ``admin add-user``.
 
 They call :mod:`knowledge.management` (the same operations as the web admin, audit-logged
@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from knowledge import management, users
+from knowledge import maintenance, management, users
 from knowledge.contacts import FIELD_LABELS_VI, FIELDS
 from knowledge.faq_io import CsvError, split_alternates, write_csv
 
@@ -169,6 +169,27 @@ def cmd_backup(args, settings) -> int:
     return 0
 
 
+# ----- index hygiene ---------------------------------------------------------------------
+def health_lines(state: maintenance.Health) -> list[str]:
+    """The full-text index and file figures of ``kb stats`` and ``kb maintain``."""
+    return [f"chỉ mục toàn văn: {state.index_blocks} khối, {state.index_bytes / 1e6:.2f} MB, "
+            f"{state.index_segments} phân đoạn, cho {state.passages} đoạn văn",
+            f"tệp cơ sở dữ liệu: {state.pages * state.page_size / 1e6:.2f} MB, "
+            f"{state.free_pages}/{state.pages} trang trống ({state.free_share:.0%})"]
+
+
+def cmd_maintain(args, settings) -> int:
+    kb = open_kb(settings, args.db)
+    outcome = maintenance.maintain(kb, force=not args.if_needed)
+    print("Trước:\n  " + "\n  ".join(health_lines(outcome.before)))
+    print("Đã tối ưu chỉ mục toàn văn (FTS5 optimize)." if outcome.optimized
+          else "Chỉ mục toàn văn chưa cần tối ưu.")
+    print("Đã thu gọn tệp (VACUUM)." if outcome.vacuumed else "Tệp chưa cần thu gọn.")
+    print("Sau:\n  " + "\n  ".join(health_lines(outcome.after)))
+    print(f"Xong trong {outcome.seconds:.1f} giây.")
+    return 0
+
+
 def cmd_add_user(args, settings) -> int:
     kb = open_kb(settings, args.db)
     if args.password_stdin:
@@ -247,6 +268,11 @@ def register(commands, kb, command) -> None:
 
     command(kb, "backup", cmd_backup, "consistent copy of the database, safe while the bot runs"
             ).add_argument("path", metavar="PATH")
+
+    maintain = command(kb, "maintain", cmd_maintain, "compact the full-text index (FTS5 optimize) and the file "
+                       "(VACUUM), printing the figures before and after")
+    maintain.add_argument("--if-needed", action="store_true", help="only what is due: the index over twice its "
+                          "compact size, over a quarter of the file free (what the running bot does daily)")
 
     calibrate = command(kb, "calibrate", cmd_calibrate, "fit the fitted answer engine's decision model on the labelled "
                         "and generated questions (knowledge/answer/calibration.toml); writes weights.json")

@@ -1,4 +1,5 @@
-"""Admin commands of ``run_bot.py logs``: tail, unanswered, stats, export, prune, forget, demo.
+"""Admin commands of ``run_bot.py logs``: tail, unanswered, stats, export, prune, forget (the
+citizen's questions left for staff too), demo.
 
 Thin printing over :mod:`knowledge.querylog`. Citizens' text is printed without control
 characters or escape sequences, also from rows stored before the channels' edge removed them.
@@ -9,7 +10,7 @@ import sys
 from pathlib import Path
 
 from handlers.conversation import Conversation
-from knowledge import querylog
+from knowledge import handover, querylog
 from knowledge.querylog import LogFilter
 from knowledge.text import clean, strip_controls
 
@@ -98,7 +99,8 @@ def cmd_prune(args, settings) -> int:
 
 def cmd_forget(args, settings) -> int:
     kb = open_kb(settings, args.db)
-    print(f"Đã xóa {querylog.forget_user(kb, args.user_hash)} dòng nhật ký của người dùng {args.user_hash}.")
+    rows, requests = querylog.forget_user(kb, args.user_hash), handover.forget_user(kb, args.user_hash)
+    print(f"Đã xóa {rows} dòng nhật ký và {requests} câu hỏi chuyển cán bộ của người dùng {args.user_hash}.")
     return 0
 
 
@@ -125,7 +127,8 @@ def register(commands, command) -> None:
         sub.add_argument("--until", metavar="YYYY-MM-DD")
     prune = command(actions, "prune", cmd_prune, "delete rows older than the retention period ([logs] retention_days)")
     prune.add_argument("--days", type=int, help="override the retention period")
-    forget = command(actions, "forget", cmd_forget, "delete every row of one user (by the hash shown in the log)")
+    forget = command(actions, "forget", cmd_forget,
+                     "delete every row of one user, and their questions left for staff (by the hash shown in the log)")
     forget.add_argument("user_hash")
     demo = command(actions, "demo", cmd_demo, "fill the log with realistic sample questions, to try the admin pages")
     demo.add_argument("--days", type=int, default=30)

@@ -36,7 +36,8 @@ class ConsoleChannel:
             text, content_type = self.suggestions[int(text) - 1], "suggestion"
         elif text.startswith("/"):
             content_type = "command"
-        replies = self.conversation.respond(IncomingMessage(self.channel, "console", "console", text, content_type))
+        replies = self.conversation.respond(IncomingMessage(self.channel, "console", "console", text, content_type,
+                                                            deliver_via=None))  # nothing comes back to a terminal
         self.suggestions = replies[-1].suggestions if replies else []
         return replies
 

@@ -4,6 +4,8 @@ them all cleanly on SIGINT/SIGTERM.
 A channel module offers ``build(settings, conversation, app) -> Channel | None``: it adds its
 webhook routes to ``app`` and returns an object with ``name``, ``async start()`` and
 ``async stop()``, or None (after saying which setting turns it on) when it is not configured.
+A channel that can send staff's answers to hand-over requests also offers ``deliver`` (see
+:mod:`bot.handover_delivery`, whose loop runs beside the channels).
 """
 from __future__ import annotations
 
@@ -15,10 +17,12 @@ from typing import Protocol
 from aiohttp import web
 
 from handlers.conversation import Conversation
-from knowledge import querylog
+from knowledge import handover, querylog
 from knowledge.store import KnowledgeBase
 
+from .handover_delivery import Delivery, DeliveryConfig
 from .settings import Settings
+from .upkeep import maintain_daily
 from .web.app import create_app
 from .web.state import CHANNELS_KEY
 
@@ -49,12 +53,13 @@ def channel_factories():
 
 
 async def prune_logs_daily(kb: KnowledgeBase, retention_days: int, interval: float = 86_400) -> None:
-    """Delete query-log rows past the retention period now and then every ``interval`` seconds."""
+    """Delete query-log rows (and delivered or closed hand-over requests) past the retention period
+    now and then every ``interval`` seconds."""
     while True:
         try:
-            removed = querylog.prune(kb, retention_days)
+            removed = querylog.prune(kb, retention_days) + handover.prune(kb, retention_days)
             if removed:
-                log.info("pruned %d query-log rows older than %d days", removed, retention_days)
+                log.info("pruned %d query-log and hand-over rows older than %d days", removed, retention_days)
         except Exception:  # a busy or broken database must not stop the bot; try again later
             log.exception("pruning the query log failed")
         await asyncio.sleep(interval)
@@ -71,6 +76,7 @@ async def serve(settings: Settings, kb: KnowledgeBase, stop: asyncio.Event) -> N
         if channel is not None:
             channels.append(channel)
             app[CHANNELS_KEY].append(channel)
+    answers = Delivery(kb, channels, DeliveryConfig.from_settings(settings))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     host, port = settings.get("web", "host", "127.0.0.1"), settings.get("web", "port", 8080)
@@ -78,6 +84,8 @@ async def serve(settings: Settings, kb: KnowledgeBase, stop: asyncio.Event) -> N
     await site.start()
     print(f"Web chat: http://{host}:{port}/  (Ctrl-C để dừng)", flush=True)
     pruning = asyncio.create_task(prune_logs_daily(kb, int(settings.get("logs", "retention_days", 365))))
+    upkeep = asyncio.create_task(maintain_daily(kb.path, settings.secret("BOT_HASH_KEY")))
+    delivery = asyncio.create_task(answers.run())
     try:
         for channel in channels:
             await channel.start()
@@ -86,6 +94,8 @@ async def serve(settings: Settings, kb: KnowledgeBase, stop: asyncio.Event) -> N
         await stop.wait()
     finally:
         pruning.cancel()
+        upkeep.cancel()
+        delivery.cancel()
         for channel in reversed(channels):
             try:
                 await channel.stop()

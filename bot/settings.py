@@ -12,6 +12,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from handlers.conversation import ConversationConfig
+from handlers.handover import HandoverConfig
+from handlers.working_hours import HoursError, WorkingHours
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = PROJECT_ROOT / "settings.toml"
@@ -35,6 +37,10 @@ ENV_OVERRIDES: dict[str, tuple[str, str, type]] = {
     "ZALO_BOT_API_BASE_URL": ("zalo", "bot_api_base_url", str),
     "ZALO_BOT_WEBHOOK_URL": ("zalo", "bot_webhook_url", str),
 }
+# [handover]: read by handlers.handover (hours, limit) and bot.handover_delivery (the rest)
+HANDOVER_KEYS = {"working_hours", "working_days", "holidays", "timezone", "max_open_per_user",
+                 "delivery_interval_seconds", "delivery_attempts", "delivery_backoff_seconds",
+                 "zalo_oa_reply_window_days"}
 SECRETS = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "WEB_SESSION_SECRET", "BOT_HASH_KEY",
            "ZALO_OA_APP_ID", "ZALO_OA_SECRET_KEY", "ZALO_APP_SECRET", "ZALO_OA_ACCESS_TOKEN",
            "ZALO_OA_REFRESH_TOKEN", "ZALO_BOT_TOKEN", "ZALO_BOT_WEBHOOK_SECRET")
@@ -77,10 +83,24 @@ class Settings:
             raise SettingsError(f"{self.source}: unknown key(s) in [conversation]: {', '.join(sorted(unknown))}")
         if "privacy_url" in section:
             raise SettingsError(f"{self.source}: [conversation] privacy_url comes from [web] public_url")
+        handover = self.handover()
         try:
-            return ConversationConfig(**section, privacy_url=self.public_url() + "/privacy")
+            return ConversationConfig(**section, privacy_url=self.public_url() + "/privacy", handover=handover)
         except (TypeError, ValueError) as exc:
             raise SettingsError(f"{self.source}: [conversation]: {exc}") from exc
+
+    def handover(self) -> HandoverConfig:
+        """``[handover]``: the working hours told to citizens who leave a question, and how many they may leave."""
+        section = self.data.get("handover", {})
+        unknown = set(section) - HANDOVER_KEYS
+        if unknown:
+            raise SettingsError(f"{self.source}: unknown key(s) in [handover]: {', '.join(sorted(unknown))}")
+        try:
+            limit = int(section.get("max_open_per_user", HandoverConfig.max_open_per_user))
+            window = float(section.get("zalo_oa_reply_window_days", HandoverConfig.zalo_oa_reply_window_days))
+            return HandoverConfig(WorkingHours.from_settings(section), limit, zalo_oa_reply_window_days=window)
+        except (HoursError, TypeError, ValueError) as exc:
+            raise SettingsError(f"{self.source}: [handover]: {exc}") from None
 
 
 def _convert(name: str, raw: str, kind: type) -> Any:

@@ -12,7 +12,9 @@ What this module does, and nothing more:
 * polling (``getUpdates``) or webhook mode (``POST /telegram/webhook`` on the project's aiohttp
   server, checked against ``X-Telegram-Bot-Api-Secret-Token`` before its body is read, within a cap);
 * staff (Telegram user ids in settings) may send a .txt/.html/.md document to import it into the
-  knowledge base, with the same importer as the CLI.
+  knowledge base, with the same importer as the CLI;
+* a refusal carries a button to leave the question for staff, and :meth:`TelegramChannel.deliver`
+  sends staff's answer to that chat later.
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ from aiohttp import web
 from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message,
                       ReplyParameters, Update)
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from handlers import texts
@@ -44,6 +46,7 @@ from knowledge import management
 from knowledge.parsing import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 
 from . import http_body, text_split
+from .handover_delivery import DELIVERED, FAILED, RETRY, Outcome
 from .memory import Bounded, Deduper
 
 log = logging.getLogger(__name__)
@@ -238,6 +241,8 @@ def render(reply: Reply, suggestions: SuggestionStore, heading: str = "",
             messages.append(OutgoingMessage(footer_html, utf16_len(footer_plain)))
     rows = [[InlineKeyboardButton(button_label(text), callback_data=suggestions.add(text))]
             for text in suggestions_shown[:3]]
+    if reply.offers_handover:  # pressed, it sends the button's words: a hand-over request
+        rows.append([InlineKeyboardButton(texts.HANDOVER_BUTTON, callback_data=suggestions.add(texts.HANDOVER_BUTTON))])
     if reply.answered and reply.log_id:  # the citizen can rate a logged answer
         rows.append([InlineKeyboardButton(label, callback_data=f"{FEEDBACK_PREFIX}{reply.log_id}:{value}")
                      for label, value in FEEDBACK_BUTTONS])
@@ -459,6 +464,20 @@ class TelegramChannel:
                                  link_preview_options=LinkPreviewOptions(is_disabled=True))
                 first = False
             heading = ""
+
+    async def deliver(self, address: str, text: str) -> Outcome:
+        """A later message to one chat (staff's answer to a hand-over), as plain text."""
+        if not self.running:
+            return Outcome(RETRY, "Telegram chưa kết nối")
+        try:
+            for chunk in split_text(text):
+                await self._call(self.application.bot.send_message, chat_id=int(address), text=chunk,
+                                 link_preview_options=LinkPreviewOptions(is_disabled=True))
+        except (BadRequest, Forbidden) as exc:  # chat gone, bot blocked: sending again will not help
+            return Outcome(FAILED, f"Telegram từ chối: {exc.message}")
+        except TelegramError as exc:
+            return Outcome(RETRY, f"Telegram: {exc.message}")
+        return DELIVERED
 
     async def _apologise(self, chat_id: int) -> None:
         try:

@@ -1,7 +1,8 @@
 """Zalo Bot API channel (Zalo's Telegram-like bot platform): updates by long polling
 (``getUpdates``) or, when ``ZALO_BOT_WEBHOOK_SECRET`` is set, by the webhook
 ``POST /zalo/bot/webhook`` checked against that secret before its body is read (within a cap);
-replies with ``sendMessage``.
+replies with ``sendMessage``; :meth:`ZaloBotChannel.deliver` sends staff's answers to hand-over
+requests later.
 """
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from aiohttp import web
 from handlers.conversation import Conversation
 
 from . import http_body
+from .handover_delivery import DELIVERED, FAILED, RETRY, Outcome
 from .settings import Settings, SettingsError
 from .memory import Deduper
-from .zalo_common import BackgroundTasks, ZaloConversation
+from .zalo_common import BackgroundTasks, ZaloConversation, split_text
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,11 @@ class BotApiError(Exception):
     def __init__(self, code: int | None, description: str):
         super().__init__(f"error {code}: {description}")
         self.code = code
+
+    @property
+    def transient(self) -> bool:
+        """No answer, a 5xx or a 429: the same call may succeed later."""
+        return self.code is None or (isinstance(self.code, int) and (self.code == 429 or self.code >= 500))
 
 
 @dataclass(frozen=True)
@@ -100,7 +107,7 @@ class ZaloBotChannel:
 
     def __init__(self, config: BotConfig, client: ZaloBotClient, conversation: Conversation):
         self.config, self.client = config, client
-        self.zalo = ZaloConversation(conversation)
+        self.zalo = ZaloConversation(conversation, self.name)
         self.tasks = BackgroundTasks()
         self.seen = Deduper()
         self._poller: asyncio.Task | None = None
@@ -197,22 +204,30 @@ class ZaloBotChannel:
         content_type = EVENT_CONTENT_TYPES.get(event, "other")
         text = str(message.get("text") or "") if content_type == "text" else None
         for piece in self.zalo.texts_for(user_id, text, content_type):
-            if not await self._send(chat_id, piece):
+            if await self._send(chat_id, piece) is not None:
                 return
 
-    async def _send(self, chat_id: str, text: str) -> bool:
-        """sendMessage, resent with doubling pauses after a transient failure (no answer, 5xx, 429)."""
+    async def deliver(self, address: str, text: str) -> Outcome:
+        """A later message to one chat (staff's answer to a hand-over)."""
+        for piece in split_text(text):
+            error = await self._send(address, piece)
+            if error is not None:
+                return Outcome(RETRY if error.transient else FAILED, f"Zalo Bot {error}")
+        return DELIVERED
+
+    async def _send(self, chat_id: str, text: str) -> BotApiError | None:
+        """sendMessage, resent with doubling pauses after a transient failure (no answer, 5xx, 429);
+        None once sent, else the last error."""
         for attempt in range(self.config.send_retries + 1):
             try:
                 await self.client.call("sendMessage", chat_id=chat_id, text=text)
-                return True
+                return None
             except BotApiError as exc:
-                transient = exc.code is None or (isinstance(exc.code, int) and (exc.code == 429 or exc.code >= 500))
-                if not transient or attempt == self.config.send_retries:
+                if not exc.transient or attempt == self.config.send_retries:
                     log.warning("Zalo Bot: message not sent (%s)", exc)
-                    return False
+                    return exc
                 await asyncio.sleep(self.config.send_backoff_seconds * 2 ** attempt)
-        return False
+        raise AssertionError("unreachable")
 
 
 def build(settings: Settings, conversation: Conversation, app: web.Application) -> ZaloBotChannel | None:

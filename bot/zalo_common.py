@@ -1,7 +1,8 @@
 """What the two Zalo adapters (Official Account and Bot API) share: plain-text rendering of a
 reply, splitting it into messages of at most 2,000 characters, the numbered suggestions a citizen
-answers with a digit, duplicate-delivery detection, and the background tasks that do the work
-after a webhook has been answered.
+answers with a digit, the line under a refusal that offers to leave the question for staff,
+duplicate-delivery detection, and the background tasks that do the work after a webhook has been
+answered.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ CHANNEL = "zalo"  # the query log's channel for both Zalo adapters
 MAX_TEXT = 2000  # Zalo's limit for one text message
 PICK_HINT = "Trả lời bằng một chữ số ({first}–{last}) để chọn câu hỏi."
 EXAMPLES_INTRO = "Câu hỏi mẫu:"  # above the suggestions of a greeting or help (kind "notice")
+HANDOVER_HINT = "Gõ «gặp cán bộ» để để lại câu hỏi cho cán bộ."  # under a refusal (Zalo has no buttons)
 
 
 
@@ -32,6 +34,8 @@ def render(reply: Reply) -> str:
     """A reply as Zalo shows it: plain text, suggestions as a numbered list; a logged answer
     asks for a 1/2 rating (Zalo messages carry no buttons)."""
     text = reply.text.strip()
+    if reply.offers_handover:
+        text = f"{text}\n\n{HANDOVER_HINT}"
     if reply.answered and reply.log_id and not reply.suggestions:
         text = f"{text}\n\n{texts.FEEDBACK_DIGITS}"
     if reply.suggestions:
@@ -49,10 +53,11 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
 
 class ZaloConversation:
     """Turns one citizen's message into the texts to send back, remembering the suggestions it
-    offered so that a reply of just a digit picks one of them."""
+    offered so that a reply of just a digit picks one of them. ``route`` names the adapter, which
+    delivers staff's answers to hand-over requests later."""
 
-    def __init__(self, conversation: Conversation, memory_size: int = 5_000):
-        self.conversation = conversation
+    def __init__(self, conversation: Conversation, route: str, memory_size: int = 5_000):
+        self.conversation, self.route = conversation, route
         self.suggestions: Bounded = Bounded(memory_size)
         self.rateable: Bounded = Bounded(memory_size)  # user → log id of the last answer
         self.told_privacy: Bounded = Bounded(memory_size)  # users already given the privacy notice
@@ -69,7 +74,7 @@ class ZaloConversation:
                 return self.render_all(user_id, [self.conversation.feedback(message, rateable, FEEDBACK_VALUES[text])])
             elif text.startswith("/"):
                 content_type = "command"
-        message = IncomingMessage(CHANNEL, user_id, user_id, text, content_type)
+        message = IncomingMessage(CHANNEL, user_id, user_id, text, content_type, deliver_via=self.route)
         return self.render_all(user_id, self.conversation.respond(message))
 
     def greeting(self, user_id: str) -> list[str]:

@@ -4,7 +4,8 @@ the OA Open API v3 (``/v3.0/oa/message/cs``) and the OA's rotating access/refres
 Every webhook request is checked before anything else — its size, then the signature over the raw
 bytes, and only then its JSON, app id and age — answered at once, and worked on in a background
 task. Tokens are refreshed ahead of expiry and whenever Zalo calls them invalid; each new pair is
-saved (knowledge.zalo_tokens) before it is used.
+saved (knowledge.zalo_tokens) before it is used. Staff's answers to hand-over requests go out through
+:meth:`ZaloOAChannel.deliver`, which tells a reply window that has closed (error -230) from a failure.
 """
 from __future__ import annotations
 
@@ -25,10 +26,11 @@ from handlers.conversation import Conversation
 from knowledge.zalo_tokens import TokenPair, ZaloTokenStore
 
 from . import http_body
+from .handover_delivery import DELIVERED, FAILED, RETRY, WINDOW_CLOSED, Outcome
 from .settings import Settings, SettingsError
 from .web.app import KB_KEY
 from .memory import Deduper
-from .zalo_common import BackgroundTasks, ZaloConversation
+from .zalo_common import BackgroundTasks, ZaloConversation, split_text
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,9 @@ WEBHOOK_PATH = "/zalo/oa/webhook"
 SIGNATURE_HEADER = "X-ZEvent-Signature"
 TOKEN_ERRORS = (-216, -220)  # access token invalid / expired
 RATE_LIMITED = -32
+WINDOW_CLOSED_ERROR = -230  # the user has not written to the OA within the reply window (7 days)
+SEND_ERRORS_VI = {WINDOW_CLOSED_ERROR: "người dân không nhắn cho OA trong 7 ngày qua",
+                  -213: "người dân chưa quan tâm (theo dõi) OA", RATE_LIMITED: "gửi quá nhiều tin trong thời gian ngắn"}
 KEEP_FRESH_EVERY = 300.0  # seconds between checks of the access token's expiry
 # Non-text user events → the content type the conversation answers politely.
 EVENT_CONTENT_TYPES = {
@@ -122,6 +127,10 @@ class ZaloOAClient:
 
     async def send_text(self, user_id: str, text: str) -> bool:
         """One text to one user; True once Zalo accepted it."""
+        return await self.send(user_id, text) == 0
+
+    async def send(self, user_id: str, text: str) -> int | None:
+        """One text to one user: Zalo's error code (0 once accepted), None when Zalo never answered."""
         if self.pair.expires_within(self.config.refresh_margin_seconds):
             await self.refresh(self.pair.access_token)
         url = f"{self.config.api_base_url}/v3.0/oa/message/cs"
@@ -132,7 +141,7 @@ class ZaloOAClient:
             result = await self._post(url, json=payload, headers={"access_token": token})
             code = _error_code(result)
             if code == 0:
-                return True
+                return code
             if code in TOKEN_ERRORS and not refreshed:
                 refreshed = True
                 if await self.refresh(token):
@@ -143,7 +152,7 @@ class ZaloOAClient:
                 retries += 1
                 continue
             log.warning("Zalo OA: message not sent, error %s: %s", code, result.get("message", "no answer"))
-            return False
+            return code
 
     async def refresh(self, stale_token: str) -> bool:
         """Trade the refresh token for a new pair, unless another task already replaced ``stale_token``."""
@@ -185,7 +194,7 @@ class ZaloOAChannel:
 
     def __init__(self, config: OAConfig, client: ZaloOAClient, conversation: Conversation):
         self.config, self.client = config, client
-        self.zalo = ZaloConversation(conversation)
+        self.zalo = ZaloConversation(conversation, self.name)
         self.tasks = BackgroundTasks()
         self.seen = Deduper()
         self._keep_fresh: asyncio.Task | None = None
@@ -200,6 +209,20 @@ class ZaloOAChannel:
                 await self._keep_fresh
         await self.tasks.close()
         await self.client.close()
+
+    async def deliver(self, address: str, text: str) -> Outcome:
+        """A later message to one user (staff's answer to a hand-over); Zalo decides whether its
+        reply window is still open."""
+        for piece in split_text(text):
+            code = await self.client.send(address, piece)
+            if code == 0:
+                continue
+            detail = f"Zalo OA lỗi {code}: {SEND_ERRORS_VI[code]}" if code in SEND_ERRORS_VI else \
+                f"Zalo OA lỗi {code}" if code is not None else "Zalo OA không trả lời"
+            if code == WINDOW_CLOSED_ERROR:
+                return Outcome(WINDOW_CLOSED, detail)
+            return Outcome(RETRY if code in (None, RATE_LIMITED) else FAILED, detail)
+        return DELIVERED
 
     async def _keep_fresh_loop(self) -> None:
         """Refresh before expiry even when nobody writes, so the refresh token never lapses."""

@@ -3,14 +3,15 @@
 It guards the input (empty, too long, not text, too fast), asks the answer engine (with the
 conversation's last topic, for follow-ups), writes the reply text with its source and date, and
 records the question in the query log (with a salted hash of the user, never the raw id, and
-phone, CCCD and e-mail masked by :mod:`knowledge.privacy`).
+phone, CCCD and e-mail masked by :mod:`knowledge.privacy`). A citizen who asks for a person, or is
+refused, can leave the question for staff (:mod:`handlers.handover`).
 """
 from __future__ import annotations
 
 import logging
 import time
 from collections import OrderedDict, defaultdict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from knowledge import querylog
 from knowledge.answer import AnswerEngine, Match, Topic
@@ -20,6 +21,7 @@ from knowledge.store import KnowledgeBase
 from knowledge.text import clean
 
 from . import texts
+from .handover import HandOver, HandoverConfig
 from .messages import IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,7 @@ class ConversationConfig:
     mask_personal_data: bool = True
     answer_engine: str = "matcher"  # matcher | fitted
     privacy_url: str = "/privacy"  # the page saying what the query log keeps, shown with the first reply
+    handover: HandoverConfig = field(default_factory=HandoverConfig)  # [handover]: leaving a question for staff
 
     def __post_init__(self):
         if self.answer_engine not in ANSWER_ENGINES:
@@ -96,6 +99,7 @@ class Conversation:
         self.engine = AnswerEngine(kb) if self.config.answer_engine == "fitted" else Matcher(kb)
         self.topics = Topics()
         self.limiter = RateLimiter(self.config.rate_limit_messages, self.config.rate_limit_seconds)
+        self.handover = HandOver(kb, self.config.handover, self._contact_line)
 
     # ----- entry points --------------------------------------------------------------
     def respond(self, message: IncomingMessage, log_query: bool = True) -> list[Reply]:
@@ -161,12 +165,18 @@ class Conversation:
         wait = self.limiter.wait_seconds(user_hash)
         if wait:
             return [Reply(texts.SLOW_DOWN.format(seconds=wait), "notice")]
+        handed_over = self.handover.respond(message, user_hash, text)
+        if handed_over is not None:
+            return [handed_over]
         started = time.perf_counter()
         conversation_key = f"{message.channel}:{message.chat_id}"
         match = self.engine.match(text, self.topics.get(conversation_key))
         self.topics.remember(conversation_key, match.topic)
         reply = self._reply_for(match, text)
         reply.question = text
+        if reply.kind == "fallback" and message.deliver_via is not None:
+            reply.offers_handover = True
+            self.handover.refused(message, text)
         if log_query:
             reply.log_id = self._log(message, user_hash, text, match, reply,
                                      (time.perf_counter() - started) * 1000)

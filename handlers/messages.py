@@ -23,6 +23,9 @@ class IncomingMessage:
     language: str | None = None
     is_group: bool = False
     addressed_to_bot: bool = True  # in groups: a command, a mention or a reply to the bot
+    # The adapter that can bring this citizen a later message (staff's answer to a hand-over), to
+    # ``chat_id``: "" is the channel itself, None nothing can (the web page without JavaScript).
+    deliver_via: str | None = ""
 
     def __post_init__(self):
         for name in ("chat_id", "user_id", "text"):
@@ -42,6 +45,7 @@ class Reply:
     contact_card: list[tuple[str, str]] = field(default_factory=list)  # (label, value) pairs
     log_id: int | None = None  # query-log row, for feedback buttons
     question: str = ""
+    offers_handover: bool = False  # a refusal: the adapter offers to leave the question for staff
 
     def as_json(self) -> dict:
         return {"question": self.question, "answered": self.answered, "kind": self.kind,

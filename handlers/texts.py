@@ -33,6 +33,7 @@ PRIVACY_NOTICE = ("Câu hỏi của bạn được lưu lại, không kèm danh 
 HELP = (f"{CAPABILITIES}\n\nCách dùng:\n"
         "• Gõ câu hỏi ngắn, ví dụ: «sđt sở khcn», «địa chỉ sở ở đâu», «hội thi sáng tạo kỹ thuật giải nhất bao nhiêu».\n"
         "• /lienhe — địa chỉ, điện thoại, fax, email của Sở.\n"
+        "• Gõ «gặp cán bộ» để để lại câu hỏi cho cán bộ Sở trả lời.\n"
         "• /help — xem hướng dẫn này.")
 NOT_FOUND = "Xin lỗi, tôi chưa có thông tin để trả lời câu hỏi này."
 CONTACT_INVITE = "Bạn có thể liên hệ trực tiếp Sở Khoa học và Công nghệ thành phố Cần Thơ:"
@@ -54,3 +55,19 @@ FEEDBACK_THANKS = {1: "Cảm ơn bạn đã đánh giá! 👍",
                    -1: "Cảm ơn bạn đã góp ý. Cán bộ Sở sẽ xem lại câu trả lời này để bổ sung thông tin."}
 FEEDBACK_EXPIRED = "Không ghi nhận được đánh giá (câu hỏi đã quá cũ hoặc không phải của bạn)."
 FEEDBACK_DIGITS = "Câu trả lời có hữu ích không? Gửi 1 nếu có, 2 nếu chưa."
+
+# Hand-over to staff ("chuyển cho cán bộ"); {when} is one of the STAFF_* sentences.
+HANDOVER_BUTTON = "Để lại câu hỏi cho cán bộ"  # the button under a refusal; read as a hand-over request
+HANDOVER_ASK = ("Vâng, tôi sẽ chuyển câu hỏi của bạn cho cán bộ Sở: bạn vui lòng gõ câu hỏi trong một tin nhắn "
+                "(kèm số điện thoại nếu muốn cán bộ gọi lại). {when}")
+HANDOVER_CONFIRM = ("Tôi đã chuyển câu hỏi «{question}» cho cán bộ Sở; câu trả lời sẽ được gửi đến bạn "
+                    "ngay trong cuộc trò chuyện này. {when}")
+HANDOVER_CANCELLED = "Vâng, tôi không chuyển câu hỏi nào cho cán bộ. Bạn cứ hỏi tiếp nhé."
+HANDOVER_TOO_MANY = ("Bạn đã có {count} câu hỏi đang chờ cán bộ Sở trả lời; cán bộ sẽ trả lời lần lượt "
+                     "trong cuộc trò chuyện này. {when}")
+HANDOVER_UNREACHABLE = ("Ở đây tôi không nhận lại được câu trả lời của cán bộ để chuyển cho bạn. "
+                        "Bạn vui lòng liên hệ trực tiếp Sở Khoa học và Công nghệ thành phố Cần Thơ:")
+STAFF_AT_WORK = "Bây giờ là giờ làm việc, cán bộ sẽ xem sớm."
+STAFF_LATER_TODAY = "Cán bộ sẽ xem vào {time} hôm nay."
+STAFF_LATER = "Cán bộ sẽ xem vào {time} {weekday}, {date}."
+STAFF_ANSWER = "Cán bộ Sở Khoa học và Công nghệ thành phố Cần Thơ trả lời câu hỏi «{question}» của bạn:\n\n{answer}"

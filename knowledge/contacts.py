@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .text import clean, fold
 
@@ -50,6 +51,7 @@ def is_department(name: str) -> bool:
     return bool(_DEPARTMENT_RE.search(fold(name)))
 
 
+@lru_cache(maxsize=4096)
 def unit_key(name: str) -> str:
     """Comparable form of a unit's name."""
     return "department" if is_department(name) else " ".join(fold(name).split())

@@ -71,6 +71,34 @@ class Faq:
     updated_at: str
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedArticle:
+    """An article tokenized for storage. Made without the database, so that worker processes can
+    make many at once; ``abbreviations_version`` names the abbreviation table it was made with."""
+    article: ParsedArticle
+    abbreviations_version: int
+    title_folded: str
+    title_exact: str
+    passages: list[tuple[str, str, str, str]]  # text, role (body | footer), folded, exact
+
+
+def prepare_article(article: ParsedArticle, normalizer: Normalizer, abbreviations_version: int) -> PreparedArticle:
+    title_tokens = normalizer.tokenize(article.title)
+    passages = []
+    for texts, role in ((article.paragraphs, "body"), (article.footer_facts, "footer")):
+        for text in texts:
+            tokens = normalizer.tokenize(text)
+            passages.append((text, role, folded_text(tokens), exact_text(tokens)))
+    return PreparedArticle(article, abbreviations_version, folded_text(title_tokens), exact_text(title_tokens),
+                           passages)
+
+
+def _index_row(passage_id: int, folded: str, exact: str, context: tuple[str, str]) -> tuple:
+    """Full-text row of a passage: its folded words, its context's (the title, or the website for a
+    footer line: folded, exact), and both with their accents, for questions typed with them."""
+    return passage_id, folded, context[0], exact + " " + context[1]
+
+
 def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
@@ -184,8 +212,12 @@ class KnowledgeBase:
         return self.db["articles"].count == 0 and self.db["faqs"].count == 0
 
     # ----- normalisation -------------------------------------------------------------
+    def abbreviations_version(self) -> int:
+        """Changes with every abbreviation edit, which changes how every text is tokenized."""
+        return int(self.meta("abbreviations_version") or 0)
+
     def normalizer(self) -> Normalizer:
-        version = int(self.meta("abbreviations_version") or 0)  # only abbreviation edits change it
+        version = self.abbreviations_version()
         if self._normalizer is None or version != self._normalizer_version:
             table = {row["key"]: row["expansion"] for row in self.db["abbreviations"].rows}
             self._normalizer = Normalizer(table, CONTEXTUAL_ABBREVIATIONS)
@@ -194,22 +226,40 @@ class KnowledgeBase:
 
     # ----- articles ------------------------------------------------------------------
     def find_article(self, source: str) -> dict | None:
-        rows = list(self.db["articles"].rows_where("source = ?", [source], limit=1))
-        return rows[0] if rows else None
+        return self._article_where("source", source)
 
     def article_by_hash(self, content_hash: str) -> dict | None:
-        rows = list(self.db["articles"].rows_where("content_hash = ?", [content_hash], limit=1))
-        return rows[0] if rows else None
+        return self._article_where("content_hash", content_hash)
+
+    def _article_where(self, column: str, value: str) -> dict | None:
+        """One article row (asked for by every imported file: plain SQL, not sqlite-utils)."""
+        cursor = self.conn.execute(f"SELECT * FROM articles WHERE {column} = ? LIMIT 1", (value,))
+        row = cursor.fetchone()
+        return dict(zip([d[0] for d in cursor.description], row)) if row else None
+
+    def prepare(self, article: ParsedArticle) -> PreparedArticle:
+        """The article tokenized with the current abbreviation table."""
+        normalizer = self.normalizer()
+        return prepare_article(article, normalizer, self._normalizer_version)
 
     def save_article(self, source: str, article: ParsedArticle, content_hash: str) -> str:
         """Insert or replace the article from ``source`` atomically; returns added|updated.
         A write that fails (disk full, read-only file) leaves the old version in place."""
-        normalizer = self.normalizer()
-        title_tokens = normalizer.tokenize(article.title)
-        footer_context = self._footer_context()
+        return self.save_prepared(source, self.prepare(article), content_hash)
+
+    def save_prepared(self, source: str, prepared: PreparedArticle, content_hash: str) -> str:
+        """:meth:`save_article` of an article already tokenized (tokenized again if the abbreviation
+        table changed since)."""
+        article = prepared.article
         published = article.published.isoformat() if article.published else None
         try:
             with self.transaction():
+                if prepared.abbreviations_version != self.abbreviations_version():
+                    prepared = self.prepare(article)
+                footer = self._footer_context()
+                contexts = {"body": (prepared.title_folded, prepared.title_exact),
+                            "footer": (folded_text(footer), exact_text(footer))}
+                # ids given, so that the passages and their full-text rows go in with one statement each
                 old = self.find_article(source)
                 if old:
                     self._delete_article_rows(old["id"])
@@ -217,14 +267,16 @@ class KnowledgeBase:
                     "source": source, "title": article.title, "published": published, "url": article.url,
                     "format": article.format, "body": "\n\n".join(article.paragraphs),
                     "content_hash": content_hash, "imported_at": now_iso(),
-                    "title_folded": folded_text(title_tokens), "title_exact": exact_text(title_tokens)})
-                roles = ["body"] * len(article.paragraphs) + ["footer"] * len(article.footer_facts)
-                for position, (text, role) in enumerate(zip(article.paragraphs + article.footer_facts, roles)):
-                    tokens = normalizer.tokenize(text)
-                    passage_id = self.insert("passages", {
-                        "article_id": article_id, "position": position, "text": text, "role": role,
-                        "folded": folded_text(tokens), "exact": exact_text(tokens)})
-                    self._index_passage(passage_id, tokens, title_tokens if role == "body" else footer_context)
+                    "title_folded": prepared.title_folded, "title_exact": prepared.title_exact})
+                first = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM passages").fetchone()[0]
+                self.conn.executemany(
+                    "INSERT INTO passages (id, article_id, position, text, role, folded, exact) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(first + position, article_id, position, *passage)
+                     for position, passage in enumerate(prepared.passages)])
+                self.conn.executemany(_INDEX_ROW, [
+                    _index_row(first + position, folded, exact, contexts[role])
+                    for position, (_text, role, folded, exact) in enumerate(prepared.passages)])
                 self._insert_contacts(article.contacts, article_id, article.title, published)
                 self._bump()
         except sqlite3.DatabaseError as exc:
@@ -233,11 +285,10 @@ class KnowledgeBase:
 
     def _insert_contacts(self, facts: Iterable[ContactFact], article_id: int | None,
                          title: str | None, published: str | None) -> None:
-        for f in facts:
-            self.insert("contacts", {
-                "unit": f.unit, "unit_key": unit_key(f.unit), "field": f.field, "value": f.value,
-                "article_id": article_id, "source_title": title, "source_date": published,
-                "pinned": 0, "updated_at": now_iso(), "updated_by": None})
+        self.conn.executemany(
+            "INSERT INTO contacts (unit, unit_key, field, value, article_id, source_title, source_date, pinned, "
+            "updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, NULL)",
+            [(f.unit, unit_key(f.unit), f.field, f.value, article_id, title, published, now_iso()) for f in facts])
 
     def _delete_article_rows(self, article_id: int) -> None:
         ids = [r[0] for r in self.conn.execute("SELECT id FROM passages WHERE article_id = ?", (article_id,))]
@@ -438,11 +489,8 @@ class KnowledgeBase:
         return bool(removed)
 
     def _index_passage(self, passage_id: int, tokens: list, context: list) -> None:
-        """Full-text row of a passage: its folded words, its context's (the title, or the website
-        for a footer line), and both with their accents, for questions typed with them."""
-        self.conn.execute("INSERT INTO passage_index(rowid, folded, title, exact) VALUES (?, ?, ?, ?)",
-                          (passage_id, folded_text(tokens), folded_text(context),
-                           exact_text(tokens) + " " + exact_text(context)))
+        self.conn.execute(_INDEX_ROW, _index_row(passage_id, folded_text(tokens), exact_text(tokens),
+                                                 (folded_text(context), exact_text(context))))
 
     def reindex(self) -> None:
         """Tokenize every title and passage again (after the abbreviation table changed)."""
@@ -535,6 +583,7 @@ class _Transaction:
         return False
 
 
+_INDEX_ROW = "INSERT INTO passage_index(rowid, folded, title, exact) VALUES (?, ?, ?, ?)"
 _FTS_TABLE = ("CREATE VIRTUAL TABLE passage_index USING fts5(folded, title, exact, "
               "tokenize = 'unicode61 remove_diacritics 0')")
 _SYNONYMS_TABLE = "CREATE TABLE synonyms (id INTEGER PRIMARY KEY, phrases TEXT NOT NULL)"

@@ -34,7 +34,6 @@ _NUMBER_WORD_KEYS = {**NUMBER_WORDS, "mot": "1", "muoi": "10"}
 PLAIN_CACHE_SIZE = 300_000
 _TOKEN_RE = re.compile(r"[^\W_]+(?:[&@.'’\-][^\W_]+)*|\d+", re.UNICODE)
 _DIGIT_GROUP_RE = re.compile(r"(?<=\d)[.,](?=\d)")
-_SPACES_RE = re.compile(r"\s+")
 # Terminal escape sequences (CSI, OSC, DCS/SOS/PM/APC, two-byte ESC), 8-bit CSI, a lone ESC
 _ESCAPE_SEQUENCE_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[PX^_][^\x1b]*\x1b\\"
                                  r"|[ -/]*[0-~])?|\x9b[0-?]*[ -/]*[@-~]")
@@ -52,7 +51,7 @@ class Token:
 def clean(text: str) -> str:
     """NFC, invisible characters removed, whitespace collapsed."""
     text = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", text))  # str.translate is slow here
-    return _SPACES_RE.sub(" ", text).strip()
+    return " ".join(text.split())  # the whitespace of r"\s+", four times faster
 
 
 def strip_controls(text: str) -> str:
@@ -114,8 +113,7 @@ def raw_words(text: str) -> list[str]:
     """Words of the text in their original case, digit groups joined (2.002 → 2002)."""
     text = _DIGIT_GROUP_RE.sub("", clean(text))
     words = []
-    for match in _TOKEN_RE.finditer(text):
-        word = match.group(0)
+    for word in _TOKEN_RE.findall(text):
         # Keep "kh&cn" whole for the abbreviation table; split other joiners.
         if word.isalnum() or ("&" in word and len(word) <= 12):
             words.append(word)

@@ -173,11 +173,9 @@ class FakeTelegram:
             if remaining <= 0:
                 methods = [c.method for c in self.calls]
                 raise AssertionError(f"timed out waiting; calls so far: {methods}")
-            self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.2))
-            except asyncio.TimeoutError:
-                pass
+            # polled: clearing the shared event here could swallow the wake-up of a pending getUpdates
+            # (an update pushed right after a reply would then wait for the long poll's timeout)
+            await asyncio.sleep(min(remaining, 0.01))
 
     async def wait_sent(self, count: int, chat_id: int | None = None, timeout: float = 10.0) -> list[ApiCall]:
         await self.wait_for(lambda: len(self.sent(chat_id)) >= count, timeout)

@@ -78,7 +78,11 @@ class FakeServer:
 
 
 class FakeZaloOA(FakeServer):
-    """``/v3.0/oa/message/cs`` and ``/v4/oa/access_token`` (rotating, single-use refresh tokens)."""
+    """``/v3.0/oa/message/cs`` and ``/v4/oa/access_token`` (rotating, single-use refresh tokens).
+
+    Like Zalo, it refuses a message to a user who has not written to the OA within the reply window
+    (error -230): tests record each user's messages with :meth:`user_wrote`; a user the fake never
+    heard from is taken to be within the window."""
 
     def __init__(self, app_id: str, app_secret: str, access_token: str, refresh_token: str):
         super().__init__()
@@ -89,6 +93,8 @@ class FakeZaloOA(FakeServer):
         self.errors: list[int] = []  # error codes for the next sends, then success
         self.delay = 0.0  # seconds before answering a send
         self.messages: list[tuple[str, str]] = []  # (user_id, text) accepted
+        self.last_message: dict[str, float] = {}  # user id → when they last wrote to the OA
+        self.reply_window_seconds = 7 * 86400
         self._ids = itertools.count(1)
         self.app.router.add_post("/v3.0/oa/message/cs", self.send)
         self.app.router.add_post("/v4/oa/access_token", self.access_token)
@@ -97,6 +103,9 @@ class FakeZaloOA(FakeServer):
     def expire(self, token: str) -> None:
         self.valid_tokens.discard(token)
         self.expired_tokens.add(token)
+
+    def user_wrote(self, user_id: str, seconds_ago: float = 0) -> None:
+        self.last_message[user_id] = time.time() - seconds_ago
 
     def sends(self) -> list[Request]:
         return [r for r in self.requests if r.path == "/v3.0/oa/message/cs"]
@@ -117,6 +126,8 @@ class FakeZaloOA(FakeServer):
         text = (body.get("message") or {}).get("text")
         if not user_id or not isinstance(text, str) or not 1 <= len(text) <= 2000:
             return web.json_response({"error": -201, "message": "Parameters are invalid"})
+        if time.time() - self.last_message.get(user_id, time.time()) > self.reply_window_seconds:
+            return web.json_response({"error": -230, "message": "User has not interacted with the OA in the last 7 days"})
         self.messages.append((user_id, text))
         return web.json_response({"data": {"message_id": f"m{next(self._ids)}", "user_id": user_id},
                                   "error": 0, "message": "Success"})

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from handlers import texts
 from handlers.conversation import Conversation, ConversationConfig
-from knowledge import querylog
+from knowledge import handover, querylog
 from web_support import PASSWORD, add_user, make_app
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -254,7 +255,7 @@ def test_page_tour_renders_every_page_without_csp_errors(site, browser, sample_k
              ("07-faq-new", "/admin/faqs/new"), ("08-contacts", "/admin/contacts"),
              ("09-abbreviations", "/admin/abbreviations"), ("10-users", "/admin/users"),
              ("11-audit", "/admin/audit"), ("12-logs", "/admin/logs"), ("13-unanswered", "/admin/unanswered"),
-             ("14-stats", "/admin/stats"), ("15-not-found", "/admin/khong-co")]
+             ("14-stats", "/admin/stats"), ("15-not-found", "/admin/khong-co"), ("16-requests", "/admin/requests")]
     for name, path in pages:
         browser.get(site + path)
         assert browser.find_element(By.TAG_NAME, "h1").text
@@ -263,3 +264,36 @@ def test_page_tour_renders_every_page_without_csp_errors(site, browser, sample_k
     browser.get(site + "/admin/stats")
     shot("14-stats-mobile")
     assert csp_errors(browser) == []
+
+
+def test_citizen_leaves_a_question_for_staff_and_reads_the_answer_in_the_same_chat(site, browser, sample_kb):
+    refusal = ask_in_chat(browser, site, "Giá vàng hôm nay bao nhiêu?")
+    before = len(bot_messages(browser))
+    refusal.find_element(By.CSS_SELECTOR, f".chip[data-question='{texts.HANDOVER_BUTTON}']").click()
+    wait(browser, lambda d: len(bot_messages(d)) > before)
+    assert "Tôi đã chuyển câu hỏi «Giá vàng hôm nay bao nhiêu?» cho cán bộ Sở" in bot_messages(browser)[-1].text
+    chat_tab = browser.current_window_handle
+    browser.switch_to.new_window("tab")  # staff, in another tab (the chat keeps its session in its own)
+    log_in(browser, site, "lan")
+    browser.find_element(By.LINK_TEXT, "Chuyển cho cán bộ").click()
+    card = browser.find_element(By.CSS_SELECTOR, ".request")
+    assert "Giá vàng hôm nay bao nhiêu?" in card.text and "Trang hỏi đáp (web)" in card.text
+    assert "chờ cán bộ trả lời" in card.text and "đã chờ" in card.text
+    card.find_element(By.CSS_SELECTOR, "textarea[name=answer]").send_keys("Sở không công bố giá vàng; mời bạn xem "
+                                                                         "giá tại các ngân hàng.")
+    card.find_element(By.CSS_SELECTOR, "form.stacked button[type=submit]").click()
+    wait(browser, lambda d: "Đã lưu câu trả lời" in d.find_element(By.CSS_SELECTOR, ".notice").text)
+    assert "chờ gửi" in browser.find_element(By.CSS_SELECTOR, ".request").text
+    browser.find_element(By.LINK_TEXT, "Tạo câu hỏi thường gặp").click()
+    assert browser.find_element(By.ID, "question").get_attribute("value") == "Giá vàng hôm nay bao nhiêu?"
+    assert browser.find_element(By.ID, "answer").get_attribute("value").startswith("Sở không công bố giá vàng")
+    assert csp_errors(browser) == []
+    browser.close()
+    browser.switch_to.window(chat_tab)
+    # back on the chat tab, the page asks at once (visibilitychange), else within its 25-second poll
+    answer = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#log .msg.bot.staff"), timeout=30)[0]
+    assert answer.text.startswith("Cán bộ Sở Khoa học và Công nghệ thành phố Cần Thơ trả lời câu hỏi "
+                                  "«Giá vàng hôm nay bao nhiêu?» của bạn:")
+    assert "mời bạn xem giá tại các ngân hàng." in answer.text
+    [request] = handover.listing(sample_kb, waiting_only=False)
+    assert request.state == "delivered" and request.address is None

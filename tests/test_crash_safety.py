@@ -26,7 +26,7 @@ from knowledge.importer import import_file, import_paths
 from knowledge.store import KnowledgeBase
 from knowledge.zalo_tokens import ZaloTokenStore
 
-OLD_PARAGRAPHS, NEW_PARAGRAPHS = 40, 6000
+OLD_PARAGRAPHS, NEW_PARAGRAPHS = 40, 24000  # the new version is written in ~0.5 s: time to kill it
 APP_ID, APP_SECRET = "4313412345678901234", "app-secret-for-tests"
 
 
@@ -128,6 +128,48 @@ def test_sigkill_during_an_import_leaves_the_old_or_the_new_article_never_half(t
     finally:
         kb.close()
     assert check_consistent(db) == new
+
+
+FOLDER_IMPORTER = """
+import sys
+from knowledge.importer import import_paths
+from knowledge.store import KnowledgeBase
+import_paths(KnowledgeBase.open(sys.argv[1]), [sys.argv[2]])
+"""
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.2])
+def test_sigkill_during_a_batch_of_files_leaves_each_article_old_or_new(tmp_path, delay):
+    """Several files are written in one transaction: killed in the middle, each is still whole."""
+    db, folder = tmp_path / "kb.sqlite", tmp_path / "huong-dan"
+    folder.mkdir()
+    files, paragraphs = [folder / f"huong-dan-{i}.md" for i in range(3)], NEW_PARAGRAPHS // 3
+    for i, path in enumerate(files):
+        path.write_text(article(f"bản cũ {i}", OLD_PARAGRAPHS), encoding="utf-8")
+    kb = KnowledgeBase.open(db)
+    import_paths(kb, [folder])
+    kb.close()
+    for i, path in enumerate(files):
+        path.write_text(article(f"bản mới {i}", paragraphs), encoding="utf-8")
+
+    child = spawn(FOLDER_IMPORTER, str(db), str(folder))
+    wait_until(lambda: write_locked(db), 20, "the import's write transaction", child)
+    time.sleep(delay)
+    assert child.poll() is None, "the import finished before it could be killed: make the articles bigger"
+    kill(child)
+
+    after = check_consistent(db)
+    for i in range(3):
+        old = {f"Hướng dẫn đăng ký nhiệm vụ khoa học (bản cũ {i})": OLD_PARAGRAPHS}
+        new = {f"Hướng dẫn đăng ký nhiệm vụ khoa học (bản mới {i})": paragraphs}
+        mine = {title: count for title, count in after.items() if title.endswith(f" {i})")}
+        assert mine in (old, new)
+    kb = KnowledgeBase.open(db)
+    try:
+        import_paths(kb, [folder])
+    finally:
+        kb.close()
+    assert check_consistent(db) == {f"Hướng dẫn đăng ký nhiệm vụ khoa học (bản mới {i})": paragraphs for i in range(3)}
 
 
 # ----- Zalo OA token refresh --------------------------------------------------------------------

@@ -16,7 +16,7 @@ from knowledge.faq_io import CsvError, split_alternates, write_csv
 from knowledge.importer import STATUS_VI, ImportResult, import_each
 from knowledge.parsing import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 
-from . import admin_logs
+from . import admin_logs, admin_requests
 from .auth import staff_only
 from .pages import KIND_LABELS, admin_page, csrf_input, flash, path_id, post_button, table, whole_number
 from .state import CONVERSATION_KEY, FORM_KEY, KB_KEY, USER_KEY
@@ -163,7 +163,9 @@ def _faq_fields(request: web.Request) -> tuple[str, list[str], str, str]:
 async def faq_new(request: web.Request) -> web.Response:
     if request.method == "GET":
         question, alternates, group = admin_logs.faq_prefill(request) or ("", "", "")
-        return _faq_form(request, "/admin/faqs/new", "Thêm câu hỏi thường gặp", question, alternates, group=group)
+        question, answer = admin_requests.faq_prefill(request) or (question, "")  # a staff answer to a hand-over
+        return _faq_form(request, "/admin/faqs/new", "Thêm câu hỏi thường gặp", question, alternates, answer,
+                         group=group)
     question, alternates, answer, alternates_text = _faq_fields(request)
     group = str(request[FORM_KEY].get("group", ""))[:20]
     try:

@@ -1,6 +1,6 @@
 """Build the aiohttp application shared by the web chat, the staff area and the webhook routes.
 
-Routes: ``/`` (web chat), ``POST /api/ask`` and ``POST /api/feedback`` (JSON), ``/healthz``, ``/static/…``, ``/admin/…``
+Routes: ``/`` (web chat), ``POST /api/ask``, ``POST /api/feedback`` and ``GET /api/messages`` (JSON), ``/healthz``, ``/static/…``, ``/admin/…``
 (staff area); channel adapters add their webhooks. Every response carries the security
 headers of :mod:`bot.web.security`.
 """
@@ -13,12 +13,13 @@ from aiohttp import web
 
 from handlers.conversation import Conversation, RateLimiter
 from handlers.messages import IncomingMessage
-from knowledge import audit, health, users
+from handlers import texts
+from knowledge import audit, handover, health, users
 from knowledge.login_throttle import LoginThrottle
 from knowledge.store import KnowledgeBase
 
 from .. import http_body
-from . import admin_kb, admin_logs, admin_users, auth, chat
+from . import admin_kb, admin_logs, admin_requests, admin_users, auth, chat
 from .pages import error_pages
 from .security import ClientAddresses, Sessions, security_headers
 from .state import (ADDRESS_LIMITER_KEY, CHANNELS_KEY, CLIENT_ADDRESSES_KEY, CONVERSATION_KEY, KB_KEY,
@@ -53,17 +54,21 @@ async def _json_body(request: web.Request) -> object:
 
 async def api_ask(request: web.Request) -> web.Response:
     """POST {"question": "...", "session": "..."} → the same fields as ``run_bot.py ask --json``,
-    plus ``log_id`` and ``contact_card`` ([{"label", "value"}])."""
+    plus ``log_id``, ``contact_card`` ([{"label", "value"}]) and ``handover`` (under a refusal, the
+    label of the button that leaves the question for staff; else null). Staff's answers come back to
+    the session only: without one, a hand-over is not offered."""
     payload = await _json_body(request)
     if isinstance(payload, web.Response):
         return payload
     if not isinstance(payload, dict) or not isinstance(payload.get("question"), str):
         return web.json_response({"error": "Thiếu trường «question» (chuỗi văn bản)."}, status=400)
-    reply = chat.respond(request, _session(request, payload), payload["question"])[0]
+    has_session = isinstance(payload.get("session"), str) and bool(payload["session"])
+    reply = chat.respond(request, _session(request, payload), payload["question"], "" if has_session else None)[0]
     body = reply.as_json()
     body["question"] = payload["question"]
     body["log_id"] = reply.log_id
     body["contact_card"] = [{"label": label, "value": value} for label, value in reply.contact_card]
+    body["handover"] = texts.HANDOVER_BUTTON if reply.offers_handover else None
     return web.json_response(body)
 
 
@@ -96,6 +101,7 @@ def create_app(conversation: Conversation, kb: KnowledgeBase, session_secret: st
     ``chat_limit_per_address`` questions per conversation rate-limit window, whatever its session ids."""
     users.ensure_table(kb)
     audit.ensure_table(kb)
+    handover.ensure_table(kb)
     app = web.Application(client_max_size=MAX_UPLOAD_BYTES,
                           middlewares=[security_headers, error_pages, auth.sessions])
     app[CONVERSATION_KEY] = conversation
@@ -115,4 +121,5 @@ def create_app(conversation: Conversation, kb: KnowledgeBase, session_secret: st
     admin_kb.add_routes(app)
     admin_users.add_routes(app)
     admin_logs.add_routes(app)
+    admin_requests.add_routes(app)
     return app

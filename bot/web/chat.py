@@ -3,13 +3,17 @@ suggestion chips, each answer with its source and contact card. ``static/chat.js
 ``POST /api/ask``; without JavaScript the same form asks by ``GET /?q=…`` and the page shows
 the answer. Both go through :func:`respond`, which limits questions per client address as well
 as per session: a client that sends a new session id with each question is still one address.
+Staff's answers to questions handed over to them reach the page that asked through
+``GET /api/messages?session=…``, which the page calls on load and every half minute.
 """
 from __future__ import annotations
 
 from aiohttp import web
 
 from handlers import texts
+from handlers.handover import answer_text
 from handlers.messages import IncomingMessage, Reply
+from knowledge import handover
 from knowledge.contacts import DEPARTMENT
 
 from .state import ADDRESS_LIMITER_KEY, CLIENT_ADDRESSES_KEY, CONVERSATION_KEY, KB_KEY, RETENTION_DAYS_KEY
@@ -72,13 +76,14 @@ def chips(questions: list[str], label: str) -> Markup:
     return h("div", *buttons, class_="chips", role="group", aria_label=label)
 
 
-def respond(request: web.Request, user: str, question: str) -> list[Reply]:
+def respond(request: web.Request, user: str, question: str, deliver_via: str | None) -> list[Reply]:
     """The conversation's replies to a web question from ``user`` (the session), once the
-    client's address is within its own limit."""
+    client's address is within its own limit. ``deliver_via`` is "" when the page fetches staff's
+    answers later (:func:`messages`), None when it cannot."""
     wait = request.app[ADDRESS_LIMITER_KEY].wait_seconds(request.app[CLIENT_ADDRESSES_KEY].of(request))
     if wait:
         return [Reply(texts.SLOW_DOWN.format(seconds=wait), "notice")]
-    return request.app[CONVERSATION_KEY].respond(IncomingMessage("web", user, user, question))
+    return request.app[CONVERSATION_KEY].respond(IncomingMessage("web", user, user, question, deliver_via=deliver_via))
 
 
 async def index(request: web.Request) -> web.Response:
@@ -89,7 +94,7 @@ async def index(request: web.Request) -> web.Response:
     question = request.query.get("q", "").strip()
     if question:  # the page without JavaScript
         messages.append(h("div", h("p", question, class_="text"), class_="msg user"))
-        replies = respond(request, f"page:{request.app[CLIENT_ADDRESSES_KEY].of(request)}", question)
+        replies = respond(request, f"page:{request.app[CLIENT_ADDRESSES_KEY].of(request)}", question, None)
         messages += [bot_message(reply) for reply in replies]
     body = render("chat.html", department=DEPARTMENT, contacts=header_contacts(request.app[KB_KEY]), messages=join(messages),
                   chips=chips(texts.EXAMPLE_QUESTIONS, "Câu hỏi gợi ý"),
@@ -107,6 +112,17 @@ async def privacy(request: web.Request) -> web.Response:
     return web.Response(text=body, content_type="text/html")
 
 
+async def messages(request: web.Request) -> web.Response:
+    """GET ?session=… → {"messages": [{"text": …}]}: staff's answers to the questions this chat
+    session handed over, each given once (then the session id is erased from the request)."""
+    session = request.query.get("session", "")[:64]  # as /api/ask keeps it
+    if not session:
+        return web.json_response({"error": "Thiếu tham số «session» (mã phiên trò chuyện)."}, status=400)
+    answers = handover.take_answers(request.app[KB_KEY], "web", session)
+    return web.json_response({"messages": [{"text": answer_text(r)} for r in answers]})
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/", index)
+    app.router.add_get("/api/messages", messages)
     app.router.add_get("/privacy", privacy)

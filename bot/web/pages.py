@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 MENU = [("/admin", "Tổng quan", False), ("/admin/articles", "Bài viết", False),
         ("/admin/faqs", "Câu hỏi thường gặp", False), ("/admin/contacts", "Liên hệ", False),
         ("/admin/abbreviations", "Từ viết tắt", False), ("/admin/synonyms", "Từ đồng nghĩa", False),
+        ("/admin/requests", "Chuyển cho cán bộ", False),
         ("/admin/users", "Tài khoản", True),
         ("/admin/audit", "Nhật ký thay đổi", True), ("/admin/logs", "Nhật ký câu hỏi", True),
         ("/admin/unanswered", "Chưa trả lời được", True), ("/admin/stats", "Thống kê", True)]

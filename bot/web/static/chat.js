@@ -1,5 +1,7 @@
 // Web chat: sends each question to POST /api/ask and shows the answer, its source, contact card
-// and suggestion chips. Every value is inserted with textContent, never as HTML.
+// and suggestion chips; under a refusal, a chip that leaves the question for staff, whose answer the
+// page fetches (GET /api/messages) on load and every 25 s. Every value is inserted with textContent,
+// never as HTML.
 (function () {
   "use strict";
   var log = document.getElementById("log");
@@ -39,8 +41,8 @@
     return null;
   }
 
-  function showReply(reply) {
-    var box = el("div", "msg bot");
+  function showReply(reply, extraClass) {
+    var box = el("div", "msg bot" + (extraClass ? " " + extraClass : ""));
     var text = reply.text || reply.error || "";
     var source = "";
     var cut = text.lastIndexOf("\n\n");
@@ -64,6 +66,7 @@
     }
     if (source) box.appendChild(el("p", "source", source));
     if (reply.suggestions && reply.suggestions.length) box.appendChild(chips(reply.suggestions, "Có phải bạn muốn hỏi"));
+    if (reply.handover) box.appendChild(chips([reply.handover], "Chuyển câu hỏi cho cán bộ"));
     if (reply.answered && reply.log_id) box.appendChild(feedbackButtons(reply.log_id));
     log.appendChild(box);
     log.scrollTop = log.scrollHeight;
@@ -133,6 +136,19 @@
       input.focus();
     });
   }
+
+  // Staff's answers to the questions this session left for them; each comes once.
+  function fetchAnswers() {
+    if (document.visibilityState === "hidden") return;
+    fetch("/api/messages?session=" + encodeURIComponent(session)).then(function (response) {
+      return response.json();
+    }).then(function (result) {
+      (result.messages || []).forEach(function (message) { showReply({text: message.text}, "staff"); });
+    }).catch(function () { /* offline for a moment: the next round asks again */ });
+  }
+  fetchAnswers();
+  setInterval(fetchAnswers, 25000);
+  document.addEventListener("visibilitychange", fetchAnswers);
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();

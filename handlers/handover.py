@@ -1,0 +1,108 @@
+"""The hand-over conversation ("chuyển cho cán bộ"): a citizen who asks for a person, or presses
+the button under a refusal, leaves a question for staff.
+
+The bot confirms in one sentence and says when staff will read it (:mod:`handlers.working_hours`).
+The question is the one in the same message, else the one the bot has just failed to answer, else
+the bot asks for it and takes the next message as the question ("thôi" takes the request back).
+The request is stored with the address the adapter names for answers sent later
+(:attr:`IncomingMessage.deliver_via`); a place that cannot receive them gets the contacts instead.
+Staff answer in the web admin; ``bot/`` delivers the answer (:mod:`knowledge.handover`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Callable
+
+from knowledge import handover
+from knowledge.store import KnowledgeBase
+
+from . import texts
+from .handover_intent import is_cancel, recognise
+from .messages import IncomingMessage, Reply
+from .working_hours import WorkingHours
+
+KIND = "handover"  # the kind of every reply of this module
+QUOTE_CHARS = 120  # the question quoted in the confirmation, shortened beyond this
+
+
+@dataclass(frozen=True)
+class HandoverConfig:
+    hours: WorkingHours = field(default_factory=WorkingHours)
+    max_open_per_user: int = 3  # questions a citizen may leave before staff answer one
+    remember_seconds: float = 1800.0  # how long a refused question, or "type your question", is remembered
+    zalo_oa_reply_window_days: float = 7.0  # shown to staff: Zalo OA replies only this long after a message
+
+
+@dataclass
+class _Moment:
+    at: float  # clock time, in seconds
+    refused: str = ""  # the question the bot could not answer
+    awaiting: bool = False  # the citizen was asked to type their question
+
+
+def answer_text(request: handover.Request) -> str:
+    """Staff's answer as the citizen receives it, quoting their question."""
+    return texts.STAFF_ANSWER.format(question=_quote(request.question), answer=request.answer or "")
+
+
+def _quote(question: str) -> str:
+    question = " ".join(question.split())
+    return question if len(question) <= QUOTE_CHARS else question[:QUOTE_CHARS - 1].rstrip() + "…"
+
+
+class HandOver:
+    """One per :class:`~handlers.conversation.Conversation`; remembers, per conversation, the last
+    refused question and whether a question is awaited (bounded, in memory)."""
+
+    def __init__(self, kb: KnowledgeBase, config: HandoverConfig, contact_line: Callable[[], str],
+                 memory_size: int = 10_000):
+        handover.ensure_table(kb)
+        self.kb, self.config, self.contact_line = kb, config, contact_line
+        self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)
+        self.memory_size = memory_size
+        self._moments: OrderedDict[str, _Moment] = OrderedDict()
+
+    def respond(self, message: IncomingMessage, user_hash: str, text: str) -> Reply | None:
+        """The hand-over reply to a text message, or None when it is an ordinary question."""
+        now = self.clock()
+        handover.citizen_wrote(self.kb, user_hash, now)
+        key = f"{message.channel}:{message.chat_id}"
+        moment = self._moments.pop(key, None)
+        if moment is not None and now.timestamp() - moment.at > self.config.remember_seconds:
+            moment = None
+        if moment is not None and moment.awaiting:
+            if is_cancel(text):
+                return Reply(texts.HANDOVER_CANCELLED, KIND)
+            if recognise(text) is None:
+                return self._leave(message, user_hash, text, now)
+        intent = recognise(text)
+        if intent is None:  # an ordinary question: answered, or refused anew (see :meth:`refused`)
+            return None
+        if message.deliver_via is None:
+            return Reply(f"{texts.HANDOVER_UNREACHABLE}\n{self.contact_line()}", KIND)
+        question = text if intent.question_given else (moment.refused if moment else "")
+        if not question:
+            self._remember(key, _Moment(now.timestamp(), awaiting=True))
+            return Reply(texts.HANDOVER_ASK.format(when=self.config.hours.describe(now)), KIND)
+        return self._leave(message, user_hash, question, now)
+
+    def refused(self, message: IncomingMessage, question: str) -> None:
+        """The bot could not answer ``question``: a hand-over asked for next takes it."""
+        self._remember(f"{message.channel}:{message.chat_id}", _Moment(self.clock().timestamp(), refused=question))
+
+    def _leave(self, message: IncomingMessage, user_hash: str, question: str, now: dt.datetime) -> Reply:
+        when = self.config.hours.describe(now)
+        waiting = handover.open_count(self.kb, user_hash)
+        if waiting >= self.config.max_open_per_user:
+            return Reply(texts.HANDOVER_TOO_MANY.format(count=waiting, when=when), KIND)
+        handover.open_request(self.kb, message.channel, message.deliver_via or message.channel, message.chat_id,
+                              user_hash, question, now)
+        return Reply(texts.HANDOVER_CONFIRM.format(question=_quote(question), when=when), KIND)
+
+    def _remember(self, key: str, moment: _Moment) -> None:
+        self._moments[key] = moment
+        self._moments.move_to_end(key)
+        if len(self._moments) > self.memory_size:
+            self._moments.popitem(last=False)
