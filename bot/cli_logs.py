@@ -52,6 +52,8 @@ def cmd_unanswered(args, settings) -> int:
     for group in groups:
         rated = f", {group.low_rated} 👎" if group.low_rated else ""
         print(f"[{group.count} lần{rated}, gần nhất {group.last_seen[:10]}] {_shown(group.question)}")
+        if group.previous:
+            print(f"    ← trước đó: {_shown(group.previous)}")
         for variant in group.variants[1:]:
             print(f"    · {_shown(variant)}")
     return 0
@@ -106,6 +108,9 @@ def cmd_forget(args, settings) -> int:
 
 def cmd_demo(args, settings) -> int:
     kb = open_kb(settings, args.db)
+    if args.remove:
+        print(f"Đã xóa {querylog.remove_demo(kb)} câu hỏi mẫu khỏi nhật ký.")
+        return 0
     conversation = Conversation(kb, settings.conversation())
     print(f"Đã thêm {querylog.demo(kb, conversation.answer, days=args.days)} câu hỏi mẫu vào nhật ký.")
     return 0
@@ -132,3 +137,4 @@ def register(commands, command) -> None:
     forget.add_argument("user_hash")
     demo = command(actions, "demo", cmd_demo, "fill the log with realistic sample questions, to try the admin pages")
     demo.add_argument("--days", type=int, default=30)
+    demo.add_argument("--remove", action="store_true", help="delete the sample questions (and only them) instead")

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 import aiohttp
 
+from handlers.conversation import format_date
+from knowledge import fact_age
+from knowledge.contacts import FIELD_LABELS_VI
 from knowledge.store import KnowledgeBase
 from knowledge.zalo_tokens import ZaloTokenStore
 
@@ -38,6 +41,17 @@ def check_database(kb: KnowledgeBase) -> Check:
     if not kb.resolve_contacts("department"):
         return Check("Cơ sở tri thức", "warn", detail + "; chưa có liên hệ của Sở: dùng `run_bot.py kb contacts set`")
     return Check("Cơ sở tri thức", "ok", detail)
+
+
+def check_contact_age(settings: Settings, kb: KnowledgeBase) -> Check:
+    """Contact facts in use from sources older than ``[knowledge] facts_checked_after`` and not pinned."""
+    after = settings.facts_checked_after()
+    aged = fact_age.aged_contacts(kb, after)
+    if not aged:
+        return Check("Liên hệ", "ok", f"mọi giá trị đang dùng có nguồn từ {format_date(after)} trở đi hoặc đã được ghim")
+    items = "; ".join(f"{v.unit} / {FIELD_LABELS_VI[v.field]}: «{v.value}» ({format_date(v.source_date)})" for v in aged)
+    return Check("Liên hệ", "warn", f"{len(aged)} giá trị có nguồn cũ hơn {format_date(after)}, cần xác nhận (ghim) "
+                                    f"hoặc sửa ở /admin hay `run_bot.py kb contacts`: {items}")
 
 
 def check_web(settings: Settings) -> Check:
@@ -114,7 +128,7 @@ async def check_zalo_bot(settings: Settings) -> Check:
 
 
 async def run_checks(settings: Settings, kb: KnowledgeBase) -> list[Check]:
-    checks = [check_database(kb), check_web(settings)]
+    checks = [check_database(kb), check_contact_age(settings, kb), check_web(settings)]
     async with aiohttp.ClientSession() as session:
         checks += await asyncio.gather(check_telegram(settings, session), check_zalo_oa(settings, kb, session))
     checks.append(await check_zalo_bot(settings))

@@ -17,14 +17,14 @@ from typing import Protocol
 from aiohttp import web
 
 from handlers.conversation import Conversation
-from knowledge import handover, querylog
+from knowledge import handover, querylog, users
 from knowledge.store import KnowledgeBase
 
 from .handover_delivery import Delivery, DeliveryConfig
 from .settings import Settings
 from .upkeep import maintain_daily
 from .web.app import create_app
-from .web.state import CHANNELS_KEY
+from .web.state import CHANNELS_KEY, FACTS_CHECKED_AFTER_KEY
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +65,21 @@ async def prune_logs_daily(kb: KnowledgeBase, retention_days: int, interval: flo
         await asyncio.sleep(interval)
 
 
+def admin_banner(kb: KnowledgeBase, base_url: str) -> str:
+    """Where the staff area is and, while nobody could sign in to it as an admin, how to make the first account."""
+    line = f"Trang quản trị: {base_url}/admin"
+    if not any(user.is_admin for user in users.all_users(kb)):
+        line += ("\nChưa có tài khoản quản trị nào. Tạo tài khoản đầu tiên bằng: "
+                 "python run_bot.py admin add-user TÊN --role admin")
+    return line
+
+
 async def serve(settings: Settings, kb: KnowledgeBase, stop: asyncio.Event) -> None:
     conversation = Conversation(kb, settings.conversation())
     app = create_app(conversation, kb, settings.secret("WEB_SESSION_SECRET"),
                      settings.get("web", "trusted_proxies", []), settings.get("web", "chat_rate_limit_per_address", 60),
                      int(settings.get("logs", "retention_days", 365)))
+    app[FACTS_CHECKED_AFTER_KEY] = settings.facts_checked_after()
     channels: list[Channel] = []
     for build in channel_factories():
         channel = build(settings, conversation, app)
@@ -83,6 +93,7 @@ async def serve(settings: Settings, kb: KnowledgeBase, stop: asyncio.Event) -> N
     site = web.TCPSite(runner, host, port)
     await site.start()
     print(f"Web chat: http://{host}:{port}/  (Ctrl-C để dừng)", flush=True)
+    print(admin_banner(kb, f"http://{host}:{port}"), flush=True)
     pruning = asyncio.create_task(prune_logs_daily(kb, int(settings.get("logs", "retention_days", 365))))
     upkeep = asyncio.create_task(maintain_daily(kb.path, settings.secret("BOT_HASH_KEY")))
     delivery = asyncio.create_task(answers.run())

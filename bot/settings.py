@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from handlers.conversation import ConversationConfig
 from handlers.handover import HandoverConfig
 from handlers.working_hours import HoursError, WorkingHours
+from knowledge import fact_age
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = PROJECT_ROOT / "settings.toml"
@@ -37,8 +38,11 @@ ENV_OVERRIDES: dict[str, tuple[str, str, type]] = {
     "ZALO_BOT_API_BASE_URL": ("zalo", "bot_api_base_url", str),
     "ZALO_BOT_WEBHOOK_URL": ("zalo", "bot_webhook_url", str),
 }
-# [handover]: read by handlers.handover (hours, limit) and bot.handover_delivery (the rest)
-HANDOVER_KEYS = {"working_hours", "working_days", "holidays", "timezone", "max_open_per_user",
+# [office]: the working hours, told to citizens who ask for them and to those who leave a question for staff
+OFFICE_KEYS = {"working_hours", "working_days", "holidays", "timezone"}
+# [handover]: read by handlers.handover (limit) and bot.handover_delivery (the rest); it still accepts the
+# [office] keys, as written before [office] existed ([office] wins when both have one)
+HANDOVER_KEYS = OFFICE_KEYS | {"max_open_per_user",
                  "delivery_interval_seconds", "delivery_attempts", "delivery_backoff_seconds",
                  "zalo_oa_reply_window_days"}
 SECRETS = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "WEB_SESSION_SECRET", "BOT_HASH_KEY",
@@ -75,6 +79,15 @@ class Settings:
                 return f"{url.scheme}://{url.netloc}" + (url.path.rstrip("/") if key == "public_url" else "")
         return ""
 
+    def facts_checked_after(self) -> str:
+        """``[knowledge] facts_checked_after``: contact facts from older sources are flagged for staff to confirm."""
+        value = self.get("knowledge", "facts_checked_after")
+        try:
+            return fact_age.checked_after(value)
+        except (TypeError, ValueError):
+            raise SettingsError(f"{self.source}: [knowledge] facts_checked_after phải là ngày dạng năm-tháng-ngày, "
+                                f"ví dụ \"2025-07-01\", không phải {value!r}") from None
+
     def conversation(self) -> ConversationConfig:
         section = self.data.get("conversation", {})
         known = ConversationConfig.__dataclass_fields__
@@ -90,17 +103,21 @@ class Settings:
             raise SettingsError(f"{self.source}: [conversation]: {exc}") from exc
 
     def handover(self) -> HandoverConfig:
-        """``[handover]``: the working hours told to citizens who leave a question, and how many they may leave."""
+        """``[handover]``: how many questions a citizen may leave, and the working hours (``[office]``)
+        told to citizens who ask for them or leave a question."""
+        office = self.data.get("office", {})
         section = self.data.get("handover", {})
-        unknown = set(section) - HANDOVER_KEYS
-        if unknown:
-            raise SettingsError(f"{self.source}: unknown key(s) in [handover]: {', '.join(sorted(unknown))}")
+        for name, keys, values in (("office", OFFICE_KEYS, office), ("handover", HANDOVER_KEYS, section)):
+            unknown = set(values) - keys
+            if unknown:
+                raise SettingsError(f"{self.source}: unknown key(s) in [{name}]: {', '.join(sorted(unknown))}")
+        section = {**section, **office}
         try:
             limit = int(section.get("max_open_per_user", HandoverConfig.max_open_per_user))
             window = float(section.get("zalo_oa_reply_window_days", HandoverConfig.zalo_oa_reply_window_days))
             return HandoverConfig(WorkingHours.from_settings(section), limit, zalo_oa_reply_window_days=window)
         except (HoursError, TypeError, ValueError) as exc:
-            raise SettingsError(f"{self.source}: [handover]: {exc}") from None
+            raise SettingsError(f"{self.source}: [office]/[handover]: {exc}") from None
 
 
 def _convert(name: str, raw: str, kind: type) -> Any:

@@ -40,7 +40,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Re
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from handlers import texts
-from handlers.conversation import Conversation, format_date
+from handlers.conversation import Conversation
 from handlers.messages import IncomingMessage, Reply
 from knowledge import management
 from knowledge.parsing import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
@@ -164,12 +164,12 @@ def split_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
 
 
 def source_html(source: dict) -> str:
-    """"Nguồn: title (date)", the title a link when the source is a web address."""
-    title = esc(source.get("title") or "")
-    path = source.get("path") or ""
-    if path.startswith(("http://", "https://")):
-        title = f'<a href="{html.escape(path, quote=True)}">{title}</a>'
-    return "<i>" + texts.SOURCE.format(title=title, date=esc(format_date(source.get("date")))) + "</i>"
+    """"Nguồn: title (date)", the title a link to the article's web address when it has one."""
+    line = esc(Conversation._source_line({**source, "url": None}))
+    if source.get("url"):
+        title = esc(source.get("title") or "")
+        line = line.replace(title, f'<a href="{html.escape(source["url"], quote=True)}">{title}</a>', 1)
+    return "<i>" + line + "</i>"
 
 
 def button_label(text: str) -> str:

@@ -4,7 +4,9 @@ It guards the input (empty, too long, not text, too fast), asks the answer engin
 conversation's last topic, for follow-ups), writes the reply text with its source and date, and
 records the question in the query log (with a salted hash of the user, never the raw id, and
 phone, CCCD and e-mail masked by :mod:`knowledge.privacy`). A citizen who asks for a person, or is
-refused, can leave the question for staff (:mod:`handlers.handover`).
+refused, can leave the question for staff (:mod:`handlers.handover`). A question about the office's
+working hours is answered from the settings (:mod:`handlers.hours_reply`) unless an FAQ matches it.
+A reply's source names the article's web address and at most its file name (:mod:`knowledge.sources`).
 """
 from __future__ import annotations
 
@@ -17,11 +19,14 @@ from knowledge import querylog
 from knowledge.answer import AnswerEngine, Match, Topic
 from knowledge.matcher import Matcher
 from knowledge.privacy import mask_personal_data
+from knowledge.sources import public_source
 from knowledge.store import KnowledgeBase
 from knowledge.text import clean
 
 from . import texts
 from .handover import HandOver, HandoverConfig
+from .hours_intent import recognise as recognise_hours
+from .hours_reply import hours_reply
 from .messages import IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
@@ -218,16 +223,22 @@ class Conversation:
         return f"Điện thoại: {phone}\nEmail: {email}"
 
     def _reply_for(self, match: Match, question: str) -> Reply:
-        reply = Reply("", match.kind, match.answered, match.score, match.source, list(match.suggestions))
+        hours_question = recognise_hours(question) if not (match.kind == "faq" and match.answered) else None
+        if hours_question:  # an FAQ staff wrote for it wins; else the settings answer
+            reply = hours_reply(hours_question, self.config.handover.hours, self.handover.clock(), self._contact_line())
+            reply.text += "\n\n" + self._source_line(reply.source)
+            return reply
+        reply = Reply("", match.kind, match.answered, match.score, public_source(self.kb, match.source),
+                      list(match.suggestions))
         if match.kind == "smalltalk":
             reply.text = texts.SMALLTALK_REPLIES[match.intent]
         elif match.kind == "contact":
             unit = next(iter(match.contacts.values())).unit
             reply.contact_card = [(texts.CONTACT_LABELS[f], v.value) for f, v in match.contacts.items()]
             lines = [unit, *(f"{label}: {value}" for label, value in reply.contact_card)]
-            reply.text = "\n".join(lines) + "\n\n" + self._source_line(match.source)
+            reply.text = "\n".join(lines) + "\n\n" + self._source_line(reply.source)
         elif match.kind in ("article", "faq") and match.answered:
-            reply.text = match.text + "\n\n" + self._source_line(match.source)
+            reply.text = match.text + "\n\n" + self._source_line(reply.source)
         elif match.kind == "empty":
             reply.kind, reply.text = "notice", texts.EMPTY
         else:
@@ -237,6 +248,14 @@ class Conversation:
 
     @staticmethod
     def _source_line(source: dict | None) -> str:
+        """"Nguồn: title (date)", the URL after the title when there is one; the settings undated."""
         if not source:
             return ""
-        return texts.SOURCE.format(title=source["title"], date=format_date(source.get("date")))
+        if source.get("from_settings"):
+            return texts.SOURCE_PLAIN.format(title=source["title"])
+        date = format_date(source.get("date"))
+        if source.get("date_inferred") and source.get("date"):
+            date = texts.INFERRED_DATE.format(date=date)
+        if source.get("url"):
+            return texts.SOURCE_LINK.format(title=source["title"], url=source["url"], date=date)
+        return texts.SOURCE.format(title=source["title"], date=date)

@@ -48,7 +48,22 @@ SLOW_DOWN = "Bạn gửi nhanh quá. Vui lòng đợi khoảng {seconds} giây r
 ERROR = ("Xin lỗi, hệ thống đang gặp sự cố khi trả lời câu hỏi này. Bạn vui lòng thử lại sau ít phút, "
          "hoặc liên hệ trực tiếp Sở.")
 SOURCE = "Nguồn: {title} ({date})"
+SOURCE_LINK = "Nguồn: {title} — {url} ({date})"  # the article's web address after its title
+SOURCE_PLAIN = "Nguồn: {title}"  # a source without a date: the settings
 UNDATED = "không rõ ngày đăng"
+INFERRED_DATE = "ngày đăng suy ra từ nội dung: {date}"  # no stamp: the date was read from the text
+
+# Working hours, from the settings ([office]); {days}: "từ thứ Hai đến thứ Sáu", {periods}: "7:00–11:30 và …"
+HOURS_SOURCE = "Lịch làm việc của Sở"
+HOURS_SCHEDULE = ("Theo lịch làm việc của Sở, Sở Khoa học và Công nghệ thành phố Cần Thơ làm việc {days}, "
+                  "{periods} (trừ các ngày nghỉ lễ, Tết).")
+HOURS_DAY_ON = "{day} Sở có làm việc."
+HOURS_DAY_OFF = "{day} Sở không làm việc."
+HOURS_HOLIDAYS = "Các ngày nghỉ lễ, Tết Sở không làm việc."
+HOURS_BREAK = "Buổi trưa Sở nghỉ từ {start} đến {end}."
+HOURS_NO_BREAK = "Sở làm việc liên tục, không nghỉ trưa."
+HOURS_OPEN_NOW = "Bây giờ ({now}) Sở đang trong giờ làm việc."
+HOURS_CLOSED_NOW = "Bây giờ ({now}) Sở đang ngoài giờ làm việc; Sở làm việc trở lại lúc {opens}."
 CONTACT_LABELS = {"address": "Địa chỉ", "phone": "Điện thoại", "fax": "Fax",
                   "hotline": "Đường dây nóng", "email": "Email"}
 FEEDBACK_THANKS = {1: "Cảm ơn bạn đã đánh giá! 👍",

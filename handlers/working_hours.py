@@ -1,6 +1,7 @@
-"""The department's working hours: when staff will read a question left for them.
+"""The department's working hours: when staff will read a question left for them, and whether the
+office is open now (:mod:`handlers.hours_reply`).
 
-Read from ``[handover]`` in settings.toml — ``working_hours = "7:00–11:30, 13:30–17:00"``,
+Read from ``[office]`` (formerly ``[handover]``) in settings.toml — ``working_hours = "7:00–11:30, 13:30–17:00"``,
 ``working_days = "thứ Hai–thứ Sáu"`` (or a list of days), ``holidays = ["2026-01-01", …]`` and
 ``timezone`` — and answers, for any moment, whether staff are at work and else when they next are,
 as the Vietnamese sentence the citizen reads ("Cán bộ sẽ xem vào 7:00 thứ Hai, 30/11.").
@@ -31,11 +32,16 @@ class HoursError(ValueError):
     """A working-hours setting that cannot be read; the message says which and how to write it."""
 
 
+def day_number(name: str) -> int | None:
+    """"thứ Hai", "thu 7", "T2", "CN" → 0, 5, 0, 6 (Monday = 0); None for anything else."""
+    return _DAY_NAMES.get(" ".join(fold(name).split()))
+
+
 def _day(name: str) -> int:
-    key = " ".join(fold(name).split())
-    if key not in _DAY_NAMES:
+    number = day_number(name)
+    if number is None:
         raise HoursError(f"không hiểu ngày «{name}»; viết như «thứ Hai», «thứ 7», «Chủ nhật»")
-    return _DAY_NAMES[key]
+    return number
 
 
 def parse_days(value: str | list[str]) -> frozenset[int]:
@@ -86,7 +92,7 @@ class WorkingHours:
 
     @classmethod
     def from_settings(cls, section: dict) -> "WorkingHours":
-        """From ``[handover]``; missing keys keep the defaults. Raises :class:`HoursError`."""
+        """From ``[office]``; missing keys keep the defaults. Raises :class:`HoursError`."""
         hours = cls()
         try:
             holidays = frozenset(dt.date.fromisoformat(str(d)) for d in section.get("holidays", []))

@@ -125,6 +125,26 @@ def update_faq(kb: KnowledgeBase, actor: str, faq_id: int, question: str, altern
             audit.record(kb, actor, "faq.update", f"faq {faq_id}", before=_faq_dict(old), after=after)
 
 
+def faq_holding(kb: KnowledgeBase, phrasings: list[str]) -> Faq | None:
+    """The FAQ that already holds one of these wordings (as its question or another phrasing), if any."""
+    owners = _phrasing_owners(kb)
+    return next((owners[_key(p)] for p in phrasings if _key(p) in owners), None)
+
+
+def add_phrasings(kb: KnowledgeBase, actor: str, faq_id: int, phrasings: list[str]) -> list[str]:
+    """Add wordings to an FAQ as other phrasings, leaving out those some FAQ holds already;
+    returns the ones added (recorded in the audit log as ``faq.update``)."""
+    with kb.transaction():
+        faq = find_faq(kb, faq_id)
+        if faq is None:
+            raise ManagementError(f"Không có câu hỏi thường gặp số {faq_id}.")
+        owners = _phrasing_owners(kb)
+        new = _clean_alternates(faq.question, [p for p in phrasings if _key(p) not in owners])
+        if new:
+            update_faq(kb, actor, faq_id, faq.question, faq.alternates + new, faq.answer)
+    return new
+
+
 def remove_faq(kb: KnowledgeBase, actor: str, faq_id: int) -> None:
     with kb.transaction():
         old = find_faq(kb, faq_id)

@@ -2,8 +2,12 @@
 
 Every format is first reduced to a title and a list of text lines; one shared pass then
 finds the publication stamp, the source URL, the footer (with its contacts) and the body
-paragraphs. Only explicit publication stamps count as the article's date: a "today is …"
-header or a date inside the story is not when the page was published.
+paragraphs. Explicit publication stamps (and page metadata, and a dated file name) give the
+article's date; a "today is …" header is never one. An article with none of these is dated from
+its text (:func:`infer_date`), flagged as inferred.
+
+The source URL is the page's ``<link rel="canonical">`` or ``og:url``, a Markdown front-matter
+``url:`` or ``source:``, or a "Nguồn: https://…" line; never the file's place on the server.
 """
 from __future__ import annotations
 
@@ -36,6 +40,7 @@ class ParsedArticle:
     contacts: list[ContactFact] = field(default_factory=list)
     format: str = "text"
     footer_facts: list[str] = field(default_factory=list)  # e.g. "Trưởng Ban biên tập: …"
+    published_inferred: bool = False  # ``published`` was read from the text, not from a stamp
 
 
 _DATE = r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})"
@@ -52,6 +57,13 @@ _STAMP_RES = [
 ]
 _POSTED_LINE_RE = re.compile(r"^(?:Bài đăng|Đăng|Đăng tải|Cập nhật|Xuất bản)(?: lúc)?\s+\d{1,2}[:h]\d{2}"
                              r"\s*,?\s*(?:ngày\s+)?" + _DATE, re.I)
+_URL_RE = re.compile(r"^https?://\S+$")
+# "ngày 12/9/2024", "Ngày 05-3-2025", "12.9.2024", "ngày 12 tháng 9 năm 2024"
+_TEXT_DATE_RE = re.compile(r"(?<![\d/.\-])" + _DATE + r"(?![\d/.\-]\d)|"
+                           r"\bngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})\b", re.I)
+EARLIEST_INFERRED = dt.date(1990, 1, 1)  # older dates in a news text are history, not the news
+# "Thứ tư 19/11/2025": a weekday before a date is the page's "today is …" header, not the news
+_WEEKDAY_BEFORE_RE = re.compile(r"(?:thứ\s+\w+|chủ\s+nhật|CN|T[2-7])\s*,?\s*$", re.I)
 _SOURCE_RE = re.compile(r"^(?:Nguồn|Source)\s*:\s*(https?://\S+)\s*$", re.I)
 _FOOTER_START_RE = re.compile(r"^(Bản quyền|Copyright|©|Chân trang|Footer of|Footer)", re.I)
 _HEADER_RE = re.compile(r"^(SỞ KHOA HỌC VÀ CÔNG NGHỆ|Khoa học, công nghệ và Đổi mới sáng tạo -)")
@@ -123,13 +135,14 @@ def parse_document(name: str, raw: bytes) -> ParsedArticle:
     if not text.strip():
         raise ParseError("tệp rỗng")
     if kind == "html":
-        title, lines, meta_date = _html_lines(text)
+        title, lines, meta_date, meta_url = _html_lines(text)
     elif kind == "markdown":
-        title, lines, meta_date = _markdown_lines(text)
+        title, lines, meta_date, meta_url = _markdown_lines(text)
     else:
-        title, lines, meta_date = _text_lines(text)
+        title, lines, meta_date, meta_url = _text_lines(text)
     article = _assemble(title, lines, meta_date)
     article.format = kind
+    article.url = meta_url or article.url
     if article.published is None:  # "2024-06-05-hoi-thao.md": a dated file name is the last resort
         named = re.match(r"^(\d{4})-(\d{2})-(\d{2})[-_ ]", PurePath(name).name)
         article.published = _date(named.group(3), named.group(2), named.group(1)) if named else None
@@ -140,7 +153,30 @@ def parse_document(name: str, raw: bytes) -> ParsedArticle:
         article.title = PurePath(name).stem.replace("-", " ").replace("_", " ")
     if not article.paragraphs:
         raise ParseError("không tìm thấy nội dung bài viết")
+    if article.published is None:
+        article.published = infer_date(article.title, article.paragraphs[0])
+        article.published_inferred = article.published is not None
     return article
+
+
+def infer_date(title: str, lead: str, today: dt.date | None = None) -> dt.date | None:
+    """The date of an article without a stamp: the first full date (day, month and year) in its title,
+    else in its first paragraph, that is a real day from 1990 up to ``today`` and not the page's
+    "Thứ tư 19/11/2025" header (a weekday just before it).
+
+    News opens with when the event happened ("Ngày 12/9/2024, Sở …"), and the page went up that day
+    or soon after; dates further down are as often deadlines or history, so they are not read.
+    """
+    today = today or dt.date.today()
+    for text in (title, lead):
+        for match in _TEXT_DATE_RE.finditer(text):
+            groups = match.groups()
+            day = _date(*groups[:3]) if groups[0] else _date(*groups[3:])
+            if _WEEKDAY_BEFORE_RE.search(text[:match.start()]):
+                continue
+            if day and EARLIEST_INFERRED <= day <= today:
+                return day
+    return None
 
 
 def _assemble(title: str, lines: list[str], published: dt.date | None) -> ParsedArticle:
@@ -175,7 +211,7 @@ def _assemble(title: str, lines: list[str], published: dt.date | None) -> Parsed
                          footer_facts=facts)
 
 
-def _text_lines(text: str) -> tuple[str, list[str], dt.date | None]:
+def _text_lines(text: str) -> tuple[str, list[str], dt.date | None, str | None]:
     """The department's page format: header, slogan, title, [dd/mm/yyyy], body, footer."""
     lines = [clean(line) for line in text.splitlines()]
     lines = [line for line in lines if line]
@@ -187,16 +223,17 @@ def _text_lines(text: str) -> tuple[str, list[str], dt.date | None]:
             break
     if not title:
         title = next((line for line in lines if not _is_header(line)), "")
-    return title, lines, None
+    return title, lines, None, None
 
 
 _MD_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS_RE = re.compile(r"(\*\*|__|\*|`)")
 
 
-def _markdown_lines(text: str) -> tuple[str, list[str], dt.date | None]:
+def _markdown_lines(text: str) -> tuple[str, list[str], dt.date | None, str | None]:
     title = ""
     published = None
+    url = None
     lines: list[str] = []
     in_code = False
     front_matter = text.lstrip().startswith("---")
@@ -205,11 +242,13 @@ def _markdown_lines(text: str) -> tuple[str, list[str], dt.date | None]:
         if front_matter:
             if i > 0 and stripped == "---":
                 front_matter = False
-            elif stripped.lower().startswith(("title:", "date:")):
+            elif stripped.lower().startswith(("title:", "date:", "url:", "source:")):
                 key, _, value = stripped.partition(":")
                 value = value.strip().strip("\"'")
                 if key.lower() == "title":
                     title = value
+                elif key.lower() in ("url", "source"):
+                    url = url or (value if _URL_RE.match(value) else None)
                 else:
                     iso = re.match(r"(\d{4})-(\d{2})-(\d{2})", value)
                     published = _date(iso.group(3), iso.group(2), iso.group(1)) if iso else None
@@ -227,7 +266,7 @@ def _markdown_lines(text: str) -> tuple[str, list[str], dt.date | None]:
             title = clean(stripped)
             continue
         lines.append(html.unescape(stripped))
-    return title, lines, published
+    return title, lines, published, url
 
 
 _SKIP_TAGS = {"script", "style", "noscript", "template", "form", "nav", "select", "button",
@@ -257,6 +296,7 @@ class _PageReader(HTMLParser):
         self.headline = ""  # the first h2/h3 styled as a title, for pages without an h1
         self.in_headline = False
         self.og_title = ""
+        self.url: str | None = None  # <link rel="canonical">, else og:url
         self.page_title = ""
         self.in_title = False
         self.meta_date: dt.date | None = None
@@ -280,10 +320,16 @@ class _PageReader(HTMLParser):
             prop = (values.get("property") or values.get("name") or "").lower()
             if prop == "og:title" and values.get("content"):
                 self.og_title = values["content"] or ""
+            if prop == "og:url" and _URL_RE.match((values.get("content") or "").strip()):
+                self.url = self.url or (values["content"] or "").strip()
             if prop in ("article:published_time", "date", "pubdate", "dc.date") and values.get("content"):
                 iso = re.match(r"(\d{4})-(\d{2})-(\d{2})", values["content"] or "")
                 if iso:
                     self.meta_date = _date(iso.group(3), iso.group(2), iso.group(1))
+            return
+        if tag == "link" and "canonical" in (values.get("rel") or "").lower().split() \
+                and _URL_RE.match((values.get("href") or "").strip()):
+            self.url = (values["href"] or "").strip()  # the canonical address beats og:url
             return
         if tag == "time" and values.get("datetime") and not self.meta_date:
             iso = re.match(r"(\d{4})-(\d{2})-(\d{2})", values["datetime"] or "")
@@ -344,7 +390,7 @@ class _PageReader(HTMLParser):
         self._flush()
 
 
-def _html_lines(text: str) -> tuple[str, list[str], dt.date | None]:
+def _html_lines(text: str) -> tuple[str, list[str], dt.date | None, str | None]:
     if not re.search(r"<\s*(html|body|p|div|h1|article)\b", text, re.I):
         raise ParseError("không phải trang HTML hợp lệ")
     reader = _PageReader()
@@ -356,4 +402,4 @@ def _html_lines(text: str) -> tuple[str, list[str], dt.date | None]:
     title = next(filter(None, (clean(t) for t in (reader.h1, reader.og_title, reader.headline))), "")
     title = _SITE_SUFFIX_RE.sub("", title or clean(reader.page_title))
     footer = ["Footer", *reader.footer_lines] if reader.footer_lines else []
-    return title, reader.lines + footer, reader.meta_date
+    return title, reader.lines + footer, reader.meta_date, reader.url

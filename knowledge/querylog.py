@@ -3,7 +3,8 @@ export, retention and per-user deletion. Rows are written by ``KnowledgeBase.log
 
 Grouping: unanswered or badly rated questions whose content words are alike (rapidfuzz
 token-sort ratio, once stop words and the words that only name the department are left out)
-form one group, so that an admin answers a need once, not each wording.
+form one group, so that an admin answers a need once, not each wording. Noise ("?", "asdfgh",
+see :mod:`knowledge.noise`) is left out; each group shows what its newest asker sent just before.
 """
 from __future__ import annotations
 
@@ -19,10 +20,13 @@ from rapidfuzz import fuzz
 
 from .csv_safe import SafeWriter
 from .lexicon import STOP_FOLDED
+from .local_time import LABEL as LOCAL_LABEL, vietnam_time
+from .noise import is_noise
 from .store import KnowledgeBase
 from .text import fold
 
 GROUP_SIMILARITY = 80
+CONVERSATION_GAP = dt.timedelta(minutes=30)  # a question this soon after another continues its conversation
 # Words that say nothing about what was asked: most questions name the department.
 _NOT_THE_NEED = STOP_FOLDED | {"so", "khoa", "hoc", "va", "cong", "nghe", "can", "tho", "thanh", "pho", "cho",
                                "hoi", "toi", "nao", "gi", "the", "khong", "co"}
@@ -32,6 +36,7 @@ def _group_key(normalized: str) -> str:
     return " ".join(w for w in normalized.split() if w not in _NOT_THE_NEED)
 LOG_COLUMNS = ("id", "ts", "channel", "user_hash", "question", "normalized", "kind", "answered", "score",
                "source", "faq_id", "response_ms", "feedback", "resolution")
+CSV_HEADER = ("id", f"ts ({LOCAL_LABEL})", *LOG_COLUMNS[2:])
 
 
 def ensure_columns(kb: KnowledgeBase) -> None:
@@ -125,12 +130,13 @@ class Group:
     last_seen: str = ""
     row_ids: list[int] = field(default_factory=list)
     low_rated: int = 0
+    previous: str | None = None  # what the same citizen asked just before the newest wording, if lately
 
 
 def unanswered_groups(kb: KnowledgeBase, since: str | None = None, limit: int = 200) -> list[Group]:
     """Open unanswered or 👎-rated questions, alike ones grouped, newest group first."""
     ensure_columns(kb)
-    sql = ("SELECT id, ts, question, normalized, answered, feedback FROM query_log "
+    sql = ("SELECT id, ts, channel, user_hash, question, normalized, answered, feedback FROM query_log "
            "WHERE (answered = 0 OR feedback = -1) AND resolution IS NULL AND kind != 'smalltalk'")
     args: list = []
     if since:
@@ -141,13 +147,13 @@ def unanswered_groups(kb: KnowledgeBase, since: str | None = None, limit: int = 
     keys: list[str] = []
     for row in kb.iter_rows(sql, args):
         text = _group_key(row["normalized"] or fold(row["question"]))
-        if not text:
+        if not text or is_noise(kb, row["question"]):
             continue
         for group, key in zip(groups, keys):
             if fuzz.token_sort_ratio(text, key) >= GROUP_SIMILARITY:
                 break
         else:
-            group = Group(row["id"], row["question"], last_seen=row["ts"])
+            group = Group(row["id"], row["question"], last_seen=row["ts"], previous=_previous(kb, row))
             groups.append(group)
             keys.append(text)
         group.count += 1
@@ -156,6 +162,18 @@ def unanswered_groups(kb: KnowledgeBase, since: str | None = None, limit: int = 
         if row["question"] not in group.variants and len(group.variants) < 10:
             group.variants.append(row["question"])
     return groups[:limit]
+
+
+def _previous(kb: KnowledgeBase, row: dict) -> str | None:
+    """The question the same citizen sent on the same channel just before ``row``, within
+    :data:`CONVERSATION_GAP` (the same conversation), if any."""
+    if not row["user_hash"]:
+        return None
+    start = (dt.datetime.fromisoformat(row["ts"]) - CONVERSATION_GAP).isoformat()
+    found = kb.conn.execute(
+        "SELECT question FROM query_log WHERE user_hash = ? AND channel = ? AND id < ? AND ts >= ? AND ts <= ? "
+        "ORDER BY ts DESC, id DESC LIMIT 1", (row["user_hash"], row["channel"], row["id"], start, row["ts"])).fetchone()
+    return found[0] if found else None
 
 
 def resolve_group(kb: KnowledgeBase, row_ids: Iterable[int], resolution: str) -> int:
@@ -223,14 +241,16 @@ def to_json_lines(records: Iterable[dict]) -> str:
 
 
 def export_text(records: list[dict], fmt: str) -> str:
-    """The rows as CSV (UTF-8 with BOM, so Excel shows Vietnamese correctly; a text that a
-    spreadsheet would run as a formula gets a leading quote) or JSON lines (the exact text)."""
+    """The rows as CSV (UTF-8 with BOM, so Excel shows Vietnamese correctly; times in Vietnam time, said in
+    the header; a text that a spreadsheet would run as a formula gets a leading quote) or JSON lines
+    (the exact stored values, times in UTC)."""
     if fmt == "json":
         return to_json_lines(records)
     buffer = io.StringIO()
     writer = SafeWriter(buffer, lineterminator="\n")
-    writer.writerow(LOG_COLUMNS)
-    writer.writerows([record.get(column) for column in LOG_COLUMNS] for record in records)
+    writer.writerow(CSV_HEADER)
+    writer.writerows([record.get("id"), vietnam_time(record.get("ts")), *(record.get(c) for c in LOG_COLUMNS[2:])]
+                     for record in records)
     return "\ufeff" + buffer.getvalue()
 
 
@@ -244,8 +264,12 @@ DEMO_QUESTIONS = [
 ]
 
 
+DEMO_USER = "demo:"  # demo rows' user_hash starts so; a real one is a hex digest, so never does
+
+
 def demo(kb: KnowledgeBase, answer, days: int = 30, per_day: int = 40, seed: int = 7) -> int:
-    """Fill the log with realistic questions over the past ``days`` (for trying the admin pages).
+    """Fill the log with realistic questions over the past ``days`` (for trying the admin pages),
+    marked as demo rows by their user (:func:`remove_demo` deletes exactly them).
     ``answer(question)`` returns the bot's reply, so kinds and scores are real."""
     rng = random.Random(seed)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -261,13 +285,20 @@ def demo(kb: KnowledgeBase, answer, days: int = 30, per_day: int = 40, seed: int
                 ts = now - dt.timedelta(days=day, seconds=rng.randint(0, 86_000))
                 kb.insert("query_log", {
                     "ts": ts.isoformat(), "channel": rng.choice(["zalo", "zalo", "telegram", "web"]),
-                    "user_hash": kb.hash_user(f"demo:{rng.randint(1, 300)}"), "question": question,
+                    "user_hash": f"{DEMO_USER}{rng.randint(1, 300)}", "question": question,
                     "normalized": normalized[question], "kind": reply.kind, "answered": int(reply.answered),
                     "score": round(reply.score, 3), "source": (reply.source or {}).get("title"),
                     "response_ms": round(rng.lognormvariate(1.2, 0.5), 2),
                     "feedback": rng.choice([None, None, None, 1, 1, -1]) if reply.answered else None})
                 written += 1
     return written
+
+
+def remove_demo(kb: KnowledgeBase) -> int:
+    """Delete the rows :func:`demo` wrote, and only them; returns how many."""
+    with kb.transaction():
+        return kb.conn.execute("DELETE FROM query_log WHERE substr(user_hash, 1, ?) = ?",
+                               (len(DEMO_USER), DEMO_USER)).rowcount
 
 
 def iso_date(text: str) -> str:

@@ -25,8 +25,9 @@ from .lexicon import CONTEXTUAL_ABBREVIATIONS, DEFAULT_ABBREVIATIONS, DEFAULT_SY
 from .parsing import ParsedArticle
 from .text import Normalizer, exact_text, folded_text
 
-SCHEMA_VERSION = 4  # 2: the full-text index has an ``exact`` column; 3: synonym groups;
-# 4: failed sign-ins, per-user session stamps, no user-hash salt (user ids get a keyed hash)
+SCHEMA_VERSION = 5  # 2: the full-text index has an ``exact`` column; 3: synonym groups;
+# 4: failed sign-ins, per-user session stamps, no user-hash salt (user ids get a keyed hash);
+# 5: articles.published_inferred (a date read from the text, not a stamp)
 SESSION_SECRET_META = "web_session_secret"  # the meta row of the key that signs web sessions
 # What a footer line ("Trưởng Ban biên tập: …") is about: the department's website, not the article.
 FOOTER_CONTEXT = "Trang thông tin điện tử của Sở Khoa học và Công nghệ thành phố Cần Thơ"
@@ -170,6 +171,12 @@ class KnowledgeBase:
                         self.conn.execute("UPDATE web_users SET session_stamp = lower(hex(randomblob(16)))")
                     # old log hashes stay as they are; without their salt nobody can recompute them
                     self.conn.execute("DELETE FROM meta WHERE key = 'user_hash_salt'")
+            if version < 5:
+                with self.transaction():
+                    if "published_inferred" not in self.db["articles"].columns_dict:
+                        self.conn.execute(_PUBLISHED_INFERRED_COLUMN)
+                    # the next import of each file reads it again (its URL and inferred date), not "unchanged"
+                    self.conn.execute("UPDATE articles SET content_hash = ''")
             if version < SCHEMA_VERSION:
                 with self.transaction():
                     self.set_meta("schema_version", str(SCHEMA_VERSION))
@@ -265,6 +272,7 @@ class KnowledgeBase:
                     self._delete_article_rows(old["id"])
                 article_id = self.insert("articles", {
                     "source": source, "title": article.title, "published": published, "url": article.url,
+                    "published_inferred": int(article.published_inferred),
                     "format": article.format, "body": "\n\n".join(article.paragraphs),
                     "content_hash": content_hash, "imported_at": now_iso(),
                     "title_folded": prepared.title_folded, "title_exact": prepared.title_exact})
@@ -589,12 +597,13 @@ _FTS_TABLE = ("CREATE VIRTUAL TABLE passage_index USING fts5(folded, title, exac
 _SYNONYMS_TABLE = "CREATE TABLE synonyms (id INTEGER PRIMARY KEY, phrases TEXT NOT NULL)"
 _LOGIN_FAILURES_TABLE = ("CREATE TABLE IF NOT EXISTS login_failures (account TEXT NOT NULL, client TEXT NOT NULL, "
                          "failures INTEGER NOT NULL, last_failure REAL NOT NULL, PRIMARY KEY (account, client))")
+_PUBLISHED_INFERRED_COLUMN = "ALTER TABLE articles ADD COLUMN published_inferred INTEGER NOT NULL DEFAULT 0"
 _SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE articles (
     id INTEGER PRIMARY KEY, source TEXT NOT NULL UNIQUE, title TEXT NOT NULL, published TEXT,
     url TEXT, format TEXT, body TEXT NOT NULL, content_hash TEXT NOT NULL, imported_at TEXT NOT NULL,
-    title_folded TEXT NOT NULL, title_exact TEXT NOT NULL);
+    title_folded TEXT NOT NULL, title_exact TEXT NOT NULL, published_inferred INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX articles_hash ON articles(content_hash);
 CREATE TABLE passages (
     id INTEGER PRIMARY KEY, article_id INTEGER NOT NULL REFERENCES articles(id), position INTEGER NOT NULL,

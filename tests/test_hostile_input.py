@@ -38,7 +38,7 @@ def test_any_text_gets_one_short_reply_and_at_most_one_log_row(sample_kb, text):
     after = sample_kb.stats()["query_log"]
     logged = after - before
     assert logged == (1 if reply.log_id else 0)
-    if reply.kind in ("article", "contact", "faq", "smalltalk", "fallback"):
+    if reply.kind in ("article", "contact", "faq", "smalltalk", "fallback", "hours"):
         assert logged == 1
 
 
@@ -59,7 +59,7 @@ def test_ten_thousand_generated_messages(sample_kb):
     rng = random.Random(2026)
     pieces = FTS_AND_SQL + VIETNAMESE.split() + ["🙂", "\u0301", "ا", "中文", "\t", "\n", " ", "0292.3820674"]
     conversation = Conversation(sample_kb, ConversationConfig(rate_limit_messages=10**9))
-    logged_kinds = ("article", "contact", "faq", "smalltalk", "fallback")
+    logged_kinds = ("article", "contact", "faq", "smalltalk", "fallback", "hours")
     expected_rows = 0
     for _ in range(10_000):
         text = "".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(0, 12)))

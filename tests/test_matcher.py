@@ -55,7 +55,9 @@ def test_answer_is_a_passage_with_its_dated_source_not_the_article(conversation)
     assert reply.text.endswith("Nguồn: Hội nghị giao ban KH&CN cấp quận, huyện thành phố Cần Thơ lần XIII (02/11/2017)")
     assert len(reply.text) < 700
     assert reply.source == {"title": "Hội nghị giao ban KH&CN cấp quận, huyện thành phố Cần Thơ lần XIII",
-                            "date": "2017-11-02", "path": reply.source["path"]}
+                            "date": "2017-11-02", "date_inferred": False, "url": None,
+                            "file": reply.source["file"]}
+    assert "/" not in reply.source["file"] and reply.source["file"].endswith(".txt")  # a name, not a server path
 
 
 def test_contact_reply_uses_the_newest_source_and_shows_its_date(conversation):

@@ -57,6 +57,8 @@ def test_run_serves_the_web_chat_and_stops_cleanly_on_sigterm(tmp_path):
         out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert f"http://127.0.0.1:{port}/" in out and "Đã dừng bot." in out
+    assert f"Trang quản trị: http://127.0.0.1:{port}/admin" in out
+    assert "python run_bot.py admin add-user TÊN --role admin" in out  # no account yet
     assert "TELEGRAM_BOT_TOKEN" in out + err  # says how to turn Telegram on
     assert "Traceback" not in err
 

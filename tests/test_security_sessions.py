@@ -17,7 +17,7 @@ import pytest
 from bot.cli import main
 from bot.web.security import Sessions
 from knowledge import users
-from knowledge.store import KnowledgeBase
+from knowledge.store import SCHEMA_VERSION, KnowledgeBase
 from knowledge.zalo_tokens import ZaloTokenStore
 from web_support import PASSWORD, add_user, csrf, login, start_client
 
@@ -143,7 +143,7 @@ async def test_an_old_database_is_upgraded_and_its_old_sessions_end(tmp_path):
     db = str(tmp_path / "kb.sqlite")
     _make_old_database(db)
     kb = KnowledgeBase.open(db)
-    assert kb.meta("schema_version") == "4" and kb.meta("user_hash_salt") is None
+    assert kb.meta("schema_version") == str(SCHEMA_VERSION) and kb.meta("user_hash_salt") is None
     client = await start_client(kb)
     try:  # a cookie of the old kind (no session stamp), correctly signed, no longer opens anything
         old_cookie = Sessions("test-secret").dump({"n": "cu", "t": int(time.time()), "u": "lan"})

@@ -10,16 +10,17 @@ from aiohttp import web
 from aiohttp.web_request import FileField
 
 from handlers.conversation import format_date
-from knowledge import management
+from knowledge import fact_age, management
 from knowledge.contacts import DEPARTMENT, FIELD_LABELS_VI, FIELDS
 from knowledge.faq_io import CsvError, split_alternates, write_csv
 from knowledge.importer import STATUS_VI, ImportResult, import_each
+from knowledge.local_time import LABEL, vietnam_time
 from knowledge.parsing import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 
 from . import admin_logs, admin_requests
 from .auth import staff_only
 from .pages import KIND_LABELS, admin_page, csrf_input, flash, path_id, post_button, table, whole_number
-from .state import CONVERSATION_KEY, FORM_KEY, KB_KEY, USER_KEY
+from .state import CONVERSATION_KEY, FACTS_CHECKED_AFTER_KEY, FORM_KEY, KB_KEY, USER_KEY
 from .templating import Markup, h, join, render
 
 MAX_UPLOAD_FILES = 20
@@ -71,7 +72,8 @@ async def article_view(request: web.Request) -> web.Response:
     if article is None:
         raise web.HTTPNotFound()
     meta = h("dl", h("dt", "Ngày đăng"), h("dd", format_date(article["published"])),
-             h("dt", "Nguồn"), h("dd", article["source"]), h("dt", "Nhập lúc"), h("dd", article["imported_at"]),
+             h("dt", "Nguồn"), h("dd", article["source"]), h("dt", f"Nhập lúc ({LABEL})"),
+             h("dd", vietnam_time(article["imported_at"])),
              *([h("dt", "Địa chỉ web"), h("dd", article["url"])] if article["url"] else []), class_="meta")
     passages = h("ol", *(h("li", text) for text in article["passages"]), class_="passages")
     content = join([meta, h("h2", f"Các đoạn ({len(article['passages'])})"), passages,
@@ -261,7 +263,7 @@ async def _contact_change(request: web.Request, change) -> web.Response:
         flash(request, "Đã lưu thông tin liên hệ. Bot dùng giá trị mới ngay.")
     except management.ManagementError as exc:
         flash(request, str(exc), "error")
-    raise web.HTTPSeeOther("/admin/contacts")
+    raise web.HTTPSeeOther("/admin" if form.get("back") == "dashboard" else "/admin/contacts")
 
 
 @staff_only
@@ -356,13 +358,40 @@ async def synonyms_remove(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther("/admin/synonyms")
 
 
+def _aged_contacts(request: web.Request) -> Markup:
+    """Contact values in use from sources older than ``[knowledge] facts_checked_after`` and not pinned:
+    confirm one (pin it) or correct it, each in one click, back on this page."""
+    after = request.app.get(FACTS_CHECKED_AFTER_KEY, fact_age.DEFAULT_CHECKED_AFTER)
+    aged = fact_age.aged_contacts(request.app[KB_KEY], after)
+    if not aged:
+        return Markup("")
+    rows = []
+    for number, c in enumerate(aged):
+        fields = {"field": c.field, "unit": c.unit, "back": "dashboard"}
+        correct = h("form", csrf_input(request), *(h("input", type="hidden", name=k, value=v) for k, v in fields.items()),
+                    h("input", type="hidden", name="pin", value="on"),
+                    h("label", f"Giá trị đúng của {FIELD_LABELS_VI[c.field]}", for_=f"aged-{number}", class_="sr-only"),
+                    h("input", name="value", id=f"aged-{number}", value=c.value, required=True,
+                      maxlength="300"),
+                    h("button", "Sửa và ghim", type="submit"), method="post", action="/admin/contacts", class_="inline")
+        rows.append([c.unit, FIELD_LABELS_VI[c.field], c.value,
+                     f"{c.source_title or 'cán bộ nhập'} ({format_date(c.source_date)})",
+                     join([post_button(request, "/admin/contacts/pin", "Xác nhận (ghim)",
+                                       fields={**fields, "value": c.value}, css="button"), correct])])
+    return h("section", h("h2", f"Liên hệ có thể đã cũ ({len(aged)})"),
+             h("p", f"Các giá trị này lấy từ bài đăng trước {format_date(after)} (ví dụ địa chỉ còn ghi «quận», "
+                    "trong khi cấp quận, huyện đã bỏ từ 01/07/2025). Hãy xác nhận giá trị còn đúng (ghim) hoặc sửa lại."),
+             table(["Đơn vị", "Trường", "Giá trị", "Nguồn", ""], rows, "Liên hệ cần xác nhận"),
+             class_="panel aged-contacts")
+
+
 @staff_only
 async def dashboard(request: web.Request) -> web.Response:
     labels = {"articles": "Bài viết", "passages": "Đoạn văn", "faqs": "Câu hỏi thường gặp",
               "contacts": "Giá trị liên hệ", "abbreviations": "Từ viết tắt", "query_log": "Câu hỏi đã nhận"}
     stats = request.app[KB_KEY].stats()
     cards = [h("li", h("span", stats[key], class_="number"), h("span", label)) for key, label in labels.items()]
-    content = join([h("ul", *cards, class_="stats"), _try_box(request, ""),
+    content = join([h("ul", *cards, class_="stats"), _aged_contacts(request), _try_box(request, ""),
                     h("p", "Mọi thay đổi có hiệu lực ngay với bot đang chạy, không cần khởi động lại.")])
     return admin_page(request, "Tổng quan", content)
 

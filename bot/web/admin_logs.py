@@ -1,5 +1,6 @@
 """Admin-only pages over the query log: the filtered log with CSV/JSON export, the unanswered
-and 👎-rated questions grouped (turned into FAQs or hidden) and the statistics with charts.
+and 👎-rated questions grouped (turned into FAQs, added to the FAQ that already holds them, or
+hidden) and the statistics with charts. Times are shown in Vietnam time.
 
 All reading and grouping is :mod:`knowledge.querylog`; this module only parses forms and draws.
 """
@@ -9,7 +10,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from knowledge import querylog
+from knowledge import management, querylog
+from knowledge.local_time import LABEL, vietnam_time
 from knowledge.querylog import LogFilter
 
 from . import charts
@@ -81,13 +83,18 @@ def _filter_form(request: web.Request, action: str, raw: dict[str, str], full: b
 
 
 # ----- logs ------------------------------------------------------------------------------
+def _channel(entry: dict) -> str:
+    """The row's channel, marked "(mẫu)" on the sample rows of ``run_bot.py logs demo``."""
+    return entry["channel"] + (" (mẫu)" if (entry["user_hash"] or "").startswith(querylog.DEMO_USER) else "")
+
+
 @admin_only
 async def logs_page(request: web.Request) -> web.Response:
     kb = request.app[KB_KEY]
     filters, raw, error = _filters(request)
     page, total = page_number(request), querylog.count(kb, filters)
     entries = querylog.rows(kb, filters, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    rows = [[e["ts"].replace("T", " ")[:19], e["channel"], e["question"], KIND_LABELS.get(e["kind"], e["kind"]),
+    rows = [[vietnam_time(e["ts"]), _channel(e), e["question"], KIND_LABELS.get(e["kind"], e["kind"]),
              "có" if e["answered"] else "không", f"{e['score'] or 0:.2f}", e["source"] or "—",
              "—" if e["response_ms"] is None else f"{e['response_ms']:.0f}", FEEDBACK_LABELS.get(e["feedback"], "—")]
             for e in entries]
@@ -102,7 +109,7 @@ async def logs_page(request: web.Request) -> web.Response:
     content = join([
         _filter_form(request, "/admin/logs", raw, full=True), exports,
         h("p", "Số điện thoại và email người dân gõ vào đã được che trước khi ghi.", class_="small"),
-        h("div", table(["Lúc (UTC)", "Kênh", "Câu hỏi", "Loại", "Trả lời được", "Điểm", "Nguồn", "Thời gian (ms)",
+        h("div", table([f"Lúc ({LABEL})", "Kênh", "Câu hỏi", "Loại", "Trả lời được", "Điểm", "Nguồn", "Thời gian (ms)",
                         "Đánh giá"], rows, "Câu hỏi của người dân, mới nhất trước"), class_="wide"),
         h("nav", *pager, class_="pager", aria_label="Trang")])
     return _filtered_page(request, "Nhật ký câu hỏi", content, error)
@@ -144,13 +151,23 @@ def _group_card(request: web.Request, g: querylog.Group) -> Markup:
     rated = f" (👎 {g.low_rated})" if g.low_rated else ""
     variants = [h("p", "Cách hỏi khác:", class_="small"), h("ul", *(h("li", v) for v in g.variants[1:]), class_="plain")] \
         if len(g.variants) > 1 else []
-    actions = h("div", h("a", "Tạo câu hỏi thường gặp", href=f"/admin/faqs/new?group={g.key}", class_="button"),
+    previous = [h("p", "Tin nhắn trước đó của người hỏi: ", h("q", g.previous), class_="small")] if g.previous else []
+    faq = management.faq_holding(request.app[KB_KEY], g.variants)
+    to_faq = h("a", "Tạo câu hỏi thường gặp", href=f"/admin/faqs/new?group={g.key}", class_="button") if faq is None \
+        else post_button(request, "/admin/unanswered/add-phrasings", f"Thêm các cách hỏi vào câu hỏi số {faq.id}",
+                         fields={"key": g.key}, css="button")
+    holder = [] if faq is None else [h("p", "Đã có trong câu hỏi thường gặp ",
+                                       h("a", f"số {faq.id} («{faq.question}»)", href=f"/admin/faqs/{faq.id}"),
+                                       ": thêm các cách hỏi của nhóm vào câu hỏi đó để bot nhận ra chúng.",
+                                       class_="small")]
+    actions = h("div", to_faq,
                 post_button(request, "/admin/unanswered/ignore", "Bỏ qua",
                             f"Bỏ qua nhóm «{g.question}»? Nhóm này sẽ không hiện ở đây nữa.", {"key": g.key}),
                 class_="actions")
     return h("li", h("p", g.question, class_="group-question"),
-             h("p", f"{g.count} lần{rated} · gần nhất {g.last_seen.replace('T', ' ')[:16]} (UTC)", class_="small"),
-             *variants, actions, class_="group panel")
+             h("p", f"{g.count} lần{rated} · gần nhất {vietnam_time(g.last_seen, minutes_only=True)} ({LABEL})",
+               class_="small"),
+             *previous, *variants, *holder, actions, class_="group panel")
 
 
 @admin_only
@@ -174,6 +191,26 @@ async def unanswered_ignore(request: web.Request) -> web.Response:
     else:
         querylog.resolve_group(request.app[KB_KEY], group.row_ids, "ignored")
         flash(request, f"Đã bỏ qua nhóm «{group.question}» ({group.count} câu hỏi).")
+    raise web.HTTPSeeOther("/admin/unanswered")
+
+
+@admin_only
+async def unanswered_add_phrasings(request: web.Request) -> web.Response:
+    """A group whose wordings an FAQ already holds: add the others to that FAQ and mark the group answered by it."""
+    kb = request.app[KB_KEY]
+    group = find_group(kb, request[FORM_KEY].get("key", ""))
+    faq = group and management.faq_holding(kb, group.variants)
+    if faq is None:
+        flash(request, "Không tìm thấy nhóm câu hỏi này (có thể đã được xử lý).", "error")
+        raise web.HTTPSeeOther("/admin/unanswered")
+    try:
+        added = management.add_phrasings(kb, f"web:{request[USER_KEY].name}", faq.id, group.variants)
+    except management.ManagementError as exc:
+        flash(request, str(exc), "error")
+        raise web.HTTPSeeOther("/admin/unanswered") from None
+    querylog.resolve_group(kb, group.row_ids, f"faq:{faq.id}")
+    flash(request, f"Đã thêm {len(added)} cách hỏi vào câu hỏi thường gặp số {faq.id}; "
+                   f"{group.count} câu hỏi của người dân trong nhóm đã được đánh dấu là đã trả lời.")
     raise web.HTTPSeeOther("/admin/unanswered")
 
 
@@ -262,4 +299,5 @@ def add_routes(app: web.Application) -> None:
     router.add_get("/admin/queries", old_queries_page)
     router.add_get("/admin/unanswered", unanswered_page)
     router.add_post("/admin/unanswered/ignore", unanswered_ignore)
+    router.add_post("/admin/unanswered/add-phrasings", unanswered_add_phrasings)
     router.add_get("/admin/stats", stats_page)

@@ -9,6 +9,7 @@ import json
 from aiohttp import web
 
 from knowledge import audit, users
+from knowledge.local_time import LABEL, vietnam_time
 
 from .auth import admin_only, start_session
 from .pages import admin_page, csrf_input, flash, page_number, role_label, table
@@ -48,7 +49,7 @@ async def users_page(request: web.Request) -> web.Response:
         remove = "" if user.name == me.name else h(
             "form", csrf_input(request), h("button", "Xoá", type="submit", class_="link"), method="post",
             action=f"/admin/users/{user.name}/remove", class_="inline", data_confirm=f"Xoá tài khoản «{user.name}»?")
-        rows.append([user.name, role_label(user.role), user.created_at[:10], update, remove])
+        rows.append([user.name, role_label(user.role), vietnam_time(user.created_at)[:10], update, remove])
     content = join([render("user_form.html", csrf=csrf_input(request), roles=_role_select("role", "staff", "new-role"),
                            min_chars=users.MIN_PASSWORD_CHARS),
                     table(["Tên", "Vai trò", "Tạo ngày", "Đổi vai trò / mật khẩu", ""], rows, "Tài khoản")])
@@ -105,9 +106,9 @@ def _value(value) -> str:
 async def audit_page(request: web.Request) -> web.Response:
     page = page_number(request)
     entries = audit.entries(request.app[KB_KEY], PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    rows = [[e["ts"].replace("T", " ")[:19], e["actor"], e["action"], e["target"],
+    rows = [[vietnam_time(e["ts"]), e["actor"], e["action"], e["target"],
              h("pre", _value(e["before"])), h("pre", _value(e["after"]))] for e in entries]
-    content = join([table(["Lúc (UTC)", "Ai", "Việc", "Đối tượng", "Trước", "Sau"], rows, "Nhật ký thay đổi"),
+    content = join([table([f"Lúc ({LABEL})", "Ai", "Việc", "Đối tượng", "Trước", "Sau"], rows, "Nhật ký thay đổi"),
                     _pager("/admin/audit", page, len(entries) == PAGE_SIZE)])
     return admin_page(request, "Nhật ký thay đổi", content)
 

@@ -55,6 +55,16 @@ def split_source(reply: Reply) -> tuple[str, str]:
     return reply.text, ""
 
 
+def source_paragraph(source: dict, line: str) -> Markup:
+    """The «Nguồn: …» line, the title a link to the article's web address when it has one."""
+    url = source.get("url")
+    if not url or f" — {url}" not in line:
+        return h("p", line, class_="source")
+    before, _, after = line.partition(f" — {url}")
+    head, title, _ = before.rpartition(source["title"])
+    return h("p", head, h("a", title, href=url, rel="noopener"), after, class_="source")
+
+
 def bot_message(reply: Reply) -> Markup:
     text, source = split_source(reply)
     if reply.contact_card:  # the card shows the values; the text keeps only the unit's name
@@ -65,7 +75,7 @@ def bot_message(reply: Reply) -> Markup:
                   for pair in reply.contact_card]
         parts.append(contact_card(reply.contact_card, fields))
     if source:
-        parts.append(h("p", source, class_="source"))
+        parts.append(source_paragraph(reply.source, source))
     if reply.suggestions:
         parts.append(chips(reply.suggestions, "Có phải bạn muốn hỏi"))
     return h("div", *parts, class_="msg bot")

@@ -18,6 +18,7 @@ LOGIN_THROTTLE_KEY = web.AppKey("login_throttle", LoginThrottle)
 CLIENT_ADDRESSES_KEY = web.AppKey("client_addresses", ClientAddresses)
 ADDRESS_LIMITER_KEY = web.AppKey("address_limiter", RateLimiter)  # web chat questions per client address
 CHANNELS_KEY = web.AppKey("channels", list)  # the chat channels running beside the web
+FACTS_CHECKED_AFTER_KEY = web.AppKey("facts_checked_after", str)  # older contact facts are flagged on /admin
 RETENTION_DAYS_KEY = web.AppKey("retention_days", int)  # how long the query log keeps a question
 SESSION_KEY = web.RequestKey("session", dict)
 USER_KEY = web.RequestKey("user", User)

@@ -41,6 +41,22 @@
     return null;
   }
 
+  // "Nguồn: title — URL (date)" → "Nguồn: <a href=URL>title</a> (date)"
+  function sourceLine(source, line) {
+    var p = el("p", "source");
+    var cut = source.url ? line.indexOf(" — " + source.url) : -1;
+    var head = line.slice(0, Math.max(cut, 0));
+    var at = source.title ? head.lastIndexOf(source.title) : -1;
+    if (cut < 0 || at < 0 || source.url.indexOf("http") !== 0) { p.textContent = line; return p; }
+    var a = el("a", "", source.title);
+    a.href = source.url;
+    a.rel = "noopener";
+    p.appendChild(document.createTextNode(head.slice(0, at)));
+    p.appendChild(a);
+    p.appendChild(document.createTextNode(line.slice(cut + 3 + source.url.length)));
+    return p;
+  }
+
   function showReply(reply, extraClass) {
     var box = el("div", "msg bot" + (extraClass ? " " + extraClass : ""));
     var text = reply.text || reply.error || "";
@@ -64,7 +80,7 @@
       });
       box.appendChild(card);
     }
-    if (source) box.appendChild(el("p", "source", source));
+    if (source) box.appendChild(sourceLine(reply.source, source));
     if (reply.suggestions && reply.suggestions.length) box.appendChild(chips(reply.suggestions, "Có phải bạn muốn hỏi"));
     if (reply.handover) box.appendChild(chips([reply.handover], "Chuyển câu hỏi cho cán bộ"));
     if (reply.answered && reply.log_id) box.appendChild(feedbackButtons(reply.log_id));

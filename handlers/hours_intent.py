@@ -1,0 +1,59 @@
+"""Recognising a question about the department's working hours ("giờ làm việc", "mấy giờ sở mở
+cửa", "thứ 7 có làm không", "bây giờ sở còn mở cửa không", "gio lam viec cua so" …).
+
+Not one list of phrases: the folded text (teencode expanded) is read for *office hours* words
+("giờ làm việc", "giờ hành chính", "lịch làm việc", "giờ mở cửa"), or for a verb of being open
+(làm việc, làm, mở cửa, đóng cửa, nghỉ, trực) standing alone — not "làm việc với huyện …",
+"buổi làm việc" — together with a *time* word (mấy giờ, thứ Bảy, Chủ nhật, trưa, bây giờ, ngày lễ …).
+A question about another place or an event ("bệnh viện … mấy giờ", "hội thảo mở cửa mấy giờ") or
+about receiving citizens ("tiếp dân", published in articles) is not about the office's hours.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .handover_intent import normalise
+
+_DAY = (r"(?:thu (?:2|3|4|5|6|7|hai|ba|tu|nam|sau|bay)|t[2-7]|chu nhat|(?<!kh )cn|cuoi tuan|ngay nghi|ngay le|"
+        r"le tet|tet)")
+_NOW = r"(?:bay gio|bay h|gio nay|hien gio|hien tai|luc nay|hom nay)"
+_TIME = (rf"(?:may gio|may h|gio nao|luc nao|bao gio|khi nao|trua|buoi (?:sang|chieu|trua|toi)|toi|sang|chieu|"
+         rf"{_DAY}|{_NOW})")
+# what may follow a bare "làm", "nghỉ", "trực" meant as the office working: a time or a question word
+_BARE_FOLLOW = (r"(?= (?:khong|chua|a|vay|nhe|ha|hong|tu|den|toi|may|luc|vao|thu|chu|cuoi|ca|buoi|sang|chieu|"
+                r"trua|ngay|hom|le|tet)\b|$)")
+_HOURS_WORDS = re.compile(r"\b(?:gio|thoi gian|lich) (?:lam viec|hanh chinh|mo cua|dong cua|lam|truc)\b|"
+                          r"\bgio giac lam viec\b")
+# "làm việc", "mở cửa" … as the office being open; not "làm việc với/tại …" nor "làm" + object
+_OPEN_VERB = re.compile(r"\b(?:lam viec(?! (?:voi|tai|o|cung|cua|trong|ve|gi|sao|the nao))|mo cua|dong cua|"
+                        rf"nghi trua|(?<!de )(?<!kien )(?<!suy )(?:lam|nghi|truc){_BARE_FOLLOW})\b")
+_TIME_RE = re.compile(rf"\b{_TIME}\b")
+_NOW_RE = re.compile(rf"\b{_NOW}\b|\b(?:dang|con) (?:mo cua|lam viec|lam|truc)\b")
+_DAY_RE = re.compile(rf"\b{_DAY}\b")
+# Someone or something else whose hours or schedule are asked
+_OTHER = re.compile(r"\b(?:benh vien|phong kham|cho|ngan hang|sieu thi|buu dien|truong|thu vien|bao tang|"
+                    r"cong vien|nha hang|quan an|cong ty|xe buyt|ben xe|chuyen|tran|doi tuyen|bong da|"
+                    r"hoi nghi|hoi thao|hoi thi|cuoc thi|trien lam|ngay hoi|su kien|le (?:khai mac|be mac|trao|ky)|"
+                    r"khai mac|dien dan|techfest|festival|tap huan|khoa hoc|lop|buoi|doan|tiep dan|tiep cong dan|"
+                    r"giam doc|pho giam doc|lanh dao|huyen|xa|phuong|ubnd|nhan ho so|nop ho so|han)\b")
+
+
+@dataclass(frozen=True)
+class HoursQuestion:
+    now: bool  # "is it open now?": say whether it is, and when it next opens
+    day: str | None  # the folded day asked about ("thu 7", "chu nhat"), if any
+    noon: bool  # asked about the lunch break
+
+
+def recognise(text: str) -> HoursQuestion | None:
+    """The working-hours question in ``text``, or None when it asks about something else."""
+    plain = normalise(text)
+    if _OTHER.search(plain):
+        return None
+    if not (_HOURS_WORDS.search(plain)
+            or (_OPEN_VERB.search(plain) and (_TIME_RE.search(plain) or _NOW_RE.search(plain)))):
+        return None
+    day = _DAY_RE.search(plain)
+    return HoursQuestion(now=bool(_NOW_RE.search(plain)), day=day.group(0) if day else None,
+                         noon=bool(re.search(r"\b(?:trua|nghi trua)\b", plain)))
