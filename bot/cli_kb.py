@@ -1,5 +1,5 @@
 """Staff commands of ``run_bot.py``: ``kb faq|contacts|abbrev|synonyms|backup|maintain|calibrate`` and
-``admin add-user``.
+``admin add-user`` (``kb article`` is :mod:`bot.cli_articles`).
 
 They call :mod:`knowledge.management` (the same operations as the web admin, audit-logged
 as ``cli:<system user>``) and print plain Vietnamese lines.
@@ -228,6 +228,8 @@ def register(commands, kb, command) -> None:
         return parent.add_parser(name, help=help, description=help).add_subparsers(
             dest=f"{name}_command", metavar="ACTION", required=True)
 
+    from . import cli_articles  # it imports this module's helpers
+
     faq = group(kb, "faq", "frequently asked questions")
     faq_list = command(faq, "list", cmd_faq_list, "list the FAQs")
     faq_list.add_argument("--search", help="only FAQs containing this text")
@@ -265,6 +267,8 @@ def register(commands, kb, command) -> None:
     command(synonyms, "add", cmd_synonyms_add, "add a synonym group").add_argument(
         "phrases", metavar='"A|B|C"', help="two or more phrases separated by |")
     command(synonyms, "remove", cmd_synonyms_remove, "remove a synonym group").add_argument("id", type=int)
+
+    cli_articles.register(group, kb, command)
 
     command(kb, "backup", cmd_backup, "consistent copy of the database, safe while the bot runs"
             ).add_argument("path", metavar="PATH")

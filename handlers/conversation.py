@@ -123,15 +123,18 @@ class Conversation:
         log.debug("answered in %.1f ms", (time.perf_counter() - started) * 1000)
         return reply
 
-    def feedback(self, message: IncomingMessage, log_id: int, value: int) -> Reply:
-        """Record 👍 (1) or 👎 (-1) on an answer the same user received."""
+    def feedback(self, message: IncomingMessage, log_id: int, value: int, reason: str | None = None) -> Reply:
+        """Record 👍 (1) or 👎 (-1), and with 👎 what was wrong (``querylog.FEEDBACK_REASONS``), on an
+        answer the same user received."""
         user_hash = self.kb.hash_user(f"{message.channel}:{message.user_id}")
         try:
-            recorded = querylog.record_feedback(self.kb, log_id, value, user_hash)
+            recorded = querylog.record_feedback(self.kb, log_id, value, user_hash, reason)
         except Exception:
             log.exception("could not record feedback")
             recorded = False
-        return Reply(texts.FEEDBACK_THANKS[value] if recorded else texts.FEEDBACK_EXPIRED, "notice")
+        if not recorded:
+            return Reply(texts.FEEDBACK_EXPIRED, "notice")
+        return Reply(texts.FEEDBACK_REASON_THANKS if reason else texts.FEEDBACK_THANKS[value], "notice")
 
     def start(self) -> Reply:
         return Reply(f"{texts.START}\n\n{self.privacy_notice().text}", "notice",

@@ -1,6 +1,6 @@
 """Knowledge-base management: the one implementation of every staff change (FAQs, contacts,
-abbreviations, synonyms, article uploads and deletions, backups) used by the web admin, the CLI and the
-chat apps alike.
+abbreviations, synonyms, article uploads, edits, retirements and deletions, backups) used by the
+web admin, the CLI and the chat apps alike.
 
 Each operation validates its input (raising :class:`ManagementError` with a Vietnamese
 message), changes the store in one transaction together with its audit-log entry, and bumps
@@ -8,10 +8,12 @@ message), changes the store in one transaction together with its audit-log entry
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from urllib.parse import urlsplit
 
 from . import audit
 from .contacts import DEPARTMENT, FIELD_LABELS_VI, FIELDS, unit_key
@@ -28,6 +30,8 @@ MAX_ABBREVIATION_CHARS = 20
 MAX_EXPANSION_CHARS = 120
 MAX_SYNONYM_CHARS = 60  # one phrase of a synonym group
 MAX_SYNONYMS = 10  # phrases in one group
+MAX_TITLE_CHARS = 300
+MAX_URL_CHARS = 500
 _PUNCTUATION_RE = re.compile(r"[^\w\s]")
 
 
@@ -328,6 +332,79 @@ def delete_article(kb: KnowledgeBase, actor: str, article_id: int) -> str:
         kb.delete_article(article_id)
         audit.record(kb, actor, "article.delete", f"article {article_id}",
                      before={"title": article["title"], "source": article["source"]})
+    return article["title"]
+
+
+def find_article(kb: KnowledgeBase, article_id: int) -> dict:
+    """The article row with its body passages; ManagementError when there is none."""
+    article = kb.article(article_id)
+    if article is None:
+        raise ManagementError(f"Không có bài viết số {article_id}.")
+    return article
+
+
+def parse_article_date(text: str) -> str | None:
+    """An article date typed as dd/mm/yyyy or yyyy-mm-dd → YYYY-MM-DD; None when empty."""
+    text = text.strip()
+    if not text:
+        return None
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            date = dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+        if 1900 <= date.year <= 2100:
+            return date.isoformat()
+    raise ManagementError(f"Ngày «{text[:40]}» không hợp lệ; hãy viết theo dạng ngày/tháng/năm (ví dụ 05/03/2024).")
+
+
+def check_article_url(text: str) -> str | None:
+    """An article's web address (http or https), None when empty."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname
+            or len(text) > MAX_URL_CHARS or any(c.isspace() for c in text)):
+        raise ManagementError(f"Địa chỉ web phải bắt đầu bằng http:// hoặc https:// "
+                              f"(tối đa {MAX_URL_CHARS} ký tự, không có khoảng trắng).")
+    return text
+
+
+def _article_meta(article: dict) -> dict:
+    return {"title": article["title"], "date": article["published"], "url": article["url"]}
+
+
+def edit_article(kb: KnowledgeBase, actor: str, article_id: int, title: str, date: str, url: str) -> bool:
+    """New title, date (dd/mm/yyyy or yyyy-mm-dd; empty: none) and URL (http/https; empty: none)
+    for an article, without uploading it again; returns whether anything changed."""
+    title = " ".join(title.split())
+    if not title or len(title) > MAX_TITLE_CHARS:
+        raise ManagementError(f"Tiêu đề phải có từ 1 đến {MAX_TITLE_CHARS} ký tự.")
+    after = {"title": title, "date": parse_article_date(date), "url": check_article_url(url)}
+    with kb.transaction():
+        before = _article_meta(find_article(kb, article_id))
+        if after == before:
+            return False
+        kb.edit_article(article_id, after["title"], after["date"], after["url"])
+        audit.record(kb, actor, "article.edit", f"article {article_id}", before=before, after=after)
+    return True
+
+
+def retire_article(kb: KnowledgeBase, actor: str, article_id: int, retired: bool = True) -> str:
+    """Retire an article (kept, but never answered from) or, with ``retired=False``, bring it back;
+    returns its title."""
+    with kb.transaction():
+        article = find_article(kb, article_id)
+        if bool(article["retired"]) == retired:
+            state = "đã ngừng dùng" if retired else "đang được dùng"
+            raise ManagementError(f"Bài «{article['title']}» {state} rồi.")
+        kb.set_retired(article_id, retired)
+        audit.record(kb, actor, "article.retire" if retired else "article.restore", f"article {article_id}",
+                     before={"title": article["title"], "retired": not retired}, after={"retired": retired})
     return article["title"]
 
 

@@ -36,7 +36,7 @@ def _group_key(normalized: str) -> str:
     return " ".join(w for w in normalized.split() if w not in _NOT_THE_NEED)
 LOG_COLUMNS = ("id", "ts", "channel", "user_hash", "question", "normalized", "kind", "answered", "score",
                "source", "faq_id", "response_ms", "feedback", "resolution")
-CSV_HEADER = ("id", f"ts ({LOCAL_LABEL})", *LOG_COLUMNS[2:])
+CSV_HEADER = ("id", f"ts ({LOCAL_LABEL})", *LOG_COLUMNS[2:], "feedback_reason")
 
 
 def ensure_columns(kb: KnowledgeBase) -> None:
@@ -88,7 +88,11 @@ def rows(kb: KnowledgeBase, filters: LogFilter | None = None, limit: int | None 
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         args = [*args, limit, offset]
-    return list(kb.iter_rows(sql, args))
+    found = list(kb.iter_rows(sql, args))
+    reasons = feedback_reasons(kb, [r["id"] for r in found if r["feedback"] == -1])
+    for record in found:  # what was wrong with a 👎 answer, when the citizen said
+        record["feedback_reason"] = reasons.get(record["id"])
+    return found
 
 
 def count(kb: KnowledgeBase, filters: LogFilter | None = None) -> int:
@@ -96,14 +100,49 @@ def count(kb: KnowledgeBase, filters: LogFilter | None = None) -> int:
     return kb.conn.execute(f"SELECT COUNT(*) FROM query_log{where}", args).fetchone()[0]
 
 
-def record_feedback(kb: KnowledgeBase, log_id: int, value: int, user_hash: str) -> bool:
-    """Store 👍 (1) or 👎 (-1) on a logged answer; only the person who asked may rate it."""
+# What was wrong with a 👎-rated answer (one tap in the web chat), kept against the log row.
+FEEDBACK_REASONS = ("wrong_info", "off_topic", "unclear")
+
+
+def ensure_reason_table(kb: KnowledgeBase) -> None:
+    kb.conn.execute("CREATE TABLE IF NOT EXISTS query_feedback_reason "
+                    "(log_id INTEGER PRIMARY KEY, reason TEXT NOT NULL)")
+
+
+def record_feedback(kb: KnowledgeBase, log_id: int, value: int, user_hash: str, reason: str | None = None) -> bool:
+    """Store 👍 (1) or 👎 (-1) on a logged answer, with a 👎 its ``reason`` (one of
+    :data:`FEEDBACK_REASONS`) if given; only the person who asked may rate it. Rating again
+    replaces the rating and its reason."""
     if value not in (1, -1):
         raise ValueError("feedback is 1 or -1")
+    if reason is not None and (value != -1 or reason not in FEEDBACK_REASONS):
+        raise ValueError(f"reason is one of {FEEDBACK_REASONS}, with feedback -1")
+    ensure_reason_table(kb)
     with kb.transaction():
         changed = kb.conn.execute("UPDATE query_log SET feedback = ? WHERE id = ? AND user_hash = ?",
                                   (value, log_id, user_hash)).rowcount
+        if changed:
+            kb.conn.execute("DELETE FROM query_feedback_reason WHERE log_id = ?", (log_id,))
+            if reason:
+                kb.conn.execute("INSERT INTO query_feedback_reason (log_id, reason) VALUES (?, ?)", (log_id, reason))
     return bool(changed)
+
+
+def feedback_reasons(kb: KnowledgeBase, log_ids: Iterable[int]) -> dict[int, str]:
+    """The 👎 reasons given for these log rows, by row id."""
+    ensure_reason_table(kb)
+    ids = list(log_ids)
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        found.update(kb.conn.execute(f"SELECT log_id, reason FROM query_feedback_reason WHERE log_id IN "
+                                     f"({', '.join('?' * len(chunk))})", chunk).fetchall())
+    return found
+
+
+def _drop_orphan_reasons(kb: KnowledgeBase) -> None:
+    ensure_reason_table(kb)
+    kb.conn.execute("DELETE FROM query_feedback_reason WHERE log_id NOT IN (SELECT id FROM query_log)")
 
 
 def prune(kb: KnowledgeBase, retention_days: int, now: dt.datetime | None = None) -> int:
@@ -111,13 +150,17 @@ def prune(kb: KnowledgeBase, retention_days: int, now: dt.datetime | None = None
     now = now or dt.datetime.now(dt.timezone.utc)
     cutoff = (now - dt.timedelta(days=retention_days)).replace(microsecond=0).isoformat()
     with kb.transaction():
-        return kb.conn.execute("DELETE FROM query_log WHERE ts < ?", (cutoff,)).rowcount
+        deleted = kb.conn.execute("DELETE FROM query_log WHERE ts < ?", (cutoff,)).rowcount
+        _drop_orphan_reasons(kb)
+        return deleted
 
 
 def forget_user(kb: KnowledgeBase, user_hash: str) -> int:
     """Delete every log row of one (hashed) user, on their request."""
     with kb.transaction():
-        return kb.conn.execute("DELETE FROM query_log WHERE user_hash = ?", (user_hash,)).rowcount
+        deleted = kb.conn.execute("DELETE FROM query_log WHERE user_hash = ?", (user_hash,)).rowcount
+        _drop_orphan_reasons(kb)
+        return deleted
 
 
 # ----- unanswered groups -----------------------------------------------------------------
@@ -249,8 +292,8 @@ def export_text(records: list[dict], fmt: str) -> str:
     buffer = io.StringIO()
     writer = SafeWriter(buffer, lineterminator="\n")
     writer.writerow(CSV_HEADER)
-    writer.writerows([record.get("id"), vietnam_time(record.get("ts")), *(record.get(c) for c in LOG_COLUMNS[2:])]
-                     for record in records)
+    writer.writerows([record.get("id"), vietnam_time(record.get("ts")), *(record.get(c) for c in LOG_COLUMNS[2:]),
+                      record.get("feedback_reason")] for record in records)
     return "\ufeff" + buffer.getvalue()
 
 

@@ -25,9 +25,9 @@ from .lexicon import CONTEXTUAL_ABBREVIATIONS, DEFAULT_ABBREVIATIONS, DEFAULT_SY
 from .parsing import ParsedArticle
 from .text import Normalizer, exact_text, folded_text
 
-SCHEMA_VERSION = 5  # 2: the full-text index has an ``exact`` column; 3: synonym groups;
+SCHEMA_VERSION = 6  # 2: the full-text index has an ``exact`` column; 3: synonym groups;
 # 4: failed sign-ins, per-user session stamps, no user-hash salt (user ids get a keyed hash);
-# 5: articles.published_inferred (a date read from the text, not a stamp)
+# 5: articles.published_inferred (a date read from the text, not a stamp); 6: articles.retired
 SESSION_SECRET_META = "web_session_secret"  # the meta row of the key that signs web sessions
 # What a footer line ("Trưởng Ban biên tập: …") is about: the department's website, not the article.
 FOOTER_CONTEXT = "Trang thông tin điện tử của Sở Khoa học và Công nghệ thành phố Cần Thơ"
@@ -177,6 +177,10 @@ class KnowledgeBase:
                         self.conn.execute(_PUBLISHED_INFERRED_COLUMN)
                     # the next import of each file reads it again (its URL and inferred date), not "unchanged"
                     self.conn.execute("UPDATE articles SET content_hash = ''")
+            if version < 6:
+                with self.transaction():
+                    if "retired" not in self.db["articles"].columns_dict:
+                        self.conn.execute(_RETIRED_COLUMN)
             if version < SCHEMA_VERSION:
                 with self.transaction():
                     self.set_meta("schema_version", str(SCHEMA_VERSION))
@@ -275,7 +279,8 @@ class KnowledgeBase:
                     "published_inferred": int(article.published_inferred),
                     "format": article.format, "body": "\n\n".join(article.paragraphs),
                     "content_hash": content_hash, "imported_at": now_iso(),
-                    "title_folded": prepared.title_folded, "title_exact": prepared.title_exact})
+                    "title_folded": prepared.title_folded, "title_exact": prepared.title_exact,
+                    "retired": old["retired"] if old else 0})  # a new version of a retired file stays retired
                 first = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM passages").fetchone()[0]
                 self.conn.executemany(
                     "INSERT INTO passages (id, article_id, position, text, role, folded, exact) "
@@ -314,11 +319,33 @@ class KnowledgeBase:
                 self._bump()
         return bool(exists)
 
+    def edit_article(self, article_id: int, title: str, published: str | None, url: str | None) -> None:
+        """New title, date (YYYY-MM-DD) and URL for an article, its title indexed again with its
+        passages, the unpinned contacts drawn from it relabelled; inside the caller's transaction."""
+        tokens = self.normalizer().tokenize(title)
+        title_folded, title_exact = folded_text(tokens), exact_text(tokens)
+        self.conn.execute("UPDATE articles SET title = ?, published = ?, published_inferred = 0, url = ?, "
+                          "title_folded = ?, title_exact = ? WHERE id = ?",
+                          (title, published, url, title_folded, title_exact, article_id))
+        body = self.conn.execute("SELECT id, folded, exact FROM passages WHERE article_id = ? AND role = 'body'",
+                                 (article_id,)).fetchall()
+        self.conn.executemany("DELETE FROM passage_index WHERE rowid = ?", [(row[0],) for row in body])
+        self.conn.executemany(_INDEX_ROW, [_index_row(*row, (title_folded, title_exact)) for row in body])
+        self.conn.execute("UPDATE contacts SET source_title = ?, source_date = ? WHERE article_id = ? AND pinned = 0",
+                          (title, published, article_id))
+        self._bump()
+
+    def set_retired(self, article_id: int, retired: bool) -> None:
+        """Retire an article (kept, but nothing is answered from it) or bring it back; inside the
+        caller's transaction."""
+        self.conn.execute("UPDATE articles SET retired = ? WHERE id = ?", (int(retired), article_id))
+        self._bump()
+
     def articles(self, search: str = "", limit: int = 200, offset: int = 0) -> list[dict]:
         where, args = "", []
         if search:
             where, args = "WHERE title LIKE ? OR body LIKE ?", [f"%{search}%", f"%{search}%"]
-        sql = (f"SELECT id, source, title, published, url, format, imported_at, "
+        sql = (f"SELECT id, source, title, published, url, format, imported_at, retired, "
                f"(SELECT COUNT(*) FROM passages p WHERE p.article_id = a.id) AS passages "
                f"FROM articles a {where} ORDER BY published IS NULL, published DESC, id DESC LIMIT ? OFFSET ?")
         return [dict(r) for r in self.db.query(sql, [*args, limit, offset])]
@@ -334,14 +361,15 @@ class KnowledgeBase:
 
     # ----- passages ------------------------------------------------------------------
     def search_passages(self, fts_query: str, limit: int) -> list[int]:
-        sql = ("SELECT rowid FROM passage_index WHERE passage_index MATCH ? "
+        sql = (f"SELECT rowid FROM passage_index WHERE passage_index MATCH ? AND {_LIVE_PASSAGE} "
                "ORDER BY bm25(passage_index, 1.0, 0.6, 0.0) LIMIT ?")
         return [r[0] for r in self.conn.execute(sql, (fts_query, limit))]
 
     def phrase_count(self, words: list[str], cap: int = 20) -> int:
         """How many passages (up to ``cap``) hold these folded words side by side."""
         phrase = '"' + " ".join(w.replace('"', "") for w in words) + '"'
-        sql = "SELECT count(*) FROM (SELECT rowid FROM passage_index WHERE passage_index MATCH ? LIMIT ?)"
+        sql = (f"SELECT count(*) FROM (SELECT rowid FROM passage_index WHERE passage_index MATCH ? "
+               f"AND {_LIVE_PASSAGE} LIMIT ?)")
         return self.conn.execute(sql, ("folded : " + phrase, cap)).fetchone()[0]
 
     def passages(self, ids: list[int]) -> list[Passage]:
@@ -351,7 +379,7 @@ class KnowledgeBase:
         marks = ",".join("?" * len(ids))
         sql = (f"SELECT p.id, p.article_id, p.text, p.folded, p.exact, a.title, a.title_folded, "
                f"a.title_exact, a.published, a.source, a.url, p.role FROM passages p "
-               f"JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks})")
+               f"JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks}) AND a.retired = 0")
         context = self._footer_context()
         by_id = {}
         for row in self.conn.execute(sql, ids):
@@ -386,7 +414,7 @@ class KnowledgeBase:
         for f_text, e_text, t_folded, t_exact in self.conn.execute(
                 "SELECT p.folded, p.exact, CASE p.role WHEN 'body' THEN a.title_folded ELSE ? END, "
                 "CASE p.role WHEN 'body' THEN a.title_exact ELSE ? END "
-                "FROM passages p JOIN articles a ON a.id = p.article_id",
+                "FROM passages p JOIN articles a ON a.id = p.article_id WHERE a.retired = 0",
                 (folded_text(footer), exact_text(footer))):
             count += 1
             for term in set(f_text.split()) | set(t_folded.split()):
@@ -399,7 +427,7 @@ class KnowledgeBase:
     def contact_units(self) -> dict[str, str]:
         """unit key → a display name for every unit with contacts."""
         units: dict[str, str] = {}
-        for key, unit in self.conn.execute("SELECT unit_key, unit FROM contacts ORDER BY id"):
+        for key, unit in self.conn.execute(f"SELECT unit_key, unit FROM contacts WHERE {_LIVE_CONTACT} ORDER BY id"):
             units.setdefault(key, DEPARTMENT if key == "department" else unit)
         return units
 
@@ -409,7 +437,7 @@ class KnowledgeBase:
         for field in FIELDS:  # undated sources sort last: NULL is below every date
             row = self.conn.execute(
                 "SELECT unit, value, source_title, source_date, pinned FROM contacts WHERE unit_key = ? AND field = ? "
-                "ORDER BY pinned DESC, source_date DESC, id DESC LIMIT 1", (key, field)).fetchone()
+                f"AND {_LIVE_CONTACT} ORDER BY pinned DESC, source_date DESC, id DESC LIMIT 1", (key, field)).fetchone()
             if row:
                 unit, value, title, date, pinned = row
                 resolved[field] = ContactValue(DEPARTMENT if key == "department" else unit, field, value,
@@ -598,12 +626,19 @@ _SYNONYMS_TABLE = "CREATE TABLE synonyms (id INTEGER PRIMARY KEY, phrases TEXT N
 _LOGIN_FAILURES_TABLE = ("CREATE TABLE IF NOT EXISTS login_failures (account TEXT NOT NULL, client TEXT NOT NULL, "
                          "failures INTEGER NOT NULL, last_failure REAL NOT NULL, PRIMARY KEY (account, client))")
 _PUBLISHED_INFERRED_COLUMN = "ALTER TABLE articles ADD COLUMN published_inferred INTEGER NOT NULL DEFAULT 0"
+# a retired article is kept (and listed for staff) but no answer, candidate or contact comes from it
+_RETIRED_COLUMN = "ALTER TABLE articles ADD COLUMN retired INTEGER NOT NULL DEFAULT 0"
+_LIVE_PASSAGE = ("rowid NOT IN (SELECT p.id FROM passages p JOIN articles a ON a.id = p.article_id "
+                 "WHERE a.retired = 1)")  # an index row of a passage whose article is not retired
+_LIVE_CONTACT = ("(pinned = 1 OR article_id IS NULL "  # a pinned value is the staff's, not the article's
+                 "OR article_id NOT IN (SELECT id FROM articles WHERE retired = 1))")
 _SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE articles (
     id INTEGER PRIMARY KEY, source TEXT NOT NULL UNIQUE, title TEXT NOT NULL, published TEXT,
     url TEXT, format TEXT, body TEXT NOT NULL, content_hash TEXT NOT NULL, imported_at TEXT NOT NULL,
-    title_folded TEXT NOT NULL, title_exact TEXT NOT NULL, published_inferred INTEGER NOT NULL DEFAULT 0);
+    title_folded TEXT NOT NULL, title_exact TEXT NOT NULL, published_inferred INTEGER NOT NULL DEFAULT 0,
+    retired INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX articles_hash ON articles(content_hash);
 CREATE TABLE passages (
     id INTEGER PRIMARY KEY, article_id INTEGER NOT NULL REFERENCES articles(id), position INTEGER NOT NULL,

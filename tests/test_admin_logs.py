@@ -261,6 +261,39 @@ async def test_feedback_bad_input_is_a_400_in_vietnamese(client, sample_kb, payl
     assert querylog.rows(sample_kb)[0]["id"] == answer["log_id"] and querylog.rows(sample_kb)[0]["feedback"] is None
 
 
+async def test_thumbs_down_reason_is_stored_and_shown_in_the_log_and_csv(client, admin, sample_kb):
+    answer = await (await client.post("/api/ask", json={"question": "sđt sở", "session": "phien-a"})).json()
+    base = {"log_id": answer["log_id"], "session": "phien-a"}
+    other = await client.post("/api/feedback", json={**base, "session": "phien-b", "value": -1, "reason": "unclear"})
+    assert "Không ghi nhận" in (await other.json())["text"] and (await other.json())["recorded"] is False
+    assert querylog.rows(sample_kb)[0]["feedback_reason"] is None
+    response = await client.post("/api/feedback", json={**base, "value": -1, "reason": "wrong_info"})
+    assert response.status == 200 and (await response.json())["recorded"] is True
+    assert "cho biết lý do" in (await response.json())["text"]
+    [row] = querylog.rows(sample_kb)
+    assert row["feedback"] == -1 and row["feedback_reason"] == "wrong_info"
+    assert "👎 (sai thông tin)" in await (await admin.get("/admin/logs")).text()
+    [line] = list(csv.DictReader(io.StringIO((await (await admin.get("/admin/logs/export.csv")).read())
+                                             .decode("utf-8-sig"))))
+    assert line["feedback"] == "-1" and line["feedback_reason"] == "wrong_info"
+    await client.post("/api/feedback", json={**base, "value": 1})
+    assert querylog.rows(sample_kb)[0]["feedback_reason"] is None  # a new rating replaces the reason
+    await client.post("/api/feedback", json={**base, "value": -1, "reason": "off_topic"})
+    assert querylog.feedback_reasons(sample_kb, [answer["log_id"]]) == {answer["log_id"]: "off_topic"}
+    assert querylog.forget_user(sample_kb, row["user_hash"]) == 1
+    assert querylog.feedback_reasons(sample_kb, [answer["log_id"]]) == {}  # deleted with the row
+
+
+@pytest.mark.parametrize("payload", [
+    {"value": -1, "reason": "sai"}, {"value": -1, "reason": 1}, {"value": -1, "reason": ["unclear"]},
+    {"value": 1, "reason": "unclear"}])
+async def test_feedback_with_a_wrong_reason_is_a_400(client, sample_kb, payload):
+    answer = await (await client.post("/api/ask", json={"question": "sđt sở", "session": "s"})).json()
+    response = await client.post("/api/feedback", json={"log_id": answer["log_id"], "session": "s", **payload})
+    assert response.status == 400 and "reason" in (await response.json())["error"]
+    assert querylog.rows(sample_kb)[0]["feedback"] is None
+
+
 async def test_feedback_for_an_unknown_row_is_not_recorded(client):
     response = await client.post("/api/feedback", json={"log_id": 10 ** 30, "value": 1, "session": "s"})
     assert response.status == 200 and "Không ghi nhận" in (await response.json())["text"]

@@ -297,3 +297,74 @@ def test_citizen_leaves_a_question_for_staff_and_reads_the_answer_in_the_same_ch
     assert "mời bạn xem giá tại các ngân hàng." in answer.text
     [request] = handover.listing(sample_kb, waiting_only=False)
     assert request.state == "delivered" and request.address is None
+
+
+def test_phone_with_keyboard_up_shows_the_newest_answer(site, browser):
+    # a phone's 412×520 CSS pixels with the on-screen keyboard up (the window would add its own frame)
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": 412, "height": 520, "deviceScaleFactor": 1, "mobile": True})
+    try:
+        browser.get(site + "/")
+        height = browser.execute_script("return window.innerHeight")
+        assert height == 520
+        reply = ask_in_chat(browser, site, "Hội thi sáng tạo kỹ thuật tổ chức mấy năm một lần?")
+        log = browser.find_element(By.ID, "log").rect
+        assert log["height"] >= 200, log
+        box = browser.execute_script("var r = arguments[0].getBoundingClientRect();"
+                                     "return {top: r.top, bottom: r.bottom};", reply)
+        assert 0 <= box["top"] and box["bottom"] <= height, (box, height)
+        assert log["y"] <= box["top"] and box["bottom"] <= log["y"] + log["height"] + 1
+        assert browser.find_element(By.ID, "question").is_displayed()
+        assert browser.find_element(By.CSS_SELECTOR, ".top h1").is_displayed()
+        assert csp_errors(browser) == []
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_on_a_touch_screen_focus_does_not_go_back_to_the_question_box(site, browser):
+    browser.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+    try:
+        browser.get(site + "/")
+        assert browser.execute_script("return matchMedia('(pointer: coarse)').matches")
+        browser.find_element(By.CSS_SELECTOR, ".composer .chip[data-question='Email của Sở là gì?']").click()
+        wait(browser, lambda d: len(bot_messages(d)) > 1 and not d.find_element(By.ID, "send").get_attribute("disabled"))
+        assert browser.switch_to.active_element.get_attribute("id") != "question"  # the keyboard stays down
+    finally:
+        browser.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
+
+
+def test_refusal_phone_and_email_are_links_in_the_chat(site, browser, sample_kb):
+    refusal = ask_in_chat(browser, site, "Giá vàng hôm nay bao nhiêu?")
+    phone = sample_kb.resolve_contacts("department")["phone"].value
+    tel = refusal.find_element(By.CSS_SELECTOR, ".text a[href^='tel:']")
+    assert tel.text == phone and tel.get_attribute("href") == "tel:" + "".join(c for c in phone if c.isdigit())
+    mail = refusal.find_element(By.CSS_SELECTOR, ".text a[href^='mailto:']")
+    assert mail.get_attribute("href") == "mailto:" + mail.text and "@" in mail.text
+    assert "Xin lỗi" in refusal.find_element(By.CSS_SELECTOR, ".text").text
+
+
+def test_article_source_is_a_link_in_the_chat(site, browser):
+    reply = ask_in_chat(browser, site, "Hội thi sáng tạo kỹ thuật tổ chức mấy năm một lần?")
+    link = reply.find_element(By.CSS_SELECTOR, ".source a")
+    assert link.tag_name == "a" and link.get_attribute("href").startswith("https://sokhcn.cantho.gov.vn/")
+    assert link.text == "Cần Thơ khởi động Hội thi Sáng tạo kỹ thuật"
+    assert reply.find_element(By.CSS_SELECTOR, ".source").text.startswith("Nguồn: ")
+
+
+def test_thumbs_down_asks_what_was_wrong_with_big_buttons(site, browser, sample_kb):
+    reply = ask_in_chat(browser, site, "Hội thi sáng tạo kỹ thuật tổ chức mấy năm một lần?")
+    for button in reply.find_elements(By.CSS_SELECTOR, ".feedback button.rate"):
+        assert button.size["width"] >= 44 and button.size["height"] >= 44, button.size
+    reply.find_element(By.CSS_SELECTOR, "button[aria-label='Chưa hữu ích']").click()
+    group = wait(browser, lambda d: reply.find_elements(By.CSS_SELECTOR, ".reasons"))[0]
+    assert "Câu trả lời chưa ổn ở điểm nào?" in group.text
+    reasons = group.find_elements(By.CSS_SELECTOR, "button.reason")
+    assert [b.text for b in reasons] == ["Sai thông tin", "Không đúng câu hỏi", "Khó hiểu"]
+    assert all(b.size["height"] >= 44 for b in reasons)
+    reasons[2].click()
+    wait(browser, lambda d: reasons[2].get_attribute("aria-pressed") == "true")
+    assert "cho biết lý do" in reply.find_element(By.CSS_SELECTOR, ".feedback-note").text
+    [row] = querylog.rows(sample_kb)
+    assert row["feedback"] == -1 and row["feedback_reason"] == "unclear"
+    assert all(b.get_attribute("disabled") for b in reasons)
+    assert csp_errors(browser) == []

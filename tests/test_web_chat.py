@@ -64,6 +64,15 @@ async def test_page_without_javascript_answers_by_query(client):
     assert 'class="msg user"' in html and "sokhcn@cantho.gov.vn" in html and 'class="source"' in html
 
 
+async def test_page_without_javascript_links_the_refusals_phone_and_email(client, sample_kb):
+    html = await (await client.get("/", params={"q": "Giá vàng hôm nay bao nhiêu?"})).text()
+    contacts = sample_kb.resolve_contacts("department")
+    phone, email = contacts["phone"].value, contacts["email"].value
+    refusal = html[html.index("Xin lỗi, tôi chưa có thông tin"):]
+    assert f'Điện thoại: <a href="tel:{re.sub(r"[^0-9]", "", phone)}">{phone}</a>' in refusal
+    assert f'Email: <a href="mailto:{email}">{email}</a>' in refusal
+
+
 @pytest.mark.parametrize("body, message", [
     (b"{not json", "không phải JSON"),
     (b"\xff\xfe", "không phải JSON"),

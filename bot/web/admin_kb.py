@@ -1,4 +1,5 @@
-"""Staff pages of the knowledge base: articles (search, view, upload, delete), FAQs (search,
+"""Staff pages of the knowledge base: articles (search, upload, delete; one article's page is
+:mod:`bot.web.admin_articles`), FAQs (search,
 add, edit, delete, CSV import/export, the "thử câu hỏi" box), contacts, abbreviations and synonyms.
 
 Every change goes through :mod:`knowledge.management`, like the CLI, so it is validated,
@@ -14,7 +15,6 @@ from knowledge import fact_age, management
 from knowledge.contacts import DEPARTMENT, FIELD_LABELS_VI, FIELDS
 from knowledge.faq_io import CsvError, split_alternates, write_csv
 from knowledge.importer import STATUS_VI, ImportResult, import_each
-from knowledge.local_time import LABEL, vietnam_time
 from knowledge.parsing import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 
 from . import admin_logs, admin_requests
@@ -43,7 +43,9 @@ async def articles(request: web.Request) -> web.Response:
 
 def _articles_page(request: web.Request, results: list[ImportResult] | None = None) -> web.Response:
     query = request.query.get("q", "").strip()[:200]
-    rows = [[h("a", a["title"], href=f"/admin/articles/{a['id']}"), format_date(a["published"]),
+    rows = [[join([h("a", a["title"], href=f"/admin/articles/{a['id']}"),
+                   *([" ", h("em", "(ngừng dùng)")] if a["retired"] else [])]),
+             format_date(a["published"]),
              a["passages"], a["source"].removeprefix("upload:") if a["source"].startswith("upload:")
              else a["source"].rsplit("/", 1)[-1],
              post_button(request, f"/admin/articles/{a['id']}/delete", "Xoá",
@@ -64,23 +66,6 @@ def _articles_page(request: web.Request, results: list[ImportResult] | None = No
         table(["Tiêu đề", "Ngày đăng", "Đoạn", "Tệp", ""], rows, "Bài viết trong cơ sở tri thức"),
     ])
     return admin_page(request, "Bài viết", content)
-
-
-@staff_only
-async def article_view(request: web.Request) -> web.Response:
-    article = request.app[KB_KEY].article(path_id(request))
-    if article is None:
-        raise web.HTTPNotFound()
-    meta = h("dl", h("dt", "Ngày đăng"), h("dd", format_date(article["published"])),
-             h("dt", "Nguồn"), h("dd", article["source"]), h("dt", f"Nhập lúc ({LABEL})"),
-             h("dd", vietnam_time(article["imported_at"])),
-             *([h("dt", "Địa chỉ web"), h("dd", article["url"])] if article["url"] else []), class_="meta")
-    passages = h("ol", *(h("li", text) for text in article["passages"]), class_="passages")
-    content = join([meta, h("h2", f"Các đoạn ({len(article['passages'])})"), passages,
-                    post_button(request, f"/admin/articles/{article['id']}/delete", "Xoá bài này",
-                                 f"Xoá bài «{article['title']}»?", css="danger"),
-                    h("p", h("a", "← Danh sách bài viết", href="/admin/articles"))])
-    return admin_page(request, article["title"], content)
 
 
 @staff_only
@@ -402,7 +387,6 @@ def add_routes(app: web.Application) -> None:
     router.add_get("/admin/", dashboard)
     router.add_get("/admin/articles", articles)
     router.add_post("/admin/articles/upload", article_upload)
-    router.add_get(r"/admin/articles/{id:\d+}", article_view)
     router.add_post(r"/admin/articles/{id:\d+}/delete", article_delete)
     router.add_get("/admin/faqs", faqs)
     router.add_get("/admin/faqs/new", faq_new)

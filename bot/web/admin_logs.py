@@ -25,6 +25,7 @@ PAGE_SIZE = 50
 ANSWERED_CHOICES = [("", "Tất cả"), ("1", "Trả lời được"), ("0", "Chưa trả lời được")]
 FEEDBACK_CHOICES = [("", "Tất cả"), ("1", "👍 Hữu ích"), ("-1", "👎 Chưa hữu ích"), ("0", "Chưa đánh giá")]
 FEEDBACK_LABELS = {1: "👍", -1: "👎"}
+REASON_LABELS = {"wrong_info": "sai thông tin", "off_topic": "không đúng câu hỏi", "unclear": "khó hiểu"}
 FILTER_FIELDS = ("since", "until", "channel", "kind", "answered", "feedback", "q")
 
 
@@ -96,7 +97,9 @@ async def logs_page(request: web.Request) -> web.Response:
     entries = querylog.rows(kb, filters, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     rows = [[vietnam_time(e["ts"]), _channel(e), e["question"], KIND_LABELS.get(e["kind"], e["kind"]),
              "có" if e["answered"] else "không", f"{e['score'] or 0:.2f}", e["source"] or "—",
-             "—" if e["response_ms"] is None else f"{e['response_ms']:.0f}", FEEDBACK_LABELS.get(e["feedback"], "—")]
+             "—" if e["response_ms"] is None else f"{e['response_ms']:.0f}",
+             FEEDBACK_LABELS.get(e["feedback"], "—") + (f" ({REASON_LABELS[e['feedback_reason']]})"
+                                                        if e.get("feedback_reason") in REASON_LABELS else "")]
             for e in entries]
     pages = max(1, -(-total // PAGE_SIZE))
     pager = [h("a", "← Mới hơn", href="/admin/logs" + _query(raw, page=page - 1)) if page > 1 else "",

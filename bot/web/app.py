@@ -14,12 +14,12 @@ from aiohttp import web
 from handlers.conversation import Conversation, RateLimiter
 from handlers.messages import IncomingMessage
 from handlers import texts
-from knowledge import audit, handover, health, users
+from knowledge import audit, handover, health, querylog, users
 from knowledge.login_throttle import LoginThrottle
 from knowledge.store import KnowledgeBase
 
 from .. import http_body
-from . import admin_kb, admin_logs, admin_requests, admin_users, auth, chat
+from . import admin_articles, admin_kb, admin_logs, admin_requests, admin_users, auth, chat
 from .pages import error_pages
 from .security import ClientAddresses, Sessions, security_headers
 from .state import (ADDRESS_LIMITER_KEY, CHANNELS_KEY, CLIENT_ADDRESSES_KEY, CONVERSATION_KEY, KB_KEY,
@@ -73,8 +73,9 @@ async def api_ask(request: web.Request) -> web.Response:
 
 
 async def api_feedback(request: web.Request) -> web.Response:
-    """POST {"log_id": N, "value": 1 | -1, "session": "..."} → {"text": "..."}: 👍/👎 on an answer,
-    recorded only when the session is the one that asked."""
+    """POST {"log_id": N, "value": 1 | -1, "session": "...", "reason": "..."} → {"text": "..."}: 👍/👎 on
+    an answer, recorded only when the session is the one that asked; with 👎 an optional ``reason``
+    (``wrong_info``, ``off_topic`` or ``unclear``: what was wrong)."""
     payload = await _json_body(request)
     if isinstance(payload, web.Response):
         return payload
@@ -87,9 +88,14 @@ async def api_feedback(request: web.Request) -> web.Response:
                                  status=400)
     if not isinstance(payload.get("session"), str) or not payload["session"]:
         return web.json_response({"error": "Thiếu trường «session» (mã phiên trò chuyện)."}, status=400)
+    reason = payload.get("reason")
+    if reason is not None and (value != -1 or reason not in querylog.FEEDBACK_REASONS):
+        return web.json_response({"error": "Trường «reason» (lý do chưa hữu ích) phải là một trong "
+                                           f"{', '.join(querylog.FEEDBACK_REASONS)} và đi kèm «value» -1."},
+                                 status=400)
     session = _session(request, payload)
-    reply = request.app[CONVERSATION_KEY].feedback(IncomingMessage("web", session, session, None), log_id, value)
-    return web.json_response({"text": reply.text})
+    reply = request.app[CONVERSATION_KEY].feedback(IncomingMessage("web", session, session, None), log_id, value, reason)
+    return web.json_response({"text": reply.text, "recorded": reply.text != texts.FEEDBACK_EXPIRED})
 
 
 def create_app(conversation: Conversation, kb: KnowledgeBase, session_secret: str = "",
@@ -119,6 +125,7 @@ def create_app(conversation: Conversation, kb: KnowledgeBase, session_secret: st
     chat.add_routes(app)
     auth.add_routes(app)
     admin_kb.add_routes(app)
+    admin_articles.add_routes(app)
     admin_users.add_routes(app)
     admin_logs.add_routes(app)
     admin_requests.add_routes(app)

@@ -8,6 +8,8 @@ Staff's answers to questions handed over to them reach the page that asked throu
 """
 from __future__ import annotations
 
+import re
+
 from aiohttp import web
 
 from handlers import texts
@@ -20,6 +22,10 @@ from .state import ADDRESS_LIMITER_KEY, CLIENT_ADDRESSES_KEY, CONVERSATION_KEY, 
 from .templating import Markup, h, join, render
 
 _LINKS = {"phone": "tel:", "hotline": "tel:", "email": "mailto:"}
+# "Điện thoại: …" / "Email: …" lines in a reply's text (the department's contacts under a refusal)
+_CONTACT_LINE = re.compile(r"^(%s): (.+)$" % "|".join(
+    re.escape(texts.CONTACT_LABELS[f]) for f in ("phone", "hotline", "email")))
+_FIELD_OF_LABEL = {texts.CONTACT_LABELS[f]: f for f in _LINKS}
 
 
 def _value(field: str, value: str) -> Markup:
@@ -28,6 +34,18 @@ def _value(field: str, value: str) -> Markup:
     if prefix == "tel:":
         return h("a", value, href=prefix + "".join(c for c in value if c.isdigit() or c == "+"))
     return h("a", value, href=prefix + value) if prefix else h("span", value)
+
+
+def linked_text(text: str) -> Markup:
+    """A reply's text with the phone numbers and e-mails of its contact lines as tel:/mailto: links."""
+    lines = []
+    for line in text.split("\n"):
+        match = _CONTACT_LINE.match(line)
+        if match and (match.group(1) != texts.CONTACT_LABELS["email"] or "@" in match.group(2)):
+            lines.append(join([match.group(1) + ": ", _value(_FIELD_OF_LABEL[match.group(1)], match.group(2))]))
+        else:
+            lines.append(line)
+    return join(lines, "\n")
 
 
 def contact_card(pairs: list[tuple[str, str]], fields: list[str]) -> Markup:
@@ -69,7 +87,7 @@ def bot_message(reply: Reply) -> Markup:
     text, source = split_source(reply)
     if reply.contact_card:  # the card shows the values; the text keeps only the unit's name
         text = text.split("\n")[0]
-    parts = [h("p", text, class_="text")]
+    parts = [h("p", linked_text(text), class_="text")]
     if reply.contact_card:
         fields = [next((f for f, label in texts.CONTACT_LABELS.items() if label == pair[0]), "")
                   for pair in reply.contact_card]

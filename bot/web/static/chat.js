@@ -35,6 +35,36 @@
     return group;
   }
 
+  // A phone (touch screen): focus is not put back in the question box after an answer, so that the
+  // on-screen keyboard does not come back up over it.
+  function coarsePointer() {
+    return !!(window.matchMedia && window.matchMedia("(pointer: coarse)").matches);
+  }
+
+  // The newest message in view: its start when it is taller than the log, else all of it.
+  function reveal(node) {
+    if (!node.scrollIntoView) { log.scrollTop = log.scrollHeight; return; }
+    node.scrollIntoView({block: node.offsetHeight > log.clientHeight ? "start" : "end"});
+  }
+
+  // The answer's text; the phone and e-mail of the lines "Điện thoại: …" / "Email: …" (the
+  // department's contacts under a refusal) are tel:/mailto: links.
+  var CONTACT_LINE = /^(Điện thoại|Đường dây nóng|Email): (.+)$/;
+  function textWithLinks(text) {
+    var p = el("p", "text");
+    text.split("\n").forEach(function (line, i) {
+      if (i) p.appendChild(document.createTextNode("\n"));
+      var m = CONTACT_LINE.exec(line);
+      var href = m ? linkFor(m[1], m[2]) : null;
+      if (!href) { p.appendChild(document.createTextNode(line)); return; }
+      p.appendChild(document.createTextNode(m[1] + ": "));
+      var a = el("a", "", m[2]);
+      a.href = href;
+      p.appendChild(a);
+    });
+    return p;
+  }
+
   function linkFor(label, value) {
     if (value.indexOf("@") > 0) return "mailto:" + value;
     if (label === "Điện thoại" || label === "Đường dây nóng") return "tel:" + value.replace(/[^\d+]/g, "");
@@ -67,7 +97,7 @@
       text = text.slice(0, cut);
     }
     var hasCard = reply.contact_card && reply.contact_card.length;
-    box.appendChild(el("p", "text", hasCard ? text.split("\n")[0] : text));  // the card shows the values
+    box.appendChild(textWithLinks(hasCard ? text.split("\n")[0] : text));  // the card shows the values
     if (hasCard) {
       var card = el("dl", "card");
       reply.contact_card.forEach(function (item) {
@@ -85,7 +115,7 @@
     if (reply.handover) box.appendChild(chips([reply.handover], "Chuyển câu hỏi cho cán bộ"));
     if (reply.answered && reply.log_id) box.appendChild(feedbackButtons(reply.log_id));
     log.appendChild(box);
-    log.scrollTop = log.scrollHeight;
+    reveal(box);
   }
 
   // 👍/👎 under an answer: POST /api/feedback with the same session as the question.
@@ -101,25 +131,51 @@
       button.setAttribute("aria-label", choice[2]);
       button.title = choice[2];
       button.setAttribute("aria-pressed", "false");
-      button.addEventListener("click", function () { rate(group, note, button, logId, choice[0]); });
+      button.addEventListener("click", function () {
+        rate(group.querySelectorAll(".rate"), note, button, {log_id: logId, value: choice[0]}, function () {
+          if (choice[0] === -1) reveal(group.insertBefore(reasons(logId, note), note));
+        });
+      });
       group.appendChild(button);
     });
     group.appendChild(note);
     return group;
   }
 
-  function rate(group, note, button, logId, value) {
-    var buttons = group.querySelectorAll("button");
+  // After 👎: what was wrong, in one tap; sent again to /api/feedback with a "reason" code.
+  var REASONS = [["wrong_info", "Sai thông tin"], ["off_topic", "Không đúng câu hỏi"], ["unclear", "Khó hiểu"]];
+  function reasons(logId, note) {
+    var group = el("div", "reasons");
+    group.setAttribute("role", "group");
+    var label = el("p", "reasons-label", "Câu trả lời chưa ổn ở điểm nào?");
+    label.id = "reasons-" + logId;
+    group.setAttribute("aria-labelledby", label.id);
+    group.appendChild(label);
+    REASONS.forEach(function (reason) {
+      var button = el("button", "reason", reason[1]);
+      button.type = "button";
+      button.setAttribute("data-reason", reason[0]);
+      button.setAttribute("aria-pressed", "false");
+      button.addEventListener("click", function () {
+        rate(group.querySelectorAll(".reason"), note, button, {log_id: logId, value: -1, reason: reason[0]});
+      });
+      group.appendChild(button);
+    });
+    return group;
+  }
+
+  function rate(buttons, note, button, body, done) {
     Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
+    body.session = session;
     fetch("/api/feedback", {
       method: "POST",
       headers: {"Content-Type": "application/json"},
-      body: JSON.stringify({log_id: logId, value: value, session: session})
+      body: JSON.stringify(body)
     }).then(function (response) {
       return response.json().catch(function () { return {error: "Máy chủ trả lời không hợp lệ."}; });
     }).then(function (result) {
       note.textContent = result.text || result.error || "";
-      if (result.text) button.setAttribute("aria-pressed", "true");
+      if (result.text) { button.setAttribute("aria-pressed", "true"); if (done && result.recorded) done(); }
       else Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
     }).catch(function () {
       note.textContent = "Không gửi được đánh giá. Bạn vui lòng thử lại sau.";
@@ -130,8 +186,7 @@
   function ask(question) {
     question = question.trim();
     if (!question) { status.textContent = "Bạn chưa nhập câu hỏi."; input.focus(); return; }
-    log.appendChild(el("div", "msg user", question));
-    log.scrollTop = log.scrollHeight;
+    reveal(log.appendChild(el("div", "msg user", question)));
     input.value = "";
     send.disabled = true;
     status.textContent = "Đang tìm câu trả lời…";
@@ -149,7 +204,7 @@
       status.textContent = "";
     }).then(function () {
       send.disabled = false;
-      input.focus();
+      if (!coarsePointer()) input.focus();
     });
   }
 
