@@ -211,6 +211,9 @@ def _assemble(title: str, lines: list[str], published: dt.date | None) -> Parsed
                          footer_facts=facts)
 
 
+_TITLE_LABEL_RE = re.compile(r"^(?:tiêu đề|tên bài|title)\s*:\s*(?=\S)", re.I)  # "Tiêu đề: Hội thảo …"
+
+
 def _text_lines(text: str) -> tuple[str, list[str], dt.date | None, str | None]:
     """The department's page format: header, slogan, title, [dd/mm/yyyy], body, footer."""
     lines = [clean(line) for line in text.splitlines()]
@@ -223,7 +226,7 @@ def _text_lines(text: str) -> tuple[str, list[str], dt.date | None, str | None]:
             break
     if not title:
         title = next((line for line in lines if not _is_header(line)), "")
-    return title, lines, None, None
+    return _TITLE_LABEL_RE.sub("", title), lines, None, None
 
 
 _MD_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")

@@ -58,6 +58,12 @@ def test_department_text_format():
     assert ("phone", "0292.3820674") in fields and ("email", "sokhcn@cantho.gov.vn") in fields
 
 
+def test_a_labelled_title_line_loses_its_label():
+    parsed = parse_document("hoi-thao.txt", "Tiêu đề: Hội thảo nuôi tôm năm 2026\nNgày đăng: 20/11/2026\n\n"
+                                              "Sáng 20/11, Sở tổ chức hội thảo.".encode())
+    assert parsed.title == "Hội thảo nuôi tôm năm 2026"
+
+
 def test_html_keeps_article_and_drops_site_chrome():
     article = parse_document("a.html", HTML_PAGE.encode())
     assert article.title == "Nghiệm thu đề tài nuôi tôm công nghệ cao"
