@@ -279,18 +279,12 @@ class QuestionReader:
         """Does the word make, with a neighbour, a two-syllable word of the language that the pages
         hold side by side?"""
         vocab = vocabulary()
-        pairs = [(tokens[j].folded, tokens[j + 1].folded) for j in (i - 1, i) if 0 <= j and j + 1 < len(tokens)]
-        return any(p in self.known_pairs and vocab.is_word(*p) for p in pairs)
+        return any(p in self.known_pairs and vocab.is_word(*p) for p in _neighbour_pairs(tokens, i))
 
     def _in_known_word(self, tokens: list[Token], i: int) -> bool:
+        """Does the word make, with a neighbour, a pair the pages hold or a two-syllable word of the language?"""
         vocab = vocabulary()
-        word = tokens[i].folded
-        pairs = []
-        if i:
-            pairs.append((tokens[i - 1].folded, word))
-        if i + 1 < len(tokens):
-            pairs.append((word, tokens[i + 1].folded))
-        return any(p in self.known_pairs or vocab.is_word(*p) for p in pairs)
+        return any(p in self.known_pairs or vocab.is_word(*p) for p in _neighbour_pairs(tokens, i))
 
     # ----- typo correction ---------------------------------------------------------------
     def _corrected(self, tokens: list[Token], i: int, accented: bool) -> Token:
@@ -452,6 +446,11 @@ def measures(tokens: list[Token]) -> set[tuple[str, str]]:
                 and after.folded.isalpha() and after.folded not in ORDINAL_MARKERS | CALENDAR_WORDS):
             found.add((token.folded, after.folded))
     return found
+
+
+def _neighbour_pairs(tokens: list[Token], i: int) -> list[tuple[str, str]]:
+    """The word at ``i`` with the word before it and with the word after it (folded)."""
+    return [(tokens[j].folded, tokens[j + 1].folded) for j in (i - 1, i) if 0 <= j and j + 1 < len(tokens)]
 
 
 def qualifiers(tokens: list[Token]) -> list[tuple[str, str]]:
