@@ -10,6 +10,7 @@ from knowledge.answer.reading import FEATURE_SIGNS, FEATURES, agrees, list_leads
 from knowledge.answer.smalltalk import smalltalk_intent
 from knowledge.importer import import_paths
 from knowledge.store import KnowledgeBase
+from knowledge.text import exact_key
 from support import SAMPLES, write
 
 
@@ -249,6 +250,25 @@ def test_staff_synonyms_apply_at_once_and_old_databases_get_the_defaults(tmp_pat
 ])
 def test_typos_are_corrected_by_the_word_they_make_with_their_neighbour(engine, typed, meant):
     assert read(engine, typed).folded == meant
+
+
+@pytest.mark.parametrize("typed, word, meant", [
+    ("Quán phở nào ngon ở Ninh Kiều?", 3, "ngon"),  # a word by itself, typed with its accents
+    ("NSSC là viết tắt của trung tâm nào", 2, "viet"),
+    ("email để gửi hồ sơ là gì", 2, "gui"),
+    ("Gim đốc Sở năm 2017 là ai?", 0, "giam"),  # a syllable found only inside words: "giám đốc"
+])
+def test_among_accented_words_a_real_word_stays_as_typed(engine, typed, word, meant):
+    assert read(engine, typed).tokens[word].folded == meant
+
+
+def test_a_word_typed_with_its_accents_is_not_found_in_another_word_with_the_same_letters(engine):
+    from knowledge.answer.reading import holds
+    terms = {t.token.folded: t for t in read(engine, "quán phở ngon, sở khoa hoc").terms}
+    page = (frozenset({"quan", "pho", "so", "khoa", "hoc"}),
+            frozenset({exact_key(w) for w in ("quận", "phố", "sở", "khoa", "học")}))
+    assert holds(terms["quan"], *page) == holds(terms["pho"], *page) == 0.0  # quận, phố: other words
+    assert holds(terms["so"], *page) == holds(terms["hoc"], *page) == 1.0  # as typed / typed bare
 
 
 @pytest.mark.parametrize("typed, kept", [("hoi nghi to chuc o can tho", ["to", "chuc", "can", "tho"]),

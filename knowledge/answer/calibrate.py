@@ -6,7 +6,8 @@ Rows are candidate sentences, labelled 1 when the sentence holds the expected an
 * questions generated from the pages themselves: for a sentence holding a date, a counted number or a
   person, a question made of some of its words and the matching question word, typed with or without
   accents (positives where a candidate holds the item), and near misses of those questions with a
-  year, an edition, a province or a rank swapped for one the page does not have (all negatives).
+  year, an edition, a province or a rank swapped for one the page does not have, or asking how many of
+  a thing the page never names (all negatives).
 
 Both models are logistic regressions (fitted with scipy, needed only here); the ranker's weights keep
 the direction each feature can only push (``reading.FEATURE_SIGNS``: evidence never counts against a
@@ -106,21 +107,26 @@ def labelled_questions(root: Path, shared: Path, cache: dict, workdir: Path) -> 
 def generated_questions(engine: AnswerEngine, kb: KnowledgeBase, seed: int = 7) -> list[Asked]:
     """Questions made from the pages' own sentences, and near misses of them."""
     rng = random.Random(seed)
-    asked = []
+    pages = []
     for article in kb.iter_rows("SELECT id, source, title FROM articles"):
-        group = Path(article["source"]).name
         body = " ".join(r["text"] for r in kb.iter_rows(
             "SELECT text FROM passages WHERE article_id = ? AND role = 'body'", [article["id"]]))
-        folded_body = fold(body + " " + article["title"])
+        pages.append((Path(article["source"]).name, article["title"], body))
+    # What the pages count ("hồ sơ", "doanh nghiệp"): a question may ask a page for one it does not count.
+    counted = sorted({m.group(2) for _, _, body in pages for m in _COUNTED_RE.finditer(body)})
+    asked = []
+    for group, title, body in pages:
+        folded_body = fold(body + " " + title)
         for sentence in split_sentences(body):
-            made = _question_from(sentence, article["title"], rng)
+            made = _question_from(sentence, title, rng)
             if not made:
                 continue
-            question, expect = made
+            question, expect, head = made
             found = ask(engine, question, [expect], group, False)
             if found:
                 asked.append(found)
-            miss = _near_miss(question, folded_body, rng)
+            misses = [_near_miss(question, folded_body, rng), _other_count(question, head, counted, folded_body, rng)]
+            miss = rng.choice([m for m in misses if m] or [None])
             if miss:
                 found = ask(engine, miss, [], group, False)
                 if found:
@@ -128,8 +134,9 @@ def generated_questions(engine: AnswerEngine, kb: KnowledgeBase, seed: int = 7) 
     return asked
 
 
-def _question_from(sentence: str, title: str, rng: random.Random) -> tuple[str, str] | None:
-    """A citizen-like question about one item of the sentence, and the item expected in the answer."""
+def _question_from(sentence: str, title: str, rng: random.Random) -> tuple[str, str, str] | None:
+    """A citizen-like question about one item of the sentence, the item expected in the answer, and the
+    noun counted when the question asks "how many" (else "")."""
     items = []
     for m in _FULL_DATE_RE.finditer(sentence):
         items.append(("when", m.group(0), m.span()))
@@ -162,7 +169,7 @@ def _question_from(sentence: str, title: str, rng: random.Random) -> tuple[str, 
     text = rng.choice(_OPENERS) + text.lower()
     if rng.random() < 0.5:
         text = fold(text)
-    return text, value
+    return text, value, head[0] if kind == "count" else ""
 
 
 def _near_miss(question: str, folded_page: str, rng: random.Random) -> str | None:
@@ -182,6 +189,17 @@ def _near_miss(question: str, folded_page: str, rng: random.Random) -> str | Non
     if re.search(r"\b(giam doc|chu tich|truong)\b", fold(question)):
         return re.sub(r"\b(giám đốc|giam doc|chủ tịch|chu tich)\b", r"phó \1", question, count=1)
     return None
+
+
+def _other_count(question: str, head: str, counted: list[str], folded_page: str, rng: random.Random) -> str | None:
+    """The "how many" question asked about a thing the page never counts nor names."""
+    bare = fold(question) == question
+    typed = fold(head) if bare else head
+    others = [c for c in counted if fold(c) not in folded_page]
+    if not head or not question.endswith(typed) or not others:
+        return None
+    other = rng.choice(others)
+    return question[: -len(typed)] + (fold(other) if bare else other)
 
 
 def _rows(asked: list[Asked]):

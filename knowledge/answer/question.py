@@ -46,6 +46,7 @@ class Term:
     factor: float = 1.0  # < 1 for a bare form that may be a stop word
     corrected: bool = False
     alternates: tuple[tuple[str, ...], ...] = ()  # other phrases saying the same (folded words)
+    spelt: bool = False  # typed with accents as a real syllable: another accenting of it is another word
 
 
 @dataclass
@@ -233,7 +234,8 @@ class QuestionReader:
                 continue  # "năm 2019", "lần 13", "lần thứ 13": the number is the word to look for
             corrected = token.exact.endswith("~")
             factor = AMBIGUOUS_STOP_WEIGHT if stop is None else 1.0
-            q.terms.append(Term(token, i, factor, corrected))
+            spelt = token.marked and not corrected and vocabulary().is_syllable(token.folded, token.exact)
+            q.terms.append(Term(token, i, factor, corrected, spelt=spelt))
         q.terms = with_synonyms(q.terms, tokens, self.synonym_groups)
         q.numbers = {t.folded for t in tokens if t.folded.isdigit()}
         q.qualifiers = qualifiers(tokens)
@@ -309,6 +311,13 @@ class QuestionReader:
         def in_words(candidate: str) -> bool:
             return any(vocab.is_word(*pair) for pair in ((before, candidate), (candidate, after)) if None not in pair)
 
+        def spelt_word(candidate: str) -> bool:
+            """Does the candidate make a word of the language with a neighbour spelt as typed?"""
+            return any(typed.exact == spelling
+                       for typed, pair, side in ((tokens[i - 1] if i else None, (before, candidate), 0),
+                                                 (tokens[i + 1] if after else None, (candidate, after), 1))
+                       if typed is not None for spelling in (s[side] for s in vocab.spellings(*pair)))
+
         def in_context(candidate: str) -> bool:
             return any(pair in self.known_pairs or vocab.side_by_side(*pair)
                        for pair in ((before, candidate), (candidate, after)) if None not in pair)
@@ -320,7 +329,11 @@ class QuestionReader:
         if real:
             if self._typed_in_context(tokens, i):
                 return token
-            found = [f for f in found if in_context(f[0])]
+            if accented and vocab.is_single_word(token.exact):
+                return token  # a word by itself, typed among accented words: written as meant ("ngon")
+            # Typed with accents, a syllable found only inside longer words is changed when a candidate
+            # makes a word with a neighbour spelt as typed ("Gim đốc" is "Giám đốc").
+            found = [f for f in found if (spelt_word if accented else in_context)(f[0])]
             if not found:
                 return token
         nearest = min(distance for _, distance, _ in found)

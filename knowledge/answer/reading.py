@@ -67,7 +67,6 @@ _SLOT_TESTS = {
     "email": lambda s: "@" in s,
 }
 MAX_TERMS = 8  # the "terms" feature saturates at this many content words
-OTHER_ACCENTS_CREDIT = 0.5  # a word found only with other accents (a slip, or another word) counts half
 CORRECTED_WEIGHT = 0.75  # a typo-corrected word weighs less: the correction may be wrong
 MAX_WINDOW_CHARS = 400  # a sentence is shown with the next one while both fit in this
 ROLE_REACH = 60  # characters either side of a role within which a person's name is taken as holding it
@@ -192,15 +191,15 @@ def list_leads(passages: list[tuple[int, str]]) -> dict[int, int]:
 
 
 def holds(term: Term, folded: frozenset[str], exact: frozenset[str]) -> float:
-    """1 when a word set holds the question word as typed, or a synonym phrase of it; ½ for the same
-    letters under other accents."""
+    """1 when a word set holds the question word as typed, or a synonym phrase of it, or the same letters
+    under other accents when the typed accents make no real syllable (a slip)."""
     token = term.token
     if term.alternates and any(all(w in folded for w in phrase) for phrase in term.alternates):
         return 1.0
     if token.marked and not token.exact.endswith("~"):
         if token.exact in exact:
             return 1.0
-        return OTHER_ACCENTS_CREDIT if token.folded in folded else 0.0
+        return float(not term.spelt and token.folded in folded)
     return 1.0 if token.folded in folded else 0.0
 
 

@@ -27,6 +27,7 @@ _INTENTS: dict[str, tuple[str, str]] = {
 }
 ADDRESS_WORDS = frozenset("ban bot ad admin em anh chi oi a a nhe nha vay the nhi ha".split())
 MIN_COVER = 0.8  # share of the message the intent's words must cover
+LOOSE = ("thanks", "greeting", "goodbye")  # intents whose key words alone say what an unanswered message is
 
 
 def _phrases(spec: str) -> list[list[str]]:
@@ -60,3 +61,10 @@ def smalltalk_intent(tokens: list[Token], strict: bool = True) -> str:
         if not strict or len(hit) / len(words) >= MIN_COVER:
             return intent
     return ""
+
+
+def unanswered_intent(tokens: list[Token]) -> str:
+    """The small talk of a message nothing in the knowledge base answered: one of the intents whose key
+    words alone say what the message is ("cảm ơn ad, thông tin bổ ích quá"), or ""."""
+    intent = smalltalk_intent(tokens, strict=False)
+    return intent if intent in LOOSE else ""

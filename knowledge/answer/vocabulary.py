@@ -22,10 +22,15 @@ class Vocabulary:
     pairs_folded: dict[tuple[str, str], frozenset[tuple[str, str]]]  # two syllables next to each other in a
     # word of the list (folded) → their exact spellings
     words_folded: frozenset[tuple[str, str]]  # the two-syllable words themselves
+    single_exact: frozenset[str]  # exact keys of the syllables that are words by themselves ("ngon", "tắt")
 
     def is_syllable(self, folded: str, exact: str | None = None) -> bool:
         """A real syllable: as typed with its accents, or, typed without, in some spelling."""
         return exact in self.syllables_exact if exact is not None else folded in self.syllables_folded
+
+    def is_single_word(self, exact: str) -> bool:
+        """Is the syllable, with its accents, a word by itself (not only part of longer words)?"""
+        return exact in self.single_exact
 
     def is_word(self, first: str, second: str) -> bool:
         """Do two folded syllables make a known two-syllable word?"""
@@ -56,6 +61,7 @@ def vocabulary() -> Vocabulary:
     exact: set[str] = set()
     folded: set[str] = set()
     words2: set[tuple[str, str]] = set()
+    single: set[str] = set()
     pairs: dict[tuple[str, str], set[tuple[str, str]]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         words = line.casefold().split()
@@ -64,9 +70,11 @@ def vocabulary() -> Vocabulary:
         keys = [exact_key(w) for w in words]
         exact.update(keys)
         folded.update(fold(w) for w in words)
+        if len(words) == 1:
+            single.add(keys[0])
         if len(words) == 2:
             words2.add((fold(words[0]), fold(words[1])))
         for first, second, key_first, key_second in zip(words, words[1:], keys, keys[1:]):
             pairs.setdefault((fold(first), fold(second)), set()).add((key_first, key_second))
     return Vocabulary(frozenset(exact), frozenset(folded), {k: frozenset(v) for k, v in pairs.items()},
-                      frozenset(words2))
+                      frozenset(words2), frozenset(single))
