@@ -11,10 +11,11 @@ Rows are candidate sentences, labelled 1 when the sentence holds the expected an
 
 Both models are logistic regressions (fitted with scipy, needed only here); the ranker's weights keep
 the direction each feature can only push (``reading.FEATURE_SIGNS``: evidence never counts against a
-sentence, a conflict never for it). Cross-validation keeps every page
-in one fold (labelled questions without a page are spread over the folds), and scores each held-out
-labelled question as the bot would answer it. The operating point is the lowest probability at which
-cross-validated wrong answers stay at or under ``MAX_WRONG`` of the labelled questions.
+sentence, a conflict never for it). Cross-validation keeps every page in one fold (labelled questions
+without a page are spread over the folds), is repeated with the pages dealt into folds three ways, and
+scores each held-out labelled question as the bot would answer it. The operating point is the lowest
+probability at which cross-validated wrong answers stay at or under ``MAX_WRONG`` of the labelled
+questions.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from .reading import FEATURE_SIGNS, FEATURES, Reading, agrees, split_sentences
 MAX_WRONG = 0.03
 LABELLED_WEIGHT = 4.0  # a labelled row counts as this many generated ones
 FOLDS = 5
+REPEATS = 3  # cross-validation repeated with the pages dealt into folds this many ways
 SPEC_FILE = Path(__file__).with_name("calibration.toml")
 _FULL_DATE_RE = re.compile(r"\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b")
 _COUNTED_RE = re.compile(r"\b(\d[\d.,]*)\s+([a-zà-ỹđ]+(?:\s+[a-zà-ỹđ]+)?)")
@@ -308,16 +310,17 @@ def calibrate(root: Path, shared: Path, report=print) -> dict:
             kb.close()
     everything = labelled + generated
     groups = sorted({a.group for a in everything})
-    fold_of = {g: i % FOLDS for i, g in enumerate(random.Random(3).sample(groups, len(groups)))}
     held_out = []
-    for k in range(FOLDS):
-        model = fit([a for a in everything if fold_of[a.group] != k])
-        held_out += outcomes([a for a in labelled if fold_of[a.group] == k], model)
+    for seed in range(REPEATS):  # each repetition deals the pages into folds anew: a steadier estimate
+        fold_of = {g: i % FOLDS for i, g in enumerate(random.Random(seed).sample(groups, len(groups)))}
+        for k in range(FOLDS):
+            model = fit([a for a in everything if fold_of[a.group] != k])
+            held_out += outcomes([a for a in labelled if fold_of[a.group] == k], model)
     point = choose_point(held_out)
     cv = figures(held_out, point)
     report(f"cross-validated by page on the labelled questions at the operating point {point:.2f}: answered right "
            f"{cv['answered_right']:.1%}, abstained right {cv['abstained_right']:.1%}, wrong {cv['wrong']:.1%} "
-           f"of {cv['questions']}")
+           f"of {len(labelled)} questions, each held out {REPEATS} times")
     final = fit(everything, point)
     return {
         "note": "fitted by run_bot.py kb calibrate; do not edit by hand",

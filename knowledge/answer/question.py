@@ -47,6 +47,8 @@ class Term:
     corrected: bool = False
     alternates: tuple[tuple[str, ...], ...] = ()  # other phrases saying the same (folded words)
     spelt: bool = False  # typed with accents as a real syllable: another accenting of it is another word
+    word: tuple[str, str] | None = None  # the two-syllable word it makes with a neighbouring term (folded):
+    # found only where both stand side by side ("tuyển dụng" is not "tuyên truyền … ứng dụng")
 
 
 @dataclass
@@ -236,7 +238,7 @@ class QuestionReader:
             factor = AMBIGUOUS_STOP_WEIGHT if stop is None else 1.0
             spelt = token.marked and not corrected and vocabulary().is_syllable(token.folded, token.exact)
             q.terms.append(Term(token, i, factor, corrected, spelt=spelt))
-        q.terms = with_synonyms(q.terms, tokens, self.synonym_groups)
+        q.terms = with_words(with_synonyms(q.terms, tokens, self.synonym_groups), tokens, accented)
         q.numbers = {t.folded for t in tokens if t.folded.isdigit()}
         q.qualifiers = qualifiers(tokens)
         q.measures = measures(tokens)
@@ -433,6 +435,26 @@ def with_synonyms(terms: list[Term], tokens: list[Token], groups: list[tuple[str
                     for position in range(start, start + size):
                         alternates[position] = alternates.get(position, ()) + others
     return [replace(t, alternates=alternates[t.position]) if t.position in alternates else t for t in terms]
+
+
+def with_words(terms: list[Term], tokens: list[Token], accented: bool) -> list[Term]:
+    """Two neighbouring terms that make a two-syllable word of the language, spelt as typed, are that
+    word: each is found only beside the other. Only when the citizen typed accents: without them, too
+    many neighbours make some word ("doan so", "huyen co")."""
+    if not accented:
+        return terms
+    vocab = vocabulary()
+    at = {t.position: t for t in terms}
+    words: dict[int, tuple[str, str]] = {}
+    for position, term in at.items():
+        partner = at.get(position + 1)
+        if partner is None or position in words:
+            continue
+        first, second = term.token, partner.token
+        pair = (first.folded, second.folded)
+        if vocab.is_word(*pair) and (first.exact, second.exact) in vocab.spellings(*pair):
+            words[position] = words[position + 1] = pair
+    return [replace(t, word=words[t.position]) if t.position in words and not t.alternates else t for t in terms]
 
 
 def _names_a_place(tokens: list[Token], accented: bool) -> bool:

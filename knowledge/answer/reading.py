@@ -108,6 +108,8 @@ class ArticleView:
     texts: dict[int, str]  # passage id → its text, in page order
     passage_words: dict[int, tuple[frozenset[str], frozenset[str]]]  # passage id → its (folded, exact) words
     context_words: dict[int, tuple[frozenset[str], frozenset[str]]]  # … with the passages before and after
+    passage_pairs: dict[int, frozenset[tuple[str, str]]]  # passage id → its words side by side (folded)
+    context_pairs: dict[int, frozenset[tuple[str, str]]]  # … with the passages before and after
     folded: frozenset[str]  # every word of the article, title and date included
     exact: frozenset[str]
     pairs: frozenset[tuple[str, str]]
@@ -124,7 +126,8 @@ class ArticleView:
             lead = self.leads.get(passage_id)
             if found and lead is not None:  # the item says what it says under its lead-in line
                 folded, exact = self.passage_words[lead]
-                found[0] = replace(found[0], folded=found[0].folded | folded, exact=found[0].exact | exact)
+                found[0] = replace(found[0], folded=found[0].folded | folded, exact=found[0].exact | exact,
+                                   pairs=found[0].pairs | self.passage_pairs[lead])
             self._sentences[passage_id] = found
         return found
 
@@ -151,12 +154,15 @@ def build_article(article_id: int, title: str, published: str | None, source: st
     context_words = {pid: (frozenset().union(*(passage_words[o][0] for o in order[max(i - 1, 0):i + 2])),
                            frozenset().union(*(passage_words[o][1] for o in order[max(i - 1, 0):i + 2])))
                      for i, pid in enumerate(order)}
+    own_pairs = {pid: frozenset(zip(f.split(), f.split()[1:])) for pid, _, f, _ in passages}
+    passage_pairs = {pid: pairs | own_pairs[leads[pid]] if pid in leads else pairs for pid, pairs in own_pairs.items()}
+    context_pairs = {pid: frozenset().union(*(passage_pairs[o] for o in order[max(i - 1, 0):i + 2]))
+                     for i, pid in enumerate(order)}
     folded, exact = set(title_words), {t.exact for t in title_tokens}
     pairs: set[tuple[str, str]] = set(zip(title_words, title_words[1:]))
     passage_df: dict[str, int] = {}
     for pid, _, passage_folded, _ in passages:
-        words = passage_folded.split()
-        pairs.update(zip(words, words[1:]))
+        pairs.update(own_pairs[pid])
         folded |= own_words[pid][0]
         exact |= own_words[pid][1]
         for w in own_words[pid][0]:
@@ -166,7 +172,8 @@ def build_article(article_id: int, title: str, published: str | None, source: st
     title_text = " " + " ".join(title_words) + " "
     return ArticleView(article_id, title, published, source, url, frozenset(title_words),
                        frozenset(t.exact for t in title_tokens), frozenset(zip(title_words, title_words[1:])),
-                       {pid: text for pid, text, _, _ in passages}, passage_words, context_words, frozenset(folded),
+                       {pid: text for pid, text, _, _ in passages}, passage_words, context_words, passage_pairs,
+                       context_pairs, frozenset(folded),
                        frozenset(exact), frozenset(pairs), frozenset(p for p in PROVINCES if f" {p} " in title_text),
                        passage_df, normalizer, leads)
 
@@ -190,12 +197,16 @@ def list_leads(passages: list[tuple[int, str]]) -> dict[int, int]:
     return leads
 
 
-def holds(term: Term, folded: frozenset[str], exact: frozenset[str]) -> float:
+def holds(term: Term, folded: frozenset[str], exact: frozenset[str],
+          pairs: frozenset[tuple[str, str]] | None = None) -> float:
     """1 when a word set holds the question word as typed, or a synonym phrase of it, or the same letters
-    under other accents when the typed accents make no real syllable (a slip)."""
+    under other accents when the typed accents make no real syllable (a slip). A syllable of a
+    two-syllable word counts only where ``pairs`` (the words side by side) hold the word."""
     token = term.token
     if term.alternates and any(all(w in folded for w in phrase) for phrase in term.alternates):
         return 1.0
+    if term.word and pairs is not None and term.word not in pairs:
+        return 0.0
     if token.marked and not token.exact.endswith("~"):
         if token.exact in exact:
             return 1.0
@@ -227,8 +238,8 @@ class ArticleFit:
 
 
 def fit_article(question: Question, article: ArticleView) -> ArticleFit:
-    return ArticleFit([holds(t, article.title_folded, article.title_exact) for t in question.terms],
-                      [holds(t, article.folded, article.exact) for t in question.terms])
+    return ArticleFit([holds(t, article.title_folded, article.title_exact, article.title_pairs) for t in question.terms],
+                      [holds(t, article.folded, article.exact, article.pairs) for t in question.terms])
 
 
 def read(question: Question, article: ArticleView, passage_id: int, weights: list[float], idf_max: float,
@@ -242,8 +253,8 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
     terms = question.terms
     fit = fit or fit_article(question, article)
     in_title, in_article = fit.in_title, fit.in_article
-    in_near = [holds(t, near_folded, near_exact) for t in terms]
-    in_context = [holds(t, *article.context_words[passage_id]) for t in terms]
+    in_near = [holds(t, near_folded, near_exact, article.passage_pairs[passage_id]) for t in terms]
+    in_context = [holds(t, *article.context_words[passage_id], article.context_pairs[passage_id]) for t in terms]
     missing = [w for w, a, n, ti in zip(weights, in_article, in_near, in_title) if max(a, n, ti) == 0]
     unknown = sum(w for w, t in zip(weights, terms) if not df_folded.get(t.token.folded))
     content = [t.token.folded for t in terms]
@@ -273,7 +284,7 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
     local_total = sum(local) or 1.0
     readings = []
     for i, sentence in enumerate(sentences):
-        in_sentence = [holds(t, sentence.folded, sentence.exact) for t in terms]
+        in_sentence = [holds(t, sentence.folded, sentence.exact, sentence.pairs) for t in terms]
         features = dict(common)
         features["sent"] = sum(w * c for w, c in zip(weights, in_sentence)) / total
         features["local"] = sum(w * c for w, c in zip(local, in_sentence)) / local_total
