@@ -1,12 +1,13 @@
-"""Bounded in-memory stores the channel adapters share: per-user memory and the ids of
-deliveries already answered (platforms deliver again after a timeout or a failure)."""
+"""The bounded in-memory store the channel adapters share for per-user memory (suggestions offered,
+answers to rate). The ids of deliveries already taken are kept in the database (:mod:`bot.inbox`),
+so that a redelivery after a restart is recognised too."""
 from __future__ import annotations
 
 from collections import OrderedDict
 
 
 class Bounded(OrderedDict):
-    """A dict that forgets its oldest entries beyond ``size`` (per-user memory, seen ids)."""
+    """A dict that forgets its oldest entries beyond ``size`` (per-user memory, suggestion texts)."""
 
     def __init__(self, size: int):
         super().__init__()
@@ -18,15 +19,3 @@ class Bounded(OrderedDict):
         while len(self) > self.size:
             self.popitem(last=False)
 
-
-class Deduper:
-    """Remembers the last ``size`` message ids; :meth:`seen` is true from the second delivery on."""
-
-    def __init__(self, size: int = 10_000):
-        self.ids = Bounded(size)
-
-    def seen(self, message_id: str) -> bool:
-        if message_id in self.ids:
-            return True
-        self.ids[message_id] = True
-        return False

@@ -8,9 +8,12 @@ What this module does, and nothing more:
 * renders each :class:`~handlers.messages.Reply` as HTML (every piece of text escaped), with the
   suggestions as inline buttons, split cleanly when longer than Telegram's 4,096 characters;
 * delivery: "typing…" first, retries on flood control (429 ``retry_after``) and network errors with
-  bounded backoff, each update answered once (``update_id``), an apology when answering fails;
+  bounded backoff, an apology when answering fails;
 * polling (``getUpdates``) or webhook mode (``POST /telegram/webhook`` on the project's aiohttp
   server, checked against ``X-Telegram-Bot-Api-Secret-Token`` before its body is read, within a cap);
+  every update is recorded in the durable inbox (:mod:`bot.inbox`) — in webhook mode before Telegram
+  gets its 200, and answered 503 beyond a bounded backlog — so that each ``update_id`` is answered
+  once, after a restart too, and what a stopped or killed process left is answered at the next start;
 * staff (Telegram user ids in settings) may send a .txt/.html/.md document to import it into the
   knowledge base, with the same importer as the CLI;
 * a refusal carries a button to leave the question for staff, and :meth:`TelegramChannel.deliver`
@@ -47,7 +50,8 @@ from knowledge.parsing import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 
 from . import http_body, text_split
 from .handover_delivery import DELIVERED, FAILED, RETRY, Outcome
-from .memory import Bounded, Deduper
+from .inbox import Inbox, Item, Refused, busy_response
+from .memory import Bounded
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +64,6 @@ MAX_BUTTON_CHARS = 60              # longer suggestion texts are shortened on th
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 GROUP_CHATS = ("group", "supergroup")
 SUGGESTION_PREFIX = "q:"
-MAX_WEBHOOK_BACKLOG = 200  # updates waiting to be answered before the webhook asks Telegram to wait
 # An update holds at most a 4,096-character message and the one it replies to, with entities and
 # buttons: under 64 KB even \u-escaped; 256 KB leaves room for fields Telegram may add.
 MAX_UPDATE_BYTES = 256 * 1024
@@ -279,9 +282,9 @@ class TelegramChannel:
         self.conversation = conversation
         self.kb = conversation.kb
         self.suggestions = SuggestionStore()
-        self.seen = Deduper()
+        self.inbox = Inbox(self.kb, CHANNEL)
+        self._queued: dict[int, Item] = {}  # update id → its inbox item, for updates queued from the inbox
         self._chat_locks: dict[int, tuple[asyncio.Lock, int]] = {}
-        self._waiting: set[int] = set()  # update ids acknowledged to the webhook, not yet answered
         self.bot_id: int | None = None
         self.bot_username = ""
         self.running = False
@@ -360,7 +363,19 @@ class TelegramChannel:
                                                     allowed_updates=ALLOWED_UPDATES,
                                                     error_callback=self._on_polling_error)
         self.running = True
+        self._resume()
         log.info("Telegram channel running as @%s (%s)", self.bot_username, self.config.mode)
+
+    def _resume(self) -> None:
+        """Queue the updates a previous run recorded but did not answer."""
+        for item in self.inbox.resume():
+            try:
+                update = Update.de_json(item.payload, self.application.bot)
+            except Exception:  # it was read once; whatever it is now, it must not hold up the others
+                log.exception("Telegram: a stored update could not be read again: dropped")
+                continue
+            self._queued[update.update_id] = item
+            self.application.update_queue.put_nowait(update)
 
     async def stop(self) -> None:
         if self._retry_task is not None:
@@ -412,12 +427,15 @@ class TelegramChannel:
             return web.Response(status=400, text="bad update")
         if update is None or not _has_telegram_ids(update):
             return web.Response(status=400, text="bad update")
-        if len(self._waiting) >= MAX_WEBHOOK_BACKLOG:
-            # too far behind: Telegram keeps an update it could not deliver and sends it again later,
-            # while one acknowledged here would be lost if the process stopped
-            return web.Response(status=503, text="busy", headers={"Retry-After": "5"})
-        self._waiting.add(update.update_id)
-        await self.application.update_queue.put(update)
+        try:
+            # too far behind, or nowhere to record it: Telegram keeps an update it could not deliver
+            # and sends it again later
+            item = self.inbox.accept(str(update.update_id), payload, bounded=True)
+        except Refused:
+            return busy_response()
+        if item is not None:
+            self._queued[update.update_id] = item
+            await self.application.update_queue.put(update)
         return web.Response(status=200, text="ok")
 
     # ----- Bot API calls -------------------------------------------------------------------
@@ -487,15 +505,14 @@ class TelegramChannel:
 
     # ----- updates -------------------------------------------------------------------------
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        try:
-            if self.seen.seen(update.update_id):
-                log.info("update %s delivered again: ignored", update.update_id)
+        item = self._queued.pop(update.update_id, None)
+        if item is None:  # from getUpdates: recorded now, so that a redelivery is recognised
+            item = self.inbox.accept(str(update.update_id), update.to_dict())
+            if item is None:
                 return
-            chat_id = update.effective_chat.id if update.effective_chat else None
-            async with self._chat_turn(chat_id):
-                await self._handle(update, chat_id)
-        finally:
-            self._waiting.discard(update.update_id)
+        chat_id = update.effective_chat.id if update.effective_chat else None
+        async with self._chat_turn(chat_id):
+            await self.inbox.work(item, lambda _payload: self._handle(update, chat_id))
 
     @contextlib.asynccontextmanager
     async def _chat_turn(self, chat_id: int | None):

@@ -1,8 +1,10 @@
 """Zalo Bot API channel (Zalo's Telegram-like bot platform): updates by long polling
 (``getUpdates``) or, when ``ZALO_BOT_WEBHOOK_SECRET`` is set, by the webhook
 ``POST /zalo/bot/webhook`` checked against that secret before its body is read (within a cap);
-replies with ``sendMessage``; :meth:`ZaloBotChannel.deliver` sends staff's answers to hand-over
-requests later.
+each update recorded in the durable inbox (:mod:`bot.inbox`: a redelivered ``message_id`` is
+recognised there, after a restart too) before it is acknowledged, and answered 503 beyond a
+bounded backlog; replies with ``sendMessage``; :meth:`ZaloBotChannel.deliver` sends staff's
+answers to hand-over requests later.
 """
 from __future__ import annotations
 
@@ -19,9 +21,9 @@ from handlers.conversation import Conversation
 
 from . import http_body
 from .handover_delivery import DELIVERED, FAILED, RETRY, Outcome
+from .inbox import Refused, busy_response
 from .settings import Settings, SettingsError
-from .memory import Deduper
-from .zalo_common import BackgroundTasks, ZaloConversation, split_text
+from .zalo_common import InboxTasks, ZaloConversation, split_text
 
 log = logging.getLogger(__name__)
 
@@ -108,11 +110,11 @@ class ZaloBotChannel:
     def __init__(self, config: BotConfig, client: ZaloBotClient, conversation: Conversation):
         self.config, self.client = config, client
         self.zalo = ZaloConversation(conversation, self.name)
-        self.tasks = BackgroundTasks()
-        self.seen = Deduper()
+        self.tasks = InboxTasks(conversation.kb, self.name, self._handle)
         self._poller: asyncio.Task | None = None
 
     async def start(self) -> None:
+        self.tasks.resume()
         try:
             me = await self.client.call("getMe")
             log.info("Zalo Bot: connected as %s", (me or {}).get("account_name", "?"))
@@ -157,7 +159,8 @@ class ZaloBotChannel:
                 continue
             pause = 1.0
             for update in result if isinstance(result, list) else [result]:
-                self._accept(update)
+                with contextlib.suppress(Refused):  # logged; Zalo has counted it delivered
+                    self._accept(update)
 
     async def webhook(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")
@@ -174,21 +177,23 @@ class ZaloBotChannel:
         if not isinstance(update, dict):
             log.warning("Zalo Bot webhook: refused a malformed request")
             return web.json_response({"ok": False, "description": "malformed update"}, status=400)
-        self._accept(update)
+        try:
+            self._accept(update, bounded=True)
+        except Refused:
+            return busy_response()
         return web.json_response({"ok": True})
 
-    def _accept(self, update) -> None:
-        """Start answering one update in the background, once per message id."""
+    def _accept(self, update, bounded: bool = False) -> None:
+        """Record one message update in the inbox and start answering it, once per message id;
+        raises :class:`Refused` when it cannot be recorded."""
         message = update.get("message") if isinstance(update, dict) else None
         if not isinstance(message, dict):
             return
         message_id = message.get("message_id")
-        if message_id and self.seen.seen(str(message_id)):
-            log.info("Zalo Bot: duplicate delivery ignored")
-            return
-        self.tasks.spawn(self._handle(update, message), name="zalo-bot message")
+        self.tasks.take(str(message_id) if message_id else None, update, bounded)
 
-    async def _handle(self, update: dict, message: dict) -> None:
+    async def _handle(self, update: dict) -> None:
+        message = update["message"]
         event = str(update.get("event_name") or ("message.text.received" if "text" in message else ""))
         if not event.startswith("message."):
             return

@@ -1,20 +1,22 @@
 """What the two Zalo adapters (Official Account and Bot API) share: plain-text rendering of a
 reply, splitting it into messages of at most 2,000 characters, the numbered suggestions a citizen
 answers with a digit, the line under a refusal that offers to leave the question for staff,
-duplicate-delivery detection, and the background tasks that do the work after a webhook has been
-answered.
+and the background tasks that answer the updates recorded in the durable inbox (:mod:`bot.inbox`,
+where a delivery seen before is recognised) after the webhook has been acknowledged.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Coroutine
+from typing import Any, Awaitable, Callable, Coroutine
 
 from handlers import texts
 from handlers.conversation import Conversation
 from handlers.messages import IncomingMessage, Reply
+from knowledge.store import KnowledgeBase
 
 from . import text_split
+from .inbox import Inbox, Item
 from .memory import Bounded
 
 log = logging.getLogger(__name__)
@@ -132,3 +134,28 @@ class BackgroundTasks:
         for task in list(self.tasks):
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
+
+
+class InboxTasks(BackgroundTasks):
+    """A Zalo adapter's updates: each recorded in its inbox (:meth:`take`, before the webhook
+    answers), then answered by ``handle(update)`` in a background task; :meth:`resume` answers
+    those a stopped or killed process left."""
+
+    def __init__(self, kb: KnowledgeBase, route: str, handle: Callable[[Any], Awaitable[None]]):
+        super().__init__()
+        self.inbox = Inbox(kb, route)
+        self.route, self.handle = route, handle
+
+    def take(self, key: str | None, update: Any, bounded: bool = False) -> None:
+        """Record and start answering one update, unless delivered before; raises
+        :class:`bot.inbox.Refused` when it could not be recorded (``bounded``: or the backlog is full)."""
+        item = self.inbox.accept(key, update, bounded)
+        if item is not None:
+            self._answer(item)
+
+    def resume(self) -> None:
+        for item in self.inbox.resume():
+            self._answer(item)
+
+    def _answer(self, item: Item) -> None:
+        self.spawn(self.inbox.work(item, self.handle), name=f"{self.route} update {item.id}")

@@ -2,8 +2,10 @@
 the OA Open API v3 (``/v3.0/oa/message/cs``) and the OA's rotating access/refresh token pair.
 
 Every webhook request is checked before anything else — its size, then the signature over the raw
-bytes, and only then its JSON, app id and age — answered at once, and worked on in a background
-task. Tokens are refreshed ahead of expiry and whenever Zalo calls them invalid; each new pair is
+bytes, and only then its JSON, app id and age — recorded in the durable inbox (:mod:`bot.inbox`:
+a redelivered ``msg_id`` is recognised there, after a restart too), acknowledged, and worked on in
+a background task; beyond a bounded backlog it is answered 503 so that Zalo delivers it later.
+Tokens are refreshed ahead of expiry and whenever Zalo calls them invalid; each new pair is
 saved (knowledge.zalo_tokens) before it is used. Staff's answers to hand-over requests go out through
 :meth:`ZaloOAChannel.deliver`, which tells a reply window that has closed (error -230) from a failure.
 """
@@ -27,10 +29,10 @@ from knowledge.zalo_tokens import TokenPair, ZaloTokenStore
 
 from . import http_body
 from .handover_delivery import DELIVERED, FAILED, RETRY, WINDOW_CLOSED, Outcome
+from .inbox import Refused, busy_response
 from .settings import Settings, SettingsError
 from .web.app import KB_KEY
-from .memory import Deduper
-from .zalo_common import BackgroundTasks, ZaloConversation, split_text
+from .zalo_common import InboxTasks, ZaloConversation, split_text
 
 log = logging.getLogger(__name__)
 
@@ -195,11 +197,11 @@ class ZaloOAChannel:
     def __init__(self, config: OAConfig, client: ZaloOAClient, conversation: Conversation):
         self.config, self.client = config, client
         self.zalo = ZaloConversation(conversation, self.name)
-        self.tasks = BackgroundTasks()
-        self.seen = Deduper()
+        self.tasks = InboxTasks(conversation.kb, self.name, self._handle)
         self._keep_fresh: asyncio.Task | None = None
 
     async def start(self) -> None:
+        self.tasks.resume()
         self._keep_fresh = asyncio.get_running_loop().create_task(self._keep_fresh_loop())
 
     async def stop(self) -> None:
@@ -258,15 +260,16 @@ class ZaloOAChannel:
             log.warning("Zalo OA webhook: ignored an event from %.0f s ago (replay?)", time.time() - sent_at)
             return web.json_response({"error": 0, "message": "ignored: stale event"})
         message = event.get("message") if isinstance(event.get("message"), dict) else {}
-        name = str(event.get("event_name", ""))
-        key = str(message.get("msg_id") or f"{name}:{_user_of(event)}:{timestamp}")
-        if self.seen.seen(key):
-            log.info("Zalo OA webhook: duplicate delivery ignored")
-        else:
-            self.tasks.spawn(self._handle(name, event, message), name=f"zalo-oa {name}")
+        key = str(message.get("msg_id") or f"{event.get('event_name', '')}:{_user_of(event)}:{timestamp}")
+        try:
+            self.tasks.take(key, event, bounded=True)
+        except Refused:
+            return busy_response()
         return web.json_response({"error": 0, "message": "Success"})
 
-    async def _handle(self, name: str, event: dict, message: dict) -> None:
+    async def _handle(self, event: dict) -> None:
+        name = str(event.get("event_name", ""))
+        message = event.get("message") if isinstance(event.get("message"), dict) else {}
         user_id = _user_of(event)
         if not user_id:
             log.warning("Zalo OA webhook: %s event without a user id ignored", name)

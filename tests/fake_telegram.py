@@ -10,6 +10,8 @@ Tests use it to
 * queue updates for ``getUpdates`` (honouring ``offset``/``timeout``/``limit``), or deliver one
   again regardless of the offset (to test de-duplication);
 * inject failures: a 429 with ``retry_after``, a 500, … for the next N calls of a method;
+* hold ``sendMessage`` calls unanswered (:meth:`FakeTelegram.hold`), to kill the bot while its
+  replies are in flight: one whose sender hangs up meanwhile is never delivered (status 499);
 * check what Telegram would reject: HTML that does not parse (unescaped ``<``/``&``, unknown or
   unclosed tags), text over 4,096 characters, ``callback_data`` over 64 bytes, an empty text.
 """
@@ -106,6 +108,9 @@ class FakeTelegram:
         self._update_ids = itertools.count(500001)
         self._message_ids = itertools.count(1)
         self._changed = asyncio.Event()
+        self.held = 0  # sendMessage calls being held now (see hold)
+        self._open = asyncio.Event()
+        self._open.set()
         self._runner: web.AppRunner | None = None
         self._closing = False
         self.port = 0
@@ -117,7 +122,7 @@ class FakeTelegram:
         app.router.add_get("/file/bot{token}/{path:.+}", self._file)
         app.router.add_post("/_control/say", self._control_say)
         app.router.add_get("/_control/calls", self._control_calls)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
@@ -154,6 +159,27 @@ class FakeTelegram:
             description = {429: f"Too Many Requests: retry after {retry_after}", 500: "Internal Server Error",
                            400: "Bad Request", 502: "Bad Gateway"}.get(status, "Error")
         self._failures.setdefault(method, []).extend([(status, description, parameters)] * times)
+
+    def hold(self) -> None:
+        """From now on a sendMessage is held, unanswered and not delivered, until :meth:`release`."""
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
+
+    async def _gate(self, call: ApiCall) -> None:
+        if self._open.is_set():
+            return
+        self.held += 1
+        call.status = 0  # not answered, so not sent, while held
+        try:
+            await self._open.wait()
+        except asyncio.CancelledError:  # the bot hung up (or died): Telegram never took the message
+            call.status = 499
+            raise
+        finally:
+            self.held -= 1
+        call.status = 200
 
     def add_file(self, file_id: str, name: str, content: bytes) -> None:
         self.files[file_id] = (f"documents/{file_id}_{name}", content)
@@ -263,6 +289,8 @@ class FakeTelegram:
             handler = getattr(self, "_m_" + method, None)
             if handler is None:
                 return self._error(call, 404, "Not Found")
+            if method == "sendMessage":
+                await self._gate(call)
             try:
                 result = await handler(params)
             except TelegramHTMLError as exc:

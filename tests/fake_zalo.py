@@ -1,7 +1,8 @@
 """Local fakes of Zalo's platforms over real HTTP on 127.0.0.1, speaking their wire format:
 the OA Open API v3 with its OAuth token endpoint (:class:`FakeZaloOA`) and the Zalo Bot API
 (:class:`FakeZaloBot`). Every request is recorded so tests assert on exactly what the bot sent.
-The OA signature is computed here independently of the code under test.
+The OA signature is computed here independently of the code under test. :meth:`FakeServer.hold`
+keeps the bot's messages in flight, to kill the bot while Zalo has not yet taken them.
 """
 from __future__ import annotations
 
@@ -39,6 +40,9 @@ class FakeServer:
         self.app = web.Application()
         self.requests: list[Request] = []
         self.url = ""
+        self.held = 0  # messages being held now (see hold)
+        self._open = asyncio.Event()
+        self._open.set()
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> "FakeServer":
@@ -65,6 +69,25 @@ class FakeServer:
                 entry.json = None
         self.requests.append(entry)
         return entry
+
+    def hold(self) -> None:
+        """From now on a message sent is held, unanswered and not delivered, until :meth:`release`;
+        one whose sender hangs up meanwhile (a killed bot) is never delivered."""
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
+
+    async def gate(self) -> None:
+        """Where a message waits while held (the handler is cancelled if the sender hangs up): right
+        before it is recorded as delivered, with nothing awaited in between."""
+        if self._open.is_set():
+            return
+        self.held += 1
+        try:
+            await self._open.wait()
+        finally:
+            self.held -= 1
 
     def paths(self) -> list[str]:
         return [r.path for r in self.requests]
@@ -128,6 +151,7 @@ class FakeZaloOA(FakeServer):
             return web.json_response({"error": -201, "message": "Parameters are invalid"})
         if time.time() - self.last_message.get(user_id, time.time()) > self.reply_window_seconds:
             return web.json_response({"error": -230, "message": "User has not interacted with the OA in the last 7 days"})
+        await self.gate()
         self.messages.append((user_id, text))
         return web.json_response({"data": {"message_id": f"m{next(self._ids)}", "user_id": user_id},
                                   "error": 0, "message": "Success"})
@@ -220,6 +244,7 @@ class FakeZaloBot(FakeServer):
         if method == "getWebhookInfo":
             return self.ok({"url": self.webhook["url"], "updated_at": now})
         if method == "sendMessage":
+            await self.gate()
             text = params.get("text")
             if not params.get("chat_id") or not isinstance(text, str) or not 1 <= len(text) <= 2000:
                 return self.error(400, "Bad Request: text must be 1-2000 characters")

@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 
 from bot.cli import main
+from bot.inbox import Inbox
 from bot.web.security import Sessions
 from knowledge import users
 from knowledge.store import SCHEMA_VERSION, KnowledgeBase
@@ -161,16 +162,18 @@ def test_backup_leaves_out_the_session_key_and_the_zalo_tokens(tmp_path, capsys)
     add_user(kb, "lan", "staff")
     session_key = users.session_secret(kb)
     ZaloTokenStore(kb, "4313412345678901234").initial("access-bi-mat-123456", "refresh-bi-mat-654321")
+    Inbox(kb, "zalo_oa").accept("msg-1", {"text": "cho em hỏi số nhà riêng của giám đốc"})
     kb.close()
     backup = tmp_path / "copy.sqlite"
     assert main(["kb", "backup", str(backup), "--db", db]) == 0
     raw = backup.read_bytes()
-    for secret in (session_key, "access-bi-mat-123456", "refresh-bi-mat-654321"):
+    for secret in (session_key, "access-bi-mat-123456", "refresh-bi-mat-654321", "số nhà riêng"):
         assert secret.encode() not in raw
     assert not os.path.exists(str(backup) + "-wal")
     copy = KnowledgeBase.open(backup)  # the copy is a working knowledge base with its accounts
     assert users.authenticate(copy, "lan", PASSWORD) is not None
     assert copy.conn.execute("SELECT COUNT(*) FROM zalo_oa_tokens").fetchone() == (0,)
+    assert copy.conn.execute("SELECT COUNT(*) FROM inbox").fetchone() == (0,)
     copy.close()
     original = KnowledgeBase.open(db)  # the running bot keeps its own
     assert users.session_secret(original) == session_key

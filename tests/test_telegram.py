@@ -17,6 +17,7 @@ import pytest
 from aiohttp import web
 
 from bot import telegram as tg
+from bot.inbox import Inbox
 from bot.settings import Settings
 from bot.web.app import create_app
 from fake_telegram import FakeTelegram, TelegramHTMLError, parse_telegram_html
@@ -209,7 +210,7 @@ async def test_example_question_button_answers_that_question(bot, fake):
 
 
 # Questions the matcher is unsure about; which of them get "did you mean" suggestions depends on its tuning.
-UNSURE_QUESTIONS = ["hội thảo", "hội thảo khoa học", "giải thưởng sáng tạo", "ký kết", "hội nghị"]
+UNSURE_QUESTIONS = ["thủ tục đăng ký nhãn hiệu", "hội thảo", "hội thảo khoa học", "giải thưởng sáng tạo", "ký kết", "hội nghị"]
 
 
 async def test_did_you_mean_button_answers_that_question(bot, fake, conversation):
@@ -297,6 +298,20 @@ async def test_duplicate_update_is_answered_once(bot, fake):
     await fake.wait_for(lambda: sum(1 for c in fake.requests("getUpdates") if c.result) >= 2)
     await fake.settle(0.5)
     assert len(fake.sent()) == 1
+
+
+async def test_updates_left_by_a_stopped_run_are_answered_at_start_and_not_again(fake, conversation, sample_kb):
+    left = Inbox(sample_kb, tg.CHANNEL)
+    for update_id, user_id in ((900101, 5101), (900102, 5102)):
+        left.accept(str(update_id), {"update_id": update_id, **fake.text_update("sđt sở khcn", user_id=user_id)})
+    async with Harness(fake, conversation):
+        first, second = await fake.wait_sent(2)
+        assert {first.params["chat_id"], second.params["chat_id"]} == {"5101", "5102"}
+        fake.push_update({"update_id": 900101, **fake.text_update("sđt sở khcn", user_id=5101)})  # again
+        await fake.wait_for(lambda: sum(1 for c in fake.requests("getUpdates") if c.result) >= 1)
+        await fake.settle(0.5)
+        assert len(fake.sent()) == 2
+    assert Inbox(sample_kb, tg.CHANNEL).resume() == []
 
 
 async def test_flood_control_429_once_then_success(bot, fake):
@@ -456,10 +471,10 @@ async def test_unreachable_telegram_at_start_is_retried(fake, conversation, caps
         assert "0292.3820674" in visible(message)
 
 
-async def test_webhook_asks_telegram_to_wait_when_far_behind(fake, conversation, monkeypatch):
+async def test_webhook_asks_telegram_to_wait_when_far_behind(fake, conversation):
     url = "https://bot.example.gov.vn/telegram/webhook"
     async with Harness(fake, conversation, mode="webhook", webhook_url=url) as harness:
-        monkeypatch.setattr(tg, "MAX_WEBHOOK_BACKLOG", 0)  # as if 200 updates were waiting
+        harness.channel.inbox.max_backlog = 0  # as if 200 updates were waiting
         update = {"update_id": 900002, **fake.text_update("sđt sở khcn")}
         async with aiohttp.ClientSession() as session:
             async with session.post(harness.web_url + tg.WEBHOOK_PATH, json=update,

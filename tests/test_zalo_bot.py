@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sqlite3
 
 import pytest
 from fake_zalo import FakeZaloBot
 from support import serving
 
 from bot import zalo_bot
+from bot.inbox import MAX_BACKLOG
 from bot.runner import channel_factories
 from bot.settings import load_settings
 from bot.web.app import create_app
@@ -163,6 +165,33 @@ async def test_webhook_dedupes_redelivered_messages(webhook, fake):
     assert await fake.deliver(url, update) == 200
     await channel.tasks.wait(5)
     assert len(fake.messages) == 1
+
+
+async def test_webhook_asks_zalo_to_wait_when_far_behind_or_unable_to_record(webhook, fake, sample_kb):
+    (client, channel), url = webhook
+    body = json.dumps({"ok": True, "result": fake.update(CHAT, PHONE_QUESTION, message_id="busy-1")})
+    headers = {"Content-Type": "application/json", "X-Bot-Api-Secret-Token": SECRET}
+
+    async def deliver() -> tuple[int, str | None]:
+        response = await client.post("/zalo/bot/webhook", data=body, headers=headers)
+        await response.read()
+        return response.status, response.headers.get("Retry-After")
+
+    channel.tasks.inbox.max_backlog = 0  # as if 200 updates were waiting to be answered
+    assert await deliver() == (503, "5")
+    channel.tasks.inbox.max_backlog = MAX_BACKLOG
+    sample_kb.conn.execute("PRAGMA busy_timeout = 50")
+    other = sqlite3.connect(sample_kb.path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # the database cannot record the update: not acknowledged either
+        assert await deliver() == (503, "5")
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    await channel.tasks.wait(5)
+    assert fake.messages == []
+    assert await deliver() == (200, None)  # Zalo delivers it again later: answered then
+    await fake.wait_for(lambda: fake.messages, what="the reply to the redelivery")
 
 
 # ----- settings ----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from fake_zalo import FakeZaloOA, now_ms, oa_signature
 from support import serving
 
 from bot import zalo_oa
+from bot.inbox import MAX_BACKLOG
 from bot.runner import channel_factories
 from bot.settings import load_settings
 from bot.web.app import create_app
@@ -216,6 +217,19 @@ async def test_same_msg_id_delivered_twice_is_answered_once(oa, fake, sample_kb)
     await settle(channel)
     assert len(fake.messages) == 1
     assert len(list(sample_kb.iter_rows("SELECT id FROM query_log"))) == 1
+
+
+async def test_webhook_asks_zalo_to_wait_when_far_behind(oa, fake):
+    client, channel = oa
+    channel.tasks.inbox.max_backlog = 0  # as if 200 events were waiting to be answered
+    event = text_event(PHONE_QUESTION, msg_id="busy-1")
+    response = await post(client, event)
+    assert response.status == 503 and response.headers["Retry-After"] == "5"
+    await settle(channel)
+    assert fake.requests == []
+    channel.tasks.inbox.max_backlog = MAX_BACKLOG
+    assert (await post(client, event)).status == 200  # Zalo delivers it again later: answered then
+    await fake.wait_for(lambda: fake.messages, what="the reply to the redelivery")
 
 
 # ----- sending: tokens, rate limits, errors ------------------------------------------------------
