@@ -1,8 +1,9 @@
 """Admin commands of ``run_bot.py logs``: tail, unanswered, stats, export, prune, forget (the
 citizen's questions left for staff too), demo.
 
-Thin printing over :mod:`knowledge.querylog`. Citizens' text is printed without control
-characters or escape sequences, also from rows stored before the channels' edge removed them.
+Thin printing over :mod:`knowledge.querylog`. Times are printed, and ``--since``/``--until`` read, in
+Vietnam time. Citizens' text is printed without control characters or escape sequences, also from
+rows stored before the channels' edge removed them.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from handlers.conversation import Conversation
 from knowledge import handover, querylog
+from knowledge.local_time import vietnam_time
 from knowledge.querylog import LogFilter
 from knowledge.text import clean, strip_controls
 
@@ -33,7 +35,7 @@ def _shown(text: str) -> str:
 def _line(row: dict) -> str:
     answered = "✓" if row["answered"] else "✗"
     feedback = {1: " 👍", -1: " 👎"}.get(row["feedback"], "")
-    return (f"{row['ts'][:19]}  {row['channel']:<8} {answered} {row['kind']:<9} "
+    return (f"{vietnam_time(row['ts'])}  {row['channel']:<8} {answered} {row['kind']:<9} "
             f"{_shown(row['question'])}{feedback}")
 
 
@@ -51,7 +53,8 @@ def cmd_unanswered(args, settings) -> int:
         print("Không có câu hỏi nào chưa được trả lời.")
     for group in groups:
         rated = f", {group.low_rated} 👎" if group.low_rated else ""
-        print(f"[{group.count} lần{rated}, gần nhất {group.last_seen[:10]}] {_shown(group.question)}")
+        print(f"[{group.count} lần{rated}, gần nhất {vietnam_time(group.last_seen, minutes_only=True)}] "
+              f"{_shown(group.question)}")
         if group.previous:
             print(f"    ← trước đó: {_shown(group.previous)}")
         for variant in group.variants[1:]:
@@ -73,7 +76,9 @@ def cmd_stats(args, settings) -> int:
         for day, counts in stats.per_day.items():
             print(f"{day}  " + "".join(f"{counts.get(c, 0):>10}" for c in channels)
                   + f"  {stats.answered_per_day.get(day, 0):>10.0%}")
-    for title, items in (("Câu hỏi nhiều nhất", stats.top_questions), ("Nguồn dùng nhiều nhất", stats.top_sources)):
+    for title, items in (("Câu hỏi nhiều nhất", stats.top_questions), ("Bài viết dùng nhiều nhất", stats.top_sources),
+                         ("Liên hệ được hỏi nhiều nhất", stats.top_contacts),
+                         ("Câu hỏi thường gặp dùng nhiều nhất", stats.top_faqs)):
         if items:
             print(f"\n{title}:")
             for text, n in items:
@@ -119,17 +124,17 @@ def cmd_demo(args, settings) -> int:
 def register(commands, command) -> None:
     logs = commands.add_parser("logs", help="query logs: what citizens ask and what went unanswered")
     actions = logs.add_subparsers(dest="logs_command", metavar="ACTION", required=True)
-    tail = command(actions, "tail", cmd_tail, "the newest questions")
+    tail = command(actions, "tail", cmd_tail, "the newest questions (times in Vietnam time)")
     tail.add_argument("-n", type=int, default=20, help="how many (default 20)")
     unanswered = command(actions, "unanswered", cmd_unanswered, "unanswered and 👎 questions, alike ones grouped")
-    unanswered.add_argument("--since", metavar="YYYY-MM-DD")
+    unanswered.add_argument("--since", metavar="YYYY-MM-DD", help="a day in Vietnam time")
     stats = command(actions, "stats", cmd_stats, "questions per day and channel, share answered, top questions")
     export = command(actions, "export", cmd_export, "write the log as CSV (UTF-8 with BOM) or JSON lines")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     export.add_argument("-o", "--output", metavar="FILE", help="file to write (default: standard output)")
     for sub in (stats, export):
-        sub.add_argument("--since", metavar="YYYY-MM-DD")
-        sub.add_argument("--until", metavar="YYYY-MM-DD")
+        sub.add_argument("--since", metavar="YYYY-MM-DD", help="first day, in Vietnam time")
+        sub.add_argument("--until", metavar="YYYY-MM-DD", help="last day, in Vietnam time")
     prune = command(actions, "prune", cmd_prune, "delete rows older than the retention period ([logs] retention_days)")
     prune.add_argument("--days", type=int, help="override the retention period")
     forget = command(actions, "forget", cmd_forget,

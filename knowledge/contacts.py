@@ -4,16 +4,27 @@ A labelled contact in a page footer belongs to the site's owner, the department;
 body belongs to the unit named before the labels ("Liên hệ: Phòng Kinh tế quận Ô Môn,
 điện thoại …"), and is skipped when no unit is named. Values are validated: a phone number
 cut short ("0292.382...") is not a phone number.
+
+The source cited with a contact answer says where the value came from: the staff's update for a
+pinned or typed-in value, the article for one stated in an article's body, and the department's
+contact information for one read in a page footer (every page carries it, so the article it was
+read from is no source for it).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from .text import clean, fold
 
+if TYPE_CHECKING:  # the store imports this module
+    from .store import ContactValue, KnowledgeBase
+
 DEPARTMENT = "Sở Khoa học và Công nghệ thành phố Cần Thơ"
+STAFF_SOURCE = "Cập nhật của cán bộ Sở"
+FOOTER_SOURCE = "Thông tin liên hệ ở chân trang cổng thông tin của {owner}"
 FIELDS = ("address", "phone", "fax", "hotline", "email")
 FIELD_LABELS_VI = {"address": "Địa chỉ", "phone": "Điện thoại", "fax": "Fax",
                    "hotline": "Đường dây nóng", "email": "Email"}
@@ -135,9 +146,10 @@ def _first_per_field(facts: list[ContactFact]) -> list[ContactFact]:
     return kept
 
 
-def fields_to_show(asked: list[str], resolved: dict) -> tuple[dict, dict]:
+def fields_to_show(asked: list[str], resolved: dict, kb: KnowledgeBase | None = None) -> tuple[dict, dict]:
     """Of a unit's resolved contact values, those a question asks for (all of them for "liên hệ" or
-    when none asked for is known; the hotline with the phone), and the source to cite: the newest."""
+    when none asked for is known; the hotline with the phone), and the source to cite: the newest's,
+    as :func:`cited_source` says it (without ``kb``, the article it was read from)."""
     fields = [f for f in FIELDS if f in asked and f in resolved]
     if "phone" in asked and "hotline" in resolved and "hotline" not in fields:
         fields.append("hotline")
@@ -145,8 +157,38 @@ def fields_to_show(asked: list[str], resolved: dict) -> tuple[dict, dict]:
         fields = list(resolved)
     shown = {f: resolved[f] for f in fields}
     newest = max(shown.values(), key=lambda v: (v.pinned, v.source_date is not None, v.source_date or ""))
-    source = {"title": newest.source_title or "Cập nhật của cán bộ Sở", "date": newest.source_date, "path": None}
-    return shown, source
+    return shown, cited_source(kb, newest)
+
+
+def cited_source(kb: KnowledgeBase | None, value: ContactValue) -> dict:
+    """The source to cite with a resolved contact value (``{"title", "date", "path"}``): the staff's
+    update, dated the day of it, for a pinned or typed-in value; the article, with its file or address
+    as ``path`` (so the reply can link it), for a value stated in its body; else the value was read in
+    a page footer: the contact information of the site's owner, dated by the newest page carrying it."""
+    if value.pinned or value.source_title is None:
+        return {"title": STAFF_SOURCE, "date": value.source_date, "path": None}
+    stating = None if kb is None else _stating_article(kb, value)
+    if kb is None or stating:
+        return {"title": value.source_title, "date": value.source_date, "path": stating}
+    owner = "Sở" if is_department(value.unit) else value.unit
+    return {"title": FOOTER_SOURCE.format(owner=owner), "date": value.source_date, "path": None}
+
+
+def _stating_article(kb: KnowledgeBase, value: ContactValue) -> str | None:
+    """The web address (else the file) of a live article the value was read from whose body states it (its
+    contacts read again from its paragraphs, as the import read them), None when only footers do."""
+    key = unit_key(value.unit)
+    articles = kb.conn.execute(
+        "SELECT COALESCE(a.url, a.source), a.body FROM contacts c JOIN articles a ON a.id = c.article_id "
+        "WHERE c.unit_key = ? AND c.field = ? AND c.value = ? AND c.pinned = 0 AND c.source_title = ? "
+        "AND c.source_date IS ? AND a.retired = 0 ORDER BY c.id DESC",
+        (key, value.field, value.value, value.source_title, value.source_date))
+    for source, body in articles:
+        if value.value in body and any(
+                (unit_key(fact.unit), fact.field, fact.value) == (key, value.field, value.value)
+                for paragraph in body.split("\n\n") for fact in body_contacts(paragraph)):
+            return source
+    return None
 
 
 def strip_contact_text(line: str) -> str:

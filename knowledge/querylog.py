@@ -1,6 +1,9 @@
 """The query log, read and maintained: filters, feedback, unanswered groups, statistics,
 export, retention and per-user deletion. Rows are written by ``KnowledgeBase.log_query``.
 
+Times are stored in UTC (ISO 8601); the dates staff filter by and the days statistics count by are
+Vietnam calendar days (:data:`knowledge.local_time.VIETNAM`), midnight to midnight.
+
 Grouping: unanswered or badly rated questions whose content words are alike (rapidfuzz
 token-sort ratio, once stop words and the words that only name the department are left out)
 form one group, so that an admin answers a need once, not each wording. Noise ("?", "asdfgh",
@@ -14,13 +17,15 @@ import json
 import random
 import statistics
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable
 
 from rapidfuzz import fuzz
 
+from .contacts import FIELD_LABELS_VI, FIELDS
 from .csv_safe import SafeWriter
-from .lexicon import STOP_FOLDED
-from .local_time import LABEL as LOCAL_LABEL, vietnam_time
+from .lexicon import QUESTION_TYPES, STOP_FOLDED
+from .local_time import LABEL as LOCAL_LABEL, VIETNAM, vietnam_time
 from .noise import is_noise
 from .store import KnowledgeBase
 from .text import fold
@@ -39,6 +44,32 @@ LOG_COLUMNS = ("id", "ts", "channel", "user_hash", "question", "normalized", "ki
 CSV_HEADER = ("id", f"ts ({LOCAL_LABEL})", *LOG_COLUMNS[2:], "feedback_reason")
 
 
+def day_start(day: str) -> str:
+    """When the Vietnam calendar day ``day`` (YYYY-MM-DD) begins, as a UTC time that compares with the
+    stored ones ("YYYY-MM-DDTHH:MM:SS", no offset: it sorts before the same moment stored with one).
+    A day too early to say so is "" (before every stored time)."""
+    start = dt.datetime.combine(dt.date.fromisoformat(day[:10]), dt.time(), VIETNAM)
+    try:
+        return start.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds")
+    except OverflowError:
+        return ""
+
+
+def day_end(day: str) -> str:
+    """When the Vietnam calendar day ``day`` ends (the next one begins), as :func:`day_start` says it;
+    "~" (after every stored time) for the last day of the calendar."""
+    try:
+        return day_start((dt.date.fromisoformat(day[:10]) + dt.timedelta(days=1)).isoformat())
+    except OverflowError:
+        return "~"
+
+
+@lru_cache(maxsize=4096)
+def _vietnam_day(utc_hour: str) -> str:
+    """The Vietnam calendar day of a stored time's hour ("YYYY-MM-DDTHH", UTC)."""
+    return dt.datetime.fromisoformat(utc_hour + ":00+00:00").astimezone(VIETNAM).date().isoformat()
+
+
 def ensure_columns(kb: KnowledgeBase) -> None:
     """Add the columns this module needs to databases created before it existed."""
     columns = kb.db["query_log"].columns_dict
@@ -48,8 +79,8 @@ def ensure_columns(kb: KnowledgeBase) -> None:
 
 @dataclass
 class LogFilter:
-    since: str | None = None  # ISO date, inclusive
-    until: str | None = None  # ISO date, inclusive
+    since: str | None = None  # ISO date, a Vietnam calendar day, inclusive
+    until: str | None = None  # ISO date, a Vietnam calendar day, inclusive
     channel: str | None = None
     kind: str | None = None
     answered: bool | None = None
@@ -60,10 +91,10 @@ class LogFilter:
         clauses, args = [], []
         if self.since:
             clauses.append("ts >= ?")
-            args.append(self.since)
+            args.append(day_start(self.since))
         if self.until:
-            clauses.append("ts < ?")  # "2026-11-29T…" < "2026-11-29~": the whole last day, 9999-12-31 too
-            args.append(self.until[:10] + "~")
+            clauses.append("ts < ?")
+            args.append(day_end(self.until))
         for column in ("channel", "kind"):
             if getattr(self, column):
                 clauses.append(f"{column} = ?")
@@ -100,8 +131,10 @@ def count(kb: KnowledgeBase, filters: LogFilter | None = None) -> int:
     return kb.conn.execute(f"SELECT COUNT(*) FROM query_log{where}", args).fetchone()[0]
 
 
-# What was wrong with a 👎-rated answer (one tap in the web chat), kept against the log row.
-FEEDBACK_REASONS = ("wrong_info", "off_topic", "unclear")
+# What was wrong with a 👎-rated answer (one tap in the web chat), kept against the log row: code → what
+# the citizen taps and staff read, in this order. The one list: the chat page and the admin log read it.
+FEEDBACK_REASON_LABELS = {"wrong_info": "sai thông tin", "off_topic": "không đúng câu hỏi", "unclear": "khó hiểu"}
+FEEDBACK_REASONS = tuple(FEEDBACK_REASON_LABELS)
 
 
 def ensure_reason_table(kb: KnowledgeBase) -> None:
@@ -184,7 +217,7 @@ def unanswered_groups(kb: KnowledgeBase, since: str | None = None, limit: int = 
     args: list = []
     if since:
         sql += " AND ts >= ?"
-        args.append(since)
+        args.append(day_start(since))
     sql += " ORDER BY ts DESC, id DESC LIMIT 5000"
     groups: list[Group] = []
     keys: list[str] = []
@@ -235,10 +268,12 @@ def resolve_group(kb: KnowledgeBase, row_ids: Iterable[int], resolution: str) ->
 class Stats:
     total: int
     answered: int
-    per_day: dict[str, dict[str, int]]  # day → channel → count
-    answered_per_day: dict[str, float]  # day → share answered
+    per_day: dict[str, dict[str, int]]  # Vietnam day → channel → count
+    answered_per_day: dict[str, float]  # Vietnam day → share answered
     top_questions: list[tuple[str, int]]
-    top_sources: list[tuple[str, int]]
+    top_sources: list[tuple[str, int]]  # articles answers were drawn from
+    top_contacts: list[tuple[str, int]]  # contact information asked for, by field
+    top_faqs: list[tuple[str, int]]  # FAQs answered with, by their question
     feedback: dict[str, int]
     median_ms: float | None
     p95_ms: float | None
@@ -248,19 +283,21 @@ def stats(kb: KnowledgeBase, filters: LogFilter | None = None) -> Stats:
     where, args = (filters or LogFilter()).where()
     per_day: dict[str, dict[str, int]] = {}
     answered_days: dict[str, list[int]] = {}
-    for day, channel, n, answered in kb.conn.execute(
-            f"SELECT substr(ts, 1, 10), channel, COUNT(*), SUM(answered) FROM query_log{where} "
+    for hour, channel, n, answered in kb.conn.execute(  # counted by UTC hour, each hour in its Vietnam day
+            f"SELECT substr(ts, 1, 13), channel, COUNT(*), SUM(answered) FROM query_log{where} "
             f"GROUP BY 1, 2 ORDER BY 1", args):
-        per_day.setdefault(day, {})[channel] = n
+        day = _vietnam_day(hour)
+        channels = per_day.setdefault(day, {})
+        channels[channel] = channels.get(channel, 0) + n
         totals = answered_days.setdefault(day, [0, 0])
         totals[0] += answered or 0
         totals[1] += n
     top_questions = kb.conn.execute(
         f"SELECT COALESCE(NULLIF(normalized, ''), question), COUNT(*) FROM query_log{where} "
         f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10", args).fetchall()
-    source_where = where + (" AND " if where else " WHERE ") + "source IS NOT NULL"
+    articles_where = _narrowed(where, "kind = 'article' AND source IS NOT NULL")
     top_sources = kb.conn.execute(
-        f"SELECT source, COUNT(*) FROM query_log{source_where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10",
+        f"SELECT source, COUNT(*) FROM query_log{articles_where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10",
         args).fetchall()
     feedback = dict(kb.conn.execute(
         f"SELECT CASE feedback WHEN 1 THEN 'up' WHEN -1 THEN 'down' ELSE 'none' END, COUNT(*) "
@@ -273,9 +310,42 @@ def stats(kb: KnowledgeBase, filters: LogFilter | None = None) -> Stats:
         total=total, answered=answered, per_day=per_day,
         answered_per_day={d: a / n for d, (a, n) in answered_days.items() if n},
         top_questions=[tuple(r) for r in top_questions], top_sources=[tuple(r) for r in top_sources],
+        top_contacts=_top_contacts(kb, where, args), top_faqs=_top_faqs(kb, where, args),
         feedback={k: feedback.get(k, 0) for k in ("up", "down", "none")},
         median_ms=statistics.median(times) if times else None,
         p95_ms=times[min(len(times) - 1, int(0.95 * len(times)))] if times else None)
+
+
+def _narrowed(where: str, clause: str) -> str:
+    return where + (" AND " if where else " WHERE ") + clause
+
+
+_CONTACT_ASKED_LABELS = {**FIELD_LABELS_VI, "contact": "Thông tin liên hệ chung"}
+
+
+def _contact_fields_asked(normalized: str) -> list[str]:
+    """The contact fields a normalised contact question asks for ("contact" when it names none)."""
+    return [f for f in FIELDS if QUESTION_TYPES[f].search(normalized)] or ["contact"]
+
+
+def _top_contacts(kb: KnowledgeBase, where: str, args: list) -> list[tuple[str, int]]:
+    """Contact answers by the field asked for (a question asking two counts for both), most asked first."""
+    counts = dict.fromkeys(_CONTACT_ASKED_LABELS, 0)
+    contacts_where = _narrowed(where, "kind = 'contact'")
+    for normalized, question, n in kb.conn.execute(
+            f"SELECT normalized, question, COUNT(*) FROM query_log{contacts_where} GROUP BY 1, 2", args):
+        for asked in _contact_fields_asked(normalized or fold(question)):
+            counts[asked] += n
+    return sorted(((_CONTACT_ASKED_LABELS[f], n) for f, n in counts.items() if n), key=lambda item: -item[1])
+
+
+def _top_faqs(kb: KnowledgeBase, where: str, args: list) -> list[tuple[str, int]]:
+    """FAQ answers by the FAQ's question (one deleted since is named by its number), most used first."""
+    faqs_where = _narrowed(where, "kind = 'faq' AND faq_id IS NOT NULL")
+    used = kb.conn.execute(f"SELECT faq_id, COUNT(*) FROM query_log{faqs_where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10",
+                           args).fetchall()
+    questions = {faq.id: faq.question for faq in kb.faqs()} if used else {}
+    return [(questions.get(faq_id, f"Câu hỏi thường gặp số {faq_id} (đã xoá)"), n) for faq_id, n in used]
 
 
 # ----- export and demo data --------------------------------------------------------------
@@ -317,6 +387,9 @@ def demo(kb: KnowledgeBase, answer, days: int = 30, per_day: int = 40, seed: int
     rng = random.Random(seed)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     replies = {q: answer(q) for q in DEMO_QUESTIONS}
+    faqs = {faq.answer: faq.id for faq in kb.faqs()}  # an FAQ's reply opens with its answer
+    faq_ids = {q: next((i for text, i in faqs.items() if r.kind == "faq" and r.text.startswith(text)), None)
+               for q, r in replies.items()}
     normalizer = kb.normalizer()
     normalized = {q: " ".join(t.folded for t in normalizer.tokenize(q)) for q in DEMO_QUESTIONS}
     written = 0
@@ -331,6 +404,7 @@ def demo(kb: KnowledgeBase, answer, days: int = 30, per_day: int = 40, seed: int
                     "user_hash": f"{DEMO_USER}{rng.randint(1, 300)}", "question": question,
                     "normalized": normalized[question], "kind": reply.kind, "answered": int(reply.answered),
                     "score": round(reply.score, 3), "source": (reply.source or {}).get("title"),
+                    "faq_id": faq_ids[question],
                     "response_ms": round(rng.lognormvariate(1.2, 0.5), 2),
                     "feedback": rng.choice([None, None, None, 1, 1, -1]) if reply.answered else None})
                 written += 1

@@ -18,6 +18,7 @@ from bot.web.admin_logs import stats_charts
 from handlers.conversation import Conversation, ConversationConfig
 from handlers.messages import IncomingMessage
 from knowledge import querylog
+from support import ROOT
 from web_support import csrf
 
 ADMIN_PAGES = ("/admin/logs", "/admin/logs/export.csv", "/admin/logs/export.json", "/admin/unanswered",
@@ -35,6 +36,17 @@ def old_row(kb, question: str, days_ago: int, **extra) -> int:
     return kb.log_query(ts=ts, channel=extra.pop("channel", "zalo"), user_hash="h", question=question,
                         normalized=question, kind=extra.pop("kind", "fallback"), answered=extra.pop("answered", 0),
                         response_ms=3.0, **extra)
+
+
+def logged_at(kb, ts: str, question: str) -> int:
+    return kb.log_query(ts=ts, channel="zalo", user_hash="h", question=question, normalized=question,
+                        kind="fallback", answered=0)
+
+
+def chart_descriptions(html: str) -> dict[str, str]:
+    """Each chart of the statistics page, by its heading: the chart's description."""
+    return {unescape(heading): unescape(desc) for heading, desc in re.findall(
+        r'<section class="chart-box"><h2>(.*?)</h2>.*?<desc[^>]*>(.*?)</desc>', html, re.S)}
 
 
 def table_questions(html: str) -> list[str]:
@@ -84,6 +96,38 @@ async def test_logs_page_filters(admin, sample_kb):
         assert table_questions(html) == expected, query
     html = await (await admin.get("/admin/logs?since=31/01/2026")).text()
     assert "năm-tháng-ngày" in html and len(table_questions(html)) == 4  # a bad date is said and ignored
+
+
+async def test_filter_dates_and_chart_days_are_vietnam_days(admin, sample_kb):
+    logged_at(sample_kb, "2026-11-01T16:30:00+00:00", "giá vàng hôm nay")  # 23:30 on 1 November, Vietnam time
+    logged_at(sample_kb, "2026-11-01T17:30:00+00:00", "điểm chuẩn đại học cần thơ")  # 00:30 on 2 November
+    html = unescape(await (await admin.get("/admin/logs?since=2026-11-01&until=2026-11-01")).text())
+    assert table_questions(html) == ["giá vàng hôm nay"] and "Từ ngày (giờ Việt Nam)" in html
+    html = await (await admin.get("/admin/logs?since=2026-11-02&until=2026-11-02")).text()
+    assert table_questions(html) == ["điểm chuẩn đại học cần thơ"]
+    rows = list(csv.DictReader(io.StringIO((await (await admin.get(
+        "/admin/logs/export.csv?since=2026-11-02")).read()).decode("utf-8-sig"))))
+    assert [r["ts (giờ Việt Nam)"] for r in rows] == ["2026-11-02 00:30:00"]
+    html = await (await admin.get("/admin/stats?since=2026-11-01&until=2026-11-02")).text()
+    per_day = chart_descriptions(html)["Số câu hỏi mỗi ngày theo kênh"]
+    assert per_day.startswith("2 ngày, từ 01/11 đến 02/11; tổng 2 câu hỏi, nhiều nhất 1 câu")
+    assert chart_descriptions(await (await admin.get("/admin/stats?until=2026-11-01")).text())[
+        "Số câu hỏi mỗi ngày theo kênh"].startswith("1 ngày, từ 01/11 đến 01/11; tổng 1 câu hỏi")
+    html = await (await admin.get("/admin/unanswered?since=2026-11-02")).text()
+    assert "điểm chuẩn" in html and "giá vàng" not in html
+
+
+async def test_stats_count_article_sources_contacts_and_faqs_apart(admin, sample_kb):
+    sample_kb.add_faq("Thủ tục đăng ký nhãn hiệu thế nào?", ["thủ tục đăng ký nhãn hiệu"],
+                      "Nộp hồ sơ tại Cục Sở hữu trí tuệ.")
+    for question in ("hội nghị giao ban lần 13 ngày nào", "sđt sở", "số fax của sở", "số điện thoại sở khcn",
+                     "thủ tục đăng ký nhãn hiệu"):
+        ask(sample_kb, question)
+    charts_ = chart_descriptions(await (await admin.get("/admin/stats")).text())
+    assert charts_["Bài viết dùng nhiều nhất"] == \
+        "Hội nghị giao ban KH&CN cấp quận, huyện thành phố Cần Thơ lần XIII: 1."
+    assert charts_["Liên hệ được hỏi nhiều nhất"] == "Điện thoại: 2; Fax: 1."
+    assert charts_["Câu hỏi thường gặp dùng nhiều nhất"] == "Thủ tục đăng ký nhãn hiệu thế nào?: 1."
 
 
 async def test_logs_feedback_filter_and_pagination(admin, sample_kb):
@@ -194,18 +238,20 @@ def assert_valid_svgs(html: str, count: int) -> list[ElementTree.Element]:
 async def test_stats_page_with_an_empty_log(admin):
     html = await (await admin.get("/admin/stats")).text()
     assert "Thống kê" in html
-    assert_valid_svgs(html, 6)
-    assert html.count("Chưa có dữ liệu") >= 6
+    assert_valid_svgs(html, 8)
+    assert html.count("Chưa có dữ liệu") >= 8
 
 
 async def test_stats_page_with_ten_thousand_rows(admin, sample_kb):
+    sample_kb.add_faq("Thủ tục đăng ký nhãn hiệu thế nào?", ["thủ tục đăng ký nhãn hiệu"],
+                      "Nộp hồ sơ tại Cục Sở hữu trí tuệ.")  # so that every chart has data
     conversation = Conversation(sample_kb, ConversationConfig(rate_limit_messages=1000))
     written = querylog.demo(sample_kb, conversation.answer, days=50, per_day=400)
     assert written >= 10_000
     response = await admin.get("/admin/stats")
     html = await response.text()
     assert response.status == 200 and f">{written}<" in html
-    svgs = assert_valid_svgs(html, 6)
+    svgs = assert_valid_svgs(html, 8)
     ns = "{http://www.w3.org/2000/svg}"
     columns = svgs[0].findall(f".//{ns}rect")
     assert len(columns) > 50 * 2  # one per day and channel, plus the legend
@@ -282,6 +328,14 @@ async def test_thumbs_down_reason_is_stored_and_shown_in_the_log_and_csv(client,
     assert querylog.feedback_reasons(sample_kb, [answer["log_id"]]) == {answer["log_id"]: "off_topic"}
     assert querylog.forget_user(sample_kb, row["user_hash"]) == 1
     assert querylog.feedback_reasons(sample_kb, [answer["log_id"]]) == {}  # deleted with the row
+
+
+async def test_the_chat_page_gives_its_script_the_one_list_of_reasons(client):
+    html = await (await client.get("/")).text()
+    given = json.loads(unescape(re.search(r'data-feedback-reasons="([^"]*)"', html).group(1)))
+    assert given == [[code, label] for code, label in querylog.FEEDBACK_REASON_LABELS.items()]
+    script = (ROOT / "bot" / "web" / "static" / "chat.js").read_text(encoding="utf-8").casefold()
+    assert not [label for label in querylog.FEEDBACK_REASON_LABELS.values() if label in script]
 
 
 @pytest.mark.parametrize("payload", [

@@ -207,7 +207,7 @@ def test_admin_sees_logs_unanswered_and_stats_pages(site, browser, sample_kb):
     assert question not in remaining
     browser.find_element(By.LINK_TEXT, "Thống kê").click()
     charts = browser.find_elements(By.CSS_SELECTOR, "svg.chart")
-    assert len(charts) == 6 and all(c.size["width"] > 200 for c in charts)
+    assert len(charts) == 8 and all(c.size["width"] > 200 for c in charts)
     assert charts[0].find_elements(By.CSS_SELECTOR, "rect") and charts[1].find_elements(By.CSS_SELECTOR, "polyline")
     assert csp_errors(browser) == []
 

@@ -1,6 +1,10 @@
 """Contacts are facts with a source and a date: the newest dated source wins; a pinned value
-beats them all; another body's contacts stay that body's."""
-from knowledge.contacts import body_contacts, footer_contacts
+beats them all; another body's contacts stay that body's. The source cited with a contact says
+where it came from: the staff, an article's body, or the footer every page carries."""
+import datetime as dt
+
+from knowledge import management
+from knowledge.contacts import DEPARTMENT, body_contacts, fields_to_show, footer_contacts
 from knowledge.importer import import_file
 
 from support import write
@@ -60,3 +64,68 @@ def test_truncated_phone_number_is_not_a_phone_number():
     facts = footer_contacts(["Bản quyền @ 2017 thuộc về Sở; địa chỉ Số 02, Lý Thường Kiệt, quận Ninh Kiều; "
                              "điện thoại 0292.382... (bị cắt)."])
     assert [f.field for f in facts] == ["address"]
+
+
+# ----- the source cited with a contact answer ------------------------------------------------
+NEWS = """SỞ KHOA HỌC VÀ CÔNG NGHỆ THÀNH PHỐ CẦN THƠ
+
+Techfest Mekong 2022 cam kết đầu tư 20 dự án khởi nghiệp
+
+[{date}]
+
+Ngày hội khởi nghiệp đổi mới sáng tạo vùng Đồng bằng sông Cửu Long đã diễn ra tại Cần Thơ.
+{body}
+Bản quyền @ 2022 thuộc về Sở Khoa học và Công nghệ thành phố Cần Thơ
+Địa chỉ: Số 02, Lý Thường Kiệt, phường Tân An, quận Ninh Kiều, thành phố Cần Thơ
+Điện thoại: 0292.3820674, Fax: 0292.3821471; Email: sokhcn@cantho.gov.vn
+"""
+OMON = "Liên hệ: Phòng Kinh tế quận Ô Môn, điện thoại 0292 3 861927, email kinhte_omon@cantho.gov.vn.\n"
+
+
+def news(tmp_path, name: str, date: str, body: str = ""):
+    return write(tmp_path, name, NEWS.format(date=date, body=body))
+
+
+def cited(kb, asked: list[str], unit: str = "department") -> dict:
+    return fields_to_show(asked, kb.resolve_contacts(unit), kb)[1]
+
+
+def test_a_footer_contact_cites_the_departments_contact_information(empty_kb, tmp_path):
+    import_file(empty_kb, news(tmp_path, "cu.txt", "01/03/2021"))
+    import_file(empty_kb, news(tmp_path, "moi.txt", "15/06/2022"))  # an unrelated news item carries the footer
+    for asked in (["phone"], ["address"], ["contact"]):
+        assert cited(empty_kb, asked) == {"title": "Thông tin liên hệ ở chân trang cổng thông tin của Sở",
+                                          "date": "2022-06-15", "path": None}
+
+
+def test_a_contact_in_an_articles_body_cites_that_article(empty_kb, tmp_path):
+    path = news(tmp_path, "omon.txt", "20/09/2017", OMON)
+    import_file(empty_kb, path)
+    source = cited(empty_kb, ["phone"], "phong kinh te quan o mon")
+    assert source["title"] == "Techfest Mekong 2022 cam kết đầu tư 20 dự án khởi nghiệp"
+    assert source["date"] == "2017-09-20" and source["path"].endswith("omon.txt")
+    # the department's own number, stated in a body as well as in the footer, cites the article
+    stated = "Liên hệ: Sở Khoa học và Công nghệ thành phố Cần Thơ, điện thoại 0292.3820674.\n"
+    import_file(empty_kb, news(tmp_path, "so.txt", "01/10/2023", stated))
+    assert cited(empty_kb, ["phone"])["path"].endswith("so.txt")
+    assert cited(empty_kb, ["fax"])["title"].startswith("Thông tin liên hệ ở chân trang")  # only the footer says it
+
+
+def test_a_pinned_or_typed_in_value_cites_the_staff_update(empty_kb, tmp_path):
+    import_file(empty_kb, news(tmp_path, "moi.txt", "15/06/2022"))
+    management.pin_contact(empty_kb, "test", "phone")  # the footer's value, confirmed by staff
+    assert cited(empty_kb, ["phone"]) == {"title": "Cập nhật của cán bộ Sở", "date": dt.date.today().isoformat(),
+                                          "path": None}
+    empty_kb.set_contact(DEPARTMENT, "hotline", "0292.3999999", False, "staff")  # typed in, not pinned
+    assert cited(empty_kb, ["hotline"])["title"] == "Cập nhật của cán bộ Sở"
+
+
+def test_a_retired_article_is_no_body_source(empty_kb, tmp_path):
+    import_file(empty_kb, news(tmp_path, "omon.txt", "20/09/2017", OMON))
+    stated = "Liên hệ: Sở Khoa học và Công nghệ thành phố Cần Thơ, điện thoại 0292.3820674.\n"
+    import_file(empty_kb, news(tmp_path, "so.txt", "01/10/2023", stated))
+    import_file(empty_kb, news(tmp_path, "khac.txt", "01/10/2023"))  # the same day, the footer only
+    [stating] = [a["id"] for a in empty_kb.articles() if a["source"].endswith("so.txt")]
+    with empty_kb.transaction():
+        empty_kb.set_retired(stating, True)
+    assert cited(empty_kb, ["phone"])["title"].startswith("Thông tin liên hệ ở chân trang")

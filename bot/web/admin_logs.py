@@ -1,6 +1,6 @@
 """Admin-only pages over the query log: the filtered log with CSV/JSON export, the unanswered
 and 👎-rated questions grouped (turned into FAQs, added to the FAQ that already holds them, or
-hidden) and the statistics with charts. Times are shown in Vietnam time.
+hidden) and the statistics with charts. Times are shown, and filter dates read, in Vietnam time.
 
 All reading and grouping is :mod:`knowledge.querylog`; this module only parses forms and draws.
 """
@@ -25,7 +25,6 @@ PAGE_SIZE = 50
 ANSWERED_CHOICES = [("", "Tất cả"), ("1", "Trả lời được"), ("0", "Chưa trả lời được")]
 FEEDBACK_CHOICES = [("", "Tất cả"), ("1", "👍 Hữu ích"), ("-1", "👎 Chưa hữu ích"), ("0", "Chưa đánh giá")]
 FEEDBACK_LABELS = {1: "👍", -1: "👎"}
-REASON_LABELS = {"wrong_info": "sai thông tin", "off_topic": "không đúng câu hỏi", "unclear": "khó hiểu"}
 FILTER_FIELDS = ("since", "until", "channel", "kind", "answered", "feedback", "q")
 
 
@@ -68,9 +67,9 @@ def _channels(kb) -> list[str]:
 
 
 def _filter_form(request: web.Request, action: str, raw: dict[str, str], full: bool, until: bool = True) -> Markup:
-    fields = [_field("since", "Từ ngày", raw["since"], "date")]
+    fields = [_field("since", f"Từ ngày ({LABEL})", raw["since"], "date")]
     if until:
-        fields.append(_field("until", "Đến ngày", raw["until"], "date"))
+        fields.append(_field("until", f"Đến ngày ({LABEL})", raw["until"], "date"))
     if full:
         channels = [("", "Tất cả")] + [(c, c) for c in _channels(request.app[KB_KEY])]
         kinds = [("", "Tất cả")] + list(KIND_LABELS.items())
@@ -89,6 +88,12 @@ def _channel(entry: dict) -> str:
     return entry["channel"] + (" (mẫu)" if (entry["user_hash"] or "").startswith(querylog.DEMO_USER) else "")
 
 
+def _feedback(entry: dict) -> str:
+    """👍 or 👎, with what was wrong when the citizen said."""
+    reason = querylog.FEEDBACK_REASON_LABELS.get(entry["feedback_reason"])
+    return FEEDBACK_LABELS.get(entry["feedback"], "—") + (f" ({reason})" if reason else "")
+
+
 @admin_only
 async def logs_page(request: web.Request) -> web.Response:
     kb = request.app[KB_KEY]
@@ -98,9 +103,7 @@ async def logs_page(request: web.Request) -> web.Response:
     rows = [[vietnam_time(e["ts"]), _channel(e), e["question"], KIND_LABELS.get(e["kind"], e["kind"]),
              "có" if e["answered"] else "không", f"{e['score'] or 0:.2f}", e["source"] or "—",
              "—" if e["response_ms"] is None else f"{e['response_ms']:.0f}",
-             FEEDBACK_LABELS.get(e["feedback"], "—") + (f" ({REASON_LABELS[e['feedback_reason']]})"
-                                                        if e.get("feedback_reason") in REASON_LABELS else "")]
-            for e in entries]
+             _feedback(e)] for e in entries]
     pages = max(1, -(-total // PAGE_SIZE))
     pager = [h("a", "← Mới hơn", href="/admin/logs" + _query(raw, page=page - 1)) if page > 1 else "",
              h("span", f"Trang {min(page, pages)}/{pages} · {total} câu hỏi"),
@@ -263,7 +266,12 @@ def stats_charts(stats: querylog.Stats) -> list[tuple[str, Markup]]:
         ("Tỉ lệ trả lời được theo ngày", charts.share_line("Tỉ lệ câu hỏi trả lời được theo ngày", days,
                                                             [stats.answered_per_day.get(d, 0) for d in days])),
         ("Câu hỏi nhiều nhất", charts.horizontal_bars("Câu hỏi được hỏi nhiều nhất", stats.top_questions)),
-        ("Nguồn dùng nhiều nhất", charts.horizontal_bars("Nguồn được dùng để trả lời nhiều nhất", stats.top_sources)),
+        ("Bài viết dùng nhiều nhất", charts.horizontal_bars("Bài viết được dùng để trả lời nhiều nhất",
+                                                            stats.top_sources)),
+        ("Liên hệ được hỏi nhiều nhất", charts.horizontal_bars("Thông tin liên hệ được hỏi nhiều nhất",
+                                                               stats.top_contacts)),
+        ("Câu hỏi thường gặp dùng nhiều nhất", charts.horizontal_bars(
+            "Câu hỏi thường gặp được dùng để trả lời nhiều nhất", stats.top_faqs)),
         ("Đánh giá của người dân", charts.horizontal_bars("Đánh giá của người dân", [
             ("👍 Hữu ích", stats.feedback["up"]), ("👎 Chưa hữu ích", stats.feedback["down"]),
             ("Chưa đánh giá", stats.feedback["none"])])),

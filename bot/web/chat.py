@@ -4,10 +4,12 @@ suggestion chips, each answer with its source and contact card. ``static/chat.js
 the answer. Both go through :func:`respond`, which limits questions per client address as well
 as per session: a client that sends a new session id with each question is still one address.
 Staff's answers to questions handed over to them reach the page that asked through
-``GET /api/messages?session=…``, which the page calls on load and every half minute.
+``GET /api/messages?session=…``, which the page calls on load and every half minute. The reasons
+offered after a 👎 are :data:`knowledge.querylog.FEEDBACK_REASON_LABELS`, given to the script in the page.
 """
 from __future__ import annotations
 
+import json
 import re
 
 from aiohttp import web
@@ -15,7 +17,7 @@ from aiohttp import web
 from handlers import texts
 from handlers.handover import answer_text
 from handlers.messages import IncomingMessage, Reply
-from knowledge import handover
+from knowledge import handover, querylog
 from knowledge.contacts import DEPARTMENT
 
 from .state import ADDRESS_LIMITER_KEY, CLIENT_ADDRESSES_KEY, CONVERSATION_KEY, KB_KEY, RETENTION_DAYS_KEY
@@ -126,7 +128,8 @@ async def index(request: web.Request) -> web.Response:
         messages += [bot_message(reply) for reply in replies]
     body = render("chat.html", department=DEPARTMENT, contacts=header_contacts(request.app[KB_KEY]), messages=join(messages),
                   chips=chips(texts.EXAMPLE_QUESTIONS, "Câu hỏi gợi ý"),
-                  max_chars=conversation.config.max_question_chars)
+                  max_chars=conversation.config.max_question_chars,
+                  feedback_reasons=json.dumps(list(querylog.FEEDBACK_REASON_LABELS.items()), ensure_ascii=False))
     return web.Response(text=body, content_type="text/html")
 
 

@@ -142,8 +142,9 @@
     return group;
   }
 
-  // After 👎: what was wrong, in one tap; sent again to /api/feedback with a "reason" code.
-  var REASONS = [["wrong_info", "Sai thông tin"], ["off_topic", "Không đúng câu hỏi"], ["unclear", "Khó hiểu"]];
+  // After 👎: what was wrong, in one tap; sent again to /api/feedback with a "reason" code. The reasons,
+  // [code, label] pairs, are the server's list, given in the page (data-feedback-reasons).
+  var REASONS = JSON.parse(log.getAttribute("data-feedback-reasons") || "[]");
   function reasons(logId, note) {
     var group = el("div", "reasons");
     group.setAttribute("role", "group");
@@ -152,7 +153,7 @@
     group.setAttribute("aria-labelledby", label.id);
     group.appendChild(label);
     REASONS.forEach(function (reason) {
-      var button = el("button", "reason", reason[1]);
+      var button = el("button", "reason", reason[1].charAt(0).toUpperCase() + reason[1].slice(1));
       button.type = "button";
       button.setAttribute("data-reason", reason[0]);
       button.setAttribute("aria-pressed", "false");
