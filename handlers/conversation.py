@@ -7,6 +7,8 @@ phone, CCCD and e-mail masked by :mod:`knowledge.privacy`). A citizen who asks f
 refused, can leave the question for staff (:mod:`handlers.handover`). A question about the office's
 working hours is answered from the settings (:mod:`handlers.hours_reply`) unless an FAQ matches it.
 A reply's source names the article's web address and at most its file name (:mod:`knowledge.sources`).
+A suggestion sent back as the next message ("Về: …") is answered from the page it names
+(:mod:`knowledge.suggestions`), whatever the engine.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from knowledge.matcher import Matcher
 from knowledge.privacy import mask_personal_data
 from knowledge.sources import public_source
 from knowledge.store import KnowledgeBase
+from knowledge.suggestions import Targets
 from knowledge.text import clean
 
 from . import texts
@@ -102,6 +105,7 @@ class Conversation:
         self.kb = kb
         self.config = config or ConversationConfig()
         self.engine = AnswerEngine(kb) if self.config.answer_engine == "fitted" else Matcher(kb)
+        self.targets = Targets(kb)  # what a "Về: …" suggestion sent back leads to
         self.topics = Topics()
         self.limiter = RateLimiter(self.config.rate_limit_messages, self.config.rate_limit_seconds)
         self.handover = HandOver(kb, self.config.handover, self._contact_line)
@@ -118,7 +122,7 @@ class Conversation:
     def answer(self, question: str) -> Reply:
         """The reply to a question, without logging or rate limits (CLI ``ask``, previews)."""
         started = time.perf_counter()
-        reply = self._reply_for(self.engine.match(question), question)
+        reply = self._reply_for(self._match(question), question)
         reply.question = question
         log.debug("answered in %.1f ms", (time.perf_counter() - started) * 1000)
         return reply
@@ -178,7 +182,7 @@ class Conversation:
             return [handed_over]
         started = time.perf_counter()
         conversation_key = f"{message.channel}:{message.chat_id}"
-        match = self.engine.match(text, self.topics.get(conversation_key))
+        match = self._match(text, self.topics.get(conversation_key))
         self.topics.remember(conversation_key, match.topic)
         reply = self._reply_for(match, text)
         reply.question = text
@@ -189,6 +193,14 @@ class Conversation:
             reply.log_id = self._log(message, user_hash, text, match, reply,
                                      (time.perf_counter() - started) * 1000)
         return [reply]
+
+    def _match(self, text: str, topic: Topic | None = None) -> Match:
+        """A suggestion sent back ("Về: …") is answered from what it was made from; anything else is asked."""
+        tapped = self.targets.tapped(text)
+        if tapped is None:
+            return self.engine.match(text, topic)
+        return Match(tapped.kind, True, 1.0, text=tapped.text, source=tapped.source, faq_id=tapped.faq_id,
+                     normalized=self._folded(text), topic=Topic(title=tapped.title) if tapped.title else None)
 
     def _command(self, text: str) -> Reply:
         name = text.split()[0].lstrip("/").split("@")[0].lower() if text else ""

@@ -31,8 +31,9 @@ _OPEN_VERB = re.compile(r"\b(?:lam viec(?! (?:voi|tai|o|cung|cua|trong|ve|gi|sao
 _TIME_RE = re.compile(rf"\b{_TIME}\b")
 _NOW_RE = re.compile(rf"\b{_NOW}\b|\b(?:dang|con) (?:mo cua|lam viec|lam|truc)\b")
 _DAY_RE = re.compile(rf"\b{_DAY}\b")
-# Someone or something else whose hours or schedule are asked
-_OTHER = re.compile(r"\b(?:benh vien|phong kham|cho|ngan hang|sieu thi|buu dien|truong|thu vien|bao tang|"
+# Someone or something else whose hours or schedule are asked: another organisation ("trung tâm …",
+# "chi cục …"), a place, an event, a person
+_OTHER = re.compile(r"\b(?:trung tam|chi cuc|cuc|benh vien|phong kham|cho|ngan hang|sieu thi|buu dien|truong|thu vien|bao tang|"
                     r"cong vien|nha hang|quan an|cong ty|xe buyt|ben xe|chuyen|tran|doi tuyen|bong da|"
                     r"hoi nghi|hoi thao|hoi thi|cuoc thi|trien lam|ngay hoi|su kien|le (?:khai mac|be mac|trao|ky)|"
                     r"khai mac|dien dan|techfest|festival|tap huan|khoa hoc|lop|buoi|doan|tiep dan|tiep cong dan|"

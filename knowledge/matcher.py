@@ -17,9 +17,11 @@ from os.path import commonprefix
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from . import suggestions as suggest
 from .answer.engine import Match
+from .answer.smalltalk import smalltalk_intent, unanswered_intent
 from .contacts import PHONE_RE, fields_to_show, is_department
-from .lexicon import (CONTACT_TYPES, CONTACT_WORDS, LEXICON_WORDS, QUESTION_TYPES, QUESTION_WORDS, SMALLTALK,
+from .lexicon import (CONTACT_TYPES, CONTACT_WORDS, LEXICON_WORDS, QUESTION_TYPES, QUESTION_WORDS,
                       STOP_EXACT, STOP_FOLDED)
 from .fulltext import cascade, search_term
 from .store import KnowledgeBase, Passage
@@ -196,14 +198,23 @@ class Matcher:
 
     # ----- entry point ---------------------------------------------------------------
     def match(self, question: str, topic: object = None) -> Match:
-        """The answer to one question (``topic``, a follow-up's context, is not used here)."""
+        """The answer to one question (``topic``, a follow-up's context, is not used here); small talk
+        among other words ("cảm ơn ad, bổ ích quá") when nothing else answers it."""
+        match = self._match(question)
+        if match.kind == "fallback":
+            loose = unanswered_intent(self.kb.normalizer().tokenize(clean(question)))
+            if loose:
+                return Match("smalltalk", True, 1.0, intent=loose, normalized=match.normalized)
+        return match
+
+    def _match(self, question: str) -> Match:
         question = clean(question)
         if not question:
             return Match("empty", False)
         index = self.index()
         query = self._parse(question, index)
         normalized = query.folded
-        intent = self._smalltalk(query)
+        intent = smalltalk_intent(query.typed)
         if intent:
             return Match("smalltalk", True, 1.0, intent=intent, normalized=normalized)
         contact = self._contact(query, index)
@@ -261,14 +272,6 @@ class Matcher:
                                   index.df_folded.get(c, 0)))
         return Token(best, best + "~", False)
 
-    @staticmethod
-    def _smalltalk(query: _Query) -> str:
-        text = " ".join(t.folded for t in query.typed)
-        for intent, pattern in SMALLTALK.items():
-            if pattern.match(text):
-                return intent
-        return ""
-
     # ----- contacts ------------------------------------------------------------------
     def _contact(self, query: _Query, index: _Index) -> Match | None:
         asked = [t for t in CONTACT_TYPES if t in query.types]
@@ -283,7 +286,7 @@ class Matcher:
         resolved = self.kb.resolve_contacts(key)
         if not resolved:
             return None
-        shown, source = fields_to_show(asked, resolved)
+        shown, source = fields_to_show(asked, resolved, self.kb)
         return Match("contact", True, 1.0, contacts=shown, source=source, intent=",".join(asked))
 
     @staticmethod
@@ -312,9 +315,17 @@ class Matcher:
         overlap = min(len(words & faq_words) / max(len(words), 1), len(words & faq_words) / max(len(faq_words), 1))
         score = 0.5 * found[1] / 100 + 0.5 * overlap
         answered = score >= FAQ_THRESHOLD
+        suggestions = [] if answered or score < SUGGEST_THRESHOLD else suggest.offer(
+            [suggest.faq_candidate(faq, self.kb.normalizer())], self._key_words(query, index))
         return Match("faq", answered, score, text=faq.answer, faq_id=faq.id,
-                     source={"title": "Câu hỏi thường gặp", "date": faq.updated_at[:10], "path": None},
-                     suggestions=[faq.question] if not answered and score >= SUGGEST_THRESHOLD else [])
+                     source={"title": suggest.FAQ_SOURCE, "date": faq.updated_at[:10], "path": None},
+                     suggestions=suggestions)
+
+    def _key_words(self, query: _Query, index: _Index) -> suggest.KeyWords:
+        """What a suggestion must hold most of: the question's words."""
+        content = {id(t) for t in query.content}
+        return suggest.KeyWords([(i, t.folded) for i, t in enumerate(query.tokens) if id(t) in content],
+                                index.count, index.df_folded, self.kb.phrase_count)
 
     # ----- articles ------------------------------------------------------------------
     def _article(self, query: _Query, index: _Index) -> Match | None:
@@ -337,16 +348,13 @@ class Matcher:
         scored = sorted((self._judge(query, p, index, s) for s, p in ranked[:CLOSE_READS]), key=lambda x: -x[0][0])
         scored += [((s * UNFIT_PENALTY, "", False), p) for s, p in ranked[CLOSE_READS:]]
         (score, span, fits), passage = self._prefer_newer(scored, query.current)
-        suggestions = []
-        for (other, _, _), p in scored:
-            if other >= SUGGEST_THRESHOLD and p.title not in suggestions:
-                suggestions.append(p.title)
-            if len(suggestions) == 3:
-                break
         answered = score >= ANSWER_THRESHOLD and fits
+        suggestions = [] if answered else suggest.offer(
+            (suggest.Candidate(suggest.title_suggestion(p.title), *_held(p, index)) for (other, _, _), p in scored
+             if other >= SUGGEST_THRESHOLD and p.role == "body"), self._key_words(query, index))
         source = {"title": passage.title, "date": passage.published, "path": passage.url or passage.source}
         return Match("article", answered, score, text=span, source=source,
-                     suggestions=[] if answered else suggestions, intent=",".join(sorted(query.types)))
+                     suggestions=suggestions, intent=",".join(sorted(query.types)))
 
     @staticmethod
     def _prefer_newer(scored, current: bool):
@@ -426,6 +434,12 @@ class Matcher:
                 break
         span = " ".join(parts[start:end + 1])
         return _trim(span), _fits(query, span)
+
+
+def _held(passage: Passage, index: _Index) -> tuple[set, set]:
+    """The words a passage and its title hold, and its pairs of neighbouring words."""
+    body, _, title, _, pairs = index.words(passage)
+    return body | title, pairs
 
 
 def _latest_year(passage: Passage) -> int:

@@ -98,3 +98,13 @@ def test_a_new_faq_applies_at_once(conversation):
                             "Sở làm việc từ thứ Hai đến thứ Sáu.")
     reply = conversation.answer("thứ 7 sở có làm việc không")
     assert reply.kind == "faq" and "thứ Hai đến thứ Sáu" in reply.text
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("thanks ad, bài viết chi tiết dễ hiểu ghê", "thanks"),  # thanks with a compliment
+    ("chào ad, hôm nay trời đẹp quá", "greeting"),  # a greeting with chatter nothing answers
+    ("bot tên gì thế", "identity"),
+])
+def test_small_talk_is_recognised_by_intent_in_other_words(conversation, text, intent):
+    match = conversation.engine.match(text)
+    assert (match.kind, match.intent) == ("smalltalk", intent)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
+from .. import suggestions as suggest
 from ..contacts import fields_to_show, is_department
 from ..fulltext import cascade, search_term
 from ..store import FOOTER_CONTEXT, ContactValue, KnowledgeBase, Passage
@@ -29,7 +30,7 @@ from .lexicon import AMBIGUOUS_BARE_STOPS, DEPARTMENT_WORDS, ENGLISH_STOPS, LEXI
 from .question import Question, QuestionReader, Term
 from .reading import (ArticleFit, ArticleView, Reading, add_relative_features, agrees, build_article, fit_article,
                       idf_max_of, read, weights_of)
-from .smalltalk import smalltalk_intent
+from .smalltalk import smalltalk_intent, unanswered_intent
 
 CANDIDATES = 40  # passages the full-text search hands to the reader
 READ_PASSAGES = 15  # candidates read sentence by sentence, those covering most of the question
@@ -42,9 +43,9 @@ SAME_TEXT = 75  # token-set similarity (0-100) above which two sentences say the
 UNIT_MATCH = 0.75  # share of the entity's words a unit's name must hold
 FOLLOW_UP_WEIGHT = 0.5  # weight of the previous topic's words in a follow-up
 SUGGEST_SHARE = 0.35  # an unsure reply suggests pages when its confidence reaches this share of the operating
-# point, and then only pages whose best sentence reaches this share of the best one
+# point, and then only pages whose best sentence reaches this share of the best one; an FAQ when its
+# similarity reaches this share of FAQ_THRESHOLD
 ARTICLE_CACHE = 2_000  # articles whose sentences are kept between questions
-LOOSE_SMALLTALK = ("thanks", "greeting", "goodbye")  # intents whose key words alone say what the message is
 _FOLLOW_UP_OPENERS = {"con", "the con", "vay con", "no", "cai do", "the", "vay"}
 _NOISE_RE = re.compile(r"\((?:Ảnh|Nguồn|ảnh)[^)]*\)")
 
@@ -137,8 +138,8 @@ class AnswerEngine:
         if intent:
             return Match("smalltalk", True, 1.0, intent=intent, normalized=normalized)
         match = self._answer(question, index, topic)
-        loose = "" if match.answered else smalltalk_intent(question.typed, strict=False)
-        if loose in LOOSE_SMALLTALK:
+        loose = "" if match.answered else unanswered_intent(question.typed)
+        if loose:
             match = Match("smalltalk", True, 1.0, intent=loose)
         match.normalized = normalized
         return match
@@ -166,9 +167,9 @@ class AnswerEngine:
             article = self._article(widened, index)
         if article.answered:
             return article
-        suggestions = (faq.suggestions if faq else []) + article.suggestions
+        suggestions = list(dict.fromkeys((faq.suggestions if faq else []) + article.suggestions))
         return Match("fallback", False, max(article.score, faq.score if faq else 0.0),
-                     suggestions=suggestions[:3], intent=",".join(sorted(question.types)))
+                     suggestions=suggestions[:suggest.MAX_SUGGESTIONS], intent=",".join(sorted(question.types)))
 
     # ----- contacts ------------------------------------------------------------------
     def _contact(self, question: Question, index: _Index, topic: Topic | None) -> Match | None:
@@ -185,7 +186,7 @@ class AnswerEngine:
         resolved = self.kb.resolve_contacts(key)
         if not resolved:
             return None
-        shown, source = fields_to_show(asked, resolved)
+        shown, source = fields_to_show(asked, resolved, self.kb)
         return Match("contact", True, 1.0, contacts=shown, source=source, intent=",".join(asked),
                      topic=Topic(entity=entity))
 
@@ -227,9 +228,16 @@ class AnswerEngine:
         if best is None:
             return None
         answered = best_score >= FAQ_THRESHOLD
+        suggestions = suggest.offer([suggest.faq_candidate(best, self.kb.normalizer())], self._key_words(
+            question, index)) if not answered and best_score >= SUGGEST_SHARE * FAQ_THRESHOLD else []
         return Match("faq", answered, best_score, text=best.answer, faq_id=best.id,
-                     source={"title": "Câu hỏi thường gặp", "date": best.updated_at[:10], "path": None},
-                     suggestions=[best.question] if not answered and best_score >= FAQ_THRESHOLD / 2 else [])
+                     source={"title": suggest.FAQ_SOURCE, "date": best.updated_at[:10], "path": None},
+                     suggestions=suggestions)
+
+    def _key_words(self, question: Question, index: _Index) -> suggest.KeyWords:
+        """What a suggestion must hold most of: the question's own words."""
+        return suggest.KeyWords([(t.position, t.token.folded) for t in question.terms if t.factor == 1.0],
+                                index.count, index.df_folded, self.kb.phrase_count)
 
     # ----- articles ------------------------------------------------------------------
     def _candidates(self, question: Question, index: _Index) -> list[Passage]:
@@ -295,14 +303,12 @@ class AnswerEngine:
         article = best.article
         source = {"title": article.title, "date": article.published, "path": article.url or article.source}
         suggestions = []
-        if not answered:
+        if not answered and confidence >= SUGGEST_SHARE * self.model.operating_point:
             floor = SUGGEST_SHARE * readings[0].probability
-            for r in readings:
-                if confidence >= SUGGEST_SHARE * self.model.operating_point and r.probability >= floor \
-                        and r.article.title not in suggestions and r.article.title != FOOTER_CONTEXT:
-                    suggestions.append(r.article.title)
-                if len(suggestions) == 3:
-                    break
+            pages = (r.article for r in readings if r.probability >= floor and r.article.title != FOOTER_CONTEXT)
+            candidates = (suggest.Candidate(suggest.title_suggestion(page.title), page.folded, page.pairs)
+                          for page in pages)
+            suggestions = suggest.offer(candidates, self._key_words(question, index))
         return Match("article", answered, confidence, text=text, source=source,
                      suggestions=suggestions, intent=",".join(sorted(question.types)),
                      topic=Topic(title=article.title) if answered else None)
