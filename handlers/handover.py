@@ -6,12 +6,13 @@ The question is the one in the same message, else the one the bot has just faile
 the bot asks for it and takes the next message as the question ("thôi" takes the request back).
 The request is stored with the address the adapter names for answers sent later
 (:attr:`IncomingMessage.deliver_via`); a place that cannot receive them gets the contacts instead.
-Staff answer in the web admin; ``bot/`` delivers the answer (:mod:`knowledge.handover`).
+Staff answer in the web admin; ``bot/`` delivers the answer (:mod:`knowledge.handover`). What the
+next message depends on (a refused question, a question asked for) is kept in the database, so a
+restart loses nothing.
 """
 from __future__ import annotations
 
 import datetime as dt
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -35,13 +36,6 @@ class HandoverConfig:
     zalo_oa_reply_window_days: float = 7.0  # shown to staff: Zalo OA replies only this long after a message
 
 
-@dataclass
-class _Moment:
-    at: float  # clock time, in seconds
-    refused: str = ""  # the question the bot could not answer
-    awaiting: bool = False  # the citizen was asked to type their question
-
-
 def answer_text(request: handover.Request) -> str:
     """Staff's answer as the citizen receives it, quoting their question."""
     return texts.STAFF_ANSWER.format(question=_quote(request.question), answer=request.answer or "")
@@ -54,25 +48,20 @@ def _quote(question: str) -> str:
 
 class HandOver:
     """One per :class:`~handlers.conversation.Conversation`; remembers, per conversation, the last
-    refused question and whether a question is awaited (bounded, in memory)."""
+    refused question and whether a question is awaited, for ``remember_seconds``, in the database
+    (:func:`knowledge.handover.remember`)."""
 
-    def __init__(self, kb: KnowledgeBase, config: HandoverConfig, contact_line: Callable[[], str],
-                 memory_size: int = 10_000):
+    def __init__(self, kb: KnowledgeBase, config: HandoverConfig, contact_line: Callable[[], str]):
         handover.ensure_table(kb)
         self.kb, self.config, self.contact_line = kb, config, contact_line
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)
-        self.memory_size = memory_size
-        self._moments: OrderedDict[str, _Moment] = OrderedDict()
 
     def respond(self, message: IncomingMessage, user_hash: str, text: str) -> Reply | None:
         """The hand-over reply to a text message, or None when it is an ordinary question."""
         now = self.clock()
         handover.citizen_wrote(self.kb, user_hash, now)
-        key = f"{message.channel}:{message.chat_id}"
-        moment = self._moments.pop(key, None)
-        if moment is not None and now.timestamp() - moment.at > self.config.remember_seconds:
-            moment = None
-        if moment is not None and moment.awaiting:
+        pending = handover.take_pending(self.kb, self._conversation(message), self._expired_before(now))
+        if pending is not None and pending.awaiting:
             if is_cancel(text):
                 return Reply(texts.HANDOVER_CANCELLED, KIND)
             if recognise(text) is None:
@@ -82,15 +71,17 @@ class HandOver:
             return None
         if message.deliver_via is None:
             return Reply(f"{texts.HANDOVER_UNREACHABLE}\n{self.contact_line()}", KIND)
-        question = text if intent.question_given else (moment.refused if moment else "")
+        question = text if intent.question_given else (pending.refused if pending else "")
         if not question:
-            self._remember(key, _Moment(now.timestamp(), awaiting=True))
+            self._remember(message, user_hash, handover.Pending(handover.iso(now), awaiting=True), now)
             return Reply(texts.HANDOVER_ASK.format(when=self.config.hours.describe(now)), KIND)
         return self._leave(message, user_hash, question, now)
 
     def refused(self, message: IncomingMessage, question: str) -> None:
         """The bot could not answer ``question``: a hand-over asked for next takes it."""
-        self._remember(f"{message.channel}:{message.chat_id}", _Moment(self.clock().timestamp(), refused=question))
+        now = self.clock()
+        user_hash = self.kb.hash_user(f"{message.channel}:{message.user_id}")  # as the query log keys the citizen
+        self._remember(message, user_hash, handover.Pending(handover.iso(now), refused=question), now)
 
     def _leave(self, message: IncomingMessage, user_hash: str, question: str, now: dt.datetime) -> Reply:
         when = self.config.hours.describe(now)
@@ -101,8 +92,12 @@ class HandOver:
                               user_hash, question, now)
         return Reply(texts.HANDOVER_CONFIRM.format(question=_quote(question), when=when), KIND)
 
-    def _remember(self, key: str, moment: _Moment) -> None:
-        self._moments[key] = moment
-        self._moments.move_to_end(key)
-        if len(self._moments) > self.memory_size:
-            self._moments.popitem(last=False)
+    def _conversation(self, message: IncomingMessage) -> str:
+        """The conversation as the database knows it: a keyed hash, never the chat's address."""
+        return self.kb.hash_user(f"{message.channel}:{message.chat_id}")
+
+    def _expired_before(self, now: dt.datetime) -> str:
+        return handover.iso(now - dt.timedelta(seconds=self.config.remember_seconds))
+
+    def _remember(self, message: IncomingMessage, user_hash: str, pending: handover.Pending, now: dt.datetime) -> None:
+        handover.remember(self.kb, self._conversation(message), user_hash, pending, self._expired_before(now))

@@ -11,6 +11,12 @@ States: ``open`` (waiting for staff) → ``pending`` (answered, to be delivered,
 growing pause) → ``delivered``, or ``failed`` (refused, or attempts exhausted; staff may send again),
 or ``window_closed`` (Zalo OA: the reply window after the citizen's last message has closed; sent
 again as soon as the citizen writes). Staff may ``close`` any request not yet delivered.
+
+The ``handover_pending`` table holds what a conversation's next message depends on — the question
+the bot has just refused, or that it asked the citizen to type their question — so that a restart
+loses nothing. A conversation is kept there only as the keyed hash of its channel and chat, a state
+for at most ``remember_seconds`` (expired ones are deleted as new ones are written), and each with
+the citizen's hash for ``logs forget``.
 """
 from __future__ import annotations
 
@@ -30,6 +36,10 @@ CREATE TABLE IF NOT EXISTS handover_requests (
     attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT, last_error TEXT, delivered_at TEXT);
 CREATE INDEX IF NOT EXISTS handover_requests_user ON handover_requests(user_hash);
 CREATE INDEX IF NOT EXISTS handover_requests_state ON handover_requests(state, next_attempt_at);
+CREATE TABLE IF NOT EXISTS handover_pending (
+    conversation TEXT PRIMARY KEY, user_hash TEXT NOT NULL, at TEXT NOT NULL,
+    refused TEXT NOT NULL DEFAULT '', awaiting INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS handover_pending_at ON handover_pending(at);
 """
 
 
@@ -54,6 +64,14 @@ class Request:
 
 
 _COLUMNS = ", ".join(f.name for f in fields(Request))
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """What a conversation's next message depends on."""
+    at: str  # when it was written, as :func:`iso`
+    refused: str = ""  # the question the bot could not answer
+    awaiting: bool = False  # the citizen was asked to type their question
 
 
 def iso(moment: dt.datetime | None = None) -> str:
@@ -118,6 +136,28 @@ def take_answers(kb: KnowledgeBase, route: str, address: str, now: dt.datetime |
         for request in found:
             delivered(kb, request, now)
     return found
+
+
+def remember(kb: KnowledgeBase, conversation: str, user_hash: str, pending: Pending, expired_before: str) -> None:
+    """Keep (or replace) the conversation's pending state, and drop every state written before
+    ``expired_before``."""
+    with kb.transaction():
+        kb.conn.execute("DELETE FROM handover_pending WHERE at < ?", (expired_before,))
+        kb.insert("handover_pending", {"conversation": conversation, "user_hash": user_hash, "at": pending.at,
+                                       "refused": pending.refused, "awaiting": int(pending.awaiting)}, replace=True)
+
+
+def take_pending(kb: KnowledgeBase, conversation: str, expired_before: str) -> Pending | None:
+    """The conversation's pending state, removed (a message is answered once); None when there is
+    none, or only one written before ``expired_before``."""
+    row = kb.conn.execute("SELECT at, refused, awaiting FROM handover_pending WHERE conversation = ?",
+                          (conversation,)).fetchone()
+    if row is None:
+        return None
+    with kb.transaction():
+        kb.conn.execute("DELETE FROM handover_pending WHERE conversation = ?", (conversation,))
+    at, refused, awaiting = row
+    return Pending(at, refused, bool(awaiting)) if at >= expired_before else None
 
 
 # ----- staff's side ----------------------------------------------------------------------
@@ -202,9 +242,11 @@ def not_delivered(kb: KnowledgeBase, request_id: int, error: str, state: str = "
 
 # ----- privacy ---------------------------------------------------------------------------
 def forget_user(kb: KnowledgeBase, user_hash: str) -> int:
-    """Delete every request of one (hashed) citizen, on their request."""
+    """Delete every request of one (hashed) citizen, and their pending states, on their request;
+    the number of requests deleted."""
     ensure_table(kb)
     with kb.transaction():
+        kb.conn.execute("DELETE FROM handover_pending WHERE user_hash = ?", (user_hash,))
         return kb.conn.execute("DELETE FROM handover_requests WHERE user_hash = ?", (user_hash,)).rowcount
 
 

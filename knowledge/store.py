@@ -595,11 +595,12 @@ def _hash_key_file(db_path: str) -> bytes:
 def strip_secrets(copy: sqlite3.Connection) -> None:
     """Remove the secrets from a backup copy, overwritten rather than only unlinked: the key that
     signs web sessions and the Zalo OA tokens (a restored bot makes a new key; the OA tokens come
-    again from the environment, or from re-authorising the OA), and the channels' inbox of messages
-    waiting for their answer (a citizen's words, kept only seconds by the running bot)."""
+    again from the environment, or from re-authorising the OA), the channels' inbox of messages
+    waiting for their answer and the hand-overs waiting for a citizen's next message (a citizen's
+    words, kept seconds or minutes by the running bot)."""
     copy.execute("PRAGMA secure_delete = ON")
     copy.execute("DELETE FROM meta WHERE key = ?", (SESSION_SECRET_META,))
-    for table in ("zalo_oa_tokens", "inbox", "inbox_seen"):  # tables the channels create when they run
+    for table in ("zalo_oa_tokens", "inbox", "inbox_seen", "handover_pending"):  # created when they are first used
         if copy.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone():
             copy.execute(f"DELETE FROM {table}")
 

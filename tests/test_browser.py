@@ -3,11 +3,15 @@ Selenium against the app served in-process on an ephemeral 127.0.0.1 port, with 
 sample knowledge base for each test. Skipped, with the reason, only where no Chromium exists;
 ``make test`` installs it.
 
-Set WEB_SCREENSHOTS=/some/dir to keep a screenshot of every page visited by the page tour.
+Set WEB_SCREENSHOTS=/some/dir to keep a screenshot of every page visited by the page tour, and
+WRITE_SCREENSHOTS=1 to write again the pictures of the documentation (docs/screenshots/*.png):
+
+    WRITE_SCREENSHOTS=1 .venv/bin/python -m pytest -q tests/test_browser.py -k "keyboard_up or same_chat"
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import tempfile
@@ -20,9 +24,11 @@ from aiohttp import web
 from handlers import texts
 from handlers.conversation import Conversation, ConversationConfig
 from knowledge import handover, querylog
+from support import ROOT
 from web_support import PASSWORD, add_user, make_app
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+DOC_SCREENSHOTS = ROOT / "docs" / "screenshots"
 try:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -122,6 +128,23 @@ def log_in(driver, url: str, name: str) -> None:
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
     wait(driver, lambda d: d.current_url.rstrip("/").endswith("/admin"))
+
+
+@contextlib.contextmanager
+def phone_screen(driver, width: int, height: int):
+    """A phone's screen of ``width``×``height`` CSS pixels (exactly: a window would add its own frame)."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True})
+    try:
+        yield
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def documentation_screenshot(driver, name: str) -> None:
+    """With WRITE_SCREENSHOTS=1, the screen as docs/screenshots/<name>.png (shown in the guides)."""
+    if os.environ.get("WRITE_SCREENSHOTS") == "1":
+        driver.save_screenshot(str(DOC_SCREENSHOTS / f"{name}.png"))
 
 
 def csp_errors(driver) -> list[str]:
@@ -297,13 +320,13 @@ def test_citizen_leaves_a_question_for_staff_and_reads_the_answer_in_the_same_ch
     assert "mời bạn xem giá tại các ngân hàng." in answer.text
     [request] = handover.listing(sample_kb, waiting_only=False)
     assert request.state == "delivered" and request.address is None
+    with phone_screen(browser, 412, 915):
+        browser.execute_script("arguments[0].scrollIntoView({block: 'end'})", answer)
+        documentation_screenshot(browser, "chat-answer-delivered")
 
 
 def test_phone_with_keyboard_up_shows_the_newest_answer(site, browser):
-    # a phone's 412×520 CSS pixels with the on-screen keyboard up (the window would add its own frame)
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                            {"width": 412, "height": 520, "deviceScaleFactor": 1, "mobile": True})
-    try:
+    with phone_screen(browser, 412, 520):  # a phone with the on-screen keyboard up
         browser.get(site + "/")
         height = browser.execute_script("return window.innerHeight")
         assert height == 520
@@ -317,8 +340,7 @@ def test_phone_with_keyboard_up_shows_the_newest_answer(site, browser):
         assert browser.find_element(By.ID, "question").is_displayed()
         assert browser.find_element(By.CSS_SELECTOR, ".top h1").is_displayed()
         assert csp_errors(browser) == []
-    finally:
-        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        documentation_screenshot(browser, "chat-phone-keyboard-up")
 
 
 def test_on_a_touch_screen_focus_does_not_go_back_to_the_question_box(site, browser):

@@ -316,8 +316,12 @@ async def test_staff_answer_without_a_csrf_token_changes_nothing(sample_kb):
 def test_logs_forget_removes_the_citizens_requests(conversation, tmp_path):
     from handlers.messages import IncomingMessage
 
+    def say(user: str, text: str) -> str:
+        return conversation.respond(IncomingMessage("telegram", user, user, text))[0].text
+
     for user in ("dan", "khac"):
-        conversation.respond(IncomingMessage("telegram", user, user, "Tôi muốn gặp cán bộ để hỏi thủ tục đăng ký nhãn hiệu"))
+        say(user, "Tôi muốn gặp cán bộ để hỏi thủ tục đăng ký nhãn hiệu")
+        say(user, "Giá vàng hôm nay bao nhiêu?")  # refused: remembered for a hand-over asked for next
     kb = conversation.kb
     dan = kb.hash_user("telegram:dan")
     result = subprocess.run([sys.executable, str(ROOT / "run_bot.py"), "logs", "forget", dan, "--db", kb.path],
@@ -325,3 +329,5 @@ def test_logs_forget_removes_the_citizens_requests(conversation, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "1 câu hỏi chuyển cán bộ" in result.stdout
     assert [r.user_hash for r in handover.listing(kb)] == [kb.hash_user("telegram:khac")]
+    assert "Giá vàng" not in say("dan", "gặp cán bộ")  # the refused question is forgotten too
+    assert "«Giá vàng hôm nay bao nhiêu?»" in say("khac", "gặp cán bộ")

@@ -11,10 +11,12 @@ import pytest
 
 from bot.settings import SettingsError, load_settings
 from handlers import texts
+from handlers.conversation import Conversation, ConversationConfig
 from handlers.handover_intent import is_cancel, recognise
 from handlers.messages import IncomingMessage
 from handlers.working_hours import HoursError, WorkingHours, parse_days, parse_periods
 from knowledge import handover
+from knowledge.store import KnowledgeBase
 from support import write
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -167,6 +169,57 @@ def test_the_wait_for_a_question_ends(fixed):
     fixed.handover.clock = lambda: TUESDAY_9AM + dt.timedelta(minutes=31)
     assert say(fixed, "Email của Sở là gì?").kind == "contact"
     assert requests(fixed.kb) == []
+
+
+def restarted(kb: KnowledgeBase) -> Conversation:
+    """The bot started again on the same file: a new connection and a new conversation."""
+    kb.close()
+    return Conversation(KnowledgeBase.open(kb.path), ConversationConfig(rate_limit_messages=1000))
+
+
+def test_a_hand_over_waiting_for_its_question_survives_a_restart(tmp_path):
+    before = Conversation(KnowledgeBase.open(tmp_path / "kb.sqlite"))
+    [ask] = before.respond(IncomingMessage("telegram", "nhom-7", "dan", "cho tôi gặp cán bộ"))
+    assert ask.text.startswith(texts.HANDOVER_ASK[:40]) and requests(before.kb) == []
+    dan = before.kb.hash_user("telegram:dan")
+    # the database knows the conversation only by keyed hashes, never by its chat id
+    assert before.kb.conn.execute("SELECT conversation, user_hash FROM handover_pending").fetchall() == \
+        [(before.kb.hash_user("telegram:nhom-7"), dan)]
+    after = restarted(before.kb)
+    try:
+        [confirm] = after.respond(IncomingMessage("telegram", "nhom-7", "dan", "Thủ tục đăng ký nhãn hiệu thế nào?"))
+        assert "«Thủ tục đăng ký nhãn hiệu thế nào?»" in confirm.text
+        [request] = requests(after.kb)
+        assert (request.question, request.address, request.user_hash) == ("Thủ tục đăng ký nhãn hiệu thế nào?",
+                                                                           "nhom-7", dan)
+        assert after.respond(IncomingMessage("telegram", "nhom-7", "dan", "Email của Sở là gì?"))[0].kind != "handover"
+    finally:
+        after.kb.close()
+
+
+def test_a_refused_question_is_handed_over_after_a_restart(conversation):
+    assert say(conversation, "Giá vàng hôm nay bao nhiêu?").offers_handover
+    after = restarted(conversation.kb)
+    try:
+        assert "«Giá vàng hôm nay bao nhiêu?»" in say(after, texts.HANDOVER_BUTTON).text
+        assert [r.question for r in requests(after.kb)] == ["Giá vàng hôm nay bao nhiêu?"]
+    finally:
+        after.kb.close()
+
+
+def test_expired_pending_states_are_deleted_as_new_ones_are_written(sample_kb):
+    handover.ensure_table(sample_kb)
+    handover.remember(sample_kb, "a", "ua", handover.Pending("2026-11-24T02:00:00+00:00", awaiting=True),
+                      expired_before="2026-11-24T01:30:00+00:00")
+    assert handover.take_pending(sample_kb, "a", "2026-11-24T02:30:01+00:00") is None  # too old: dropped
+    handover.remember(sample_kb, "a", "ua", handover.Pending("2026-11-24T02:00:00+00:00", refused="q"),
+                      expired_before="2026-11-24T01:30:00+00:00")
+    handover.remember(sample_kb, "b", "ub", handover.Pending("2026-11-24T02:31:00+00:00", awaiting=True),
+                      expired_before="2026-11-24T02:01:00+00:00")
+    assert handover.take_pending(sample_kb, "a", "2000-01-01T00:00:00+00:00") is None  # deleted by the write of "b"
+    assert handover.take_pending(sample_kb, "b", "2026-11-24T02:01:00+00:00") == \
+        handover.Pending("2026-11-24T02:31:00+00:00", awaiting=True)
+    assert handover.take_pending(sample_kb, "b", "2026-11-24T02:01:00+00:00") is None  # taken once
 
 
 def test_where_no_answer_can_come_back_the_contacts_are_given(fixed):
