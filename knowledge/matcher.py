@@ -19,6 +19,7 @@ from rapidfuzz.distance import OSA
 
 from . import suggestions as suggest
 from .answer.engine import Match
+from .answer.question import join_split_abbreviations, strip_markup
 from .answer.smalltalk import smalltalk_intent, unanswered_intent
 from .contacts import PHONE_RE, fields_to_show, is_department
 from .lexicon import (CONTACT_TYPES, CONTACT_WORDS, LEXICON_WORDS, QUESTION_TYPES, QUESTION_WORDS,
@@ -208,7 +209,8 @@ class Matcher:
         return match
 
     def _match(self, question: str) -> Match:
-        question = clean(question)
+        # read as the fitted engine reads it: pasted markup out, "KH CN" and "UB ND" joined
+        question = join_split_abbreviations(strip_markup(question), self.kb.normalizer().abbreviations)
         if not question:
             return Match("empty", False)
         index = self.index()

@@ -19,7 +19,7 @@ ARTICLE = ("Tiêu đề: Hội thảo công nghệ nuôi tôm siêu thâm canh n
            "Ngày 20/11/2026, Sở tổ chức hội thảo công nghệ nuôi tôm siêu thâm canh tại quận Ô Môn "
            "với 120 hộ nuôi tôm tham dự. Mô hình nuôi tôm siêu thâm canh đạt năng suất 40 tấn mỗi hecta.\n")
 QUESTION = "Hội thảo nuôi tôm siêu thâm canh có bao nhiêu hộ tham dự?"
-ENGINES = ("matcher", "fitted")
+ENGINES = ("combined", "matcher", "fitted")
 URL = "https://sokhcn.cantho.gov.vn/hoi-thao-tom"
 
 

@@ -1,0 +1,82 @@
+"""The default engine: the matcher's answers, checked and completed by the fitted engine."""
+import pytest
+
+from knowledge.answer.engine import SUGGEST_SHARE, Match
+from knowledge.combined import ENGINES, CombinedEngine, engine_for
+from knowledge.importer import import_paths
+from knowledge.matcher import Matcher
+from knowledge.store import KnowledgeBase
+from support import SAMPLES
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory):
+    kb = KnowledgeBase.open(tmp_path_factory.mktemp("combined") / "kb.sqlite")
+    import_paths(kb, [SAMPLES])
+    yield kb
+    kb.close()
+
+
+def test_a_question_the_matcher_refuses_is_answered_when_the_fitted_engine_is_sure(kb):
+    question = "What is the department's phone number?"
+    assert not Matcher(kb).match(question).answered
+    match = CombinedEngine(kb).match(question)
+    assert (match.kind, match.answered) == ("contact", True)
+    assert "3820674" in match.contacts["phone"].value
+
+
+def test_what_both_answer_from_the_same_page_is_the_matchers_answer_with_a_topic_to_follow(kb):
+    match = CombinedEngine(kb).match("hội thi sáng tạo kỹ thuật tổ chức mấy năm 1 lần")
+    assert match.answered and "hai năm một lần" in match.text
+    assert match.topic is not None and match.topic.title == match.source["title"]
+
+
+def test_every_engine_is_built_by_name(kb):
+    assert {type(engine_for(kb, name)) for name in ENGINES} == set(ENGINES.values())
+
+
+# ----- the rule, with stand-ins for the two engines (each is tested on its own elsewhere) -----------------
+class _Answers:
+    def __init__(self, match: Match):
+        self.reply = match
+
+    def match(self, question, topic=None):
+        return self.reply
+
+
+class _Model:
+    operating_point = 0.8
+
+
+def combined(matched: Match, fitted: Match) -> Match:
+    engine = CombinedEngine.__new__(CombinedEngine)
+    engine.matcher, engine.fitted = _Answers(matched), _Answers(fitted)
+    engine.fitted.model = _Model()
+    return engine.match("câu hỏi")
+
+
+PAGE = {"title": "Hội thi sáng tạo kỹ thuật", "date": "2014-10-31"}
+OTHER = {"title": "Hội nghị giao ban", "date": "2017-10-31"}
+FLOOR = SUGGEST_SHARE * _Model.operating_point
+
+
+def article(source, score=0.9, answered=True):
+    return Match("article", answered, score, text="…", source=source)
+
+
+def refusal(score):
+    return Match("fallback", False, score, suggestions=["Về: Hội nghị giao ban"])
+
+
+@pytest.mark.parametrize("matched, fitted, chosen", [
+    (article(PAGE), article(PAGE, 0.95), "matched"),  # the same page
+    (article(PAGE), refusal(FLOOR + 0.01), "matched"),  # the fitted engine is unsure, not lost
+    (article(PAGE), refusal(FLOOR - 0.01), "fitted"),  # nothing it would even suggest: refused
+    (article(PAGE), article(OTHER, 0.95), "fitted"),  # sure of another page
+    (refusal(0.2), article(OTHER, 0.95), "fitted"),  # the matcher refused
+    (refusal(0.2), refusal(0.5), "matched"),
+    (Match("contact", True, 1.0), refusal(0.0), "matched"),  # contacts are the matcher's
+    (refusal(0.2), Match("smalltalk", True, 1.0, intent="thanks"), "matched"),
+])
+def test_which_engine_answers(matched, fitted, chosen):
+    assert combined(matched, fitted) is (matched if chosen == "matched" else fitted)
