@@ -15,6 +15,10 @@ while staff edit the knowledge base, on 127.0.0.1 only, bounded in time.
 4. Checks that no request was lost (each tag is in ``query_log`` exactly once, each chat message
    got a reply at the fake), that no "database is locked" error reached anyone (server stderr,
    replies, staff edits) and that FAQ edits were answered at once; writes ``bench/load-results.md``.
+5. Measures the cores kept busy during each phase, from ``/proc``: the bot's main process, its
+   answering workers (``--workers N``, the bot's ``SERVER_WORKERS``), this process (the clients and
+   the fakes) and the whole machine. ``--workers 1 2`` runs everything once per count, each on a
+   fresh copy, and puts the figures side by side.
 
 Exit code 0 when every check passes, 1 otherwise.
 """
@@ -53,6 +57,7 @@ from knowledge.importer import import_paths  # noqa: E402
 from knowledge.store import KnowledgeBase  # noqa: E402
 
 RESULTS = ROOT / "bench" / "load-results.md"
+TICKS = os.sysconf("SC_CLK_TCK")
 SAMPLES = ROOT / "data" / "sample"
 OA_APP_ID, OA_SECRET, OA_APP_SECRET = "4313412345678901234", "oa-secret-key-load", "app-secret-load"
 ZALO_BOT_TOKEN = "1459232241454765289:fakeBotTokenForLoad"
@@ -89,6 +94,7 @@ class Endpoint:
     deferred: int = 0  # 503 "busy" answers, delivered again later as Telegram does
     seconds: float = 0.0
     drain_seconds: float = 0.0
+    cores: dict[str, float] = field(default_factory=dict)  # busy cores during the phase: main, workers, …
 
 
 def free_port() -> int:
@@ -143,7 +149,7 @@ class Fakes:
 
 # ----- the server --------------------------------------------------------------------------------
 class Server:
-    def __init__(self, workdir: Path, db: Path, fakes: Fakes):
+    def __init__(self, workdir: Path, db: Path, fakes: Fakes, workers: int | None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.telegram_secret = secrets.token_urlsafe(24)
@@ -161,6 +167,8 @@ class Server:
                    ZALO_BOT_API_BASE_URL=fakes.zbot.url,
                    ZALO_BOT_WEBHOOK_URL="https://chatbot.example.gov.vn/zalo/bot/webhook",
                    WEB_CHAT_RATE_LIMIT_PER_ADDRESS="1000000000")  # every simulated citizen comes from 127.0.0.1
+        if workers is not None:
+            env["SERVER_WORKERS"] = str(workers)
         self.process = subprocess.Popen([sys.executable, str(ROOT / "run_bot.py"), "run"], cwd=ROOT, env=env,
                                         stdout=open(workdir / "server.stdout", "wb"),
                                         stderr=open(self.stderr_path, "wb"))
@@ -175,11 +183,15 @@ class Server:
                     body = await response.json()
                     if response.status == 200 and set(body["channels"].values()) == {"on"} \
                             and len(body["channels"]) == 3:
-                        return
+                        break
             except (aiohttp.ClientError, ValueError, KeyError):
                 pass
             await asyncio.sleep(0.2)
-        raise SystemExit("the bot did not become ready in time")
+        else:
+            raise SystemExit("the bot did not become ready in time")
+        # one answer first: the answering workers start in the background (about a second)
+        async with session.post(self.url + "/api/ask", json={"question": "xin chào", "session": "warm-up"}) as response:
+            await response.read()
 
     def stop(self) -> int:
         self.process.send_signal(signal.SIGTERM)
@@ -191,6 +203,54 @@ class Server:
 
     def stderr_lines(self) -> list[str]:
         return self.stderr_path.read_text(encoding="utf-8", errors="replace").splitlines()
+
+
+# ----- cores busy, from /proc ----------------------------------------------------------------------
+def _cpu_seconds(pid: int | str) -> float:
+    """User and system CPU seconds of one process (0 once it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def _children(pid: int) -> list[str]:
+    """The processes ``pid``'s main thread started (the bot's workers are)."""
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+
+
+def _machine_seconds() -> tuple[float, float]:
+    """(busy, all) CPU seconds of the machine since boot, every core summed."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    return (sum(values) - idle) / TICKS, sum(values) / TICKS
+
+
+class CoresBusy:
+    """CPU seconds taken between :meth:`__init__` and :meth:`stop`, per wall second: the bot's main
+    process, its workers (its children: multiprocessing's resource tracker is idle), this process
+    (the clients and the fakes), and the machine (``machine`` is busy cores out of ``cores``)."""
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+        self.started, self.before = time.monotonic(), self._sample()
+
+    def _sample(self) -> dict[str, float]:
+        busy, everything = _machine_seconds()
+        return {"main": _cpu_seconds(self.server_pid),
+                "workers": sum(_cpu_seconds(pid) for pid in _children(self.server_pid)),
+                "client": _cpu_seconds(os.getpid()), "machine": busy, "all": everything}
+
+    def stop(self) -> dict[str, float]:
+        after, wall = self._sample(), time.monotonic() - self.started
+        cores = {name: (after[name] - self.before[name]) / wall for name in ("main", "workers", "client", "machine")}
+        cores["bot"] = cores["main"] + cores["workers"]
+        cores["cores"] = (after["all"] - self.before["all"]) / wall
+        return cores
 
 
 # ----- requests ----------------------------------------------------------------------------------
@@ -357,8 +417,8 @@ async def _check(load: Load, staff: Staff, question: str, marker: str, present: 
 
 
 # ----- verification -------------------------------------------------------------------------------
-def log_counts(db: Path, endpoint: Endpoint) -> tuple[int, int, int]:
-    """(tags found once, tags missing, tags found more than once) in the query log."""
+def log_counts(db: Path, endpoint: Endpoint) -> tuple[int, int, int, int]:
+    """(tags found once, tags missing, tags found more than once, rows of the tags) in the query log."""
     prefix = f"%#{endpoint.prefix}%"
     with sqlite3.connect(db, timeout=30) as conn:
         rows = conn.execute("SELECT substr(question, instr(question, ' #') + 2), count(*) FROM query_log "
@@ -368,7 +428,7 @@ def log_counts(db: Path, endpoint: Endpoint) -> tuple[int, int, int]:
     once = sum(1 for t in sent if found.get(t) == 1)
     missing = sum(1 for t in sent if t not in found)
     repeated = sum(1 for t, c in found.items() if c > 1) + sum(1 for t in found if t not in sent)
-    return once, missing, repeated
+    return once, missing, repeated, sum(found.get(t, 0) for t in sent)
 
 
 async def drain(db: Path, endpoint: Endpoint, fakes: Fakes, timeout: float) -> None:
@@ -377,7 +437,7 @@ async def drain(db: Path, endpoint: Endpoint, fakes: Fakes, timeout: float) -> N
     started = last_change = time.monotonic()
     last = None
     while time.monotonic() - started < timeout and time.monotonic() - last_change < 30:
-        once, missing, _ = log_counts(db, endpoint)
+        once, missing, *_ = log_counts(db, endpoint)
         replied = len(endpoint.users & fakes.replied(endpoint.name)) if endpoint.name != "web" else 0
         if not missing and (endpoint.name == "web" or replied == len(endpoint.users)):
             break
@@ -388,10 +448,12 @@ async def drain(db: Path, endpoint: Endpoint, fakes: Fakes, timeout: float) -> N
 
 
 async def run_endpoint(load: Load, endpoint: Endpoint, duration: float, concurrency: int) -> None:
+    cores = CoresBusy(load.server.process.pid)
     started = time.monotonic()
     deadline = started + duration
     await asyncio.gather(*(load.client(endpoint, deadline) for _ in range(concurrency)))
     endpoint.seconds = time.monotonic() - started
+    endpoint.cores = cores.stop()
 
 
 def machine() -> str:
@@ -408,35 +470,70 @@ def _message(line: str) -> str:
         return line
 
 
+def header(args) -> list[str]:
+    workers = " ".join(map(str, args.workers)) if args.workers else "(the bot's default: one per core)"
+    return [f"# Load bench — {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC", "",
+            f"Machine: {machine()}.", "",
+            f"`python bench/load.py --duration {args.duration:g} --concurrency {args.concurrency} --endpoints "
+            f"{' '.join(args.endpoints)}{'' if args.staff else ' --no-staff'} --workers {workers}`: the real "
+            "`run_bot.py run` subprocess on a fresh copy of `data/sample`, Telegram (webhook) and both Zalo "
+            "channels pointed at the local fakes of `tests/`, one endpoint after the other, "
+            f"{args.concurrency} concurrent aiohttp clients for {args.duration:g} s each"
+            + (", while a staff task imports an article and adds/edits/deletes a FAQ every ~0.5 s on its own "
+               "database connection" if args.staff else "") + "; once per number of answering workers "
+            "(`SERVER_WORKERS`; 1 answers on the bot's event loop, as before worker processes).", "",
+            "Latency is the HTTP round trip seen by the client. The webhooks answer before the reply is "
+            "worked out (Telegram queues the update, Zalo spawns a task), so their latency is the "
+            "acknowledgement; *drain* is how long after the end of the phase the last reply reached the "
+            "fake and the last question reached the query log, and *answered/s* is the accepted requests "
+            "divided by the phase plus its drain: the rate at which questions were really answered.", "",
+            "A 503 from the Telegram webhook (more than 200 updates waiting) is Telegram's cue to deliver the "
+            "update again later; the clients do so every 0.5 s, as *redelivered* counts.", "",
+            "*Cores busy* are CPU seconds per second of the phase, from `/proc`: the bot (its main process + "
+            "its answering workers), this bench process (the clients, the fakes and the staff task), other "
+            "processes, and the whole machine; "
+            "*log rows / answer* counts the query-log rows of the answered requests' tags."]
+
+
+def side_by_side(runs: list[tuple[int | None, list[Endpoint]]]) -> list[str]:
+    """Each endpoint's figures for each worker count, and the gain over ``--workers 1``."""
+    lines = ["", "## Side by side", "",
+             "| endpoint | workers | req/s | × workers 1 | p50 ms | p99 ms | errors | cores busy: bot (main + workers) "
+             "| bench | other processes | machine |",
+             "|---|---:|---:|---:|---:|---:|---|---|---:|---:|---:|"]
+    base = {e.name: len(e.latencies) / e.seconds for workers, endpoints in runs if workers == 1 for e in endpoints}
+    for name in [e.name for e in runs[0][1]]:
+        for workers, endpoints in runs:
+            e = next(e for e in endpoints if e.name == name)
+            rate, ms, c = len(e.latencies) / e.seconds, [x * 1000 for x in e.latencies], e.cores
+            gain = f"{rate / base[name]:.2f}" if name in base else ""
+            lines.append(f"| {name} | {workers or 'default'} | {rate:.0f} | {gain} | {percentile(ms, 50):.0f} | "
+                         f"{percentile(ms, 99):.0f} | {sum(e.errors.values())} | {c['bot']:.2f} ({c['main']:.2f} + "
+                         f"{c['workers']:.2f}) | {c['client']:.2f} | {max(0.0, c['machine'] - c['bot'] - c['client']):.2f} | "
+                         f"{c['machine']:.2f} of {c['cores']:.0f} |")
+    return lines
+
+
 def report(endpoints: list[Endpoint], staff: Staff, db: Path, fakes: Fakes, stderr: list[str], args,
-           exit_code: int) -> tuple[str, bool]:
-    lines = [f"# Load bench — {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC", "",
-             f"Machine: {machine()}.", "",
-             f"`python bench/load.py --duration {args.duration:g} --concurrency {args.concurrency}`: the real "
-             "`run_bot.py run` subprocess on a fresh copy of `data/sample`, Telegram (webhook) and both Zalo "
-             "channels pointed at the local fakes of `tests/`, one endpoint after the other, "
-             f"{args.concurrency} concurrent aiohttp clients for {args.duration:g} s each, while a staff task "
-             "imports an article and adds/edits/deletes a FAQ every ~0.5 s on its own database connection.", "",
-             "Latency is the HTTP round trip seen by the client. The webhooks answer before the reply is "
-             "worked out (Telegram queues the update, Zalo spawns a task), so their latency is the "
-             "acknowledgement; *drain* is how long after the end of the phase the last reply reached the "
-             "fake and the last question reached the query log, and *answered/s* is the accepted requests "
-             "divided by the phase plus its drain: the rate at which questions were really answered.", "",
-             "A 503 from the Telegram webhook (more than 200 updates waiting) is Telegram's cue to deliver the "
-             "update again later; the clients do so every 0.5 s, as *redelivered* counts.", "",
+           exit_code: int, workers: int | None) -> tuple[str, bool]:
+    lines = ["", f"## `--workers {workers or 'default'}`", "",
              "| endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | redelivered | in log once | "
-             "missing | duplicated | replied at fake | drain s | answered/s |",
-             "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "missing | duplicated | log rows / answer | replied at fake | drain s | answered/s | cores busy: main "
+             "+ workers, bench, machine |",
+             "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     ok = exit_code == 0
     for e in endpoints:
-        once, missing, repeated = log_counts(db, e)
+        once, missing, repeated, rows = log_counts(db, e)
         replied = len(e.users) if e.name == "web" else len(e.users & fakes.replied(e.name))
         errors = ", ".join(f"{k}: {v}" for k, v in e.errors.items()) or "0"
         ms = [x * 1000 for x in e.latencies]
+        c = e.cores
         lines.append(f"| {e.name} | {e.sent} | {len(e.latencies) / e.seconds:.0f} | {percentile(ms, 50):.0f} | "
                      f"{percentile(ms, 95):.0f} | {percentile(ms, 99):.0f} | {max(ms, default=0):.0f} | {errors} | "
-                     f"{e.deferred} | {once} | {missing} | {repeated} | {replied}/{len(e.users)} | {e.drain_seconds:.1f} | "
-                     f"{len(e.tags) / (e.seconds + e.drain_seconds):.0f} |")
+                     f"{e.deferred} | {once} | {missing} | {repeated} | {rows / max(1, len(e.tags)):.3f} | "
+                     f"{replied}/{len(e.users)} | {e.drain_seconds:.1f} | "
+                     f"{len(e.tags) / (e.seconds + e.drain_seconds):.0f} | {c['main']:.2f} + {c['workers']:.2f}, "
+                     f"{c['client']:.2f}, {c['machine']:.2f} |")
         ok &= not e.errors and not missing and not repeated and replied == len(e.users) and not e.error_replies
     locked_lines = [line for line in stderr if LOCKED in line]
     tracebacks = [line for line in stderr if '"level": "ERROR"' in line or '"level": "CRITICAL"' in line]
@@ -444,7 +541,7 @@ def report(endpoints: list[Endpoint], staff: Staff, db: Path, fakes: Fakes, stde
     apologies = sum(e.error_replies for e in endpoints) + fakes.apologies()
     ok &= not locked_lines and not tracebacks and not apologies and not staff.errors and not staff.stale
     worst_p99 = max(percentile([x * 1000 for x in e.latencies], 99) for e in endpoints)
-    lines += ["", "Staff editing during the load:", "",
+    lines += ["", "Staff editing during the load:" if args.staff else "No staff editing.", "",
               f"- edits committed: {staff.edits} ({staff.imports} article imports, the rest FAQ add/edit/delete); "
               f"failed edits: {sum(staff.errors.values())}"
               + ("".join(f"\n  - {k} ×{v}" for k, v in staff.errors.items())),
@@ -463,13 +560,29 @@ def report(endpoints: list[Endpoint], staff: Staff, db: Path, fakes: Fakes, stde
 
 
 async def main(args) -> int:
+    runs, sections, ok = [], [], True
+    for workers in args.workers or [None]:
+        endpoints, text, passed = await run(args, workers)
+        runs.append((workers, endpoints))
+        sections.append(text)
+        ok &= passed
+    text = "\n".join(header(args) + side_by_side(runs) + sections) + "\n"
+    print(text)
+    if args.write:
+        RESULTS.write_text(text, encoding="utf-8")
+        print(f"written to {RESULTS.relative_to(ROOT)}")
+    return 0 if ok else 1
+
+
+async def run(args, workers: int | None) -> tuple[list[Endpoint], str, bool]:
+    """Every endpoint in turn against a bot with ``workers`` answering workers, on a fresh copy."""
     workdir = Path(tempfile.mkdtemp(prefix="kb-load-"))
     db = workdir / "kb.sqlite"
     kb = KnowledgeBase.open(db)
     import_paths(kb, [SAMPLES])
     kb.close()
     fakes = Fakes()
-    server = Server(workdir, db, fakes)
+    server = Server(workdir, db, fakes, workers)
     names = [n for n in ("web", "telegram", "zalo_oa", "zalo_bot") if n in args.endpoints]
     channels = {"web": ("web", "w"), "telegram": ("telegram", "t"), "zalo_oa": ("zalo", "o"),
                 "zalo_bot": ("zalo", "b")}
@@ -481,7 +594,7 @@ async def main(args) -> int:
     try:
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
             await server.wait_ready(session)
-            print(f"bot ready on {server.url}; workdir {workdir}", flush=True)
+            print(f"bot ready on {server.url} (workers: {workers or 'default'}); workdir {workdir}", flush=True)
             load = Load(server, session)
             stop = asyncio.Event()
             editor = asyncio.create_task(staff_editing(db, load, workdir, stop, staff) if args.staff
@@ -495,13 +608,9 @@ async def main(args) -> int:
             await editor
     finally:
         exit_code = server.stop()
-    text, ok = report(endpoints, staff, db, fakes, server.stderr_lines(), args, exit_code)
+    text, ok = report(endpoints, staff, db, fakes, server.stderr_lines(), args, exit_code, workers)
     fakes.close()
-    print(text)
-    if args.write:
-        RESULTS.write_text(text, encoding="utf-8")
-        print(f"written to {RESULTS.relative_to(ROOT)}")
-    return 0 if ok else 1
+    return endpoints, text, ok
 
 
 def parse_args(argv=None):
@@ -513,6 +622,9 @@ def parse_args(argv=None):
     parser.add_argument("--request-timeout", type=float, default=30.0, help="client timeout per request (30 s)")
     parser.add_argument("--drain-timeout", type=float, default=600.0,
                         help="longest wait for the replies after a phase (600 s)")
+    parser.add_argument("--workers", type=int, nargs="+", metavar="N",
+                        help="answering workers of the bot (SERVER_WORKERS); several counts run one after the other "
+                             "and are compared, e.g. --workers 1 2 (default: the bot's own, one per core)")
     parser.add_argument("--no-staff", dest="staff", action="store_false",
                         help="no staff editing during the load (to see what the edits cost)")
     parser.add_argument("--no-write", dest="write", action="store_false", help=f"do not write {RESULTS.name}")

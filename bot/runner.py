@@ -5,7 +5,8 @@ A channel module offers ``build(settings, conversation, app) -> Channel | None``
 webhook routes to ``app`` and returns an object with ``name``, ``async start()`` and
 ``async stop()``, or None (after saying which setting turns it on) when it is not configured.
 A channel that can send staff's answers to hand-over requests also offers ``deliver`` (see
-:mod:`bot.handover_delivery`, whose loop runs beside the channels).
+:mod:`bot.handover_delivery`, whose loop runs beside the channels). Questions are matched in the
+worker processes of :mod:`bot.workers` (``[server] workers``; with 1, on the event loop as before).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from knowledge.store import KnowledgeBase
 from .handover_delivery import Delivery, DeliveryConfig
 from .settings import Settings
 from .upkeep import maintain_daily
+from .workers import AnswerPool
 from .web.app import create_app
 from .web.state import CHANNELS_KEY, FACTS_CHECKED_AFTER_KEY
 
@@ -75,7 +77,9 @@ def admin_banner(kb: KnowledgeBase, base_url: str) -> str:
 
 
 async def serve(settings: Settings, kb: KnowledgeBase, stop: asyncio.Event) -> None:
-    conversation = Conversation(kb, settings.conversation())
+    config, workers = settings.conversation(), settings.workers()
+    pool = AnswerPool(kb.path, config.answer_engine, workers) if workers > 1 else None
+    conversation = Conversation(kb, config, pool.match if pool else None)
     app = create_app(conversation, kb, settings.secret("WEB_SESSION_SECRET"),
                      settings.get("web", "trusted_proxies", []), settings.get("web", "chat_rate_limit_per_address", 60),
                      int(settings.get("logs", "retention_days", 365)))
@@ -113,6 +117,8 @@ async def serve(settings: Settings, kb: KnowledgeBase, stop: asyncio.Event) -> N
             except Exception:
                 log.exception("stopping %s failed", channel.name)
         await runner.cleanup()
+        if pool is not None:  # last: the channels' last answers needed it
+            pool.close()
 
 
 def run(settings: Settings, kb: KnowledgeBase) -> int:

@@ -27,6 +27,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str, type]] = {
     "WEB_PUBLIC_URL": ("web", "public_url", str),
     "WEB_TRUSTED_PROXIES": ("web", "trusted_proxies", list),
     "WEB_CHAT_RATE_LIMIT_PER_ADDRESS": ("web", "chat_rate_limit_per_address", int),
+    "SERVER_WORKERS": ("server", "workers", int),
     "TELEGRAM_MODE": ("telegram", "mode", str),
     "TELEGRAM_WEBHOOK_URL": ("telegram", "webhook_url", str),
     "TELEGRAM_API_BASE_URL": ("telegram", "api_base_url", str),
@@ -78,6 +79,14 @@ class Settings:
             if url.scheme in ("http", "https") and url.netloc:
                 return f"{url.scheme}://{url.netloc}" + (url.path.rstrip("/") if key == "public_url" else "")
         return ""
+
+    def workers(self) -> int:
+        """``[server] workers``: the processes that work out answers; 0 (the default) is one per core."""
+        workers = self.get("server", "workers", 0)
+        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 0:
+            raise SettingsError(f"{self.source}: [server] workers (SERVER_WORKERS) phải là số nguyên không âm "
+                                f"(0 = mỗi lõi CPU một tiến trình), không phải {workers!r}")
+        return workers or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
     def facts_checked_after(self) -> str:
         """``[knowledge] facts_checked_after``: contact facts from older sources are flagged for staff to confirm."""

@@ -17,7 +17,8 @@ What this module does, and nothing more:
 * staff (Telegram user ids in settings) may send a .txt/.html/.md document to import it into the
   knowledge base, with the same importer as the CLI;
 * a refusal carries a button to leave the question for staff, and :meth:`TelegramChannel.deliver`
-  sends staff's answer to that chat later.
+  sends staff's answer to that chat later;
+* 👍/👎 buttons under a logged answer; after a 👎 they become three buttons saying what was wrong.
 """
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Re
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from handlers import texts
-from handlers.conversation import Conversation
+from handlers.conversation import Conversation, feedback_reason_choices
 from handlers.messages import IncomingMessage, Reply
 from knowledge import management
 from knowledge.parsing import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
@@ -67,7 +68,7 @@ SUGGESTION_PREFIX = "q:"
 # An update holds at most a 4,096-character message and the one it replies to, with entities and
 # buttons: under 64 KB even \u-escaped; 256 KB leaves room for fields Telegram may add.
 MAX_UPDATE_BYTES = 256 * 1024
-FEEDBACK_PREFIX = "fb:"  # fb:<log id>:<1|-1>
+FEEDBACK_PREFIX = "fb:"  # fb:<log id>:<1|-1>, or fb:<log id>:-1:<reason code> (under 64 bytes)
 FEEDBACK_BUTTONS = (("👍 Hữu ích", 1), ("👎 Chưa hữu ích", -1))
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
@@ -254,14 +255,28 @@ def render(reply: Reply, suggestions: SuggestionStore, heading: str = "",
     return messages
 
 
-def parse_feedback(data: str | None) -> tuple[int, int] | None:
-    """(log id, 1 or -1) from a rating button's callback data, else None."""
+def parse_feedback(data: str | None) -> tuple[int, int, str | None] | None:
+    """(log id, 1 or -1, the reason code of a 👎 or None) from a rating button's callback data, else None."""
     if not data or not data.startswith(FEEDBACK_PREFIX):
         return None
-    log_id, _, value = data[len(FEEDBACK_PREFIX):].partition(":")
+    log_id, _, rest = data[len(FEEDBACK_PREFIX):].partition(":")
+    value, _, reason = rest.partition(":")
     if not log_id.isdigit() or value not in ("1", "-1"):
         return None
-    return int(log_id), int(value)
+    if reason and (value != "-1" or reason not in dict(feedback_reason_choices())):
+        return None
+    return int(log_id), int(value), reason or None
+
+
+def reasons_keyboard(markup: InlineKeyboardMarkup | None, log_id: int | None) -> InlineKeyboardMarkup | None:
+    """A message's buttons without its rating row; with ``log_id``, one button per reason a 👎 may
+    give; None (no buttons left) when none remain."""
+    rows = [list(row) for row in (markup.inline_keyboard if markup else ())
+            if not any(str(b.callback_data or "").startswith(FEEDBACK_PREFIX) for b in row)]
+    if log_id is not None:
+        rows += [[InlineKeyboardButton(label, callback_data=f"{FEEDBACK_PREFIX}{log_id}:-1:{code}")]
+                 for code, label in feedback_reason_choices()]
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 # ----- the channel ---------------------------------------------------------------------
@@ -617,7 +632,7 @@ class TelegramChannel:
             incoming = IncomingMessage(CHANNEL, str(chat.id), str(user_id), text, content_type,
                                        language=user.language_code if user else None,
                                        is_group=is_group, addressed_to_bot=addressed)
-            replies = self.conversation.respond(incoming)
+            replies = await self.conversation.respond_async(incoming)
         await self.send_replies(chat.id, replies, reply_to=reply_to)
 
     async def _on_button(self, update: Update) -> None:
@@ -642,18 +657,28 @@ class TelegramChannel:
         incoming = IncomingMessage(CHANNEL, str(chat.id), str(query.from_user.id), question, "suggestion",
                                    language=query.from_user.language_code, is_group=is_group,
                                    addressed_to_bot=True)
-        replies = self.conversation.respond(incoming)
+        replies = await self.conversation.respond_async(incoming)
         await self.send_replies(chat.id, replies, heading=question)
 
-    async def _on_rating(self, query, log_id: int, value: int) -> None:
-        """👍/👎 under an answer: recorded for the citizen who asked; the thanks shows as a toast."""
+    async def _on_rating(self, query, log_id: int, value: int, reason: str | None) -> None:
+        """👍/👎 under an answer, or the reason of a 👎: recorded for the citizen who asked; the
+        thanks shows as a toast. A 👎 turns the rating row into the reasons, a reason removes them."""
         chat_id = str(query.message.chat.id) if query.message else ""
         rater = IncomingMessage(CHANNEL, chat_id, str(query.from_user.id), None)
-        thanks = self.conversation.feedback(rater, log_id, value)
+        thanks = self.conversation.feedback(rater, log_id, value, reason)
+        recorded = thanks.text != texts.FEEDBACK_EXPIRED
+        ask = recorded and value == -1 and reason is None
         try:
-            await self._call(query.answer, text=thanks.text)
+            await self._call(query.answer, text=f"{thanks.text} {texts.FEEDBACK_REASON_ASK}" if ask else thanks.text)
         except TelegramError:
             log.warning("answerCallbackQuery failed", exc_info=True)
+        if not recorded or query.message is None or value == 1:
+            return
+        try:
+            await self._call(query.edit_message_reply_markup,
+                             reply_markup=reasons_keyboard(query.message.reply_markup, log_id if ask else None))
+        except TelegramError:
+            log.warning("editMessageReplyMarkup failed", exc_info=True)
 
     # ----- staff: document import ----------------------------------------------------------
     async def import_document(self, message: Message) -> Reply:

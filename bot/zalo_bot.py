@@ -208,9 +208,10 @@ class ZaloBotChannel:
             await self.client.call("sendChatAction", chat_id=chat_id, action="typing")
         content_type = EVENT_CONTENT_TYPES.get(event, "other")
         text = str(message.get("text") or "") if content_type == "text" else None
-        for piece in self.zalo.texts_for(user_id, text, content_type):
-            if await self._send(chat_id, piece) is not None:
-                return
+        for piece in await self.zalo.pieces_for(user_id, text, content_type):
+            for part in piece.plain():  # the Bot API has no buttons: choices are numbered
+                if await self._send(chat_id, part) is not None:
+                    return
 
     async def deliver(self, address: str, text: str) -> Outcome:
         """A later message to one chat (staff's answer to a hand-over)."""

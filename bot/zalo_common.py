@@ -1,6 +1,7 @@
 """What the two Zalo adapters (Official Account and Bot API) share: plain-text rendering of a
 reply, splitting it into messages of at most 2,000 characters, the numbered suggestions a citizen
-answers with a digit, the line under a refusal that offers to leave the question for staff,
+answers with a digit (or, on the OA, taps as a button), the three reasons offered after a 👎 (a digit
+right after picks one), the line under a refusal that offers to leave the question for staff,
 and the background tasks that answer the updates recorded in the durable inbox (:mod:`bot.inbox`,
 where a delivery seen before is recognised) after the webhook has been acknowledged.
 """
@@ -8,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Coroutine
 
 from handlers import texts
-from handlers.conversation import Conversation
+from handlers.conversation import Conversation, feedback_reason_choices
 from handlers.messages import IncomingMessage, Reply
 from knowledge.store import KnowledgeBase
 
@@ -26,26 +28,50 @@ MAX_TEXT = 2000  # Zalo's limit for one text message
 PICK_HINT = "Trả lời bằng một chữ số ({first}–{last}) để chọn câu hỏi."
 EXAMPLES_INTRO = "Câu hỏi mẫu:"  # above the suggestions of a greeting or help (kind "notice")
 HANDOVER_HINT = "Gõ «gặp cán bộ» để để lại câu hỏi cho cán bộ."  # under a refusal (Zalo has no buttons)
-
-
+REASON_HINT = "Trả lời bằng một chữ số (1–{last}) để chọn lý do."  # under the reasons offered after a 👎
 
 FEEDBACK_VALUES = {"1": 1, "2": -1, "👍": 1, "👎": -1}
 
 
-def render(reply: Reply) -> str:
-    """A reply as Zalo shows it: plain text, suggestions as a numbered list; a logged answer
-    asks for a 1/2 rating (Zalo messages carry no buttons)."""
+def numbered(choices: list[str] | tuple[str, ...], hint: str = PICK_HINT) -> str:
+    """Choices as lines "1. …", then the hint saying a digit picks one."""
+    lines = "\n".join(f"{i}. {choice}" for i, choice in enumerate(choices, 1))
+    return f"{lines}\n{hint.format(first=1, last=len(choices))}"
+
+
+def render_head(reply: Reply, notice: str = "") -> str:
+    """A reply's plain text down to the line introducing its suggestions (if any), without them;
+    a logged answer asks for a 1/2 rating (Zalo messages carry no rating buttons). ``notice``
+    (the privacy notice) goes above the suggestions."""
     text = reply.text.strip()
     if reply.offers_handover:
         text = f"{text}\n\n{HANDOVER_HINT}"
     if reply.answered and reply.log_id and not reply.suggestions:
         text = f"{text}\n\n{texts.FEEDBACK_DIGITS}"
+    if notice:
+        text = f"{text}\n\n{notice}"
     if reply.suggestions:
-        numbered = "\n".join(f"{i}. {s}" for i, s in enumerate(reply.suggestions, 1))
-        hint = PICK_HINT.format(first=1, last=len(reply.suggestions))
         intro = EXAMPLES_INTRO if reply.kind == "notice" else texts.SUGGESTIONS_INTRO
-        text = f"{text}\n\n{intro}\n{numbered}\n{hint}".strip()
+        text = f"{text}\n\n{intro}".strip()
     return text
+
+
+def render(reply: Reply) -> str:
+    """A reply as Zalo shows it in plain text: suggestions as a numbered list."""
+    head = render_head(reply)
+    return f"{head}\n{numbered(reply.suggestions)}" if reply.suggestions else head
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One message of a reply: its text and, on the last message of a reply that offers questions,
+    those questions (``choices``), which the OA may show as buttons under the text."""
+    text: str
+    choices: tuple[str, ...] = ()
+
+    def plain(self) -> list[str]:
+        """The message with its choices as a numbered list, in messages of at most MAX_TEXT."""
+        return split_text(f"{self.text}\n{numbered(self.choices)}") if self.choices else [self.text]
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
@@ -54,45 +80,69 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
 
 
 class ZaloConversation:
-    """Turns one citizen's message into the texts to send back, remembering the suggestions it
-    offered so that a reply of just a digit picks one of them. ``route`` names the adapter, which
+    """Turns one citizen's message into the messages to send back, remembering the suggestions it
+    offered so that a reply of just a digit (or a tapped button's text) picks one of them, the
+    answer a 1/2 rates, and the 👎 a following digit explains. ``route`` names the adapter, which
     delivers staff's answers to hand-over requests later."""
 
     def __init__(self, conversation: Conversation, route: str, memory_size: int = 5_000):
         self.conversation, self.route = conversation, route
         self.suggestions: Bounded = Bounded(memory_size)
         self.rateable: Bounded = Bounded(memory_size)  # user → log id of the last answer
+        self.explainable: Bounded = Bounded(memory_size)  # user → log id of the answer just rated 👎
         self.told_privacy: Bounded = Bounded(memory_size)  # users already given the privacy notice
 
-    def texts_for(self, user_id: str, text: str | None, content_type: str = "text") -> list[str]:
+    async def pieces_for(self, user_id: str, text: str | None, content_type: str = "text") -> list[Piece]:
         if content_type == "text" and text:
             text = text.strip()
             offered = self.suggestions.get(user_id, [])
             rateable = self.rateable.pop(user_id, None)
+            explainable = self.explainable.pop(user_id, None)
+            reasons = feedback_reason_choices()
+            if explainable and text.isdigit() and 1 <= int(text) <= len(reasons):
+                message = IncomingMessage(CHANNEL, user_id, user_id, None)
+                reason = reasons[int(text) - 1][0]
+                return self.render_all(user_id, [self.conversation.feedback(message, explainable, -1, reason)])
             if text.isdigit() and 1 <= int(text) <= len(offered):
                 text, content_type = offered[int(text) - 1], "suggestion"
+            elif text in offered:  # a suggestion's button tapped on the OA
+                content_type = "suggestion"
             elif rateable and text in FEEDBACK_VALUES:
-                message = IncomingMessage(CHANNEL, user_id, user_id, None)
-                return self.render_all(user_id, [self.conversation.feedback(message, rateable, FEEDBACK_VALUES[text])])
+                return self._rate(user_id, rateable, FEEDBACK_VALUES[text])
             elif text.startswith("/"):
                 content_type = "command"
         message = IncomingMessage(CHANNEL, user_id, user_id, text, content_type, deliver_via=self.route)
-        return self.render_all(user_id, self.conversation.respond(message))
+        return self.render_all(user_id, await self.conversation.respond_async(message))
 
-    def greeting(self, user_id: str) -> list[str]:
+    def _rate(self, user_id: str, log_id: int, value: int) -> list[Piece]:
+        """Record a 1/2 rating; after a 👎 recorded, ask what was wrong, the reasons numbered."""
+        thanks = self.conversation.feedback(IncomingMessage(CHANNEL, user_id, user_id, None), log_id, value)
+        if value == -1 and thanks.text != texts.FEEDBACK_EXPIRED:
+            self.explainable[user_id] = log_id
+            labels = [label for _, label in feedback_reason_choices()]
+            thanks.text = f"{thanks.text}\n\n{texts.FEEDBACK_REASON_ASK}\n{numbered(labels, REASON_HINT)}"
+        return self.render_all(user_id, [thanks])
+
+    def greeting(self, user_id: str) -> list[Piece]:
         return self.render_all(user_id, [self.conversation.start()])
 
-    def render_all(self, user_id: str, replies: list[Reply]) -> list[str]:
-        if replies:
-            self.suggestions[user_id] = list(replies[-1].suggestions)
-            if replies[-1].answered and replies[-1].log_id:
-                self.rateable[user_id] = replies[-1].log_id
-        pieces = [piece for reply in replies for piece in split_text(render(reply))]
-        if pieces and user_id not in self.told_privacy:  # the first reply says what is recorded
+    def render_all(self, user_id: str, replies: list[Reply]) -> list[Piece]:
+        if not replies:
+            return []
+        self.suggestions[user_id] = list(replies[-1].suggestions)
+        if replies[-1].answered and replies[-1].log_id:
+            self.rateable[user_id] = replies[-1].log_id
+        notice = ""
+        if user_id not in self.told_privacy:  # the first reply says what is recorded
             self.told_privacy[user_id] = True
             notice = self.conversation.privacy_notice().text
-            if notice not in pieces[-1]:
-                pieces[-1:] = split_text(f"{pieces[-1]}\n\n{notice}")
+        pieces: list[Piece] = []
+        for index, reply in enumerate(replies):
+            last = index == len(replies) - 1
+            chunks = split_text(render_head(reply, notice if last and notice not in reply.text else ""))
+            if not chunks:
+                continue
+            pieces += [Piece(chunk) for chunk in chunks[:-1]] + [Piece(chunks[-1], tuple(reply.suggestions))]
         return pieces
 
 

@@ -32,7 +32,7 @@ from .handover_delivery import DELIVERED, FAILED, RETRY, WINDOW_CLOSED, Outcome
 from .inbox import Refused, busy_response
 from .settings import Settings, SettingsError
 from .web.app import KB_KEY
-from .zalo_common import InboxTasks, ZaloConversation, split_text
+from .zalo_common import InboxTasks, Piece, ZaloConversation, split_text
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,12 @@ EVENT_CONTENT_TYPES = {
     "user_send_audio": "voice", "user_send_video": "video", "user_send_location": "location",
     "user_send_file": "document", "user_send_link": "other", "user_send_business_card": "other",
 }
+# Suggestions as buttons that send their text back as the citizen's message ("oa.query.show"),
+# within the limits public references give for a template attachment of /v3.0/oa/message/cs.
+QUERY_BUTTON = "oa.query.show"
+MAX_BUTTONS = 5
+MAX_BUTTON_TITLE = 100
+MAX_BUTTON_PAYLOAD = 1000
 REQUIRED = ("ZALO_OA_APP_ID", "ZALO_OA_SECRET_KEY", "ZALO_APP_SECRET")
 # The signature covers the event's timestamp, which is inside the body: the values of "timestamp"
 # keys are found in the raw bytes (a key cannot occur unescaped inside a JSON string), each tried.
@@ -131,12 +137,17 @@ class ZaloOAClient:
         """One text to one user; True once Zalo accepted it."""
         return await self.send(user_id, text) == 0
 
-    async def send(self, user_id: str, text: str) -> int | None:
-        """One text to one user: Zalo's error code (0 once accepted), None when Zalo never answered."""
+    async def send(self, user_id: str, text: str, buttons: tuple[str, ...] = ()) -> int | None:
+        """One text to one user, with ``buttons`` that send their text back when tapped: Zalo's
+        error code (0 once accepted), None when Zalo never answered."""
         if self.pair.expires_within(self.config.refresh_margin_seconds):
             await self.refresh(self.pair.access_token)
         url = f"{self.config.api_base_url}/v3.0/oa/message/cs"
-        payload = {"recipient": {"user_id": user_id}, "message": {"text": text}}
+        message: dict = {"text": text}
+        if buttons:
+            message["attachment"] = {"type": "template", "payload": {"buttons": [
+                {"title": _button_title(choice), "type": QUERY_BUTTON, "payload": choice} for choice in buttons]}}
+        payload = {"recipient": {"user_id": user_id}, "message": message}
         refreshed, retries = False, 0
         while True:
             token = self.pair.access_token
@@ -182,6 +193,15 @@ class ZaloOAClient:
             self.pair = pair
             log.info("Zalo OA: access token refreshed")
             return True
+
+
+def _button_title(text: str) -> str:
+    return text if len(text) <= MAX_BUTTON_TITLE else text[: MAX_BUTTON_TITLE - 1].rstrip() + "…"
+
+
+def _as_buttons(piece: Piece) -> bool:
+    """Whether a message's choices fit the OA's buttons (else they go as a numbered list)."""
+    return 0 < len(piece.choices) <= MAX_BUTTONS and all(len(c) <= MAX_BUTTON_PAYLOAD for c in piece.choices)
 
 
 def _error_code(result: dict) -> int | None:
@@ -275,16 +295,31 @@ class ZaloOAChannel:
             log.warning("Zalo OA webhook: %s event without a user id ignored", name)
             return
         if name == "user_send_text":
-            pieces = self.zalo.texts_for(user_id, str(message.get("text") or ""))
+            pieces = await self.zalo.pieces_for(user_id, str(message.get("text") or ""))
         elif name == "follow":
             pieces = self.zalo.greeting(user_id)
         elif name in EVENT_CONTENT_TYPES:
-            pieces = self.zalo.texts_for(user_id, None, EVENT_CONTENT_TYPES[name])
+            pieces = await self.zalo.pieces_for(user_id, None, EVENT_CONTENT_TYPES[name])
         else:  # unfollow, the OA's own messages, reactions, …
             return
         for piece in pieces:
-            if not await self.client.send_text(user_id, piece):
+            if not await self._send_piece(user_id, piece):
                 break
+
+    async def _send_piece(self, user_id: str, piece: Piece) -> bool:
+        """One message, its choices as buttons; if Zalo refuses the buttons (an OA without the
+        permission, a changed limit), the choices as a numbered list instead. True once sent."""
+        if _as_buttons(piece):
+            code = await self.client.send(user_id, piece.text, piece.choices)
+            if code == 0:
+                return True
+            if code is None or code in SEND_ERRORS_VI or code in TOKEN_ERRORS:
+                return False  # the numbered list would fare no better
+            log.warning("Zalo OA: suggestion buttons refused (error %s); sending a numbered list", code)
+        for part in piece.plain():
+            if not await self.client.send_text(user_id, part):
+                return False
+        return True
 
 
 def _refused(request: web.Request, status: int, why: str) -> web.Response:

@@ -9,6 +9,13 @@ working hours is answered from the settings (:mod:`handlers.hours_reply`) unless
 A reply's source names the article's web address and at most its file name (:mod:`knowledge.sources`).
 A suggestion sent back as the next message ("Về: …") is answered from the page it names
 (:mod:`knowledge.suggestions`), whatever the engine.
+
+A message goes through three steps: :meth:`Conversation._prepare` (the guards, the hand-over, the
+topic), the engine's :class:`Match` of the question (:class:`Answerer`: read-only and picklable, so
+that the running bot asks it in worker processes, :mod:`bot.workers`), and
+:meth:`Conversation._finish` (the reply, the topic remembered, the query log). :meth:`Conversation.respond`
+runs the three in a row; :meth:`Conversation.respond_async` awaits the middle one, so that the event
+loop does not compute answers. Every write (query log, hand-over, feedback) happens in this process.
 """
 from __future__ import annotations
 
@@ -16,10 +23,11 @@ import logging
 import time
 from collections import OrderedDict, defaultdict, deque
 from dataclasses import dataclass, field
+from typing import Awaitable, Callable
 
 from knowledge import querylog
-from knowledge.answer import AnswerEngine, Match, Topic
-from knowledge.matcher import Matcher
+from knowledge.answer import Match, Topic
+from knowledge.combined import ENGINES, engine_for
 from knowledge.privacy import mask_personal_data
 from knowledge.sources import public_source
 from knowledge.store import KnowledgeBase
@@ -34,7 +42,8 @@ from .messages import IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
 
-ANSWER_ENGINES = ("matcher", "fitted")
+ANSWER_ENGINES = tuple(ENGINES)
+CONTACT_QUESTION = "thông tin liên hệ của Sở"  # what /lienhe asks the engine
 
 
 @dataclass(frozen=True)
@@ -45,13 +54,19 @@ class ConversationConfig:
     rate_limit_messages: int = 12
     rate_limit_seconds: float = 60.0
     mask_personal_data: bool = True
-    answer_engine: str = "matcher"  # matcher | fitted
+    answer_engine: str = "combined"  # combined (the matcher checked by the fitted engine) | matcher | fitted
     privacy_url: str = "/privacy"  # the page saying what the query log keeps, shown with the first reply
     handover: HandoverConfig = field(default_factory=HandoverConfig)  # [handover]: leaving a question for staff
 
     def __post_init__(self):
         if self.answer_engine not in ANSWER_ENGINES:
             raise ValueError(f"answer_engine must be one of {', '.join(ANSWER_ENGINES)}, not {self.answer_engine!r}")
+
+
+def feedback_reason_choices() -> list[tuple[str, str]]:
+    """What a citizen may say was wrong after a 👎: (code, label as a choice, capitalised), in the
+    order of ``querylog.FEEDBACK_REASON_LABELS``, the web chat's list."""
+    return [(code, label[:1].upper() + label[1:]) for code, label in querylog.FEEDBACK_REASON_LABELS.items()]
 
 
 def format_date(iso: str | None) -> str:
@@ -98,31 +113,88 @@ class Topics:
             self._topics.popitem(last=False)
 
 
-class Conversation:
-    """Channel-agnostic replies. Adapters call :meth:`respond` and render what comes back."""
+class Answerer:
+    """What a question is matched to: the configured answer engine, and a suggestion sent back
+    ("Về: …") answered from what it was made from. Read-only; its caches follow the knowledge base's
+    version, checked on every question, so a staff edit is seen on the next one. Worker processes
+    keep one each over a read-only connection (:mod:`bot.workers`)."""
 
-    def __init__(self, kb: KnowledgeBase, config: ConversationConfig | None = None):
+    def __init__(self, kb: KnowledgeBase, answer_engine: str = "combined"):
+        self.kb = kb
+        self.engine = engine_for(kb, answer_engine)
+        self.targets = Targets(kb)  # what a "Về: …" suggestion sent back leads to
+
+    def warm(self) -> None:
+        """Build the caches of the current version now rather than on the first question."""
+        self.engine.index()
+
+    def match(self, text: str, topic: Topic | None = None) -> Match:
+        tapped = self.targets.tapped(text)
+        if tapped is None:
+            return self.engine.match(text, topic)
+        return Match(tapped.kind, True, 1.0, text=tapped.text, source=tapped.source, faq_id=tapped.faq_id,
+                     normalized=folded(self.kb, text), topic=Topic(title=tapped.title) if tapped.title else None)
+
+
+def folded(kb: KnowledgeBase, text: str) -> str:
+    """The folded words of ``text``, as the query log's ``normalized`` column keeps a question."""
+    return " ".join(t.folded for t in kb.normalizer().tokenize(text))
+
+
+@dataclass
+class Turn:
+    """A message past the guards, waiting for the engine's :class:`Match` of ``question``."""
+    message: IncomingMessage
+    question: str
+    log_query: bool = False
+    user_hash: str = ""
+    topic: Topic | None = None
+    contact_card: bool = False  # /lienhe: the department's card rather than an answer
+    started: float = field(default_factory=time.perf_counter)
+
+
+class Conversation:
+    """Channel-agnostic replies. Adapters on the event loop call :meth:`respond_async`, the terminal
+    and the tests :meth:`respond`, and render what comes back. ``match_async`` is how
+    :meth:`respond_async` asks the engine (the running bot's worker processes); None asks it here."""
+
+    def __init__(self, kb: KnowledgeBase, config: ConversationConfig | None = None,
+                 match_async: Callable[[str, Topic | None], Awaitable[Match]] | None = None):
         self.kb = kb
         self.config = config or ConversationConfig()
-        self.engine = AnswerEngine(kb) if self.config.answer_engine == "fitted" else Matcher(kb)
-        self.targets = Targets(kb)  # what a "Về: …" suggestion sent back leads to
+        self.answerer = Answerer(kb, self.config.answer_engine)
+        self.engine = self.answerer.engine
+        self.match_async = match_async or self._match_here
         self.topics = Topics()
         self.limiter = RateLimiter(self.config.rate_limit_messages, self.config.rate_limit_seconds)
         self.handover = HandOver(kb, self.config.handover, self._contact_line)
 
     # ----- entry points --------------------------------------------------------------
     def respond(self, message: IncomingMessage, log_query: bool = True) -> list[Reply]:
-        """Replies to one message; never raises (a failure becomes an apology)."""
+        """Replies to one message, the engine asked in this process; never raises (a failure becomes
+        an apology)."""
         try:
-            return self._respond(message, log_query)
+            turn = self._prepare(message, log_query)
+            if isinstance(turn, list):
+                return turn
+            return self._finish(turn, self.answerer.match(turn.question, turn.topic))
         except Exception:  # one bad message must never stop the bot
-            log.exception("failed to answer a message on %s", message.channel)
-            return [Reply(texts.ERROR + "\n" + self._contact_line(), "notice")]
+            return self._apology(message)
+
+    async def respond_async(self, message: IncomingMessage, log_query: bool = True) -> list[Reply]:
+        """:meth:`respond` for the event loop: the engine is asked through ``match_async``."""
+        try:
+            turn = self._prepare(message, log_query)
+            if isinstance(turn, list):
+                return turn
+            return self._finish(turn, await self.match_async(turn.question, turn.topic))
+        except Exception:  # a crashed worker included: the citizen gets the apology, the bot goes on
+            return self._apology(message)
 
     def answer(self, question: str) -> Reply:
         """The reply to a question, without logging or rate limits (CLI ``ask``, previews)."""
         started = time.perf_counter()
-        reply = self._reply_for(self._match(question), question)
+        reply = self._reply_for(self.answerer.match(question), question)
         reply.question = question
         log.debug("answered in %.1f ms", (time.perf_counter() - started) * 1000)
         return reply
@@ -151,14 +223,21 @@ class Conversation:
     def help(self) -> Reply:
         return Reply(texts.HELP, "notice", suggestions=list(texts.EXAMPLE_QUESTIONS))
 
-    def contact_card(self) -> Reply:
-        match = self.engine.match("thông tin liên hệ của Sở")
+    # ----- internals -----------------------------------------------------------------
+    def _contact_card(self, match: Match) -> Reply:
         if match.kind == "contact":
             return self._reply_for(match, "")
         return Reply(texts.CONTACT_INVITE + "\n" + self._contact_line(), "contact", True)
 
-    # ----- internals -----------------------------------------------------------------
-    def _respond(self, message: IncomingMessage, log_query: bool) -> list[Reply]:
+    async def _match_here(self, text: str, topic: Topic | None) -> Match:
+        return self.answerer.match(text, topic)
+
+    def _apology(self, message: IncomingMessage) -> list[Reply]:
+        log.exception("failed to answer a message on %s", message.channel)
+        return [Reply(texts.ERROR + "\n" + self._contact_line(), "notice")]
+
+    def _prepare(self, message: IncomingMessage, log_query: bool) -> list[Reply] | Turn:
+        """The replies that need no answer engine, or the :class:`Turn` that asks it."""
         if message.is_group and not message.addressed_to_bot:
             return []
         if message.content_type == "edited":
@@ -167,7 +246,7 @@ class Conversation:
             return [Reply(texts.NOT_TEXT, "notice")]
         text = clean(message.text or "")  # invisible characters and stray spaces are no question
         if message.content_type == "command":
-            return [self._command(text)]
+            return self._command(message, text)
         if not text:
             return [Reply(texts.EMPTY, "notice")]
         if len(text) > self.config.max_question_chars:
@@ -180,35 +259,37 @@ class Conversation:
         handed_over = self.handover.respond(message, user_hash, text)
         if handed_over is not None:
             return [handed_over]
-        started = time.perf_counter()
-        conversation_key = f"{message.channel}:{message.chat_id}"
-        match = self._match(text, self.topics.get(conversation_key))
-        self.topics.remember(conversation_key, match.topic)
+        return Turn(message, text, log_query, user_hash, self.topics.get(self._key(message)))
+
+    def _finish(self, turn: Turn, match: Match) -> list[Reply]:
+        """The reply to a turn from the engine's match: its topic remembered, a refusal offered to
+        staff, the question logged."""
+        if turn.contact_card:
+            return [self._contact_card(match)]
+        message, text = turn.message, turn.question
+        self.topics.remember(self._key(message), match.topic)
         reply = self._reply_for(match, text)
         reply.question = text
         if reply.kind == "fallback" and message.deliver_via is not None:
             reply.offers_handover = True
             self.handover.refused(message, text)
-        if log_query:
-            reply.log_id = self._log(message, user_hash, text, match, reply,
-                                     (time.perf_counter() - started) * 1000)
+        if turn.log_query and match.kind != "empty":  # nothing left once markup is out ("**"): no question
+            reply.log_id = self._log(message, turn.user_hash, text, match, reply,
+                                     (time.perf_counter() - turn.started) * 1000)
         return [reply]
 
-    def _match(self, text: str, topic: Topic | None = None) -> Match:
-        """A suggestion sent back ("Về: …") is answered from what it was made from; anything else is asked."""
-        tapped = self.targets.tapped(text)
-        if tapped is None:
-            return self.engine.match(text, topic)
-        return Match(tapped.kind, True, 1.0, text=tapped.text, source=tapped.source, faq_id=tapped.faq_id,
-                     normalized=self._folded(text), topic=Topic(title=tapped.title) if tapped.title else None)
+    @staticmethod
+    def _key(message: IncomingMessage) -> str:
+        """The conversation, whose last topic a follow-up is read with."""
+        return f"{message.channel}:{message.chat_id}"
 
-    def _command(self, text: str) -> Reply:
+    def _command(self, message: IncomingMessage, text: str) -> list[Reply] | Turn:
         name = text.split()[0].lstrip("/").split("@")[0].lower() if text else ""
         if name in ("start", "batdau"):
-            return self.start()
+            return [self.start()]
         if name in ("lienhe", "contact"):
-            return self.contact_card()
-        return self.help()
+            return Turn(message, CONTACT_QUESTION, contact_card=True)
+        return [self.help()]
 
     def _log(self, message: IncomingMessage, user_hash: str, text: str, match: Match, reply: Reply,
              elapsed_ms: float) -> int | None:
@@ -217,7 +298,7 @@ class Conversation:
             question = mask_personal_data(text)
             # the normalised form reads number words as digits ("0 chín 1 2…"): masked too
             if question != text or mask_personal_data(normalized) != normalized:
-                normalized = self._folded(mask_personal_data(self._folded(question)))
+                normalized = folded(self.kb, mask_personal_data(folded(self.kb, question)))
         source = (reply.source or {}).get("title")
         try:
             return self.kb.log_query(channel=message.channel, user_hash=user_hash, question=question,
@@ -227,9 +308,6 @@ class Conversation:
         except Exception:  # the citizen still gets the answer if logging fails
             log.exception("could not write the query log")
             return None
-
-    def _folded(self, text: str) -> str:
-        return " ".join(t.folded for t in self.kb.normalizer().tokenize(text))
 
     def _contact_line(self) -> str:
         resolved = self.kb.resolve_contacts("department")

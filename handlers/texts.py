@@ -68,6 +68,7 @@ CONTACT_LABELS = {"address": "Địa chỉ", "phone": "Điện thoại", "fax": 
                   "hotline": "Đường dây nóng", "email": "Email"}
 FEEDBACK_THANKS = {1: "Cảm ơn bạn đã đánh giá! 👍",
                    -1: "Cảm ơn bạn đã góp ý. Cán bộ Sở sẽ xem lại câu trả lời này để bổ sung thông tin."}
+FEEDBACK_REASON_ASK = "Câu trả lời chưa ổn ở điểm nào?"  # after 👎: the reasons follow, one tap (or digit) each
 FEEDBACK_REASON_THANKS = "Cảm ơn bạn đã cho biết lý do. Cán bộ Sở sẽ xem lại câu trả lời này."  # after 👎 + reason
 FEEDBACK_EXPIRED = "Không ghi nhận được đánh giá (câu hỏi đã quá cũ hoặc không phải của bạn)."
 FEEDBACK_DIGITS = "Câu trả lời có hữu ích không? Gửi 1 nếu có, 2 nếu chưa."

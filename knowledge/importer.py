@@ -53,7 +53,7 @@ class ImportResult:
 
 
 @dataclass(slots=True)
-class _File:
+class IncomingFile:
     """A file on its way in: its bytes until parsed, then its article or the result decided without writing."""
     name: str
     source: str
@@ -65,39 +65,50 @@ class _File:
 
 def import_bytes(kb: KnowledgeBase, source: str, name: str, raw: bytes) -> ImportResult:
     """Import one file's content under ``source`` (a path, or ``upload:<name>``)."""
-    return _import_one(kb, _loaded(kb, source, name, raw))
+    return write_prepared(kb, prepare_bytes(kb, source, name, raw))
 
 
-def import_file(kb: KnowledgeBase, path: Path) -> ImportResult:
-    return _import_one(kb, _read(kb, path))
+def prepare_bytes(kb: KnowledgeBase, source: str, name: str, raw: bytes) -> IncomingFile:
+    """One file's content parsed and tokenized, nothing written: the slow part of an import, done
+    before the write transaction so that other writers (the query log) never wait for it."""
+    return _prepared(kb, _loaded(kb, source, name, raw))
 
 
-def _import_one(kb: KnowledgeBase, file: _File) -> ImportResult:
-    [file] = _take([file], prepare(_jobs([file]), kb.prepare))
+def write_prepared(kb: KnowledgeBase, file: IncomingFile) -> ImportResult:
+    """Write a prepared file (:func:`prepare_bytes`), unless the knowledge base holds it already."""
     return _write(kb, file)
 
 
-def _read(kb: KnowledgeBase, path: Path) -> _File:
+def import_file(kb: KnowledgeBase, path: Path) -> ImportResult:
+    return _write(kb, _prepared(kb, _read(kb, path)))
+
+
+def _prepared(kb: KnowledgeBase, file: IncomingFile) -> IncomingFile:
+    [file] = _take([file], prepare(_jobs([file]), kb.prepare))
+    return file
+
+
+def _read(kb: KnowledgeBase, path: Path) -> IncomingFile:
     if path.name.lower().startswith("readme"):
-        return _File(path.name, "", result=ImportResult(path.name, "skipped",
+        return IncomingFile(path.name, "", result=ImportResult(path.name, "skipped",
                                                         "tệp hướng dẫn, không phải bài viết"))
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return _File(path.name, "", result=ImportResult(str(path), "failed",
+        return IncomingFile(path.name, "", result=ImportResult(str(path), "failed",
                                                         f"không đọc được tệp: {exc.strerror or exc}"))
     return _loaded(kb, str(path.resolve()), path.name, raw)
 
 
-def _loaded(kb: KnowledgeBase, source: str, name: str, raw: bytes) -> _File:
-    file = _File(name, source, raw, hashlib.sha256(raw).hexdigest())
+def _loaded(kb: KnowledgeBase, source: str, name: str, raw: bytes) -> IncomingFile:
+    file = IncomingFile(name, source, raw, hashlib.sha256(raw).hexdigest())
     file.result = _known(kb, file)
     if file.result:
         file.raw = b""
     return file
 
 
-def _known(kb: KnowledgeBase, file: _File) -> ImportResult | None:
+def _known(kb: KnowledgeBase, file: IncomingFile) -> ImportResult | None:
     """"unchanged" when the knowledge base holds these bytes already, under this source or another."""
     existing = kb.find_article(file.source)
     if existing and existing["content_hash"] == file.content_hash:
@@ -109,11 +120,11 @@ def _known(kb: KnowledgeBase, file: _File) -> ImportResult | None:
     return None
 
 
-def _jobs(batch: list[_File]) -> list[Job]:
+def _jobs(batch: list[IncomingFile]) -> list[Job]:
     return [(file.name, file.raw) for file in batch if file.result is None]
 
 
-def _take(batch: list[_File], prepared: list[Prepared]) -> list[_File]:
+def _take(batch: list[IncomingFile], prepared: list[Prepared]) -> list[IncomingFile]:
     """Give each file still to parse its prepared article, or its failure."""
     for file, outcome in zip([f for f in batch if f.result is None], prepared):
         if isinstance(outcome, str):
@@ -124,7 +135,7 @@ def _take(batch: list[_File], prepared: list[Prepared]) -> list[_File]:
     return batch
 
 
-def _write(kb: KnowledgeBase, file: _File) -> ImportResult:
+def _write(kb: KnowledgeBase, file: IncomingFile) -> ImportResult:
     """The file's result, writing its article unless the knowledge base holds it already (asked
     again here: an earlier file of the same run, or another process, may have written it since)."""
     known = file.result or _known(kb, file)
@@ -211,8 +222,8 @@ def _import_files(kb: KnowledgeBase, paths: list[Path]) -> Iterator[ImportResult
         yield from results
 
 
-def _read_batches(kb: KnowledgeBase, paths: list[Path]) -> Iterator[tuple[list[_File], list[Job]]]:
-    batch: list[_File] = []
+def _read_batches(kb: KnowledgeBase, paths: list[Path]) -> Iterator[tuple[list[IncomingFile], list[Job]]]:
+    batch: list[IncomingFile] = []
     size = 0
     for path in paths:
         batch.append(_read(kb, path))
@@ -224,7 +235,7 @@ def _read_batches(kb: KnowledgeBase, paths: list[Path]) -> Iterator[tuple[list[_
         yield batch, _jobs(batch)
 
 
-def _write_batch(kb: KnowledgeBase, batch: list[_File]) -> list[ImportResult] | None:
+def _write_batch(kb: KnowledgeBase, batch: list[IncomingFile]) -> list[ImportResult] | None:
     """The batch written in one transaction, or None when a write failed (and none of it was)."""
     try:
         with kb.transaction():

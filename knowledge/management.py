@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from . import audit
 from .contacts import DEPARTMENT, FIELD_LABELS_VI, FIELDS, unit_key
 from .faq_io import SEPARATOR, CsvError, FaqRow, read_csv
-from .importer import ImportResult, import_bytes
+from .importer import ImportResult, prepare_bytes, write_prepared
 from .store import Faq, KnowledgeBase, strip_secrets
 from .text import fold
 
@@ -315,8 +315,9 @@ def upload_article(kb: KnowledgeBase, actor: str, name: str, raw: bytes) -> Impo
     name = PurePath(name.replace("\\", "/")).name.strip()[:200]
     if not name:
         return ImportResult("(không tên)", "failed", "tệp không có tên")
+    prepared = prepare_bytes(kb, f"upload:{name}", name, raw)  # parsed outside the write lock
     with kb.transaction():
-        result = import_bytes(kb, f"upload:{name}", name, raw)
+        result = write_prepared(kb, prepared)
         if result.status in ("added", "updated"):
             audit.record(kb, actor, f"article.{result.status}", name,
                          after={"title": result.title, "bytes": len(raw)})

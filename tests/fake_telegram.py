@@ -13,7 +13,8 @@ Tests use it to
 * hold ``sendMessage`` calls unanswered (:meth:`FakeTelegram.hold`), to kill the bot while its
   replies are in flight: one whose sender hangs up meanwhile is never delivered (status 499);
 * check what Telegram would reject: HTML that does not parse (unescaped ``<``/``&``, unknown or
-  unclosed tags), text over 4,096 characters, ``callback_data`` over 64 bytes, an empty text.
+  unclosed tags), text over 4,096 characters, ``callback_data`` over 64 bytes, an empty text;
+* change a message's buttons (``editMessageReplyMarkup``, checked the same way).
 """
 from __future__ import annotations
 
@@ -245,11 +246,14 @@ class FakeTelegram:
                 "chat": self.chat(chat_id, chat_type), "from": dict(self.bot), "text": text}
 
     def button_update(self, data: str, user_id: int = 424242, chat_id: int | None = None,
-                      chat_type: str = "private") -> dict:
+                      chat_type: str = "private", markup: dict | None = None) -> dict:
+        """A press of a button with ``data``, under a message of the bot's carrying ``markup``."""
         chat_id = user_id if chat_id is None else chat_id
+        message = self.bot_message(chat_id, chat_type)
+        if markup:
+            message["reply_markup"] = markup
         return {"callback_query": {"id": str(next(self._update_ids)), "from": self.user(user_id),
-                                   "chat_instance": "ci-1", "data": data,
-                                   "message": self.bot_message(chat_id, chat_type)}}
+                                   "chat_instance": "ci-1", "data": data, "message": message}}
 
     def document_update(self, file_id: str, name: str, size: int, user_id: int = 424242,
                         mime_type: str = "text/markdown") -> dict:
@@ -388,13 +392,7 @@ class FakeTelegram:
         if len(visible.encode("utf-16-le")) // 2 > 4096:
             raise _BadRequest("message is too long")
         markup = params.get("reply_markup") or {}
-        for row in markup.get("inline_keyboard", []):
-            for button in row:
-                data = button.get("callback_data")
-                if data is not None and not 1 <= len(data.encode()) <= 64:
-                    raise _BadRequest("BUTTON_DATA_INVALID")
-                if not button.get("text"):
-                    raise _BadRequest("button text is empty")
+        _check_markup(markup)
         params["visible_text"] = visible
         chat_id = int(params["chat_id"])
         message = {"message_id": next(self._message_ids), "date": int(time.time()),
@@ -403,6 +401,12 @@ class FakeTelegram:
         if markup:
             message["reply_markup"] = markup
         return message
+
+    async def _m_editMessageReplyMarkup(self, params):
+        if params.get("chat_id") in (None, "") or params.get("message_id") in (None, ""):
+            raise _BadRequest("chat_id and message_id are required")
+        _check_markup(params.get("reply_markup") or {})
+        return True
 
     async def _m_getFile(self, params):
         file_id = params.get("file_id")
@@ -414,6 +418,16 @@ class FakeTelegram:
 
 class _BadRequest(Exception):
     pass
+
+
+def _check_markup(markup: dict) -> None:
+    for row in markup.get("inline_keyboard", []):
+        for button in row:
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(data.encode()) <= 64:
+                raise _BadRequest("BUTTON_DATA_INVALID")
+            if not button.get("text"):
+                raise _BadRequest("button text is empty")
 
 
 async def _serve(port: int) -> None:

@@ -100,8 +100,37 @@ class FakeServer:
             await asyncio.sleep(0.01)
 
 
+# A customer-service message's button attachment, as public references give it:
+# {"type": "template", "payload": {"buttons": [{"title", "type", "payload"}, …]}}.
+BUTTON_TYPES = {"oa.open.url", "oa.query.show", "oa.query.hide", "oa.open.sms", "oa.open.phone"}
+MAX_BUTTONS, MAX_BUTTON_TITLE, MAX_QUERY_PAYLOAD = 5, 100, 1000
+
+
+def attachment_problem(attachment) -> str | None:
+    """Why Zalo would refuse this attachment, or None."""
+    if not isinstance(attachment, dict) or attachment.get("type") != "template":
+        return "attachment type must be template"
+    buttons = (attachment.get("payload") or {}).get("buttons")
+    if not isinstance(buttons, list) or not 1 <= len(buttons) <= MAX_BUTTONS:
+        return f"1 to {MAX_BUTTONS} buttons"
+    for button in buttons:
+        if not isinstance(button, dict) or button.get("type") not in BUTTON_TYPES:
+            return "unknown button type"
+        title = button.get("title")
+        if not isinstance(title, str) or not 1 <= len(title) <= MAX_BUTTON_TITLE:
+            return f"button title must be 1 to {MAX_BUTTON_TITLE} characters"
+        if button["type"] in ("oa.query.show", "oa.query.hide"):
+            query = button.get("payload")
+            if not isinstance(query, str) or not 1 <= len(query) <= MAX_QUERY_PAYLOAD:
+                return f"query payload must be 1 to {MAX_QUERY_PAYLOAD} characters"
+    return None
+
+
 class FakeZaloOA(FakeServer):
     """``/v3.0/oa/message/cs`` and ``/v4/oa/access_token`` (rotating, single-use refresh tokens).
+    A message may carry a button attachment, checked by :func:`attachment_problem` (error -201);
+    :attr:`refuse_attachments` makes it refuse every attachment with that error code, as an OA
+    whose package lacks them would.
 
     Like Zalo, it refuses a message to a user who has not written to the OA within the reply window
     (error -230): tests record each user's messages with :meth:`user_wrote`; a user the fake never
@@ -116,6 +145,8 @@ class FakeZaloOA(FakeServer):
         self.errors: list[int] = []  # error codes for the next sends, then success
         self.delay = 0.0  # seconds before answering a send
         self.messages: list[tuple[str, str]] = []  # (user_id, text) accepted
+        self.buttons: list[list[dict]] = []  # the buttons of each accepted message ([] for none)
+        self.refuse_attachments: int | None = None
         self.last_message: dict[str, float] = {}  # user id → when they last wrote to the OA
         self.reply_window_seconds = 7 * 86400
         self._ids = itertools.count(1)
@@ -149,10 +180,18 @@ class FakeZaloOA(FakeServer):
         text = (body.get("message") or {}).get("text")
         if not user_id or not isinstance(text, str) or not 1 <= len(text) <= 2000:
             return web.json_response({"error": -201, "message": "Parameters are invalid"})
+        attachment = (body.get("message") or {}).get("attachment")
+        if attachment is not None:
+            if self.refuse_attachments is not None:
+                return web.json_response({"error": self.refuse_attachments, "message": "attachment not allowed"})
+            problem = attachment_problem(attachment)
+            if problem:
+                return web.json_response({"error": -201, "message": f"Parameters are invalid: {problem}"})
         if time.time() - self.last_message.get(user_id, time.time()) > self.reply_window_seconds:
             return web.json_response({"error": -230, "message": "User has not interacted with the OA in the last 7 days"})
         await self.gate()
         self.messages.append((user_id, text))
+        self.buttons.append(attachment["payload"]["buttons"] if attachment else [])
         return web.json_response({"data": {"message_id": f"m{next(self._ids)}", "user_id": user_id},
                                   "error": 0, "message": "Success"})
 

@@ -182,6 +182,31 @@ async def test_rating_buttons_under_an_answer_record_feedback(bot, fake, sample_
     assert row["feedback"] == 1
 
 
+async def test_thumbs_down_offers_reasons_and_a_tap_records_one(bot, fake, sample_kb):
+    [message] = await bot.ask("sđt sở khcn")
+    markup = message.params["reply_markup"]
+    _, down = buttons(message)
+    fake.push_update(fake.button_update(down["callback_data"], markup=markup))
+    await fake.wait_for(lambda: fake.requests("editMessageReplyMarkup"))
+    [toast] = [c.params["text"] for c in fake.requests("answerCallbackQuery")]
+    assert toast == f"{texts.FEEDBACK_THANKS[-1]} {texts.FEEDBACK_REASON_ASK}"
+    [edit] = fake.requests("editMessageReplyMarkup", ok_only=True)
+    reasons = [row[0] for row in edit.params["reply_markup"]["inline_keyboard"]]
+    assert [b["text"] for b in reasons] == ["Sai thông tin", "Không đúng câu hỏi", "Khó hiểu"]
+    [(log_id,)] = sample_kb.conn.execute("SELECT id FROM query_log").fetchall()
+    assert reasons[0]["callback_data"] == f"fb:{log_id}:-1:wrong_info"  # a row id and a code, nothing personal
+    assert all(len(b["callback_data"].encode()) <= 64 for b in reasons)
+    fake.push_update(fake.button_update(reasons[0]["callback_data"], user_id=CITIZEN_ID + 1))  # someone else
+    fake.push_update(fake.button_update(reasons[0]["callback_data"], markup=edit.params["reply_markup"]))
+    await fake.wait_for(lambda: len(fake.requests("editMessageReplyMarkup")) == 2)
+    toasts = [c.params["text"] for c in fake.requests("answerCallbackQuery")]
+    assert toasts[1:] == [texts.FEEDBACK_EXPIRED, texts.FEEDBACK_REASON_THANKS]
+    assert "reply_markup" not in fake.requests("editMessageReplyMarkup")[1].params  # the reasons are gone
+    [row] = sample_kb.iter_rows("SELECT q.feedback, r.reason FROM query_log q "
+                                "JOIN query_feedback_reason r ON r.log_id = q.id")
+    assert row == {"feedback": -1, "reason": "wrong_info"}
+
+
 async def test_fallback_gives_contacts(bot):
     [message] = await bot.ask("giá vàng hôm nay bao nhiêu")
     text = visible(message)

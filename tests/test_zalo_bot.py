@@ -120,6 +120,20 @@ async def test_long_answer_is_split_and_a_digit_picks_a_suggestion(polling, fake
     assert last == texts.EXAMPLE_QUESTIONS[0]
 
 
+async def test_a_thumbs_down_is_explained_by_a_digit(polling, fake, sample_kb):
+    await fake.updates.put(fake.update(CHAT, PHONE_QUESTION))
+    await fake.wait_for(lambda: fake.messages, what="the answer")
+    await fake.updates.put(fake.update(CHAT, "👎"))
+    await fake.wait_for(lambda: len(fake.messages) == 2, what="the reasons after a 👎")
+    assert "\n1. Sai thông tin\n2. Không đúng câu hỏi\n3. Khó hiểu\n" in fake.messages[1][1]
+    await fake.updates.put(fake.update(CHAT, "3"))
+    await fake.wait_for(lambda: len(fake.messages) == 3, what="the thanks for the reason")
+    assert fake.messages[2][1] == texts.FEEDBACK_REASON_THANKS
+    [row] = sample_kb.iter_rows("SELECT q.feedback, r.reason FROM query_log q "
+                                "JOIN query_feedback_reason r ON r.log_id = q.id")
+    assert row == {"feedback": -1, "reason": "unclear"}
+
+
 # ----- webhook -----------------------------------------------------------------------------------
 async def test_webhook_with_the_right_secret_is_answered(webhook, fake):
     (client, channel), url = webhook

@@ -10,6 +10,7 @@ import time
 
 import pytest
 from aiohttp.test_utils import TestClient
+import fake_zalo
 from fake_zalo import FakeZaloOA, now_ms, oa_signature
 from support import serving
 
@@ -118,21 +119,55 @@ async def test_webhook_answers_before_the_reply_is_sent(oa, fake):
     assert fake.messages[0][1].startswith("Xin chào!")
 
 
-async def test_a_digit_picks_one_of_the_numbered_suggestions(oa, fake, sample_kb):
+def follow_event() -> dict:
+    return {"app_id": APP_ID, "event_name": "follow", "timestamp": now_ms(), "oa_id": OA_ID,
+            "follower": {"id": USER}, "source": "oa_profile", "user_id_by_app": "1"}
+
+
+async def test_suggestions_are_buttons_that_send_their_text_back(oa, fake, sample_kb):
     client, channel = oa
-    follow = {"app_id": APP_ID, "event_name": "follow", "timestamp": now_ms(), "oa_id": OA_ID,
-              "follower": {"id": USER}, "source": "oa_profile", "user_id_by_app": "1"}
-    await post(client, follow)
+    await post(client, follow_event())
     await fake.wait_for(lambda: fake.messages, what="the greeting with example questions")
-    numbered = "\n".join(f"{i}. {q}" for i, q in enumerate(texts.EXAMPLE_QUESTIONS, 1))
-    assert f"\n\nCâu hỏi mẫu:\n{numbered}\nTrả lời bằng một chữ số (1–3) để chọn câu hỏi." in fake.messages[0][1]
-    await post(client, text_event("2"))
-    await fake.wait_for(lambda: len(fake.messages) == 2, what="the picked suggestion's answer")
+    assert fake.messages[0][1].endswith("\n\nCâu hỏi mẫu:")
+    assert fake.buttons[0] == [{"title": q, "type": "oa.query.show", "payload": q} for q in texts.EXAMPLE_QUESTIONS]
+    await post(client, text_event(texts.EXAMPLE_QUESTIONS[1]))  # what a tap on the second button sends
+    await fake.wait_for(lambda: len(fake.messages) == 2, what="the tapped suggestion's answer")
     assert "0292.3820674" in fake.messages[1][1]
     await post(client, text_event("7"))  # no 7th suggestion: an ordinary question
     await fake.wait_for(lambda: len(fake.messages) == 3, what="the answer to '7'")
     questions = [r["question"] for r in sample_kb.iter_rows("SELECT question FROM query_log ORDER BY id")]
     assert questions == [texts.EXAMPLE_QUESTIONS[1], "7"]
+
+
+async def test_refused_buttons_fall_back_to_a_numbered_list_a_digit_picks_from(oa, fake, sample_kb):
+    client, channel = oa
+    fake.refuse_attachments = -201
+    await post(client, follow_event())
+    await fake.wait_for(lambda: fake.messages, what="the greeting, numbered")
+    [with_buttons, plain] = fake.sends()
+    assert with_buttons.json["message"]["attachment"]["payload"]["buttons"]
+    assert "attachment" not in plain.json["message"] and fake.buttons == [[]]
+    numbered = "\n".join(f"{i}. {q}" for i, q in enumerate(texts.EXAMPLE_QUESTIONS, 1))
+    assert f"\n\nCâu hỏi mẫu:\n{numbered}\nTrả lời bằng một chữ số (1–3) để chọn câu hỏi." in fake.messages[0][1]
+    await post(client, text_event("2"))
+    await fake.wait_for(lambda: len(fake.messages) == 2, what="the picked suggestion's answer")
+    assert "0292.3820674" in fake.messages[1][1]
+    questions = [r["question"] for r in sample_kb.iter_rows("SELECT question FROM query_log ORDER BY id")]
+    assert questions == [texts.EXAMPLE_QUESTIONS[1]]
+
+
+async def test_buttons_keep_within_the_oa_limits(oa, fake):
+    client, channel = oa
+    long_question = "Hội thi Sáng tạo kỹ thuật thành phố Cần Thơ " * 4
+    assert await channel.client.send(USER, "Có phải bạn muốn hỏi…", (long_question,)) == 0
+    [[button]] = fake.buttons
+    assert len(button["title"]) == zalo_oa.MAX_BUTTON_TITLE and button["title"].endswith("…")
+    assert button["payload"] == long_question  # the tap sends the whole question
+    assert await channel.client.send(USER, "x", ("Câu?",) * 6) == -201  # the fake refuses a 6th button
+    unknown = {"type": "template", "payload": {"buttons": [{"title": "A", "type": "oa.query.run", "payload": "A"}]}}
+    assert fake_zalo.attachment_problem(unknown) == "unknown button type"
+    too_long = {"type": "template", "payload": {"buttons": [{"title": "A" * 101, "type": "oa.query.show", "payload": "A"}]}}
+    assert "title" in fake_zalo.attachment_problem(too_long)
 
 
 def test_replies_render_as_plain_text_with_numbered_suggestions():
@@ -366,6 +401,14 @@ async def test_a_digit_after_an_answer_rates_it(oa, fake, sample_kb):
     assert "góp ý" in fake.messages[1][1]
     [row] = sample_kb.iter_rows("SELECT question, feedback FROM query_log")
     assert row == {"question": PHONE_QUESTION, "feedback": -1}
-    await post(client, text_event("2"))  # nothing left to rate: an ordinary question
-    await fake.wait_for(lambda: len(fake.messages) == 3, what="the answer to '2'")
+    # after a 👎, what was wrong: the three reasons, numbered; a digit right after picks one
+    assert fake.messages[1][1].endswith("Câu trả lời chưa ổn ở điểm nào?\n1. Sai thông tin\n2. Không đúng câu hỏi\n"
+                                        "3. Khó hiểu\nTrả lời bằng một chữ số (1–3) để chọn lý do.")
+    await post(client, text_event("2"))
+    await fake.wait_for(lambda: len(fake.messages) == 3, what="the thanks for the reason")
+    assert fake.messages[2][1] == texts.FEEDBACK_REASON_THANKS
+    [(log_id,)] = sample_kb.conn.execute("SELECT id FROM query_log").fetchall()
+    assert list(sample_kb.conn.execute("SELECT log_id, reason FROM query_feedback_reason")) == [(log_id, "off_topic")]
+    await post(client, text_event("2"))  # nothing left to rate or explain: an ordinary question
+    await fake.wait_for(lambda: len(fake.messages) == 4, what="the answer to '2'")
     assert sample_kb.stats()["query_log"] == 2

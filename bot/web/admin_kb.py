@@ -3,7 +3,8 @@
 add, edit, delete, CSV import/export, the "thử câu hỏi" box), contacts, abbreviations and synonyms.
 
 Every change goes through :mod:`knowledge.management`, like the CLI, so it is validated,
-audit-logged and used by the running bot at once.
+audit-logged and used by the running bot at once. Article uploads and FAQ CSV imports run as jobs
+(:mod:`bot.web.jobs`): the form's answer is the job's page, with its progress and then its result.
 """
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from aiohttp.web_request import FileField
 from handlers.conversation import format_date
 from knowledge import fact_age, management
 from knowledge.contacts import DEPARTMENT, FIELD_LABELS_VI, FIELDS
-from knowledge.faq_io import CsvError, split_alternates, write_csv
-from knowledge.importer import STATUS_VI, ImportResult, import_each
+from knowledge.faq_io import split_alternates, write_csv
+from knowledge.importer import STATUS_VI
 from knowledge.parsing import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 
-from . import admin_logs, admin_requests
+from . import admin_logs, admin_requests, jobs
 from .auth import staff_only
 from .pages import KIND_LABELS, admin_page, csrf_input, flash, path_id, post_button, table, whole_number
 from .state import CONVERSATION_KEY, FACTS_CHECKED_AFTER_KEY, FORM_KEY, KB_KEY, USER_KEY
@@ -41,7 +42,7 @@ async def articles(request: web.Request) -> web.Response:
     return _articles_page(request)
 
 
-def _articles_page(request: web.Request, results: list[ImportResult] | None = None) -> web.Response:
+def _articles_page(request: web.Request) -> web.Response:
     query = request.query.get("q", "").strip()[:200]
     rows = [[join([h("a", a["title"], href=f"/admin/articles/{a['id']}"),
                    *([" ", h("em", "(ngừng dùng)")] if a["retired"] else [])]),
@@ -51,15 +52,8 @@ def _articles_page(request: web.Request, results: list[ImportResult] | None = No
              post_button(request, f"/admin/articles/{a['id']}/delete", "Xoá",
                           f"Xoá bài «{a['title']}»? Bot sẽ không dùng bài này nữa.")]
             for a in request.app[KB_KEY].articles(query)]
-    report = Markup("")
-    if results is not None:
-        report = h("section", h("h2", "Kết quả tải lên"),
-                   h("ul", *(h("li", h("strong", STATUS_VI[r.status]), " ", r.name,
-                                    f" — {r.title}" if r.title else "", f" ({r.detail})" if r.detail else "",
-                                    class_=f"result {r.status}") for r in results)),
-                   class_="report", aria_live="polite")
     content = join([
-        report,
+        jobs.status_lines(request),
         render("upload.html", csrf=csrf_input(request), accept=",".join(sorted(SUPPORTED_SUFFIXES)),
                max_files=MAX_UPLOAD_FILES, max_mb=MAX_FILE_BYTES // (1024 * 1024)),
         _search_form("/admin/articles", query, "Tìm trong tiêu đề và nội dung"),
@@ -76,9 +70,20 @@ async def article_upload(request: web.Request) -> web.Response:
     if len(files) > MAX_UPLOAD_FILES:
         flash(request, f"Mỗi lần chỉ tải lên tối đa {MAX_UPLOAD_FILES} tệp.", "error")
         raise web.HTTPSeeOther("/admin/articles")
-    results = import_each(files, lambda f: f.filename, lambda f: management.upload_article(
-        request.app[KB_KEY], _actor(request), f.filename, f.file.read(MAX_FILE_BYTES + 1)))
-    return _articles_page(request, results)
+    uploads = [(f.filename, f.file.read(MAX_FILE_BYTES + 1)) for f in files]
+    job = request.app[jobs.JOBS_KEY].start(request[USER_KEY].name, "Tải bài viết lên", "Đang nhập {done}/{total} tệp…",
+                                           len(uploads), _upload_report, jobs.upload_articles, _actor(request), uploads)
+    return await jobs.started(request, job)
+
+
+def _upload_report(job: jobs.Job) -> tuple[Markup, int]:
+    """Each file imported so far: thêm mới / cập nhật / không đổi / lỗi / bỏ qua, with its title or reason."""
+    report = h("section", h("h2", "Kết quả tải lên"),
+               h("ul", *(h("li", h("strong", STATUS_VI[r.status]), " ", r.name,
+                                f" — {r.title}" if r.title else "", f" ({r.detail})" if r.detail else "",
+                                class_=f"result {r.status}") for r in job.steps)),
+               class_="report", aria_live="polite") if job.steps else Markup("")
+    return join([report, h("p", h("a", "← Bài viết", href="/admin/articles"))]), 200
 
 
 @staff_only
@@ -119,6 +124,7 @@ async def faqs(request: web.Request) -> web.Response:
              faq.answer, post_button(request, f"/admin/faqs/{faq.id}/delete", "Xoá", f"Xoá câu hỏi «{faq.question}»?")]
             for faq in management.search_faqs(request.app[KB_KEY], query)]
     content = join([
+        jobs.status_lines(request),
         _try_box(request, request.query.get("try", "").strip()[:500]),
         h("p", h("a", "+ Thêm câu hỏi", href="/admin/faqs/new", class_="button"), " ",
           h("a", "Xuất CSV", href="/admin/faqs/export.csv", class_="button secondary")),
@@ -206,15 +212,22 @@ async def faq_import(request: web.Request) -> web.Response:
     if not isinstance(upload, FileField) or not upload.filename:
         flash(request, "Bạn chưa chọn tệp CSV.", "error")
         raise web.HTTPSeeOther("/admin/faqs")
-    try:
-        report = management.import_faqs(request.app[KB_KEY], _actor(request), upload.file.read())
-    except CsvError as exc:
-        items = [h("li", f"Dòng {line}: {reason}" if line else reason) for line, reason in exc.problems]
-        content = join([h("p", "Tệp CSV có lỗi nên chưa nhập câu hỏi nào. Hãy sửa các dòng sau rồi tải lên lại:"),
-                        h("ul", *items, class_="problems"), h("p", h("a", "← Câu hỏi thường gặp", href="/admin/faqs"))])
-        return admin_page(request, "Nhập CSV không thành công", content, 400)
-    flash(request, report.line())
-    raise web.HTTPSeeOther("/admin/faqs")
+    job = request.app[jobs.JOBS_KEY].start(request[USER_KEY].name, "Nhập câu hỏi từ tệp CSV",
+                                           "Đang nhập câu hỏi từ tệp CSV…", 1, _faq_import_report,
+                                           jobs.import_faq_csv, _actor(request), upload.file.read())
+    return await jobs.started(request, job)
+
+
+def _faq_import_report(job: jobs.Job) -> tuple[Markup, int]:
+    """Nothing while the import runs; then how many FAQs were added, updated or left, or (400) every
+    line to fix: a file with a bad line imports nothing."""
+    back = h("p", h("a", "← Câu hỏi thường gặp", href="/admin/faqs"))
+    if isinstance(job.outcome, list):  # (line, reason) of every problem
+        items = [h("li", f"Dòng {line}: {reason}" if line else reason) for line, reason in job.outcome]
+        return join([h("p", "Tệp CSV có lỗi nên chưa nhập câu hỏi nào. Hãy sửa các dòng sau rồi tải lên lại:",
+                       class_="notice error", role="alert"), h("ul", *items, class_="problems"), back]), 400
+    line = h("p", job.outcome.line(), class_="notice ok", role="status") if job.outcome else Markup("")
+    return join([line, back]), 200
 
 
 # ----- contacts --------------------------------------------------------------------------

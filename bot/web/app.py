@@ -1,8 +1,8 @@
 """Build the aiohttp application shared by the web chat, the staff area and the webhook routes.
 
 Routes: ``/`` (web chat), ``POST /api/ask``, ``POST /api/feedback`` and ``GET /api/messages`` (JSON), ``/healthz``, ``/static/…``, ``/admin/…``
-(staff area); channel adapters add their webhooks. Every response carries the security
-headers of :mod:`bot.web.security`.
+(staff area; uploads and CSV imports run as jobs off the event loop, :mod:`bot.web.jobs`); channel
+adapters add their webhooks. Every response carries the security headers of :mod:`bot.web.security`.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from knowledge.login_throttle import LoginThrottle
 from knowledge.store import KnowledgeBase
 
 from .. import http_body
-from . import admin_articles, admin_kb, admin_logs, admin_requests, admin_users, auth, chat
+from . import admin_articles, admin_kb, admin_logs, admin_requests, admin_users, auth, chat, jobs
 from .pages import error_pages
 from .security import ClientAddresses, Sessions, security_headers
 from .state import (ADDRESS_LIMITER_KEY, CHANNELS_KEY, CLIENT_ADDRESSES_KEY, CONVERSATION_KEY, KB_KEY,
@@ -63,7 +63,7 @@ async def api_ask(request: web.Request) -> web.Response:
     if not isinstance(payload, dict) or not isinstance(payload.get("question"), str):
         return web.json_response({"error": "Thiếu trường «question» (chuỗi văn bản)."}, status=400)
     has_session = isinstance(payload.get("session"), str) and bool(payload["session"])
-    reply = chat.respond(request, _session(request, payload), payload["question"], "" if has_session else None)[0]
+    reply = (await chat.respond(request, _session(request, payload), payload["question"], "" if has_session else None))[0]
     body = reply.as_json()
     body["question"] = payload["question"]
     body["log_id"] = reply.log_id
@@ -124,6 +124,7 @@ def create_app(conversation: Conversation, kb: KnowledgeBase, session_secret: st
     app.router.add_static("/static", STATIC_DIR)
     chat.add_routes(app)
     auth.add_routes(app)
+    jobs.setup(app)
     admin_kb.add_routes(app)
     admin_articles.add_routes(app)
     admin_users.add_routes(app)

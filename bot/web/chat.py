@@ -106,14 +106,15 @@ def chips(questions: list[str], label: str) -> Markup:
     return h("div", *buttons, class_="chips", role="group", aria_label=label)
 
 
-def respond(request: web.Request, user: str, question: str, deliver_via: str | None) -> list[Reply]:
+async def respond(request: web.Request, user: str, question: str, deliver_via: str | None) -> list[Reply]:
     """The conversation's replies to a web question from ``user`` (the session), once the
     client's address is within its own limit. ``deliver_via`` is "" when the page fetches staff's
     answers later (:func:`messages`), None when it cannot."""
     wait = request.app[ADDRESS_LIMITER_KEY].wait_seconds(request.app[CLIENT_ADDRESSES_KEY].of(request))
     if wait:
         return [Reply(texts.SLOW_DOWN.format(seconds=wait), "notice")]
-    return request.app[CONVERSATION_KEY].respond(IncomingMessage("web", user, user, question, deliver_via=deliver_via))
+    message = IncomingMessage("web", user, user, question, deliver_via=deliver_via)
+    return await request.app[CONVERSATION_KEY].respond_async(message)
 
 
 async def index(request: web.Request) -> web.Response:
@@ -124,7 +125,7 @@ async def index(request: web.Request) -> web.Response:
     question = request.query.get("q", "").strip()
     if question:  # the page without JavaScript
         messages.append(h("div", h("p", question, class_="text"), class_="msg user"))
-        replies = respond(request, f"page:{request.app[CLIENT_ADDRESSES_KEY].of(request)}", question, None)
+        replies = await respond(request, f"page:{request.app[CLIENT_ADDRESSES_KEY].of(request)}", question, None)
         messages += [bot_message(reply) for reply in replies]
     body = render("chat.html", department=DEPARTMENT, contacts=header_contacts(request.app[KB_KEY]), messages=join(messages),
                   chips=chips(texts.EXAMPLE_QUESTIONS, "Câu hỏi gợi ý"),

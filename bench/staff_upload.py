@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+"""Staff upload bench (issue 13; not part of ``make test``): how fast ``/api/ask`` answers while staff
+upload large articles in ``/admin``, beside how fast it answers with no upload.
+
+1. Imports ``data/sample`` into a fresh SQLite file, adds a staff account and starts ``run_bot.py run``
+   (web only) as a subprocess on 127.0.0.1.
+2. Writes ``--files`` articles of ``--mb`` MB each (the admin's limit is 5 MB a file), sentences from a
+   bigram chain over the real articles (``bench/hygiene.py``'s generator). With ``--content unrelated``
+   (the default) the body's letters are rotated (ROT13, accents kept): the files cost the same to
+   parse, tokenize and write, but no question's words are in them, so the answers do not slow down
+   because the knowledge base grew, and what is measured is the upload's own cost. ``--content
+   related`` keeps the sentences as they are.
+3. ``--clients`` aiohttp clients ask ``POST /api/ask`` for ``--baseline`` seconds: the figure with no
+   upload.
+4. The same clients keep asking while a staff member signs in, uploads every file in one form (as a
+   browser sends it) and follows the job page (``/admin/jobs/N``) until the job ends. Questions asked
+   and answered between the form's sending and the job's end count as "during the upload".
+5. The clients ask for ``--baseline`` seconds more, on the grown knowledge base with no upload.
+
+Prints the table and writes ``bench/staff-upload-results.md``. Exit code 0 when the p99 during the
+upload is under ``--target-ms`` (300) and every file was imported, 1 otherwise.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import codecs
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.hygiene import large_articles  # noqa: E402
+from bench.load import QUESTIONS, free_port, machine, percentile  # noqa: E402
+from bot.web.jobs import START_WAIT_SECONDS  # noqa: E402
+from knowledge import users  # noqa: E402
+from knowledge.importer import import_paths  # noqa: E402
+from knowledge.store import KnowledgeBase  # noqa: E402
+
+RESULTS = ROOT / "bench" / "staff-upload-results.md"
+SAMPLES = ROOT / "data" / "sample"
+STAFF, PASSWORD = "canbo", secrets.token_urlsafe(12)
+_CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
+CONTENT = {"unrelated": "sentences of the real articles with their letters rotated, matching no question",
+           "related": "sentences of the real articles, sharing the questions' words"}
+
+
+@dataclass
+class Asked:
+    """The questions of one phase: (sent, answered) monotonic times, and what went wrong."""
+    times: list[tuple[float, float]] = field(default_factory=list)
+    errors: int = 0
+
+    def latencies_ms(self, start: float = float("-inf"), end: float = float("inf")) -> list[float]:
+        return [(b - a) * 1000 for a, b in self.times if a >= start and b <= end]
+
+
+async def ask_until(session: aiohttp.ClientSession, url: str, asked: Asked, stop: asyncio.Event, client: int) -> None:
+    n = 0
+    while not stop.is_set():
+        n += 1
+        body = {"question": QUESTIONS[(client + n) % len(QUESTIONS)], "session": f"bench-{client}-{n}"}
+        sent = time.monotonic()
+        try:
+            async with session.post(url + "/api/ask", json=body) as response:
+                answer = await response.json()
+                ok = response.status == 200 and answer.get("log_id")
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+            ok = False
+        if ok:
+            asked.times.append((sent, time.monotonic()))
+        else:
+            asked.errors += 1
+
+
+async def phase(url: str, clients: int, body) -> tuple[Asked, object]:
+    """``clients`` askers running while ``body()`` runs; returns what they asked and what it returned."""
+    asked, stop = Asked(), asyncio.Event()
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+        askers = [asyncio.create_task(ask_until(session, url, asked, stop, i)) for i in range(clients)]
+        try:
+            result = await body()
+        finally:
+            stop.set()
+            await asyncio.gather(*askers)
+    return asked, result
+
+
+def write_files(folder: Path, count: int, megabytes: float, content: str) -> None:
+    large_articles(folder, count, megabytes)
+    if content == "unrelated":
+        for path in folder.iterdir():
+            title, date, body = path.read_text(encoding="utf-8").split("\n\n", 2)
+            path.write_text("\n\n".join([title, date, codecs.encode(body, "rot13")]), encoding="utf-8")
+
+
+async def upload(url: str, folder: Path) -> dict:
+    """Sign in, upload every file of ``folder`` in one form, follow the job page to its end."""
+    jar = aiohttp.CookieJar(unsafe=True)  # cookies from 127.0.0.1
+    async with aiohttp.ClientSession(url, cookie_jar=jar, timeout=aiohttp.ClientTimeout(total=600)) as staff:
+        token = _CSRF_RE.search(await (await staff.get("/admin/login")).text()).group(1)
+        await staff.post("/admin/login", data={"csrf": token, "name": STAFF, "password": PASSWORD})
+        token = _CSRF_RE.search(await (await staff.get("/admin/articles")).text()).group(1)
+        form = aiohttp.FormData()
+        form.add_field("csrf", token)
+        for path in sorted(folder.iterdir()):
+            form.add_field("files", path.read_bytes(), filename=path.name, content_type="text/markdown")
+        started = time.monotonic()
+        async with staff.post("/admin/articles/upload", data=form, allow_redirects=False) as response:
+            answered = time.monotonic()
+            job = response.headers.get("Location")
+            if response.status != 303 or not job:
+                raise SystemExit(f"the upload was refused: {response.status} {(await response.text())[:300]}")
+        progress = []
+        while True:
+            async with staff.get(job) as response:
+                page = await response.text()
+                if "Refresh" not in response.headers:
+                    break
+                progress.append(re.search(r"Đang [^<]*…", page).group())
+        return {"started": started, "answered": answered, "ended": time.monotonic(), "progress": progress,
+                "added": page.count("thêm mới</strong>")}
+
+
+def start_bot(workdir: Path, db: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZALO_"))}
+    env.update(KB_DB_PATH=str(db), WEB_HOST="127.0.0.1", WEB_PORT=str(port), LOG_LEVEL="WARNING",
+               WEB_SESSION_SECRET=secrets.token_hex(16), WEB_CHAT_RATE_LIMIT_PER_ADDRESS="1000000000")
+    bot = subprocess.Popen([sys.executable, str(ROOT / "run_bot.py"), "run"], cwd=workdir, env=env,
+                           stdout=open(workdir / "bot.stdout", "wb"), stderr=open(workdir / "bot.stderr", "wb"))
+    return bot, f"http://127.0.0.1:{port}"
+
+
+async def wait_ready(bot: subprocess.Popen, url: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(600):
+            if bot.poll() is not None:
+                raise SystemExit(f"the bot exited with {bot.returncode}")
+            try:
+                async with session.get(url + "/healthz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise SystemExit("the bot did not become ready in time")
+
+
+def row(name: str, latencies: list[float], errors: int, seconds: float) -> str:
+    return (f"| {name} | {len(latencies)} | {len(latencies) / seconds:.0f} | {percentile(latencies, 50):.0f} | "
+            f"{percentile(latencies, 95):.0f} | {percentile(latencies, 99):.0f} | {max(latencies, default=0):.0f} | "
+            f"{errors} |")
+
+
+async def main(args) -> int:
+    with tempfile.TemporaryDirectory(prefix="kb-staff-upload-") as workdir:
+        return await measure(args, Path(workdir))
+
+
+async def measure(args, workdir: Path) -> int:
+    db, folder = workdir / "kb.sqlite", workdir / "upload"
+    kb = KnowledgeBase.open(db)
+    import_paths(kb, [SAMPLES])
+    users.add(kb, "bench", STAFF, "staff", PASSWORD)
+    kb.close()
+    write_files(folder, args.files, args.mb, args.content)
+    megabytes = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
+    bot, url = start_bot(workdir, db)
+    try:
+        await wait_ready(bot, url)
+        print(f"bot ready on {url}; {args.clients} clients, {args.baseline:g} s without an upload …", flush=True)
+        idle, _ = await phase(url, args.clients, lambda: asyncio.sleep(args.baseline))
+        print(f"uploading {args.files} × {args.mb:g} MB …", flush=True)
+        busy, up = await phase(url, args.clients, lambda: upload(url, folder))
+        print(f"{args.baseline:g} s after the upload …", flush=True)
+        after, _ = await phase(url, args.clients, lambda: asyncio.sleep(args.baseline))
+    finally:
+        bot.terminate()
+        bot.wait(60)
+    upload_s = up["ended"] - up["started"]
+    during = busy.latencies_ms(up["started"], up["ended"])
+    target_met = percentile(during, 99) < args.target_ms and up["added"] == args.files
+    lines = [f"# Staff upload bench — {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC", "",
+             f"Machine: {machine()}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end.", "",
+             f"`python bench/staff_upload.py --files {args.files} --mb {args.mb:g} --content {args.content} "
+             f"--clients {args.clients} --baseline {args.baseline:g}`: `run_bot.py run` (web only) on a fresh "
+             f"copy of `data/sample`; {args.clients} clients ask `POST /api/ask` one question after another, "
+             f"first for {args.baseline:g} s alone, then while a staff member uploads {args.files} articles "
+             f"({megabytes:.1f} MB in all, one form; {CONTENT[args.content]}) in `/admin` and follows the job "
+             f"page to its end, then {args.baseline:g} s more. Latency is the HTTP round trip of answered "
+             "questions (each written to the query log); *during the upload* counts the questions sent after "
+             "the form and answered before the job ended.", "",
+             "| phase | answers | answers/s | p50 ms | p95 ms | p99 ms | max ms | errors |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|",
+             row("no upload", idle.latencies_ms(), idle.errors, args.baseline),
+             row("during the upload", during, busy.errors, upload_s),
+             row("after the upload", after.latencies_ms(), after.errors, args.baseline), "",
+             f"- upload: {up['added']}/{args.files} files added in {upload_s:.1f} s; the form was answered "
+             f"(303 to the job page, after waiting up to {START_WAIT_SECONDS:g} s for a small job to end) in "
+             f"{(up['answered'] - up['started']) * 1000:.0f} ms",
+             f"- job page as staff saw it: {' → '.join(dict.fromkeys(up['progress'])) or '(ended at once)'}",
+             f"- target p99 < {args.target_ms:g} ms during the upload: {'met' if target_met else 'NOT MET'}"]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.write:
+        RESULTS.write_text(text, encoding="utf-8")
+        print(f"written to {RESULTS.relative_to(ROOT)}")
+    return 0 if target_met else 1
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--files", type=int, default=6, help="files uploaded in one form (6)")
+    parser.add_argument("--mb", type=float, default=4.9, help="size of each file in MB (4.9; the limit is 5 MiB)")
+    parser.add_argument("--content", choices=sorted(CONTENT), default="unrelated",
+                        help="unrelated (default: no question's words) or related (the real articles' words)")
+    parser.add_argument("--clients", type=int, default=20, help="clients asking /api/ask (20)")
+    parser.add_argument("--baseline", type=float, default=10.0, help="seconds of asking with no upload (10)")
+    parser.add_argument("--target-ms", type=float, default=300.0, help="p99 to stay under during the upload (300)")
+    parser.add_argument("--no-write", dest="write", action="store_false", help=f"do not write {RESULTS.name}")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(parse_args())))
