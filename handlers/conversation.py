@@ -38,6 +38,7 @@ from . import texts
 from .handover import HandOver, HandoverConfig
 from .hours_intent import recognise as recognise_hours
 from .hours_reply import hours_reply
+from .starters import Starters
 from .messages import IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
@@ -166,6 +167,7 @@ class Conversation:
         self.engine = self.answerer.engine
         self.match_async = match_async or self._match_here
         self.topics = Topics()
+        self.starters = Starters(kb)  # what is offered on /start, with help and as the first chips
         self.limiter = RateLimiter(self.config.rate_limit_messages, self.config.rate_limit_seconds)
         self.handover = HandOver(kb, self.config.handover, self._contact_line)
 
@@ -214,14 +216,14 @@ class Conversation:
 
     def start(self) -> Reply:
         return Reply(f"{texts.START}\n\n{self.privacy_notice().text}", "notice",
-                     suggestions=list(texts.EXAMPLE_QUESTIONS))
+                     suggestions=self.starters.questions())
 
     def privacy_notice(self) -> Reply:
         """One sentence on what is recorded, with the privacy page: said before a citizen's first answer."""
         return Reply(texts.PRIVACY_NOTICE.format(url=self.config.privacy_url), "notice")
 
     def help(self) -> Reply:
-        return Reply(texts.HELP, "notice", suggestions=list(texts.EXAMPLE_QUESTIONS))
+        return Reply(texts.HELP, "notice", suggestions=self.starters.questions())
 
     # ----- internals -----------------------------------------------------------------
     def _contact_card(self, match: Match) -> Reply:

@@ -348,7 +348,7 @@ def test_on_a_touch_screen_focus_does_not_go_back_to_the_question_box(site, brow
     try:
         browser.get(site + "/")
         assert browser.execute_script("return matchMedia('(pointer: coarse)').matches")
-        browser.find_element(By.CSS_SELECTOR, ".composer .chip[data-question='Email của Sở là gì?']").click()
+        browser.find_element(By.CSS_SELECTOR, ".composer .chip[data-question='Số điện thoại của Sở là gì?']").click()
         wait(browser, lambda d: len(bot_messages(d)) > 1 and not d.find_element(By.ID, "send").get_attribute("disabled"))
         assert browser.switch_to.active_element.get_attribute("id") != "question"  # the keyboard stays down
     finally:

@@ -1,6 +1,10 @@
 """The channel-neutral conversation: guards, commands, logging with hashed ids."""
+from handlers import texts
 from handlers.conversation import Conversation, ConversationConfig, RateLimiter, mask_personal_data
 from handlers.messages import IncomingMessage
+from handlers.starters import Starters
+from knowledge.importer import import_bytes
+from knowledge.store import KnowledgeBase
 
 
 def message(text=None, content_type="text", user="42", **kw):
@@ -79,3 +83,16 @@ def test_a_failure_becomes_an_apology_and_the_next_message_works(tmp_path, sampl
     sample_kb.conn.execute("ALTER TABLE passages_gone RENAME TO passages")
     [reply] = conversation.respond(message("hội nghị giao ban lần 13 ngày nào"))
     assert reply.answered and "31/10/2017" in reply.text
+
+
+def test_starter_questions_follow_what_the_knowledge_base_holds(tmp_path):
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    starters = Starters(kb)
+    assert starters.questions() == texts.EXAMPLE_QUESTIONS  # nothing known yet: the fixed examples
+    import_bytes(kb, "upload:a.txt", "a.txt", "Hội thảo nhãn hiệu tập thể cho nông sản\n\n[05/03/2024]\n\n"
+                 "Hội thảo có 120 đại biểu.\n\nĐịa chỉ: Số 02 Lý Thường Kiệt, Ninh Kiều\n".encode())
+    questions = starters.questions()
+    assert "Về: Hội thảo nhãn hiệu tập thể cho nông sản" in questions
+    kb.add_faq("Sở làm việc mấy giờ?", [], "Từ 7 giờ đến 17 giờ.")
+    assert "Sở làm việc mấy giờ?" in starters.questions()  # the newest FAQ, at once
+    kb.close()

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from handlers import texts
+from handlers.starters import Starters
 from knowledge.contacts import DEPARTMENT
 from web_support import start_client
 
@@ -25,7 +26,9 @@ async def test_chat_page_shows_department_contacts_and_chips(client, sample_kb):
     assert DEPARTMENT in html and 'lang="vi"' in html
     phone = sample_kb.resolve_contacts("department")["phone"].value
     assert phone in html and f'href="tel:{re.sub(r"[^0-9+]", "", phone)}"' in html
-    for question in texts.EXAMPLE_QUESTIONS:
+    starters = Starters(sample_kb).questions()  # the contacts it holds, then its newest topics
+    assert starters[:2] == texts.EXAMPLE_QUESTIONS[:2] and any(q.startswith("Về: ") for q in starters)
+    for question in starters:
         assert f'data-question="{question}"' in html
     assert '<label for="question">' in html
 

@@ -23,6 +23,7 @@ from bot.zalo_common import MAX_TEXT, render, split_text
 from handlers import texts
 from handlers.conversation import Conversation
 from handlers.messages import Reply
+from handlers.starters import Starters
 from knowledge.store import KnowledgeBase
 from knowledge.zalo_tokens import TokenPair, ZaloTokenStore
 
@@ -129,7 +130,8 @@ async def test_suggestions_are_buttons_that_send_their_text_back(oa, fake, sampl
     await post(client, follow_event())
     await fake.wait_for(lambda: fake.messages, what="the greeting with example questions")
     assert fake.messages[0][1].endswith("\n\nCâu hỏi mẫu:")
-    assert fake.buttons[0] == [{"title": q, "type": "oa.query.show", "payload": q} for q in texts.EXAMPLE_QUESTIONS]
+    starters = Starters(sample_kb).questions()
+    assert fake.buttons[0] == [{"title": q, "type": "oa.query.show", "payload": q} for q in starters]
     await post(client, text_event(texts.EXAMPLE_QUESTIONS[1]))  # what a tap on the second button sends
     await fake.wait_for(lambda: len(fake.messages) == 2, what="the tapped suggestion's answer")
     assert "0292.3820674" in fake.messages[1][1]
@@ -147,8 +149,9 @@ async def test_refused_buttons_fall_back_to_a_numbered_list_a_digit_picks_from(o
     [with_buttons, plain] = fake.sends()
     assert with_buttons.json["message"]["attachment"]["payload"]["buttons"]
     assert "attachment" not in plain.json["message"] and fake.buttons == [[]]
-    numbered = "\n".join(f"{i}. {q}" for i, q in enumerate(texts.EXAMPLE_QUESTIONS, 1))
-    assert f"\n\nCâu hỏi mẫu:\n{numbered}\nTrả lời bằng một chữ số (1–3) để chọn câu hỏi." in fake.messages[0][1]
+    starters = Starters(sample_kb).questions()
+    numbered = "\n".join(f"{i}. {q}" for i, q in enumerate(starters, 1))
+    assert f"\n\nCâu hỏi mẫu:\n{numbered}\nTrả lời bằng một chữ số (1–{len(starters)}) để chọn câu hỏi." in fake.messages[0][1]
     await post(client, text_event("2"))
     await fake.wait_for(lambda: len(fake.messages) == 2, what="the picked suggestion's answer")
     assert "0292.3820674" in fake.messages[1][1]

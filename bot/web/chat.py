@@ -128,7 +128,7 @@ async def index(request: web.Request) -> web.Response:
         replies = await respond(request, f"page:{request.app[CLIENT_ADDRESSES_KEY].of(request)}", question, None)
         messages += [bot_message(reply) for reply in replies]
     body = render("chat.html", department=DEPARTMENT, contacts=header_contacts(request.app[KB_KEY]), messages=join(messages),
-                  chips=chips(texts.EXAMPLE_QUESTIONS, "Câu hỏi gợi ý"),
+                  chips=chips(conversation.starters.questions(), "Câu hỏi gợi ý"),
                   max_chars=conversation.config.max_question_chars,
                   feedback_reasons=json.dumps(list(querylog.FEEDBACK_REASON_LABELS.items()), ensure_ascii=False))
     return web.Response(text=body, content_type="text/html")
