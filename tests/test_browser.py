@@ -302,6 +302,7 @@ def test_citizen_leaves_a_question_for_staff_and_reads_the_answer_in_the_same_ch
     card = browser.find_element(By.CSS_SELECTOR, ".request")
     assert "Giá vàng hôm nay bao nhiêu?" in card.text and "Trang hỏi đáp (web)" in card.text
     assert "chờ cán bộ trả lời" in card.text and "đã chờ" in card.text
+    documentation_screenshot(browser, "admin-requests")
     card.find_element(By.CSS_SELECTOR, "textarea[name=answer]").send_keys("Sở không công bố giá vàng; mời bạn xem "
                                                                          "giá tại các ngân hàng.")
     card.find_element(By.CSS_SELECTOR, "form.stacked button[type=submit]").click()
