@@ -75,6 +75,7 @@ bench: $(VENV)/.installed-bench install-dev
 	$(PY) bench/run.py --shared $(SHARED)
 	$(PY) bench/hygiene.py --shared $(SHARED)
 	$(PY) bench/load.py --duration 10
+	$(PY) bench/staff_upload.py
 
 # The full load bench: 100 concurrent clients for 30 s per endpoint while staff edit.
 load: install-dev
