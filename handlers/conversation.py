@@ -38,8 +38,8 @@ from . import texts
 from .handover import HandOver, HandoverConfig
 from .hours_intent import recognise as recognise_hours
 from .hours_reply import hours_reply
-from .starters import Starters
 from .messages import IncomingMessage, Reply
+from .starters import Starters
 
 log = logging.getLogger(__name__)
 

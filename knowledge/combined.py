@@ -41,18 +41,21 @@ class CombinedEngine:
         self.fitted.index()
 
     def match(self, question: str, topic: Topic | None = None) -> Match:
-        fitted = self.fitted.match(question, topic)
         matched = self.matcher.match(question)
+        if matched.answered and matched.kind != "article":
+            return matched  # contacts, FAQs and small talk: the fitted engine is not asked
+        fitted = self.fitted.match(question, topic)
+        sure = fitted.answered and fitted.kind != "smalltalk"
         if not matched.answered:
-            return fitted if fitted.answered and fitted.kind != "smalltalk" else matched
-        if matched.kind != "article":
-            return matched
-        if fitted.answered and fitted.kind != "smalltalk" and not _same_page(matched, fitted):
+            return fitted if sure else matched
+        same_page = _same_page(matched, fitted)
+        if sure and not same_page:
             return fitted  # sure of another page or a contact: the fitted engine is wrong less often
-        if _same_page(matched, fitted) or fitted.score >= SUGGEST_SHARE * self.fitted.model.operating_point:
+        if same_page or fitted.score >= SUGGEST_SHARE * self.fitted.model.operating_point:
             matched.topic = Topic(title=matched.source["title"]) if matched.source else None  # for a follow-up
             return matched
         return fitted  # its refusal, with the pages it would suggest
+
 
 ENGINES = {"combined": CombinedEngine, "matcher": Matcher, "fitted": AnswerEngine}
 

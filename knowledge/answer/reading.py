@@ -154,7 +154,8 @@ def build_article(article_id: int, title: str, published: str | None, source: st
     context_words = {pid: (frozenset().union(*(passage_words[o][0] for o in order[max(i - 1, 0):i + 2])),
                            frozenset().union(*(passage_words[o][1] for o in order[max(i - 1, 0):i + 2])))
                      for i, pid in enumerate(order)}
-    own_pairs = {pid: frozenset(zip(f.split(), f.split()[1:])) for pid, _, f, _ in passages}
+    own_pairs = {pid: frozenset(zip(words, words[1:])) for pid, words in
+                 ((pid, f.split()) for pid, _, f, _ in passages)}
     passage_pairs = {pid: pairs | own_pairs[leads[pid]] if pid in leads else pairs for pid, pairs in own_pairs.items()}
     context_pairs = {pid: frozenset().union(*(passage_pairs[o] for o in order[max(i - 1, 0):i + 2]))
                      for i, pid in enumerate(order)}
