@@ -7,7 +7,7 @@ knowledge-base version, so a new article or FAQ shows at once; an empty base off
 """
 from __future__ import annotations
 
-from knowledge.store import KnowledgeBase
+from knowledge.store import KnowledgeBase, PerVersion
 from knowledge.suggestions import faq_suggestion, title_suggestion
 
 from . import texts
@@ -24,14 +24,10 @@ class Starters:
 
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
-        self._version: int | None = None
-        self._questions: list[str] = []
+        self._questions = PerVersion(kb, self._build)
 
     def questions(self) -> list[str]:
-        version = self.kb.version()
-        if version != self._version:
-            self._version, self._questions = version, self._build()
-        return list(self._questions)
+        return list(self._questions.get())
 
     def _build(self) -> list[str]:
         held = self.kb.resolve_contacts()
@@ -41,5 +37,4 @@ class Starters:
             wording = "" if article["retired"] else title_suggestion(article["title"])
             if wording and wording not in topics:
                 topics.append(wording)
-        starters = contacts[:STARTERS - min(TOPICS, len(topics))] + topics[:TOPICS]
-        return starters[:STARTERS] or list(texts.EXAMPLE_QUESTIONS)
+        return contacts[:STARTERS - min(TOPICS, len(topics))] + topics[:TOPICS] or list(texts.EXAMPLE_QUESTIONS)

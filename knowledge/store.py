@@ -16,7 +16,7 @@ import secrets
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Generic, Iterable, Iterator, TypeVar
 
 import sqlite_utils
 
@@ -102,6 +102,25 @@ def _index_row(passage_id: int, folded: str, exact: str, context: tuple[str, str
 
 def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+T = TypeVar("T")
+
+
+class PerVersion(Generic[T]):
+    """A value built from the knowledge base, built again when its version has changed since, so that
+    a staff edit shows at once (starter questions, what a tapped suggestion leads to)."""
+
+    def __init__(self, kb: "KnowledgeBase", build: Callable[[], T]):
+        self.kb, self.build = kb, build
+        self._version: int | None = None
+        self._value: T | None = None
+
+    def get(self) -> T:
+        version = self.kb.version()
+        if version != self._version:
+            self._version, self._value = version, self.build()
+        return self._value
 
 
 class KnowledgeBase:

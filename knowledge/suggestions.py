@@ -29,7 +29,7 @@ from typing import Callable, Collection, Iterable, Mapping
 from .answer.lexicon import ENGLISH_STOPS, STOP_EXACT, STOP_FOLDED
 from .answer.reading import MAX_WINDOW_CHARS, split_sentences
 from .answer.vocabulary import vocabulary
-from .store import Faq, KnowledgeBase
+from .store import Faq, KnowledgeBase, PerVersion
 from .text import Normalizer, clean, exact_key, fold
 
 MAX_CHARS = 60  # a suggestion is at most this long: it fits a Telegram button and a Zalo line
@@ -251,16 +251,13 @@ class Targets:
 
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
-        self._version: int | None = None
-        self._targets: dict[str, dict | Faq] = {}
+        self._targets = PerVersion(kb, self._build)
 
     def tapped(self, text: str) -> Tapped | None:
         key = _key(text)
         if not key.startswith(_key(ABOUT)):
             return None
-        if self._version != self.kb.version():
-            self._version, self._targets = self.kb.version(), self._build()
-        target = self._targets.get(key)
+        target = self._targets.get().get(key)
         if isinstance(target, Faq):
             return Tapped("faq", target.answer, {"title": FAQ_SOURCE, "date": target.updated_at[:10], "path": None},
                           faq_id=target.id)
