@@ -43,7 +43,8 @@ browser:
 	fi
 
 # The dev question sets scored on a fresh database of the bundled samples: the default engine against the
-# gate; the fitted engine's figures for comparison, and its robustness to the ways citizens type (perturb.py).
+# gate; the fitted engine's figures for comparison; then both engines' robustness to the ways citizens type
+# (perturb.py), a gate for each.
 eval-dev: install
 	@if [ ! -f $(SHARED)/eval/score.py ]; then \
 		echo "eval-dev: skipped, $(SHARED)/eval/score.py not found (the shared folder is absent)"; exit 0; fi; \
@@ -54,15 +55,18 @@ eval-dev: install
 		$(PY) $(SHARED)/eval/score.py --quiet --min-answer 0.9 --min-abstain 0.9 --min-smalltalk 1.0 \
 			$(SHARED)/eval/$$set.jsonl -- $(PY) run_bot.py ask --db $(EVAL_DB) --json || exit 1; \
 	done; \
-	echo "The fitted engine (ANSWER_ENGINE=fitted), for comparison, then its robustness (a gate):"; \
+	echo "The fitted engine (ANSWER_ENGINE=fitted), for comparison:"; \
 	for set in dev-questions dev-more-questions; do \
 		printf '  %s: ' $$set; \
 		ANSWER_ENGINE=fitted $(PY) $(SHARED)/eval/score.py --quiet $(SHARED)/eval/$$set.jsonl \
 			-- $(PY) run_bot.py ask --db $(EVAL_DB) --json; \
 	done; \
-	ANSWER_ENGINE=fitted $(PY) $(SHARED)/eval/perturb.py --show 0 --min-kept 0.95 --min-typo 0.90 \
-		$(SHARED)/eval/dev-questions.jsonl $(SHARED)/eval/dev-more-questions.jsonl \
-		-- $(PY) run_bot.py ask --db $(EVAL_DB) --json
+	for engine in combined fitted; do \
+		echo "Robustness of the $$engine engine (a gate):"; \
+		ANSWER_ENGINE=$$engine $(PY) $(SHARED)/eval/perturb.py --show 0 --min-kept 0.95 --min-typo 0.90 \
+			$(SHARED)/eval/dev-questions.jsonl $(SHARED)/eval/dev-more-questions.jsonl \
+			-- $(PY) run_bot.py ask --db $(EVAL_DB) --json || exit 1; \
+	done
 
 $(VENV)/.installed-bench: $(VENV)/.installed requirements-bench.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt

@@ -19,7 +19,7 @@ from rapidfuzz.distance import OSA
 
 from . import suggestions as suggest
 from .answer.engine import Match
-from .answer.question import join_split_abbreviations, strip_markup
+from .answer.question import is_accented, is_stop, join_split_abbreviations, strip_markup
 from .answer.smalltalk import smalltalk_intent, unanswered_intent
 from .contacts import PHONE_RE, fields_to_show, is_department
 from .lexicon import (CONTACT_TYPES, CONTACT_WORDS, LEXICON_WORDS, QUESTION_TYPES, QUESTION_WORDS,
@@ -90,7 +90,7 @@ class _Index:
         self.faqs = []
         for faq in kb.faqs():
             for phrasing in [faq.question, *faq.alternates]:
-                words = content_words(normalizer.tokenize(phrasing))  # as questions are read
+                words = content_words(normalizer.tokenize(phrasing), is_accented(phrasing))  # as questions are read
                 self.faqs.append((faq, " ".join(t.folded for t in words)))
         self.units = {key: name for key, name in kb.contact_units().items() if key != "department"}
         self._words: dict = {}  # passage id, or (article id, role) for titles → word sets
@@ -125,7 +125,7 @@ class _Index:
         return math.log((self.count - df + 0.5) / (df + 0.5) + 1.0)
 
 
-def content_words(tokens: list[Token]) -> list[Token]:
+def content_words(tokens: list[Token], accented: bool = False) -> list[Token]:
     """The words to look for: not stop words, not words that only say what kind of answer is
     wanted ("mấy", "khi nào", "hiện nay"), not "năm"/"ngày" before a number."""
     folded = " ".join(t.folded for t in tokens)
@@ -135,7 +135,7 @@ def content_words(tokens: list[Token]) -> list[Token]:
         skip.update(range(start, start + cue.group(0).strip().count(" ") + 1))
     content = []
     for i, token in enumerate(tokens):
-        if i in skip or _is_stop(token):
+        if i in skip or _is_stop(token, accented):
             continue
         neighbours = tokens[i + 1:i + 2] + tokens[max(i - 1, 0):i]
         if token.folded in _DATE_MARKERS and any(t.folded.isdigit() for t in neighbours):
@@ -144,8 +144,12 @@ def content_words(tokens: list[Token]) -> list[Token]:
     return content
 
 
-def _is_stop(token: Token) -> bool:
-    return token.exact in STOP_EXACT if token.marked else token.folded in STOP_FOLDED
+def _is_stop(token: Token, accented: bool = False) -> bool:
+    """A stop word as typed; among accented words, an unmarked word is read as written ("cho" is
+    not "chợ" there), as the fitted engine reads it (``question.is_stop``)."""
+    if token.marked or accented:
+        return token.exact in STOP_EXACT or bool(is_stop(token, accented))
+    return token.folded in STOP_FOLDED or bool(is_stop(token, accented))
 
 
 def sentences(text: str) -> list[str]:
@@ -238,11 +242,12 @@ class Matcher:
     # ----- parsing -------------------------------------------------------------------
     def _parse(self, question: str, index: _Index) -> _Query:
         typed = self.kb.normalizer().tokenize(question)
-        tokens = [self._corrected(t, index) for t in typed]
+        accented = is_accented(question)
+        tokens = [self._corrected(t, index, accented) for t in typed]
         folded = " ".join(t.folded for t in tokens)
         types = {name for name, pattern in QUESTION_TYPES.items() if pattern.search(folded)}
         current = _CURRENT_RE.search(folded)
-        content = content_words(tokens)
+        content = content_words(tokens, accented)
         numbers = {t.folded for t in tokens if t.folded.isdigit()}
         role = _ROLE_RE.search(folded) if "who" in types and not re.search(r"\bpho\b", folded) else None
         # "Hội thảo có thu phí không?": a yes/no question is about its predicate ("thu phí").
@@ -256,12 +261,12 @@ class Matcher:
                       role.group(0) if role else "", predicate)
 
     @staticmethod
-    def _corrected(token: Token, index: _Index) -> Token:
+    def _corrected(token: Token, index: _Index, accented: bool) -> Token:
         """A word unknown to the knowledge base and to the question lexicon, replaced by the most
         common known word within one typo (two for long words): "thaoi" → "thoai", "ngi" → "nghi"."""
         word = token.folded
         if (word in index.df_folded or word in LEXICON_WORDS or len(word) < 3 or not word.isalpha()
-                or _is_stop(token)):
+                or _is_stop(token, accented)):
             return token
         limit = 1 if len(word) <= 6 else 2
         found = process.extract(word, index.vocabulary, scorer=OSA.distance, score_cutoff=limit, limit=None)

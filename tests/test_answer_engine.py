@@ -84,6 +84,12 @@ def test_small_talk_is_recognised_whatever_the_wording(engine, text, intent):
     assert smalltalk_intent(read(engine, text).typed) == intent
 
 
+@pytest.mark.parametrize("question", ["khu công nghệ cao hi-tech ở đâu",
+                                      "How much money did MoST commit to build the hi-tech park?"])
+def test_a_greeting_word_inside_an_unanswered_question_is_not_a_greeting(engine, question):
+    assert engine.match(question).kind != "smalltalk"
+
+
 def test_thanks_with_a_question_is_a_question(engine):
     match = engine.match("cảm ơn, còn email của sở là gì?")
     assert match.kind == "contact" and "email" in match.contacts

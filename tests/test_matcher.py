@@ -110,6 +110,20 @@ def test_a_new_faq_applies_at_once(conversation):
     assert reply.kind == "faq" and "thứ Hai đến thứ Sáu" in reply.text
 
 
+@pytest.mark.parametrize("opener", ["ad ơi cho em hỏi ", "cho hỏi chút ", "cho mình hỏi "])
+def test_a_polite_opener_typed_with_accents_changes_nothing(tmp_path, opener):
+    """Among accented words, "cho" is "cho" (not "chợ") and "chút" a real word, never "corrected"."""
+    from knowledge.matcher import Matcher
+
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    import_paths(kb, [SAMPLES])
+    matcher = Matcher(kb)
+    question = "chương trình hợp tác với Đại học Cần Thơ gồm bao nhiêu lĩnh vực?"
+    plain, polite = matcher.match(question), matcher.match(opener + question)
+    assert plain.answered and (polite.answered, polite.text) == (True, plain.text)
+    kb.close()
+
+
 @pytest.mark.parametrize("text, intent", [
     ("thanks ad, bài viết chi tiết dễ hiểu ghê", "thanks"),  # thanks with a compliment
     ("chào ad, hôm nay trời đẹp quá", "greeting"),  # a greeting with chatter nothing answers

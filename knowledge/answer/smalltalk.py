@@ -48,7 +48,8 @@ def _covered(words: list[str], phrases: list[list[str]]) -> set[int]:
 
 def smalltalk_intent(tokens: list[Token], strict: bool = True) -> str:
     """The small-talk intent of a message, or "" for a question. Strict: the intent's words make
-    up the message. Not strict (for a message nothing else answered): an intent's key words appear."""
+    up the message. Not strict (for a message nothing else answered): an intent's key words open or
+    close it ("chào ad, …", "…, cảm ơn nhiều"), not a word inside it ("hi" of "hi-tech park")."""
     words = [t.folded for t in tokens]
     if not words or len(words) > 16:
         return ""
@@ -58,9 +59,18 @@ def smalltalk_intent(tokens: list[Token], strict: bool = True) -> str:
         if not key_hit:
             continue
         hit = every_key | _covered(words, extras) | {i for i, w in enumerate(words) if w in ADDRESS_WORDS}
-        if not strict or len(hit) / len(words) >= MIN_COVER:
+        if strict and len(hit) / len(words) >= MIN_COVER:
+            return intent
+        if not strict and _at_an_end(key_hit, words, hit):
             return intent
     return ""
+
+
+def _at_an_end(key_hit: set[int], words: list[str], hit: set[int]) -> bool:
+    """Do the key words stand at the start or the end of the message, past address words ("ad ơi")?"""
+    first = next((i for i in range(len(words)) if i not in hit or i in key_hit), 0)
+    last = next((i for i in reversed(range(len(words))) if i not in hit or i in key_hit), len(words) - 1)
+    return first in key_hit or last in key_hit
 
 
 def unanswered_intent(tokens: list[Token]) -> str:
