@@ -62,6 +62,12 @@ def is_department(name: str) -> bool:
     return bool(_DEPARTMENT_RE.search(fold(name)))
 
 
+def is_department_at(folded: str) -> tuple[int, int] | None:
+    """Where folded text names the department (start and end offsets), if it does."""
+    found = _DEPARTMENT_RE.search(folded)
+    return found.span() if found else None
+
+
 @lru_cache(maxsize=4096)
 def unit_key(name: str) -> str:
     """Comparable form of a unit's name."""

@@ -101,6 +101,16 @@ def test_english_contact_question(engine):
     assert match.kind == "contact" and "3820674" in match.contacts["phone"].value
 
 
+@pytest.mark.parametrize("question, attribute", [
+    ("sđt sở khcn cần thơ là số nào vậy, mình gọi hỏi thủ tục chút", "phone"),
+    ("cho em xin email so khoa hoc cong nghe tp can tho de gui ho so a", "email"),
+    ("trụ sở sở khcn tp cần thơ nằm trên đường nào vậy mn, mai mình ghé", "address"),
+])
+def test_words_after_the_department_s_name_do_not_drop_the_contact_route(engine, question, attribute):
+    match = engine.match(question)
+    assert match.kind == "contact" and attribute in match.contacts
+
+
 @pytest.mark.parametrize("question", ["số điện thoại công an phường", "Số điện thoại Sở Y tế Cần Thơ là gì?"])
 def test_a_unit_is_matched_as_a_phrase_never_by_syllables(engine, question):
     match = engine.match(question)

@@ -24,6 +24,7 @@ from os.path import commonprefix
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from ..contacts import is_department_at
 from ..text import ORDINAL_MARKERS, Normalizer, Token, clean, exact_key, fold
 from .lexicon import (AMBIGUOUS_BARE_STOPS, CALENDAR_WORDS, CONTACT_ATTRIBUTES, DEPARTMENT_WORDS, PROVINCES,
                       ROLE_WORDS, STOP_EXACT, STOP_FOLDED, TYPE_CUES, ADMINISTRATIVE_UNITS, DEPUTY_WORDS, ENGLISH_STOPS, Cue)
@@ -417,9 +418,22 @@ class QuestionReader:
             if cue.kind not in q.attributes:
                 q.attributes.append(cue.kind)
             used.update(range(start, start + len(cue.exact)))
-        q.entity = [t.token for t in q.terms
-                    if t.factor == 1.0 and t.token.folded not in DEPARTMENT_WORDS
-                    and t.position not in used]
+        entity = [t for t in q.terms
+                  if t.factor == 1.0 and t.token.folded not in DEPARTMENT_WORDS and t.position not in used]
+        named = _department_named(q.tokens)
+        if entity and named and any(start < named[0] for start, _ in found) and named[1] < entity[0].position:
+            entity = []  # "email sở khcn, để gửi hồ sơ": the department is named; what follows is not a unit
+        q.entity = [t.token for t in entity]
+
+
+def _department_named(tokens: list[Token]) -> tuple[int, int] | None:
+    """The first and last position of the department's name ("sở khoa học và công nghệ"), if named."""
+    text = " ".join(t.folded for t in tokens)
+    found = is_department_at(text)
+    if found is None:
+        return None
+    start = text[:found[0]].count(" ")
+    return start, start + text[found[0]:found[1]].count(" ")
 
 
 def with_synonyms(terms: list[Term], tokens: list[Token], groups: list[tuple[str, ...]]) -> list[Term]:
