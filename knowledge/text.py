@@ -63,6 +63,18 @@ def strip_controls(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lower-case ASCII form: diacritics removed, đ → d (FTS5 does not fold đ)."""
+    return _fold_word(text) if len(text) <= SHORT_TEXT else _fold(text)
+
+
+SHORT_TEXT = 24  # words and short phrases are folded once and remembered; longer texts every time
+
+
+@lru_cache(maxsize=100_000)
+def _fold_word(text: str) -> str:
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.casefold())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.replace("đ", "d")

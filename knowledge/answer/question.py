@@ -94,6 +94,11 @@ def join_split_abbreviations(text: str, abbreviations: dict[str, str]) -> str:
     Vietnamese syllables, together make a known abbreviation."""
     vocab = vocabulary()
     words = list(_WORD_RE.finditer(text))
+    # per word: short enough to be a piece, in capitals, not a Vietnamese syllable as typed
+    short = [len(w.group(0)) <= 4 for w in words]
+    capital = [w.group(0).isupper() for w in words]
+    foreign = [s and not vocab.is_syllable(fold(w.group(0)), exact_key(w.group(0).casefold()))
+               for w, s in zip(words, short)]
     out, last = [], 0
     i = 0
     while i < len(words):
@@ -105,13 +110,11 @@ def join_split_abbreviations(text: str, abbreviations: dict[str, str]) -> str:
             gaps = [text[a.end():b.start()] for a, b in zip(group, group[1:])]
             if any(g.strip() not in ("", "&") for g in gaps):
                 continue
-            pieces = [w.group(0) for w in group]
-            key = fold("".join(pieces))
-            amp_key = fold("&".join(pieces))
-            short = all(len(p) <= 4 for p in pieces)
-            capitals = all(p.isupper() for p in pieces)
-            if short and (capitals or any(not vocab.is_syllable(fold(p), exact_key(p.casefold())) for p in pieces)):
-                for candidate in (amp_key, key):
+            if not all(short[i:i + size]):
+                continue  # abbreviations are made of short pieces
+            if all(capital[i:i + size]) or any(foreign[i:i + size]):
+                pieces = [w.group(0) for w in group]
+                for candidate in (fold("&".join(pieces)), fold("".join(pieces))):
                     if candidate in abbreviations:
                         joined = (group, candidate)
                         break

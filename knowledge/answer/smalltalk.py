@@ -30,17 +30,22 @@ MIN_COVER = 0.8  # share of the message the intent's words must cover
 LOOSE = ("thanks", "greeting", "goodbye")  # intents whose key words alone say what an unanswered message is
 
 
-def _phrases(spec: str) -> list[list[str]]:
-    return [fold(p).split() for p in spec.split("|")]
+def _phrases(spec: str) -> dict[str, list[list[str]]]:
+    """The phrases of a spec, by their first word."""
+    by_first: dict[str, list[list[str]]] = {}
+    for phrase in spec.split("|"):
+        words = fold(phrase).split()
+        by_first.setdefault(words[0], []).append(words)
+    return by_first
 
 
 _SPECS = {intent: (_phrases(keys), _phrases(extras)) for intent, (keys, extras) in _INTENTS.items()}
 
 
-def _covered(words: list[str], phrases: list[list[str]]) -> set[int]:
+def _covered(words: list[str], phrases: dict[str, list[list[str]]]) -> set[int]:
     hit: set[int] = set()
-    for i in range(len(words)):
-        for phrase in phrases:
+    for i, word in enumerate(words):
+        for phrase in phrases.get(word, ()):
             if words[i:i + len(phrase)] == phrase:
                 hit.update(range(i, i + len(phrase)))
     return hit
