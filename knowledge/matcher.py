@@ -80,19 +80,30 @@ class _Query:
 
 
 class _Index:
-    """Per-version caches: document frequencies, vocabulary, FAQ phrasings, contact units."""
+    """Per-version caches: document frequencies (read as the knowledge base keeps them: only the terms
+    changed since the previous version), vocabulary (the previous one while no term came or went), FAQ
+    phrasings, contact units."""
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase, previous: "_Index | None" = None):
         self.version = kb.version()
-        self.count, self.df_folded, self.df_exact = kb.term_document_counts()
-        self.vocabulary = sorted({t for t in self.df_folded if len(t) >= 2 and not t.isdigit()} | LEXICON_WORDS)
+        self.count, self.df_folded, self.df_exact = kb.term_counts()
+        if previous is not None and previous.df_folded.keys() == self.df_folded.keys():
+            self.vocabulary = previous.vocabulary
+        else:
+            self.vocabulary = sorted({t for t in self.df_folded if len(t) >= 2 and not t.isdigit()} | LEXICON_WORDS)
         normalizer = kb.normalizer()
+        # a phrasing's words depend on the abbreviations alone: kept from the previous version while they are the same
+        self._normalizer = normalizer
+        self._phrasings: dict[str, str] = previous._phrasings if previous and previous._normalizer is normalizer else {}
         self.faqs = []
         for faq in kb.faqs():
             for phrasing in [faq.question, *faq.alternates]:
-                words = content_words(normalizer.tokenize(phrasing), is_accented(phrasing))  # as questions are read
-                self.faqs.append((faq, " ".join(t.folded for t in words)))
-        self.units = {key: name for key, name in kb.contact_units().items() if key != "department"}
+                words = self._phrasings.get(phrasing)
+                if words is None:
+                    tokens = content_words(normalizer.tokenize(phrasing), is_accented(phrasing))  # as questions are read
+                    words = self._phrasings[phrasing] = " ".join(t.folded for t in tokens)
+                self.faqs.append((faq, words))
+        self.units = {key: name for key, name in kb.version_contact_units().items() if key != "department"}
         self._words: dict = {}  # passage id, or (article id, role) for titles → word sets
 
     def words(self, passage: Passage) -> tuple[set, set, set, set, set]:
@@ -198,7 +209,7 @@ class Matcher:
 
     def index(self) -> _Index:
         if self._index is None or self._index.version != self.kb.version():
-            self._index = _Index(self.kb)
+            self._index = _Index(self.kb, self._index)
         return self._index
 
     # ----- entry point ---------------------------------------------------------------

@@ -14,7 +14,8 @@ import json
 import os
 import secrets
 import sqlite3
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Generic, Iterable, Iterator, TypeVar
 
@@ -25,9 +26,10 @@ from .lexicon import CONTEXTUAL_ABBREVIATIONS, DEFAULT_ABBREVIATIONS, DEFAULT_SY
 from .parsing import ParsedArticle
 from .text import Normalizer, exact_text, folded_text
 
-SCHEMA_VERSION = 6  # 2: the full-text index has an ``exact`` column; 3: synonym groups;
+SCHEMA_VERSION = 7  # 2: the full-text index has an ``exact`` column; 3: synonym groups;
 # 4: failed sign-ins, per-user session stamps, no user-hash salt (user ids get a keyed hash);
-# 5: articles.published_inferred (a date read from the text, not a stamp); 6: articles.retired
+# 5: articles.published_inferred (a date read from the text, not a stamp); 6: articles.retired;
+# 7: the document counts of every term kept in ``term_counts``, and articles.revision
 SESSION_SECRET_META = "web_session_secret"  # the meta row of the key that signs web sessions
 # What a footer line ("Trưởng Ban biên tập: …") is about: the department's website, not the article.
 FOOTER_CONTEXT = "Trang thông tin điện tử của Sở Khoa học và Công nghệ thành phố Cần Thơ"
@@ -72,6 +74,47 @@ class Faq:
     updated_at: str
 
 
+@dataclass(slots=True)
+class DocumentCounts:
+    """How many passages, and for each folded and exact term how many of them hold it (with the words
+    of their context: the title, or the website for a footer line), as
+    :meth:`KnowledgeBase.term_document_counts` counts them."""
+    passages: int = 0
+    folded: Counter = field(default_factory=Counter)
+    exact: Counter = field(default_factory=Counter)
+
+    def add(self, other: "DocumentCounts", sign: int = 1) -> None:
+        self.passages += sign * other.passages
+        for mine, theirs in ((self.folded, other.folded), (self.exact, other.exact)):
+            if sign > 0:
+                mine.update(theirs)
+            else:
+                mine.subtract(theirs)
+
+
+def document_counts(passages: Iterable[tuple[str, str, str]],
+                    contexts: dict[str, tuple[str, str]]) -> DocumentCounts:
+    """The :class:`DocumentCounts` of passages given as (role, folded, exact), each read with the
+    (folded, exact) context of its role. A term of the context is in every passage of that role."""
+    counts = DocumentCounts()
+    per_role: dict[str, DocumentCounts] = {}
+    for role, folded, exact in passages:
+        own = per_role.get(role)
+        if own is None:
+            own = per_role[role] = DocumentCounts()
+        own.passages += 1
+        own.folded.update(set(folded.split()))
+        own.exact.update(set(exact.split()))
+    for role, own in per_role.items():
+        context_folded, context_exact = contexts[role]
+        for term in context_folded.split():
+            own.folded[term] = own.passages
+        for term in context_exact.split():
+            own.exact[term] = own.passages
+        counts.add(own)
+    return counts
+
+
 @dataclass(frozen=True, slots=True)
 class PreparedArticle:
     """An article tokenized for storage. Made without the database, so that worker processes can
@@ -81,6 +124,7 @@ class PreparedArticle:
     title_folded: str
     title_exact: str
     passages: list[tuple[str, str, str, str]]  # text, role (body | footer), folded, exact
+    counts: DocumentCounts | None = None  # of its passages, counted before the write transaction
 
 
 def prepare_article(article: ParsedArticle, normalizer: Normalizer, abbreviations_version: int) -> PreparedArticle:
@@ -90,8 +134,11 @@ def prepare_article(article: ParsedArticle, normalizer: Normalizer, abbreviation
         for text in texts:
             tokens = normalizer.tokenize(text)
             passages.append((text, role, folded_text(tokens), exact_text(tokens)))
-    return PreparedArticle(article, abbreviations_version, folded_text(title_tokens), exact_text(title_tokens),
-                           passages)
+    title_folded, title_exact = folded_text(title_tokens), exact_text(title_tokens)
+    footer = normalizer.tokenize(FOOTER_CONTEXT)
+    counts = document_counts(((role, folded, exact) for _text, role, folded, exact in passages),
+                             {"body": (title_folded, title_exact), "footer": (folded_text(footer), exact_text(footer))})
+    return PreparedArticle(article, abbreviations_version, title_folded, title_exact, passages, counts)
 
 
 def _index_row(passage_id: int, folded: str, exact: str, context: tuple[str, str]) -> tuple:
@@ -135,6 +182,11 @@ class KnowledgeBase:
         self._normalizer_version = -1
         self._footer_for: Normalizer | None = None
         self._footer_tokens: list = []
+        self._pending_counts: DocumentCounts | None = None  # changes of the transaction under way
+        self._pending_floor: int | None = None  # the version when they began
+        self._counts: _KnownCounts | None = None  # the document counts as last read (term_counts)
+        self._has_counts_table: bool | None = None
+        self._units: tuple[int, dict[str, str]] | None = None  # contact units at a version
 
     # ----- opening -------------------------------------------------------------------
     @classmethod
@@ -166,7 +218,7 @@ class KnowledgeBase:
 
     def transaction(self):
         """Context manager: BEGIN IMMEDIATE … COMMIT, or ROLLBACK on error."""
-        return _Transaction(self.conn)
+        return _Transaction(self.conn, self)
 
     def _ensure_schema(self) -> None:
         tables = set(self.db.table_names())
@@ -176,7 +228,7 @@ class KnowledgeBase:
                 raise StoreError(f"database schema {version} is newer than this program ({SCHEMA_VERSION})")
             if version < 2:  # rebuild the full-text index with its new column
                 self.conn.executescript(f"BEGIN IMMEDIATE; DROP TABLE passage_index; {_FTS_TABLE}; COMMIT;")
-                self.reindex()
+                self.reindex(counts=False)  # counted when version 7 is reached
             if version < 3:
                 with self.transaction():
                     self.conn.execute(_SYNONYMS_TABLE)
@@ -200,6 +252,13 @@ class KnowledgeBase:
                 with self.transaction():
                     if "retired" not in self.db["articles"].columns_dict:
                         self.conn.execute(_RETIRED_COLUMN)
+            if version < 7:  # count once what every write keeps up to date from now on
+                with self.transaction():
+                    if "revision" not in self.db["articles"].columns_dict:
+                        self.conn.execute(_REVISION_COLUMN)
+                    self.conn.execute(_TERM_COUNTS_TABLE.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"))
+                    self.conn.execute(_TERM_COUNTS_STAMP)
+                    self._rebuild_term_counts(self.version())
             if version < SCHEMA_VERSION:
                 with self.transaction():
                     self.set_meta("schema_version", str(SCHEMA_VERSION))
@@ -208,6 +267,7 @@ class KnowledgeBase:
         with self.transaction():
             self.set_meta("schema_version", str(SCHEMA_VERSION))
             self.set_meta("kb_version", "1")
+            self.set_meta(_PAGES_CHANGED, "1")
             for key, expansion in DEFAULT_ABBREVIATIONS.items():
                 self.insert("abbreviations", {"key": key, "expansion": expansion})
             self._seed_synonyms()
@@ -293,13 +353,14 @@ class KnowledgeBase:
                 old = self.find_article(source)
                 if old:
                     self._delete_article_rows(old["id"])
+                retired = old["retired"] if old else 0  # a new version of a retired file stays retired
                 article_id = self.insert("articles", {
                     "source": source, "title": article.title, "published": published, "url": article.url,
                     "published_inferred": int(article.published_inferred),
                     "format": article.format, "body": "\n\n".join(article.paragraphs),
                     "content_hash": content_hash, "imported_at": now_iso(),
                     "title_folded": prepared.title_folded, "title_exact": prepared.title_exact,
-                    "retired": old["retired"] if old else 0})  # a new version of a retired file stays retired
+                    "retired": retired, "revision": self.version() + 1})
                 first = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM passages").fetchone()[0]
                 self.conn.executemany(
                     "INSERT INTO passages (id, article_id, position, text, role, folded, exact) "
@@ -309,6 +370,10 @@ class KnowledgeBase:
                 self.conn.executemany(_INDEX_ROW, [
                     _index_row(first + position, folded, exact, contexts[role])
                     for position, (_text, role, folded, exact) in enumerate(prepared.passages)])
+                self._pages_changed()
+                if not retired:
+                    self._change_counts(prepared.counts or document_counts(
+                        ((role, folded, exact) for _text, role, folded, exact in prepared.passages), contexts))
                 self._insert_contacts(article.contacts, article_id, article.title, published)
                 self._bump()
         except sqlite3.DatabaseError as exc:
@@ -323,6 +388,8 @@ class KnowledgeBase:
             [(f.unit, unit_key(f.unit), f.field, f.value, article_id, title, published, now_iso()) for f in facts])
 
     def _delete_article_rows(self, article_id: int) -> None:
+        self._pages_changed()
+        self._change_counts(self._article_counts(article_id), -1)
         ids = [r[0] for r in self.conn.execute("SELECT id FROM passages WHERE article_id = ?", (article_id,))]
         self.conn.executemany("DELETE FROM passage_index WHERE rowid = ?", [(i,) for i in ids])
         self.conn.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
@@ -343,9 +410,13 @@ class KnowledgeBase:
         passages, the unpinned contacts drawn from it relabelled; inside the caller's transaction."""
         tokens = self.normalizer().tokenize(title)
         title_folded, title_exact = folded_text(tokens), exact_text(tokens)
+        before = self._article_counts(article_id)
+        self._pages_changed()
         self.conn.execute("UPDATE articles SET title = ?, published = ?, published_inferred = 0, url = ?, "
-                          "title_folded = ?, title_exact = ? WHERE id = ?",
-                          (title, published, url, title_folded, title_exact, article_id))
+                          "title_folded = ?, title_exact = ?, revision = ? WHERE id = ?",
+                          (title, published, url, title_folded, title_exact, self.version() + 1, article_id))
+        self._change_counts(before, -1)
+        self._change_counts(self._article_counts(article_id))
         body = self.conn.execute("SELECT id, folded, exact FROM passages WHERE article_id = ? AND role = 'body'",
                                  (article_id,)).fetchall()
         self.conn.executemany("DELETE FROM passage_index WHERE rowid = ?", [(row[0],) for row in body])
@@ -357,7 +428,15 @@ class KnowledgeBase:
     def set_retired(self, article_id: int, retired: bool) -> None:
         """Retire an article (kept, but nothing is answered from it) or bring it back; inside the
         caller's transaction."""
+        row = self.conn.execute("SELECT retired FROM articles WHERE id = ?", (article_id,)).fetchone()
+        changed = row is not None and bool(row[0]) != retired  # its passages leave the counts, or come back
+        if changed:
+            self._pages_changed()
+        if changed and retired:
+            self._change_counts(self._article_counts(article_id), -1)
         self.conn.execute("UPDATE articles SET retired = ? WHERE id = ?", (int(retired), article_id))
+        if changed and not retired:
+            self._change_counts(self._article_counts(article_id))
         self._bump()
 
     def articles(self, search: str = "", limit: int = 200, offset: int = 0) -> list[dict]:
@@ -377,6 +456,20 @@ class KnowledgeBase:
         article["passages"] = [r["text"] for r in self.db["passages"].rows_where(
             "article_id = ? AND role = 'body'", [article_id], order_by="position")]
         return article
+
+    def article_revisions(self, article_ids: Iterable[int]) -> dict[int, int]:
+        """The revision (the version of its last change) of each of these articles that exists; none
+        on a database not upgraded yet."""
+        ids = sorted(article_ids)
+        found: dict[int, int] = {}
+        try:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                found.update(self.conn.execute(
+                    f"SELECT id, revision FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        except sqlite3.OperationalError:  # no revision column
+            return {}
+        return found
 
     # ----- passages ------------------------------------------------------------------
     def search_passages(self, fts_query: str, limit: int) -> list[int]:
@@ -424,8 +517,121 @@ class KnowledgeBase:
             self._footer_for, self._footer_tokens = normalizer, normalizer.tokenize(FOOTER_CONTEXT)
         return self._footer_tokens
 
+    def term_counts(self) -> tuple[int, dict[str, int], dict[str, int]]:
+        """What :meth:`term_document_counts` returns, read from the ``term_counts`` table that every
+        write keeps up to date: in full the first time, then only the terms changed since the version
+        last read, so that a staff edit costs the answering side what it changed, not the whole base.
+        The dictionaries returned are never changed afterwards (new ones when something changed)."""
+        if not self._term_counts_table() or self.conn.in_transaction:
+            # a database not upgraded yet (opened read-only), or a write under way whose changes to the
+            # counts are written when it ends: counted as they are now, not kept
+            return self.term_document_counts()
+        self.conn.execute("BEGIN")  # every number as of one version
+        try:
+            version = self.version()
+            known = self._counts
+            if known is not None and known.version == version:
+                return known.passages, known.folded, known.exact
+            since = int(self.meta(_COUNTS_SINCE) or 0)
+            passages = int(self.meta(_LIVE_PASSAGES) or 0)
+            if known is None or known.version < since:
+                folded, exact = {}, {}
+                rows = self.conn.execute("SELECT kind, term, n FROM term_counts WHERE n > 0").fetchall()
+            else:
+                folded, exact = known.folded, known.exact
+                rows = self.conn.execute("SELECT kind, term, n FROM term_counts WHERE stamp > ?",
+                                         (known.version,)).fetchall()
+                if rows:
+                    folded, exact = dict(folded), dict(exact)
+            for kind, term, n in rows:
+                terms = exact if kind else folded
+                if n > 0:
+                    terms[term] = n
+                else:
+                    terms.pop(term, None)
+        finally:
+            self.conn.execute("COMMIT")
+        self._counts = _KnownCounts(version, passages, folded, exact)
+        return passages, folded, exact
+
+    def pages_unchanged_since(self, version: int) -> bool:
+        """Whether no article, passage, title or retirement has changed after ``version`` (what an
+        answering process built from them at that version still holds)."""
+        changed = self.meta(_PAGES_CHANGED)
+        return changed is not None and int(changed) <= version
+
+    def _pages_changed(self) -> None:
+        """Articles or passages change in this transaction: noted at the version it ends at (or above)."""
+        self.set_meta(_PAGES_CHANGED, str(self.version() + 1))
+
+    def _term_counts_table(self) -> bool:
+        if not self._has_counts_table:
+            self._has_counts_table = bool(self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'term_counts'").fetchone())
+        return self._has_counts_table
+
+    def _article_counts(self, article_id: int) -> DocumentCounts | None:
+        """The document counts of an article's passages; None when it is retired (or gone)."""
+        row = self.conn.execute("SELECT title_folded, title_exact, retired FROM articles WHERE id = ?",
+                                (article_id,)).fetchone()
+        if not row or row[2]:
+            return None
+        footer = self._footer_context()
+        rows = self.conn.execute("SELECT role, folded, exact FROM passages WHERE article_id = ?", (article_id,))
+        return document_counts(
+            (("body" if role == "body" else "footer", folded, exact) for role, folded, exact in rows),
+            {"body": (row[0], row[1]), "footer": (folded_text(footer), exact_text(footer))})
+
+    def _change_counts(self, counts: DocumentCounts | None, sign: int = 1) -> None:
+        """Add (or with ``sign`` -1 take away) passages' counts: written to ``term_counts`` when the
+        transaction under way commits (all its articles in one go), or at once outside one."""
+        if counts is None:
+            return
+        if self._pending_counts is None:  # not in a transaction of this object's: written now
+            delta = DocumentCounts()
+            delta.add(counts, sign)
+            self._write_counts(delta, self.version() + 1)
+            return
+        if self._pending_floor is None:
+            self._pending_floor = self.version()
+        self._pending_counts.add(counts, sign)
+
+    def _flush_counts(self) -> None:
+        """Write the transaction's changes to the counts, stamped with the version it ends at (at
+        least one above the version it began with: readers fetch the rows stamped above theirs)."""
+        pending, floor = self._pending_counts, self._pending_floor
+        self._pending_counts = self._pending_floor = None
+        if pending is not None and floor is not None:
+            self._write_counts(pending, max(self.version(), floor + 1))
+
+    def _write_counts(self, delta: DocumentCounts, stamp: int) -> None:
+        rows = [(kind, term, n, stamp) for kind, terms in ((0, delta.folded), (1, delta.exact))
+                for term, n in terms.items() if n]
+        self.conn.executemany("INSERT INTO term_counts (kind, term, n, stamp) VALUES (?, ?, ?, ?) "
+                              "ON CONFLICT (kind, term) DO UPDATE SET n = n + excluded.n, stamp = excluded.stamp",
+                              rows)
+        if delta.passages:
+            self.conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) "
+                              "DO UPDATE SET value = CAST(value AS INTEGER) + excluded.value",
+                              (_LIVE_PASSAGES, delta.passages))
+
+    def _rebuild_term_counts(self, stamp: int) -> None:
+        """Count every passage again into ``term_counts``; readers that knew an older version read
+        the counts in full."""
+        if self._pending_counts is not None:  # what the transaction changed so far is counted here
+            self._pending_counts, self._pending_floor = DocumentCounts(), None
+        passages, folded, exact = self.term_document_counts()
+        self.conn.execute("DELETE FROM term_counts")
+        self.conn.executemany("INSERT INTO term_counts (kind, term, n, stamp) VALUES (?, ?, ?, ?)",
+                              [(kind, term, n, stamp) for kind, terms in ((0, folded), (1, exact))
+                               for term, n in terms.items()])
+        self.set_meta(_LIVE_PASSAGES, str(passages))
+        self.set_meta(_COUNTS_SINCE, str(stamp))
+        self.set_meta(_PAGES_CHANGED, str(stamp))
+
     def term_document_counts(self) -> tuple[int, dict[str, int], dict[str, int]]:
-        """Passage count and, for each folded and exact term, how many passages hold it."""
+        """Passage count and, for each folded and exact term, how many passages hold it, counted
+        over every passage (:meth:`term_counts` reads what the writes keep of it)."""
         folded: dict[str, int] = {}
         exact: dict[str, int] = {}
         count = 0
@@ -449,6 +655,16 @@ class KnowledgeBase:
         for key, unit in self.conn.execute(f"SELECT unit_key, unit FROM contacts WHERE {_LIVE_CONTACT} ORDER BY id"):
             units.setdefault(key, DEPARTMENT if key == "department" else unit)
         return units
+
+    def version_contact_units(self) -> dict[str, str]:
+        """:meth:`contact_units` as of the knowledge-base version (every change to the contacts bumps
+        it), read once for the answer engines of a process; not to be changed by the caller."""
+        if self.conn.in_transaction:  # a write under way: as it is now, not kept
+            return self.contact_units()
+        version = self.version()
+        if self._units is None or self._units[0] != version:
+            self._units = (version, self.contact_units())
+        return self._units[1]
 
     def resolve_contacts(self, key: str = "department") -> dict[str, ContactValue]:
         """For each field, the pinned value, else the one from the newest dated source."""
@@ -547,8 +763,9 @@ class KnowledgeBase:
         self.conn.execute(_INDEX_ROW, _index_row(passage_id, folded_text(tokens), exact_text(tokens),
                                                  (folded_text(context), exact_text(context))))
 
-    def reindex(self) -> None:
-        """Tokenize every title and passage again (after the abbreviation table changed)."""
+    def reindex(self, counts: bool = True) -> None:
+        """Tokenize every title and passage again (after the abbreviation table changed), and count
+        them again (``counts`` False: upgrading a database from before ``term_counts``)."""
         normalizer = self.normalizer()
         footer_context = self._footer_context()
         with self.transaction():
@@ -564,6 +781,10 @@ class KnowledgeBase:
                 self.conn.execute("UPDATE passages SET folded = ?, exact = ? WHERE id = ?",
                                   (folded_text(tokens), exact_text(tokens), passage_id))
                 self._index_passage(passage_id, tokens, titles[article_id] if role == "body" else footer_context)
+            if counts:
+                stamp = self.version() + 1  # the version this ends at: every article and count changed
+                self.conn.execute("UPDATE articles SET revision = ?", (stamp,))
+                self._rebuild_term_counts(stamp)
             self._bump()
 
     # ----- query log -----------------------------------------------------------------
@@ -625,20 +846,42 @@ def strip_secrets(copy: sqlite3.Connection) -> None:
 
 
 class _Transaction:
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, kb: KnowledgeBase | None = None):
         self.conn = conn
+        self.kb = kb
         self.outer = False
 
     def __enter__(self):
         self.outer = not self.conn.in_transaction
         if self.outer:
             self.conn.execute("BEGIN IMMEDIATE")
+            if self.kb is not None:  # changes to the document counts are gathered, written at the end
+                self.kb._pending_counts, self.kb._pending_floor = DocumentCounts(), None
         return self.conn
 
     def __exit__(self, exc_type, exc, tb):
+        if self.outer and self.kb is not None:
+            if exc_type:
+                self.kb._pending_counts = self.kb._pending_floor = None
+            else:
+                try:  # the document counts the transaction changed, in it
+                    self.kb._flush_counts()
+                except BaseException:
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise
         if self.outer and (self.conn.in_transaction or not exc_type):  # "disk full": SQLite already rolled back
             self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
         return False
+
+
+@dataclass(frozen=True, slots=True)
+class _KnownCounts:
+    """The document counts as a reader last read them, at a knowledge-base version."""
+    version: int
+    passages: int
+    folded: dict[str, int]
+    exact: dict[str, int]
 
 
 _INDEX_ROW = "INSERT INTO passage_index(rowid, folded, title, exact) VALUES (?, ?, ?, ?)"
@@ -650,6 +893,18 @@ _LOGIN_FAILURES_TABLE = ("CREATE TABLE IF NOT EXISTS login_failures (account TEX
 _PUBLISHED_INFERRED_COLUMN = "ALTER TABLE articles ADD COLUMN published_inferred INTEGER NOT NULL DEFAULT 0"
 # a retired article is kept (and listed for staff) but no answer, candidate or contact comes from it
 _RETIRED_COLUMN = "ALTER TABLE articles ADD COLUMN retired INTEGER NOT NULL DEFAULT 0"
+# the knowledge-base version at which the article last changed (written, re-imported, edited, re-tokenized):
+# an answering process keeps what it built from an article while its revision is not above the version it read
+_REVISION_COLUMN = "ALTER TABLE articles ADD COLUMN revision INTEGER NOT NULL DEFAULT 0"
+# For each folded (kind 0) and exact (kind 1) term, how many live passages hold it (with their context's
+# words), kept by every write; ``stamp`` is the version of its last change, so that a reader fetches only
+# the terms changed since the version it knows. Rows at 0 stay until the next full count.
+_TERM_COUNTS_TABLE = ("CREATE TABLE term_counts (kind INTEGER NOT NULL, term TEXT NOT NULL, n INTEGER NOT NULL, "
+                      "stamp INTEGER NOT NULL, PRIMARY KEY (kind, term)) WITHOUT ROWID")
+_TERM_COUNTS_STAMP = "CREATE INDEX IF NOT EXISTS term_counts_stamp ON term_counts(stamp)"
+_LIVE_PASSAGES = "live_passages"  # meta: the passages of articles not retired
+_COUNTS_SINCE = "term_counts_since"  # meta: a reader that knows an older version reads the counts in full
+_PAGES_CHANGED = "pages_changed"  # meta: the version of the last change to articles, passages or retirements
 _LIVE_PASSAGE = ("rowid NOT IN (SELECT p.id FROM passages p JOIN articles a ON a.id = p.article_id "
                  "WHERE a.retired = 1)")  # an index row of a passage whose article is not retired
 _LIVE_CONTACT = ("(pinned = 1 OR article_id IS NULL "  # a pinned value is the staff's, not the article's
@@ -660,13 +915,15 @@ CREATE TABLE articles (
     id INTEGER PRIMARY KEY, source TEXT NOT NULL UNIQUE, title TEXT NOT NULL, published TEXT,
     url TEXT, format TEXT, body TEXT NOT NULL, content_hash TEXT NOT NULL, imported_at TEXT NOT NULL,
     title_folded TEXT NOT NULL, title_exact TEXT NOT NULL, published_inferred INTEGER NOT NULL DEFAULT 0,
-    retired INTEGER NOT NULL DEFAULT 0);
+    retired INTEGER NOT NULL DEFAULT 0, revision INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX articles_hash ON articles(content_hash);
 CREATE TABLE passages (
     id INTEGER PRIMARY KEY, article_id INTEGER NOT NULL REFERENCES articles(id), position INTEGER NOT NULL,
     text TEXT NOT NULL, role TEXT NOT NULL DEFAULT 'body', folded TEXT NOT NULL, exact TEXT NOT NULL);
 CREATE INDEX passages_article ON passages(article_id);
 {_FTS_TABLE};
+{_TERM_COUNTS_TABLE};
+{_TERM_COUNTS_STAMP};
 CREATE TABLE faqs (
     id INTEGER PRIMARY KEY, question TEXT NOT NULL, alternates TEXT NOT NULL DEFAULT '[]',
     answer TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);

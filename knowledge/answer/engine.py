@@ -74,26 +74,62 @@ class Match:
 
 
 class _Index:
-    """Per-version caches: document frequencies, the question reader, FAQ phrasings, units, articles."""
+    """Per-version caches: document frequencies, the question reader, FAQ phrasings, units, articles.
+    What a staff edit did not change is kept from the previous version: the document frequencies are
+    read as the knowledge base keeps them (only the terms changed since), the question reader and the
+    FAQ phrasings it read while nothing it reads changed (pages, counts, synonyms, abbreviations), the
+    articles' views while their article is unchanged; FAQ phrasings are read when first needed."""
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase, previous: "_Index | None" = None):
         self.version = kb.version()
-        self.count, self.df_folded, self.df_exact = kb.term_document_counts()
+        self.count, self.df_folded, self.df_exact = kb.term_counts()
         normalizer = kb.normalizer()
-        title_pairs: set[tuple[str, str]] = set()
-        for row in kb.iter_rows("SELECT title_folded FROM articles"):
-            words = row["title_folded"].split()
-            title_pairs.update(zip(words, words[1:]))
-        self.reader = QuestionReader(normalizer, self.df_folded, self.df_exact, title_pairs, LEXICON_WORDS,
-                                     [phrases for _, phrases in kb.synonyms()], kb.phrase_count)
-        self.faqs: list[tuple[object, frozenset[str], str]] = []
-        for faq in kb.faqs():
-            for phrasing in [faq.question, *faq.alternates]:
-                words = faq_words(self.reader.read(phrasing))
-                self.faqs.append((faq, frozenset(words), " ".join(sorted(words))))
-        self.units = {key: name for key, name in kb.contact_units().items() if key != "department"}
+        synonyms = [phrases for _, phrases in kb.synonyms()]
+        if (previous is not None and previous.normalizer is normalizer and previous.synonyms == synonyms
+                and previous.df_folded is self.df_folded and previous.df_exact is self.df_exact
+                and kb.pages_unchanged_since(previous.version)):
+            self.reader, self._phrasings = previous.reader, previous._phrasings
+        else:
+            title_pairs: set[tuple[str, str]] = set()
+            for row in kb.iter_rows("SELECT title_folded FROM articles"):
+                words = row["title_folded"].split()
+                title_pairs.update(zip(words, words[1:]))
+            self.reader = QuestionReader(normalizer, self.df_folded, self.df_exact, title_pairs, LEXICON_WORDS,
+                                         synonyms, kb.phrase_count)
+            self._phrasings: dict[str, tuple[frozenset[str], str]] = {}  # FAQ phrasing → its words, as read
+        self.normalizer, self.synonyms = normalizer, synonyms
+        self._faq_rows = kb.faqs()
+        self._faqs: list[tuple[object, frozenset[str], str]] | None = None
+        self.units = {key: name for key, name in kb.version_contact_units().items() if key != "department"}
         self.articles: OrderedDict[object, ArticleView] = OrderedDict()
+        if previous is not None and previous.articles:
+            self._keep_articles(kb, previous, normalizer)
         self.idf_max = idf_max_of(self.count)
+
+    @property
+    def faqs(self) -> list[tuple[object, frozenset[str], str]]:
+        """Each FAQ phrasing with its words, read by the question reader when first asked for."""
+        if self._faqs is None:
+            faqs = []
+            for faq in self._faq_rows:
+                for phrasing in [faq.question, *faq.alternates]:
+                    read = self._phrasings.get(phrasing)
+                    if read is None:
+                        words = faq_words(self.reader.read(phrasing))
+                        read = self._phrasings[phrasing] = (frozenset(words), " ".join(sorted(words)))
+                    faqs.append((faq, *read))
+            self._faqs = faqs
+        return self._faqs
+
+    def _keep_articles(self, kb: KnowledgeBase, previous: "_Index", normalizer) -> None:
+        """The previous version's article views (in their order of use) whose article is unchanged:
+        its revision, the version of its last change, is not above the version the views were built
+        at or after, and the words are tokenized as now."""
+        revisions = kb.article_revisions({view.article_id for view in previous.articles.values()})
+        for key, view in previous.articles.items():
+            revision = revisions.get(view.article_id)
+            if revision is not None and revision <= previous.version and view.normalizer is normalizer:
+                self.articles[key] = view
 
     def idf(self, token: Token) -> float:
         df = (self.df_exact.get(token.exact, 0) if token.marked else 0) or self.df_folded.get(token.folded, 0)
@@ -121,7 +157,7 @@ class AnswerEngine:
 
     def index(self) -> _Index:
         if self._index is None or self._index.version != self.kb.version():
-            self._index = _Index(self.kb)
+            self._index = _Index(self.kb, self._index)
         return self._index
 
     # ----- entry point ---------------------------------------------------------------
