@@ -26,10 +26,11 @@ from .lexicon import CONTEXTUAL_ABBREVIATIONS, DEFAULT_ABBREVIATIONS, DEFAULT_SY
 from .parsing import ParsedArticle
 from .text import Normalizer, exact_text, folded_text
 
-SCHEMA_VERSION = 7  # 2: the full-text index has an ``exact`` column; 3: synonym groups;
+SCHEMA_VERSION = 8  # 2: the full-text index has an ``exact`` column; 3: synonym groups;
 # 4: failed sign-ins, per-user session stamps, no user-hash salt (user ids get a keyed hash);
 # 5: articles.published_inferred (a date read from the text, not a stamp); 6: articles.retired;
-# 7: the document counts of every term kept in ``term_counts``, and articles.revision
+# 7: the document counts of every term kept in ``term_counts``, and articles.revision; 8: an index of the
+# retired articles (every search leaves their passages out: without it, each read the whole articles table)
 SESSION_SECRET_META = "web_session_secret"  # the meta row of the key that signs web sessions
 # What a footer line ("Trưởng Ban biên tập: …") is about: the department's website, not the article.
 FOOTER_CONTEXT = "Trang thông tin điện tử của Sở Khoa học và Công nghệ thành phố Cần Thơ"
@@ -259,6 +260,9 @@ class KnowledgeBase:
                     self.conn.execute(_TERM_COUNTS_TABLE.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"))
                     self.conn.execute(_TERM_COUNTS_STAMP)
                     self._rebuild_term_counts(self.version())
+            if version < 8:
+                with self.transaction():
+                    self.conn.execute(_RETIRED_INDEX.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
             if version < SCHEMA_VERSION:
                 with self.transaction():
                     self.set_meta("schema_version", str(SCHEMA_VERSION))
@@ -893,6 +897,7 @@ _LOGIN_FAILURES_TABLE = ("CREATE TABLE IF NOT EXISTS login_failures (account TEX
 _PUBLISHED_INFERRED_COLUMN = "ALTER TABLE articles ADD COLUMN published_inferred INTEGER NOT NULL DEFAULT 0"
 # a retired article is kept (and listed for staff) but no answer, candidate or contact comes from it
 _RETIRED_COLUMN = "ALTER TABLE articles ADD COLUMN retired INTEGER NOT NULL DEFAULT 0"
+_RETIRED_INDEX = "CREATE INDEX articles_retired ON articles(id) WHERE retired = 1"
 # the knowledge-base version at which the article last changed (written, re-imported, edited, re-tokenized):
 # an answering process keeps what it built from an article while its revision is not above the version it read
 _REVISION_COLUMN = "ALTER TABLE articles ADD COLUMN revision INTEGER NOT NULL DEFAULT 0"
@@ -917,6 +922,7 @@ CREATE TABLE articles (
     title_folded TEXT NOT NULL, title_exact TEXT NOT NULL, published_inferred INTEGER NOT NULL DEFAULT 0,
     retired INTEGER NOT NULL DEFAULT 0, revision INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX articles_hash ON articles(content_hash);
+{_RETIRED_INDEX};
 CREATE TABLE passages (
     id INTEGER PRIMARY KEY, article_id INTEGER NOT NULL REFERENCES articles(id), position INTEGER NOT NULL,
     text TEXT NOT NULL, role TEXT NOT NULL DEFAULT 'body', folded TEXT NOT NULL, exact TEXT NOT NULL);

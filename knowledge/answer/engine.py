@@ -315,12 +315,12 @@ class AnswerEngine:
     def _read_candidates(self, question: Question, index: _Index) -> list[Reading]:
         if not question.terms:
             return []
-        passages = self._candidates(question, index)
-        views = self._views(passages, index)
         weights = weights_of(question, index.idf)
+        passages = _most_covered(self._candidates(question, index), question, weights)
+        views = self._views(passages, index)  # built only for the passages read
         fits: dict[int, ArticleFit] = {}  # per article, what it holds of the question: computed once
         readings = []
-        for p in _most_covered(passages, views, question, weights):
+        for p in passages:
             view = views[p.id]
             if id(view) not in fits:
                 fits[id(view)] = fit_article(question, view)
@@ -350,12 +350,11 @@ class AnswerEngine:
                      topic=Topic(title=article.title) if answered else None)
 
 
-def _most_covered(passages: list[Passage], views: dict[int, ArticleView], question: Question,
-                  weights: list[float]) -> list[Passage]:
+def _most_covered(passages: list[Passage], question: Question, weights: list[float]) -> list[Passage]:
     """The candidate passages whose words (with their title's) cover most of the question, at most
-    ``READ_PASSAGES`` of them: only those are read sentence by sentence."""
+    ``READ_PASSAGES`` of them: only those are read sentence by sentence (and their articles' views built)."""
     def covered(p: Passage) -> float:
-        words = views[p.id].passage_words.get(p.id, (frozenset(),))[0] | views[p.id].title_folded
+        words = set(p.folded.split()) | set(p.title_folded.split())
         return sum(w for w, t in zip(weights, question.terms) if t.token.folded in words)
     return sorted(passages, key=covered, reverse=True)[:READ_PASSAGES]
 
