@@ -46,13 +46,13 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from handlers import texts
 from handlers.conversation import Conversation, feedback_reason_choices
 from handlers.messages import IncomingMessage, Reply
-from knowledge import management
 from knowledge.parsing import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 
 from . import http_body, text_split
 from .handover_delivery import DELIVERED, FAILED, RETRY, Outcome
 from .inbox import Inbox, Item, Refused, busy_response
 from .memory import Bounded
+from .staff_jobs import JOBS_KEY, Jobs, upload_articles
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,8 @@ IMPORT_WRONG_TYPE = ("Không nhập được tệp «{name}»: chỉ nhận tệ
                      "các dạng trên rồi gửi lại.")
 IMPORT_TOO_BIG = "Không nhập được tệp «{name}»: tệp nặng {size}, vượt giới hạn {limit} cho mỗi tệp."
 IMPORT_DOWNLOAD_FAILED = "Không tải được tệp «{name}» từ Telegram. Bạn vui lòng gửi lại sau ít phút."
+IMPORT_FAILED = ("Chưa nhập được tệp «{name}»: hệ thống gặp sự cố hoặc bot đang dừng. Cơ sở tri thức không thay đổi; "
+                 "bạn vui lòng gửi lại tệp sau ít phút.")
 IMPORT_REPORT = "Kết quả nhập tệp vào cơ sở tri thức:\n{line}"
 IMPORT_LIVE = "Bot dùng nội dung mới ngay từ bây giờ."
 
@@ -292,10 +294,12 @@ class TelegramChannel:
 
     name = CHANNEL
 
-    def __init__(self, config: TelegramConfig, conversation: Conversation):
+    def __init__(self, config: TelegramConfig, conversation: Conversation, jobs: Jobs | None = None):
         self.config = config
         self.conversation = conversation
         self.kb = conversation.kb
+        self.jobs = jobs if jobs is not None else Jobs(self.kb)  # staff documents are imported there
+        self._own_jobs = jobs is None
         self.suggestions = SuggestionStore()
         self.inbox = Inbox(self.kb, CHANNEL)
         self._queued: dict[int, Item] = {}  # update id → its inbox item, for updates queued from the inbox
@@ -402,6 +406,8 @@ class TelegramChannel:
             self._retry_task = None
         self.running = False
         await self._shutdown_quietly()
+        if self._own_jobs:
+            await self.jobs.close()
 
     async def _shutdown_quietly(self) -> None:
         application = self.application
@@ -701,8 +707,14 @@ class TelegramChannel:
         if len(raw) > MAX_FILE_BYTES:
             return Reply(IMPORT_TOO_BIG.format(name=name, size=_size(len(raw)), limit=_size(MAX_FILE_BYTES)),
                          "notice")
-        # the web admin's upload: same import, same audit entry
-        result = management.upload_article(self.kb, f"{CHANNEL}:{message.from_user.id}", name, raw)
+        # the web admin's upload, in a staff job (off the event loop: every chat goes on meanwhile)
+        actor = f"{CHANNEL}:{message.from_user.id}"
+        job = self.jobs.start(actor, "Tải bài viết lên", "Đang nhập {done}/{total} tệp…", 1, None,
+                              upload_articles, actor, [(name, raw)])
+        await job.finished.wait()
+        if job.failed or not job.steps:
+            return Reply(IMPORT_FAILED.format(name=name), "notice")
+        result = job.steps[0]
         log.info("staff document %s imported: %s", name, result.status)
         text = IMPORT_REPORT.format(line=result.line())
         if result.status in ("added", "updated"):
@@ -741,7 +753,7 @@ def build(settings, conversation: Conversation, app: web.Application) -> Telegra
         return None
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    channel = TelegramChannel(config, conversation)
+    channel = TelegramChannel(config, conversation, app.get(JOBS_KEY))
     if config.mode == "webhook":
         app.router.add_post(WEBHOOK_PATH, channel.webhook)
     return channel

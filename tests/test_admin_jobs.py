@@ -19,9 +19,9 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.staff_jobs import JOBS_KEY
 from bot.web import jobs
 from bot.web.app import create_app
-from bot.web.jobs import JOBS_KEY
 from bot.web.templating import Markup
 from handlers.conversation import Conversation, ConversationConfig
 from knowledge import users

@@ -547,6 +547,23 @@ async def test_staff_document_is_imported_and_answered(bot, fake, sample_kb):
     assert "không đổi" in visible(report)
 
 
+async def test_citizens_are_answered_while_a_large_staff_document_is_imported(bot, fake, sample_kb):
+    """The import runs in a staff job process, not on the event loop: a question asked once the file is
+    downloaded is answered before the import's report."""
+    paragraph = "Đoạn {i}: Sở Khoa học và Công nghệ báo cáo kết quả nhiệm vụ chuyển đổi số nông nghiệp số {i}."
+    large = ("# Báo cáo tổng kết\n\nNgày đăng: 01/10/2026\n\n" + "\n\n".join(
+        paragraph.format(i=i) for i in range(30_000))).encode("utf-8")  # about 3 MB
+    fake.add_file("big2", "bao-cao.md", large)
+    fake.push_update(fake.document_update("big2", "bao-cao.md", len(large), user_id=STAFF_ID))
+    await fake.wait_for(lambda: fake.requests("getFile"))
+    await fake.settle(0.3)  # the file is downloaded: the import is under way
+    [answer] = await bot.ask("sđt sở khcn")
+    assert "0292.3820674" in visible(answer)
+    assert fake.sent(STAFF_ID) == []  # the import has not reported yet
+    [report] = await fake.wait_sent(1, STAFF_ID, timeout=60)
+    assert "thêm mới" in visible(report) and sample_kb.find_article("upload:bao-cao.md") is not None
+
+
 async def test_citizen_document_is_refused(bot, fake, sample_kb):
     fake.add_file("doc2", "ngay-hoi.md", NEW_ARTICLE)
     fake.push_update(fake.document_update("doc2", "ngay-hoi.md", len(NEW_ARTICLE), user_id=CITIZEN_ID))

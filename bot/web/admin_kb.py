@@ -4,7 +4,7 @@ add, edit, delete, CSV import/export, the "thử câu hỏi" box), contacts, abb
 
 Every change goes through :mod:`knowledge.management`, like the CLI, so it is validated,
 audit-logged and used by the running bot at once. Article uploads and FAQ CSV imports run as jobs
-(:mod:`bot.web.jobs`): the form's answer is the job's page, with its progress and then its result.
+(:mod:`bot.staff_jobs`): the form's answer is the job's page, with its progress and then its result.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from knowledge.faq_io import split_alternates, write_csv
 from knowledge.importer import STATUS_VI
 from knowledge.parsing import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 
+from .. import staff_jobs
 from . import admin_logs, admin_requests, jobs
 from .auth import staff_only
 from .pages import KIND_LABELS, admin_page, csrf_input, flash, path_id, post_button, table, whole_number
@@ -71,12 +72,13 @@ async def article_upload(request: web.Request) -> web.Response:
         flash(request, f"Mỗi lần chỉ tải lên tối đa {MAX_UPLOAD_FILES} tệp.", "error")
         raise web.HTTPSeeOther("/admin/articles")
     uploads = [(f.filename, f.file.read(MAX_FILE_BYTES + 1)) for f in files]
-    job = request.app[jobs.JOBS_KEY].start(request[USER_KEY].name, "Tải bài viết lên", "Đang nhập {done}/{total} tệp…",
-                                           len(uploads), _upload_report, jobs.upload_articles, _actor(request), uploads)
+    job = request.app[staff_jobs.JOBS_KEY].start(request[USER_KEY].name, "Tải bài viết lên",
+                                                 "Đang nhập {done}/{total} tệp…", len(uploads), _upload_report,
+                                                 staff_jobs.upload_articles, _actor(request), uploads)
     return await jobs.started(request, job)
 
 
-def _upload_report(job: jobs.Job) -> tuple[Markup, int]:
+def _upload_report(job: staff_jobs.Job) -> tuple[Markup, int]:
     """Each file imported so far: thêm mới / cập nhật / không đổi / lỗi / bỏ qua, with its title or reason."""
     report = h("section", h("h2", "Kết quả tải lên"),
                h("ul", *(h("li", h("strong", STATUS_VI[r.status]), " ", r.name,
@@ -212,13 +214,13 @@ async def faq_import(request: web.Request) -> web.Response:
     if not isinstance(upload, FileField) or not upload.filename:
         flash(request, "Bạn chưa chọn tệp CSV.", "error")
         raise web.HTTPSeeOther("/admin/faqs")
-    job = request.app[jobs.JOBS_KEY].start(request[USER_KEY].name, "Nhập câu hỏi từ tệp CSV",
-                                           "Đang nhập câu hỏi từ tệp CSV…", 1, _faq_import_report,
-                                           jobs.import_faq_csv, _actor(request), upload.file.read())
+    job = request.app[staff_jobs.JOBS_KEY].start(request[USER_KEY].name, "Nhập câu hỏi từ tệp CSV",
+                                                 "Đang nhập câu hỏi từ tệp CSV…", 1, _faq_import_report,
+                                                 staff_jobs.import_faq_csv, _actor(request), upload.file.read())
     return await jobs.started(request, job)
 
 
-def _faq_import_report(job: jobs.Job) -> tuple[Markup, int]:
+def _faq_import_report(job: staff_jobs.Job) -> tuple[Markup, int]:
     """Nothing while the import runs; then how many FAQs were added, updated or left, or (400) every
     line to fix: a file with a bad line imports nothing."""
     back = h("p", h("a", "← Câu hỏi thường gặp", href="/admin/faqs"))

@@ -1,7 +1,7 @@
 """Build the aiohttp application shared by the web chat, the staff area and the webhook routes.
 
 Routes: ``/`` (web chat), ``POST /api/ask``, ``POST /api/feedback`` and ``GET /api/messages`` (JSON), ``/healthz``, ``/static/…``, ``/admin/…``
-(staff area; uploads and CSV imports run as jobs off the event loop, :mod:`bot.web.jobs`); channel
+(staff area; uploads and CSV imports run as jobs off the event loop, :mod:`bot.staff_jobs`); channel
 adapters add their webhooks. Every response carries the security headers of :mod:`bot.web.security`.
 """
 from __future__ import annotations
