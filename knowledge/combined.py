@@ -6,7 +6,9 @@ rarely answers wrongly but refuses more. Each covers the other's weakness:
 
 * an article answer of the matcher stands when the fitted engine reads the same page best, or finds its
   own best reading at least worth suggesting; otherwise the fitted engine sees nothing there that it
-  would even offer, and the reply is its refusal (with its suggestions);
+  would even offer, and the reply is its refusal (with its suggestions). When it stands and the fitted
+  engine's best reading (sure or not) is on the same page, the reply is that reading's sentences: the
+  matcher is better at choosing the page, the fitted engine at choosing the sentence that answers;
 * a question the matcher refuses is answered by the fitted engine when it is confident (an English
   question, a rewording the matcher's word lists miss);
 * contacts, FAQs and small talk are the matcher's.
@@ -52,6 +54,9 @@ class CombinedEngine:
         if sure and not same_page:
             return fitted  # sure of another page or a contact: the fitted engine is wrong less often
         if same_page or fitted.score >= SUGGEST_SHARE * self.fitted.model.operating_point:
+            reading = fitted if fitted.kind == "article" else fitted.unsure
+            if reading is not None and _same_page(matched, reading):
+                matched.text = reading.text  # the page the matcher chose, read by the fitted engine's reader
             matched.topic = Topic(title=matched.source["title"]) if matched.source else None  # for a follow-up
             return matched
         return fitted  # its refusal, with the pages it would suggest

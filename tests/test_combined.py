@@ -80,3 +80,27 @@ def refusal(score):
 ])
 def test_which_engine_answers(matched, fitted, chosen):
     assert combined(matched, fitted) is (matched if chosen == "matched" else fitted)
+
+
+@pytest.mark.parametrize("fitted", [
+    Match("article", True, 0.95, text="Tổng kinh phí hội thi trên 800 triệu đồng.", source=PAGE),
+    Match("fallback", False, FLOOR + 0.01, unsure=Match("article", False, FLOOR + 0.01,
+                                                         text="Tổng kinh phí hội thi trên 800 triệu đồng.", source=PAGE)),
+])
+def test_on_the_matchers_page_the_fitted_engines_sentence_is_the_reply(fitted):
+    """The matcher chooses the page; the fitted engine, sure or not, chooses the sentence that answers."""
+    matched = Match("article", True, 0.9, text="Giải thưởng: giải nhất 15 triệu đồng.", source=PAGE)
+    match = combined(matched, fitted)
+    assert match is matched and match.text == "Tổng kinh phí hội thi trên 800 triệu đồng."
+
+
+def test_an_unsure_reading_of_another_page_leaves_the_matchers_sentence():
+    matched = Match("article", True, 0.9, text="Giải thưởng: giải nhất 15 triệu đồng.", source=PAGE)
+    fitted = Match("fallback", False, FLOOR + 0.01, unsure=Match("article", False, FLOOR + 0.01, text="Khác.",
+                                                                  source=OTHER))
+    assert combined(matched, fitted).text == "Giải thưởng: giải nhất 15 triệu đồng."
+
+
+def test_the_reply_on_a_real_page_holds_what_was_asked(kb):
+    match = CombinedEngine(kb).match("tổng kinh phí hội thi sáng tạo kỹ thuật là bao nhiêu")
+    assert match.answered and "800 triệu" in match.text

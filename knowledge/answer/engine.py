@@ -71,6 +71,8 @@ class Match:
     faq_id: int | None = None
     normalized: str = ""
     topic: Topic | None = None  # for a follow-up in the same conversation
+    unsure: "Match | None" = None  # a refusal's best article reading, never shown as an answer (combined.py
+    # reads a page's sentences with it)
 
 
 class _Index:
@@ -205,7 +207,8 @@ class AnswerEngine:
             return article
         suggestions = list(dict.fromkeys((faq.suggestions if faq else []) + article.suggestions))
         return Match("fallback", False, max(article.score, faq.score if faq else 0.0),
-                     suggestions=suggestions[:suggest.MAX_SUGGESTIONS], intent=",".join(sorted(question.types)))
+                     suggestions=suggestions[:suggest.MAX_SUGGESTIONS], intent=",".join(sorted(question.types)),
+                     unsure=article if article.text else None)
 
     # ----- contacts ------------------------------------------------------------------
     def _contact(self, question: Question, index: _Index, topic: Topic | None) -> Match | None:
