@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmarks of the matcher against two baselines (``make bench``; not part of ``make test``).
+"""Benchmarks of the answer engine against two baselines (``make bench``; not part of ``make test``).
 
 1. Accuracy on the dev question sets over the bundled samples (``data/sample`` = shared
    ``corpus/`` + ``corpus-more/``): ours (``Conversation.answer``), rapidfuzz ``extractOne``,
@@ -7,7 +7,7 @@
    ``bm25()`` query on the same database (the floor), each baseline with the abstain threshold that
    scores best on the dev sets themselves (``bench/baselines.py``).
 2. For each size N (100, 1,000, 10,000 synthetic articles plus the real ones), in a child process
-   of its own so that peak memory is that size's: import throughput, database size, matcher
+   of its own so that peak memory is that size's: import throughput, database size, engine
    warm-up, latency p50/p95/p99 over a mixed question set (contacts, facts, no diacritics, typos,
    out of scope, the dev questions), peak RSS, and the same figures for the baselines.
 
@@ -47,7 +47,8 @@ DEV_SETS = ("dev-questions.jsonl", "dev-more-questions.jsonl")
 SIZES = (100, 1000, 10000)
 TARGET_P99_MS, TARGET_IMPORT, TARGET_MARGIN = 10.0, 1000.0, 0.15
 SYSTEMS = ("ours", *BASELINES)
-LABELS = {"ours": "ours (matcher)", **{key: cls.name for key, cls in BASELINES.items()}}
+DEFAULT_ENGINE = ConversationConfig().answer_engine  # the product's default (combined)
+LABELS = {"ours": f"ours ({DEFAULT_ENGINE})", **{key: cls.name for key, cls in BASELINES.items()}}
 
 
 def log(message: str) -> None:
@@ -102,7 +103,7 @@ def dev_items(shared: Path) -> dict[str, list[dict]]:
 
 
 def conversation_for(kb: KnowledgeBase, engine: str) -> Conversation:
-    """The conversation answering with ``engine`` (matcher | fitted), with its caches built."""
+    """The conversation answering with ``engine`` (combined | matcher | fitted), with its caches built."""
     conversation = Conversation(kb, ConversationConfig(answer_engine=engine, rate_limit_messages=10**9))
     conversation.answer("xin chào")
     return conversation
@@ -302,14 +303,14 @@ def write_results(info: dict, body: str, elapsed: float, args) -> None:
 
 def results_file(engine: str) -> Path:
     """bench/results.md for the default engine, bench/results-<engine>.md for another."""
-    return RESULTS if engine == "matcher" else RESULTS.with_name(f"results-{engine}.md")
+    return RESULTS if engine == DEFAULT_ENGINE else RESULTS.with_name(f"results-{engine}.md")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="comma-separated N values")
     parser.add_argument("--facts", type=int, default=60, help="synthetic fact questions per size")
-    parser.add_argument("--rounds", type=int, default=3, help="times our matcher answers the mixed set")
+    parser.add_argument("--rounds", type=int, default=3, help="times our engine answers the mixed set")
     parser.add_argument("--baseline-questions", type=int, default=150,
                         help="at most this many mixed questions for the baselines (0: all)")
     parser.add_argument("--shared", default=str(ROOT.parent / "shared"), help="the shared folder (eval/)")
@@ -317,8 +318,8 @@ def main() -> int:
     parser.add_argument("--profile", type=int, metavar="N", help="profile import and answering at size N")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--thresholds", default="{}", help=argparse.SUPPRESS)
-    parser.add_argument("--engine", choices=ANSWER_ENGINES, default=os.environ.get("ANSWER_ENGINE", "matcher"),
-                        help="which answer engine is 'ours' (default: ANSWER_ENGINE, else matcher)")
+    parser.add_argument("--engine", choices=ANSWER_ENGINES, default=os.environ.get("ANSWER_ENGINE", DEFAULT_ENGINE),
+                        help=f"which answer engine is 'ours' (default: ANSWER_ENGINE, else {DEFAULT_ENGINE})")
     args = parser.parse_args()
     shared = Path(args.shared)
     LABELS["ours"] = f"ours ({args.engine})"
