@@ -11,6 +11,9 @@ rarely answers wrongly but refuses more. Each covers the other's weakness:
   matcher is better at choosing the page, the fitted engine at choosing the sentence that answers;
 * a question the matcher refuses is answered by the fitted engine when it is confident (an English
   question, a rewording the matcher's word lists miss);
+* a reply that speaks of another year, edition, number, rank or place than the question asks, or from a
+  page that the fitted engine finds disagreeing with them (a place it never names), is never given
+  (qualifiers must agree): the fitted engine's reply (its refusal, mostly) stands instead;
 * contacts, FAQs and small talk are the matcher's.
 
 The floor reuses the fitted engine's own numbers (its operating point and the share of it at which it
@@ -55,10 +58,12 @@ class CombinedEngine:
             return fitted  # sure of another page or a contact: the fitted engine is wrong less often
         if same_page or fitted.score >= SUGGEST_SHARE * self.fitted.model.operating_point:
             reading = fitted if fitted.kind == "article" else fitted.unsure
-            if reading is not None and _same_page(matched, reading):
+            on_page = reading is not None and _same_page(matched, reading)
+            if on_page:
                 matched.text = reading.text  # the page the matcher chose, read by the fitted engine's reader
-            matched.topic = Topic(title=matched.source["title"]) if matched.source else None  # for a follow-up
-            return matched
+            if not (on_page and reading.conflict) and not self.fitted.contradicts(question, matched.text):
+                matched.topic = Topic(title=matched.source["title"]) if matched.source else None  # for a follow-up
+                return matched
         return fitted  # its refusal, with the pages it would suggest
 
 

@@ -138,6 +138,22 @@ def test_words_shared_with_small_talk_do_not_make_a_question_small_talk(engine, 
     assert engine.match(question).kind != "smalltalk"
 
 
+@pytest.mark.parametrize("question, reply, contradicts", [
+    ("năm 2019 hỗ trợ bao nhiêu học viên ở huyện Cờ Đỏ", "Năm 2019, chương trình hỗ trợ 289 đại biểu trên địa bàn "
+     "huyện Phong Điền.", True),  # another place of the kind asked
+    ("năm 2019 hỗ trợ bao nhiêu học viên ở huyện Cờ Đỏ", "Năm 2019, chương trình hỗ trợ 170 học viên trên địa bàn "
+     "huyện Cờ Đỏ, gần huyện Phong Điền.", False),  # the place asked is named
+    ("nam 2011 ho tro bao nhieu mo hinh o quan o mon", "Năm 2020, chương trình hỗ trợ 316 mô hình trên địa bàn "
+     "quận Ô Môn.", True),  # another year
+    ("ai chu tri dien dan ve an toan buc xa y te nam 2014", "Ngày 11/4/2014, ông Trần Quốc Thảo chủ trì diễn đàn "
+     "về an toàn bức xạ y tế.", False),  # "xạ y tế" names no commune
+    ("ai là giám đốc sở năm 2017", "Phó Giám đốc Sở Trần Văn A phát biểu năm 2017.", True),  # another rank
+])
+def test_a_reply_that_speaks_of_other_qualifiers_than_the_question_contradicts_it(engine, question, reply,
+                                                                                contradicts):
+    assert engine.contradicts(question, reply) is contradicts
+
+
 def test_an_answer_is_a_sentence_of_the_page_with_its_dated_source(engine):
     match = engine.match("giao ban khcn quan huyen lan 13 to chuc ngay nao")
     assert match.answered and match.kind == "article"

@@ -37,20 +37,24 @@ def test_every_engine_is_built_by_name(kb):
 
 # ----- the rule, with stand-ins for the two engines (each is tested on its own elsewhere) -----------------
 class _Answers:
-    def __init__(self, match: Match):
+    def __init__(self, match: Match, contradicted: bool = False):
         self.reply = match
+        self.contradicted = contradicted
 
     def match(self, question, topic=None):
         return self.reply
+
+    def contradicts(self, question, reply):
+        return self.contradicted
 
 
 class _Model:
     operating_point = 0.8
 
 
-def combined(matched: Match, fitted: Match) -> Match:
+def combined(matched: Match, fitted: Match, contradicted: bool = False) -> Match:
     engine = CombinedEngine.__new__(CombinedEngine)
-    engine.matcher, engine.fitted = _Answers(matched), _Answers(fitted)
+    engine.matcher, engine.fitted = _Answers(matched), _Answers(fitted, contradicted)
     engine.fitted.model = _Model()
     return engine.match("câu hỏi")
 
@@ -104,3 +108,22 @@ def test_an_unsure_reading_of_another_page_leaves_the_matchers_sentence():
 def test_the_reply_on_a_real_page_holds_what_was_asked(kb):
     match = CombinedEngine(kb).match("tổng kinh phí hội thi sáng tạo kỹ thuật là bao nhiêu")
     assert match.answered and "800 triệu" in match.text
+
+
+@pytest.mark.parametrize("fitted", [article(PAGE, 0.95), refusal(FLOOR + 0.01)])
+def test_a_reply_that_contradicts_the_question_is_never_given(fitted):
+    """Another year, edition, rank or place than the question asks: the fitted engine's reply instead."""
+    assert combined(article(PAGE), fitted, contradicted=True) is fitted
+
+
+def test_a_page_the_fitted_engine_finds_disagreeing_is_never_the_answer():
+    unsure = Match("article", False, FLOOR + 0.01, text="…", source=PAGE, conflict=True)
+    fitted = Match("fallback", False, FLOOR + 0.01, unsure=unsure)
+    assert combined(article(PAGE), fitted) is fitted
+
+
+def test_the_matchers_answer_from_a_page_about_another_place_is_refused_on_a_real_page(kb):
+    """The page about the visit to huyện Cờ Đỏ names its vice-chairman; it never names Phong Điền."""
+    assert "Lê Chí Phương" in CombinedEngine(kb).match("pho chu tich ubnd huyen co do la ai").text
+    match = CombinedEngine(kb).match("phó chủ tịch ubnd huyện phong điền là ai")
+    assert not match.answered and "Lê Chí Phương" not in match.text

@@ -28,8 +28,8 @@ from ..text import Token, clean
 from .decision import Model, default_model
 from .lexicon import AMBIGUOUS_BARE_STOPS, DEPARTMENT_WORDS, ENGLISH_STOPS, LEXICON_WORDS, STOP_FOLDED
 from .question import Question, QuestionReader, Term
-from .reading import (ArticleFit, ArticleView, Reading, add_relative_features, agrees, build_article, fit_article,
-                      idf_max_of, read, weights_of)
+from .reading import (ArticleFit, ArticleView, Reading, add_relative_features, agrees, build_article, contradicts,
+                      fit_article, idf_max_of, read, weights_of)
 from .smalltalk import smalltalk_intent, unanswered_intent
 
 CANDIDATES = 40  # passages the full-text search hands to the reader
@@ -73,6 +73,8 @@ class Match:
     topic: Topic | None = None  # for a follow-up in the same conversation
     unsure: "Match | None" = None  # a refusal's best article reading, never shown as an answer (combined.py
     # reads a page's sentences with it)
+    conflict: bool = False  # an article reading whose page or sentence disagrees with the question's
+    # qualifiers (``reading.agrees``): never an answer
 
 
 class _Index:
@@ -181,6 +183,10 @@ class AnswerEngine:
             match = Match("smalltalk", True, 1.0, intent=loose)
         match.normalized = normalized
         return match
+
+    def contradicts(self, question: str, reply: str) -> bool:
+        """Does a reply's text speak of another year, edition, number, rank or place than the question?"""
+        return contradicts(self.index().reader.read(clean(question)), reply, self.kb.normalizer())
 
     def readings(self, text: str) -> tuple[Question, list[Reading]]:
         """Every candidate sentence with its features (for calibration and diagnosis)."""
@@ -350,7 +356,7 @@ class AnswerEngine:
             suggestions = suggest.offer(candidates, self._key_words(question, index))
         return Match("article", answered, confidence, text=text, source=source,
                      suggestions=suggestions, intent=",".join(sorted(question.types)),
-                     topic=Topic(title=article.title) if answered else None)
+                     topic=Topic(title=article.title) if answered else None, conflict=not agrees(best))
 
 
 def _most_covered(passages: list[Passage], question: Question, weights: list[float]) -> list[Passage]:

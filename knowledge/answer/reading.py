@@ -53,6 +53,7 @@ _NOT_DEPUTY = "".join(f"(?<!{word} )" for word in DEPUTY_WORDS)
 _MONEY_RE = re.compile(r"\d[\d.,]*\s*(?:triệu|tỷ|tỉ|nghìn|ngàn|đồng|USD|VND|VNĐ)", re.I)
 _LIST_RE = re.compile(r":\s*[^:]{3,}[,;][^,;]{2,}[,;]|(?:[,;][^,;]{2,60}){3,}")
 _BULLET_RE = re.compile(r"^(?:[-–•+*]|\d{1,2}[.)]|[a-zđ][.)])\s")
+_WORD_RE = re.compile(r"\w+")
 _PHONE_RE = re.compile(r"(?:\+84|0)\d(?:[ .\-]?\d){7,11}")
 _SLOT_TESTS = {
     "when": lambda s: bool(_DATE_RE.search(s)),
@@ -335,6 +336,31 @@ def agrees(reading: Reading) -> bool:
     number the page does not hold, a sentence about another year or edition, or another rank ("phó")
     means another page or a refusal, never this answer."""
     return not any(reading.features[name] for name in CONDITIONS)
+
+
+def contradicts(question: Question, text: str, normalizer: Normalizer) -> bool:
+    """Does a reply's text, read on its own, speak of another year, edition, number, rank or place than
+    the question asks ("năm 2020" for "năm 2011", "phó giám đốc" for "giám đốc", "huyện Phong Điền" for
+    "huyện Cờ Đỏ")? For a reply chosen by another engine (``combined.py``)."""
+    sentence = sentence_of(text, normalizer)
+    return (any(_conflicts(q, sentence) for q in question.qualifiers) or _measure_conflict(question, sentence)
+            or bool(_role_conflict(question, sentence.plain)) or _place_conflict(question, sentence))
+
+
+def _place_conflict(question: Question, sentence: Sentence) -> bool:
+    """Does the sentence name another place of the kind asked ("huyện Phong Điền" for "huyện Cờ Đỏ"),
+    and never the one asked? A place is named by its unit and a capitalised name."""
+    typed = _WORD_RE.findall(sentence.text)
+    words = [fold(w) for w in typed]
+    for place in question.places:
+        unit, *name = place.split()
+        if any(words[i:i + len(name) + 1] == [unit, *name] for i in range(len(words))):
+            continue
+        named = [words[i + 1:i + 1 + len(name)] for i, w in enumerate(words[:-len(name)])
+                 if w == unit and all(t[:1].isupper() for t in typed[i + 1:i + 1 + len(name)])]
+        if any(other != name for other in named):
+            return True
+    return False
 
 
 def add_relative_features(question: Question, readings: list[Reading]) -> None:
