@@ -67,6 +67,18 @@ def test_the_noun_before_nao_or_gi_names_what_is_wanted(engine):
     assert read(engine, "cac de tai tap trung vao linh vuc gi").which == "linh vuc"
 
 
+@pytest.mark.parametrize("question, places", [
+    ("ai là trưởng đoàn kiểm tra đo lường quận Ninh Kiều", {"quan ninh kieu"}),
+    ("sở làm việc với huyện cờ đỏ ngày nào", {"huyen co do"}),
+    ("ai lam viec voi huyen co do", {"huyen co do"}),  # without accents: a unit and two words
+    ("festival có giới thiệu công nghệ quan trắc ao nuôi tôm không", set()),  # "quan" typed as written
+    ("hội đồng lĩnh vực xã hội năm 2023 do ai làm chủ tịch", set()),  # "xã hội" is a word
+    ("bao nhiêu htx ứng dụng công nghệ số", set()),  # the "xã" of "hợp tác xã"
+])
+def test_a_place_is_a_unit_and_its_name_not_a_word_that_starts_like_one(engine, question, places):
+    assert read(engine, question).places == places
+
+
 def test_contact_question_is_parsed_as_entity_and_attribute(engine):
     question = read(engine, "cho em xin email phòng kinh tế Ô Môn với ạ")
     assert question.attributes == ["email"]

@@ -407,7 +407,8 @@ class QuestionReader:
         words = [t.folded for t in q.tokens]
         q.places = {" ".join(words[i:i + 3]) for i, token in enumerate(q.tokens[:-2])
                     if _names_a_place(q.tokens[i:i + 3], q.accented)
-                    and not (i and q.tokens[i - 1].folded in ADMINISTRATIVE_UNITS)}  # not "quận huyện …"
+                    and not (i and (q.tokens[i - 1].folded in ADMINISTRATIVE_UNITS  # not "quận huyện …"
+                                    or _spelt_together(q.tokens[i - 1], token)))}  # not "hợp tác xã …"
         q.roles = {role for role in ROLE_WORDS if f" {role} " in folded}
         q.deputy = any(f" {word} " in folded for word in DEPUTY_WORDS) and bool(q.roles)
 
@@ -475,11 +476,20 @@ def with_words(terms: list[Term], tokens: list[Token], accented: bool) -> list[T
 
 
 def _names_a_place(tokens: list[Token], accented: bool) -> bool:
-    """A unit word ("huyện", "phường") and the two words of its name ("Cờ Đỏ"), not "quận huyện"."""
+    """A unit word ("huyện", "phường") and the two words of its name ("Cờ Đỏ"), not "quận huyện".
+    Among accented words, an unmarked word is read as written ("quan trắc" has no "quận"), and a unit
+    word that makes a word with the next, spelt as typed, is that word ("xã hội", "tình huống")."""
     unit, *name = tokens
-    is_unit = unit.exact in UNIT_EXACT if unit.marked else unit.folded in ADMINISTRATIVE_UNITS
-    return is_unit and not any(t.folded in ADMINISTRATIVE_UNITS or is_stop(t, accented) or t.folded.isdigit()
-                               for t in name)
+    is_unit = unit.exact in UNIT_EXACT if unit.marked or accented else unit.folded in ADMINISTRATIVE_UNITS
+    return is_unit and not _spelt_together(unit, name[0]) and not any(
+        t.folded in ADMINISTRATIVE_UNITS or is_stop(t, accented) or t.folded.isdigit() for t in name)
+
+
+def _spelt_together(first: Token, second: Token) -> bool:
+    """Do two tokens, both typed with their accents, stand side by side in a word of the language as
+    spelt ("xã hội", "tác xã" of "hợp tác xã")?"""
+    return first.marked and second.marked and (first.exact, second.exact) in vocabulary().spellings(
+        first.folded, second.folded)
 
 
 def _before_number(tokens: list[Token], i: int) -> bool:
