@@ -29,7 +29,7 @@ DEFAULT_ABBREVIATIONS: dict[str, str] = {
     "shtt": "sở hữu trí tuệ", "nckh": "nghiên cứu khoa học", "đmst": "đổi mới sáng tạo",
     "dmst": "đổi mới sáng tạo", "qđ": "quyết định", "gđ": "giám đốc", "pgđ": "phó giám đốc",
     "e": "em", "mail": "email", "gmail": "email", "thui": "thôi", "r": "rồi", "dc": "được", "đc": "được",
-    "wa": "quá", "dzậy": "vậy", "ak": "à", "ah": "à", "uk": "ừ",
+    "wa": "quá", "dzậy": "vậy", "zậy": "vậy", "zị": "vậy", "ak": "à", "ah": "à", "uk": "ừ",
 }
 
 # Words whose reading depends on the next word: key → (reading before a cue word or at

@@ -26,11 +26,12 @@ from .lexicon import CONTEXTUAL_ABBREVIATIONS, DEFAULT_ABBREVIATIONS, DEFAULT_SY
 from .parsing import ParsedArticle
 from .text import Normalizer, exact_text, folded_text
 
-SCHEMA_VERSION = 8  # 2: the full-text index has an ``exact`` column; 3: synonym groups;
+SCHEMA_VERSION = 9  # 2: the full-text index has an ``exact`` column; 3: synonym groups;
 # 4: failed sign-ins, per-user session stamps, no user-hash salt (user ids get a keyed hash);
 # 5: articles.published_inferred (a date read from the text, not a stamp); 6: articles.retired;
 # 7: the document counts of every term kept in ``term_counts``, and articles.revision; 8: an index of the
-# retired articles (every search leaves their passages out: without it, each read the whole articles table)
+# retired articles (every search leaves their passages out: without it, each read the whole articles table);
+# 9: every passage tokenized again (a word typed with accents is no longer taken for an abbreviation)
 SESSION_SECRET_META = "web_session_secret"  # the meta row of the key that signs web sessions
 # What a footer line ("Trưởng Ban biên tập: …") is about: the department's website, not the article.
 FOOTER_CONTEXT = "Trang thông tin điện tử của Sở Khoa học và Công nghệ thành phố Cần Thơ"
@@ -263,6 +264,8 @@ class KnowledgeBase:
             if version < 8:
                 with self.transaction():
                     self.conn.execute(_RETIRED_INDEX.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
+            if version < 9:
+                self.reindex()
             if version < SCHEMA_VERSION:
                 with self.transaction():
                     self.set_meta("schema_version", str(SCHEMA_VERSION))

@@ -148,13 +148,19 @@ def _numeric(word: str, previous_folded: str | None) -> str | None:
 
 
 class Normalizer:
-    """Tokenizer bound to an abbreviation table (folded key → expansion text)."""
+    """Tokenizer bound to an abbreviation table (key → expansion text).
+
+    A word typed without accents is looked up by its bare letters ("sdt", "qd" for "qđ"); a word typed
+    with accents only as a key written with those accents ("sđt", "đc"), so that a real word is never
+    taken for an abbreviation that shares its letters ("Hồng" is not "hong" = "không")."""
 
     def __init__(self, abbreviations: dict[str, str] | None = None,
                  contextual: dict[str, tuple[str, str, frozenset[str]]] | None = None):
         self.abbreviations = {fold(k): v for k, v in (abbreviations or {}).items()}
         # key → (expansion when the next word is a cue, default expansion, cue words)
         self.contextual = {fold(k): v for k, v in (contextual or {}).items()}
+        # the keys written with accents, as written (lower case): what a word typed with accents may be
+        self._marked = {k.casefold() for k in [*(abbreviations or {}), *(contextual or {})] if fold(k) != k.casefold()}
         self._expansion_cache: dict[str, list[Token]] = {}
         # words as written that are neither numbers nor abbreviations → their token
         self._plain: dict[str, Token] = {}
@@ -187,6 +193,8 @@ class Normalizer:
             number = _numeric(word, previous)
             if number is not None:
                 tokens.append(Token(number, number, False))
+            elif token.marked and lower not in self._marked:  # a real word typed with its accents
+                tokens.append(token)
             elif folded in self.contextual:
                 cued, default, cues = self.contextual[folded]
                 following = fold(words[i + 1]) if i + 1 < len(words) else ""

@@ -93,3 +93,15 @@ def test_invisible_characters_are_ignored():
 def test_staff_can_extend_the_table():
     normalizer = Normalizer({"ttud": "trung tâm ứng dụng"})
     assert " ".join(t.folded for t in normalizer.tokenize("TTUD")) == "trung tam ung dung"
+
+
+@pytest.mark.parametrize("typed, read", [
+    ("đồng bằng sông Hồng", "đồng bằng sông hồng"),  # "hong" (không) is an abbreviation typed bare only
+    ("xe bị hỏng", "xe bị hỏng"),
+    ("hong biet", "không biet"),
+    ("sđt sở", "số điện thoại sở"),  # a key written with accents, typed so
+    ("qđ 100", "quyết định 100"),
+])
+def test_a_word_typed_with_accents_is_never_taken_for_an_abbreviation_of_its_letters(typed, read):
+    tokens = Normalizer(DEFAULT_ABBREVIATIONS, CONTEXTUAL_ABBREVIATIONS).tokenize(typed)
+    assert [t.exact for t in tokens] == [exact_key(w) for w in read.split()]

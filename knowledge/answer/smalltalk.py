@@ -16,7 +16,7 @@ _INTENTS: dict[str, tuple[str, str]] = {
                "qua|tot|xin|huu ich|chi tiet|da giup|so much|a lot|very|much|you|ban|em"),
     "goodbye": ("tam biet|bye|goodbye|hen gap lai", "nhe|nha|a|hen|gap lai"),
     "identity": ("ten|la ai|robot|nguoi that|nguoi hay may|who are you|your name|ai vay|ai day|ai the|la gi|"
-                 "la nguoi", "ban|bot|may|em|la|gi|the|vay|a|ha|phai khong|co phai|chu|what|is|are|you|your"),
+                 "la nguoi|ai lam ra|ai tao ra|who made|who created", "ban|bot|may|em|la|gi|the|vay|a|ha|phai khong|co phai|chu|what|is|are|you|your"),
     "capabilities": ("giup duoc gi|lam duoc gi|giup gi|lam gi|huong dan|help|tro giup|menu|biet gi|"
                      "lam duoc nhung gi|giup duoc nhung gi|biet nhung gi|tra loi duoc gi|"
                      "hoi gi|what can you do", "ban|bot|em|co the|duoc|nhung|cho|toi|minh|em|nhe|nhu the nao"),
