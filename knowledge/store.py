@@ -676,14 +676,14 @@ class KnowledgeBase:
     def resolve_contacts(self, key: str = "department") -> dict[str, ContactValue]:
         """For each field, the pinned value, else the one from the newest dated source."""
         resolved: dict[str, ContactValue] = {}
-        for field in FIELDS:  # undated sources sort last: NULL is below every date
+        for name in FIELDS:  # undated sources sort last: NULL is below every date
             row = self.conn.execute(
                 "SELECT unit, value, source_title, source_date, pinned FROM contacts WHERE unit_key = ? AND field = ? "
-                f"AND {_LIVE_CONTACT} ORDER BY pinned DESC, source_date DESC, id DESC LIMIT 1", (key, field)).fetchone()
+                f"AND {_LIVE_CONTACT} ORDER BY pinned DESC, source_date DESC, id DESC LIMIT 1", (key, name)).fetchone()
             if row:
                 unit, value, title, date, pinned = row
-                resolved[field] = ContactValue(DEPARTMENT if key == "department" else unit, field, value,
-                                               title, date, bool(pinned))
+                resolved[name] = ContactValue(DEPARTMENT if key == "department" else unit, name, value,
+                                              title, date, bool(pinned))
         return resolved
 
     def all_contacts(self) -> list[dict]:
