@@ -400,7 +400,8 @@ class QuestionReader:
             return []
         return [n for n, term in enumerate(q.terms) if openers[-1] < term.position < closing[-1]]
 
-    def _read_qualifiers(self, q: Question) -> None:
+    @staticmethod
+    def _read_qualifiers(q: Question) -> None:
         folded = " " + q.folded + " "
         q.provinces = {name for name in PROVINCES if f" {name} " in folded}
         words = [t.folded for t in q.tokens]
@@ -408,8 +409,6 @@ class QuestionReader:
                     if _names_a_place(q.tokens[i:i + 3], q.accented)
                     and not (i and (q.tokens[i - 1].folded in ADMINISTRATIVE_UNITS  # not "quận huyện …"
                                     or _spelt_together(q.tokens[i - 1], token)))}  # not "hợp tác xã …"
-        if not q.accented:  # "tinh chay on", "xa y te": without accents, a place only if some page names it
-            q.places = {p for p in q.places if " ".join(p.split()[1:]) in PROVINCES or self.phrase_count(p.split())}
         q.roles = {role for role in ROLE_WORDS if f" {role} " in folded}
         q.deputy = any(f" {word} " in folded for word in DEPUTY_WORDS) and bool(q.roles)
 
