@@ -125,5 +125,7 @@ def test_a_page_the_fitted_engine_finds_disagreeing_is_never_the_answer():
 def test_the_matchers_answer_from_a_page_about_another_place_is_refused_on_a_real_page(kb):
     """The page about the visit to huyện Cờ Đỏ names its vice-chairman; it never names Phong Điền."""
     assert "Lê Chí Phương" in CombinedEngine(kb).match("pho chu tich ubnd huyen co do la ai").text
-    match = CombinedEngine(kb).match("phó chủ tịch ubnd huyện phong điền là ai")
-    assert not match.answered and "Lê Chí Phương" not in match.text
+    for question in ("phó chủ tịch ubnd huyện phong điền là ai",
+                     "pho chu tich ubnd huyen phong dien la ai"):  # typed without accents too
+        match = CombinedEngine(kb).match(question)
+        assert not match.answered and "Lê Chí Phương" not in match.text, question
