@@ -109,6 +109,7 @@ class _Index:
         if previous is not None and previous.articles:
             self._keep_articles(kb, previous, normalizer)
         self.idf_max = idf_max_of(self.count)
+        self._last_read: tuple[str, Question] | None = None
 
     @property
     def faqs(self) -> list[tuple[object, frozenset[str], str]]:
@@ -134,6 +135,13 @@ class _Index:
             revision = revisions.get(view.article_id)
             if revision is not None and revision <= previous.version and view.normalizer is normalizer:
                 self.articles[key] = view
+
+    def read(self, text: str) -> Question:
+        """The question read; the last one is kept, as the combined engine asks about it again right after
+        (whether a reply contradicts it). Nothing changes a question once read."""
+        if self._last_read is None or self._last_read[0] != text:
+            self._last_read = (text, self.reader.read(text))
+        return self._last_read[1]
 
     def idf(self, token: Token) -> float:
         df = (self.df_exact.get(token.exact, 0) if token.marked else 0) or self.df_folded.get(token.folded, 0)
@@ -170,7 +178,7 @@ class AnswerEngine:
         if not text:
             return Match("empty", False)
         index = self.index()
-        question = index.reader.read(text)
+        question = index.read(text)
         normalized = question.folded
         if not question.tokens:
             return Match("fallback", False, normalized=normalized)
@@ -186,12 +194,12 @@ class AnswerEngine:
 
     def contradicts(self, question: str, reply: str) -> bool:
         """Does a reply's text speak of another year, edition, number, rank or place than the question?"""
-        return contradicts(self.index().reader.read(clean(question)), reply, self.kb.normalizer())
+        return contradicts(self.index().read(clean(question)), reply, self.kb.normalizer())
 
     def readings(self, text: str) -> tuple[Question, list[Reading]]:
         """Every candidate sentence with its features (for calibration and diagnosis)."""
         index = self.index()
-        question = index.reader.read(clean(text))
+        question = index.read(clean(text))
         return question, self._read_candidates(question, index)
 
     def _answer(self, question: Question, index: _Index, topic: Topic | None) -> Match:
@@ -344,7 +352,8 @@ class AnswerEngine:
             return Match("article", False)
         confidence = self.model.confidence(readings)
         best, text = reply_of(readings)
-        answered = confidence >= self.model.operating_point and agrees(best)
+        agreeing = agrees(best)
+        answered = confidence >= self.model.operating_point and agreeing
         article = best.article
         source = {"title": article.title, "date": article.published, "path": article.url or article.source}
         suggestions = []
@@ -356,7 +365,7 @@ class AnswerEngine:
             suggestions = suggest.offer(candidates, self._key_words(question, index))
         return Match("article", answered, confidence, text=text, source=source,
                      suggestions=suggestions, intent=",".join(sorted(question.types)),
-                     topic=Topic(title=article.title) if answered else None, conflict=not agrees(best))
+                     topic=Topic(title=article.title) if answered else None, conflict=not agreeing)
 
 
 def _most_covered(passages: list[Passage], question: Question, weights: list[float]) -> list[Passage]:
