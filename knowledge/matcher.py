@@ -26,7 +26,7 @@ from .lexicon import (CONTACT_TYPES, CONTACT_WORDS, LEXICON_WORDS, QUESTION_TYPE
                       STOP_EXACT, STOP_FOLDED)
 from .fulltext import cascade, search_term
 from .store import KnowledgeBase, Passage
-from .text import Token, clean, fold
+from .text import Token, fold
 
 ANSWER_THRESHOLD = 0.70
 SUGGEST_THRESHOLD = 0.35
@@ -216,20 +216,20 @@ class Matcher:
     def match(self, question: str, topic: object = None) -> Match:
         """The answer to one question (``topic``, a follow-up's context, is not used here); small talk
         among other words ("cảm ơn ad, bổ ích quá") when nothing else answers it."""
-        match = self._match(question)
-        if match.kind == "fallback":
-            loose = unanswered_intent(self.kb.normalizer().tokenize(clean(question)))
-            if loose:
-                return Match("smalltalk", True, 1.0, intent=loose, normalized=match.normalized)
-        return match
-
-    def _match(self, question: str) -> Match:
         # read as the fitted engine reads it: pasted markup out, "KH CN" and "UB ND" joined
         question = join_split_abbreviations(strip_markup(question), self.kb.normalizer().abbreviations)
         if not question:
             return Match("empty", False)
         index = self.index()
         query = self._parse(question, index)
+        match = self._answer(query, index)
+        if match.kind == "fallback":
+            loose = unanswered_intent(query.typed)
+            if loose:
+                return Match("smalltalk", True, 1.0, intent=loose, normalized=match.normalized)
+        return match
+
+    def _answer(self, query: _Query, index: _Index) -> Match:
         normalized = query.folded
         intent = smalltalk_intent(query.typed)
         if intent:

@@ -642,7 +642,7 @@ class KnowledgeBase:
         folded: dict[str, int] = {}
         exact: dict[str, int] = {}
         count = 0
-        footer = self.normalizer().tokenize(FOOTER_CONTEXT)
+        footer = self._footer_context()
         for f_text, e_text, t_folded, t_exact in self.conn.execute(
                 "SELECT p.folded, p.exact, CASE p.role WHEN 'body' THEN a.title_folded ELSE ? END, "
                 "CASE p.role WHEN 'body' THEN a.title_exact ELSE ? END "
