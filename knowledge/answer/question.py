@@ -470,7 +470,7 @@ def with_words(terms: list[Term], tokens: list[Token], accented: bool) -> list[T
             continue
         first, second = term.token, partner.token
         pair = (first.folded, second.folded)
-        if vocab.is_word(*pair) and (first.exact, second.exact) in vocab.spellings(*pair):
+        if vocab.is_word(*pair) and vocab.spelt_side_by_side(first, second):
             words[position] = words[position + 1] = pair
     return [replace(t, word=words[t.position]) if t.position in words and not t.alternates else t for t in terms]
 
@@ -488,8 +488,7 @@ def _names_a_place(tokens: list[Token], accented: bool) -> bool:
 def _spelt_together(first: Token, second: Token) -> bool:
     """Do two tokens, both typed with their accents, stand side by side in a word of the language as
     spelt ("xã hội", "tác xã" of "hợp tác xã")?"""
-    return first.marked and second.marked and (first.exact, second.exact) in vocabulary().spellings(
-        first.folded, second.folded)
+    return first.marked and second.marked and vocabulary().spelt_side_by_side(first, second)
 
 
 def _before_number(tokens: list[Token], i: int) -> bool:

@@ -12,7 +12,7 @@ from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 
-from ..text import exact_key, fold
+from ..text import Token, exact_key, fold
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,10 @@ class Vocabulary:
 
     def spellings(self, first: str, second: str) -> frozenset[tuple[str, str]]:
         return self.pairs_folded.get((first, second), frozenset())
+
+    def spelt_side_by_side(self, first: Token, second: Token) -> bool:
+        """Do two tokens, spelt exactly as typed, stand side by side in a word of the list?"""
+        return (first.exact, second.exact) in self.spellings(first.folded, second.folded)
 
 
 def _word_list() -> Path | None:
