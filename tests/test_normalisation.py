@@ -101,6 +101,8 @@ def test_staff_can_extend_the_table():
     ("hong biet", "không biet"),
     ("sđt sở", "số điện thoại sở"),  # a key written with accents, typed so
     ("qđ 100", "quyết định 100"),
+    ("sở ở đâu zậy", "sở ở đâu vậy"),  # Southern teencode, typed with its accent
+    ("so o dau zi", "so o dau vậy"),
 ])
 def test_a_word_typed_with_accents_is_never_taken_for_an_abbreviation_of_its_letters(typed, read):
     tokens = Normalizer(DEFAULT_ABBREVIATIONS, CONTEXTUAL_ABBREVIATIONS).tokenize(typed)
