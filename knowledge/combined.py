@@ -46,6 +46,7 @@ class CombinedEngine:
         self.fitted.index()
 
     def match(self, question: str, topic: Topic | None = None) -> Match:
+        question = self.fitted.spelt_out(question)  # both engines read "STKT" as the pages write it
         matched = self.matcher.match(question)
         if matched.answered and matched.kind != "article":
             return matched  # contacts, FAQs and small talk: the fitted engine is not asked

@@ -5,12 +5,13 @@ from handlers.conversation import Conversation, ConversationConfig
 from handlers.messages import IncomingMessage
 from knowledge.answer import AnswerEngine
 from knowledge.answer.decision import DECISION_FEATURES, DECISION_SIGNS, load_model
+from knowledge.answer.initialisms import initialism_letters, spelt_by
 from knowledge.answer.question import strip_markup
 from knowledge.answer.reading import FEATURE_SIGNS, FEATURES, agrees, list_leads, split_sentences
 from knowledge.answer.smalltalk import smalltalk_intent
 from knowledge.importer import import_paths
 from knowledge.store import KnowledgeBase
-from knowledge.text import exact_key
+from knowledge.text import Normalizer, exact_key
 from support import SAMPLES, write
 
 
@@ -44,6 +45,37 @@ def test_a_word_unknown_to_both_the_knowledge_base_and_the_language_is_corrected
 def test_a_real_word_is_never_corrected_into_another(engine):
     tokens = [t.folded for t in read(engine, "giữ bí mật kết quả").tokens]
     assert tokens[:2] == ["giu", "bi"]
+
+
+@pytest.mark.parametrize("typed, spelt", [
+    ("giải nhất hội thi STKT được bao nhiêu tiền", "giải nhất hội thi sáng tạo kỹ thuật được bao nhiêu tiền"),
+    ("giai nhat hoi thi stkt bao nhieu tien", "giai nhat hoi thi sang tao ky thuat bao nhieu tien"),
+    ("sở làm việc với huyện cđ ngày nào", "sở làm việc với huyện cờ đỏ ngày nào"),
+])
+def test_an_initialism_is_spelt_out_as_the_pages_its_question_finds_write_it(engine, typed, spelt):
+    assert engine.spelt_out(typed) == spelt
+
+
+def test_a_question_without_initialisms_is_read_as_typed(engine):
+    for typed in ("hội thi có mấy giải", "dia chi so khcn", "What is the department's phone number?"):
+        assert engine.spelt_out(typed) == typed
+
+
+@pytest.mark.parametrize("word, initialism", [("stkt", "stkt"), ("HS", "hs"), ("ĐBSCL", "dbscl"),
+                                              ("web", None), ("ubnd", None), ("x", None), ("cbccvcnn", None)])
+def test_only_a_word_of_consonants_the_pages_never_write_can_be_an_initialism(word, initialism):
+    [token] = Normalizer().tokenize(word)
+    assert initialism_letters(token, known={"ubnd"}) == initialism
+
+
+def test_an_initialism_is_a_phrase_the_pages_use_more_than_once():
+    texts = ["Sở Thông tin và Truyền thông hợp nhất.", "Bộ Thông tin và Truyền thông công bố.",
+             "Trung tâm thông tin.", "Tổ chức tại Hội trường."]
+    assert spelt_by("tttt", texts) == ("thong tin truyen thong", "thông tin truyền thông")  # "và" gives no letter
+    assert spelt_by("tt", texts) == ("thong tin", "thông tin")
+    assert spelt_by("tcth", texts) is None  # "Tổ chức tại Hội": letters that meet once, by chance
+    assert spelt_by("ttht", ["Trung tâm thông tin. Hội trường lớn."] * 2) is None  # never across a sentence's end
+    assert spelt_by("ttht", ["Trung tâm thông tin Hội trường lớn."] * 2) == ("thong tin hoi truong", "thông tin hội trường")
 
 
 def test_question_type_is_read_on_the_accents_the_citizen_typed(engine):

@@ -31,6 +31,14 @@ def test_what_both_answer_from_the_same_page_is_the_matchers_answer_with_a_topic
     assert match.topic is not None and match.topic.title == match.source["title"]
 
 
+@pytest.mark.parametrize("question", ["giải nhất hội thi STKT được bao nhiêu tiền",
+                                      "giai nhat hoi thi stkt bao nhieu tien"])
+def test_both_engines_read_an_initialism_as_the_pages_spell_it(kb, question):
+    assert not Matcher(kb).match(question).answered  # "stkt" alone is no word the matcher knows
+    match = CombinedEngine(kb).match(question)
+    assert match.answered and "15 triệu" in match.text
+
+
 def test_every_engine_is_built_by_name(kb):
     assert {type(engine_for(kb, name)) for name in ENGINES} == set(ENGINES.values())
 
@@ -43,6 +51,9 @@ class _Answers:
 
     def match(self, question, topic=None):
         return self.reply
+
+    def spelt_out(self, question):
+        return question
 
     def contradicts(self, question, reply):
         return self.contradicted

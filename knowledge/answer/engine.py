@@ -1,6 +1,7 @@
 """The answer engine: a question in, a :class:`Match` out, through the four stages in order.
 
-1. read the question (``question.py``), or recognise small talk (``smalltalk.py``);
+1. read the question (``question.py``), its initialisms spelt out as the pages write them
+   (``initialisms.py``), or recognise small talk (``smalltalk.py``);
 2. find candidates: a contact fact, an FAQ, article passages from the full-text index;
 3. read each candidate passage sentence by sentence (``reading.py``);
 4. decide with the fitted model (``decision.py``): the most probable sentence answers when its
@@ -26,8 +27,9 @@ from ..fulltext import cascade, search_term
 from ..store import FOOTER_CONTEXT, ContactValue, KnowledgeBase, Passage
 from ..text import Token, clean
 from .decision import Model, default_model
+from .initialisms import initialism_letters, spell_out, spelt_by
 from .lexicon import AMBIGUOUS_BARE_STOPS, DEPARTMENT_WORDS, ENGLISH_STOPS, LEXICON_WORDS, STOP_FOLDED
-from .question import Question, QuestionReader, Term
+from .question import Question, QuestionReader, Term, is_english
 from .reading import (ArticleFit, ArticleView, Reading, add_relative_features, agrees, build_article, contradicts,
                       fit_article, idf_max_of, read, weights_of)
 from .smalltalk import smalltalk_intent, unanswered_intent
@@ -178,7 +180,7 @@ class AnswerEngine:
         if not text:
             return Match("empty", False)
         index = self.index()
-        question = index.read(text)
+        question = index.read(self.spelt_out(text))
         normalized = question.folded
         if not question.tokens:
             return Match("fallback", False, normalized=normalized)
@@ -192,6 +194,24 @@ class AnswerEngine:
         match.normalized = normalized
         return match
 
+    def spelt_out(self, text: str) -> str:
+        """The question with its initialisms spelt out as the pages its other words find write them
+        (``initialisms.py``); as typed when it has none or no candidate spells them."""
+        index = self.index()
+        question = index.read(clean(text))
+        letters = {found for token in question.typed
+                   if (found := initialism_letters(token, index.df_folded)) and found not in LEXICON_WORDS}
+        if not letters or is_english(question.text):
+            return text
+        passages = self._candidates(question, index)
+        texts = [part for p in passages for part in (p.title, p.text)]
+        phrases = {}
+        for initialism in letters:
+            spelt = spelt_by(initialism, texts)
+            if spelt:
+                phrases[initialism] = spelt[1] if question.accented else spelt[0]
+        return spell_out(text, phrases) if phrases else text
+
     def contradicts(self, question: str, reply: str) -> bool:
         """Does a reply's text speak of another year, edition, number, rank or place than the question?"""
         return contradicts(self.index().read(clean(question)), reply, self.kb.normalizer())
@@ -199,7 +219,7 @@ class AnswerEngine:
     def readings(self, text: str) -> tuple[Question, list[Reading]]:
         """Every candidate sentence with its features (for calibration and diagnosis)."""
         index = self.index()
-        question = index.read(clean(text))
+        question = index.read(self.spelt_out(clean(text)))
         return question, self._read_candidates(question, index)
 
     def _answer(self, question: Question, index: _Index, topic: Topic | None) -> Match:

@@ -1,0 +1,68 @@
+"""Initialisms a citizen types for a phrase of the pages ("STKT" for "Sáng tạo kỹ thuật", "cds" for
+"chuyển đổi số", "hs" for "hồ sơ"), spelt out from the pages the rest of the question finds.
+
+A word is taken for an initialism only when nothing else can read it: it has no vowel (so it is no
+Vietnamese syllable and no typo of one), the knowledge base never writes it, and the abbreviation table
+does not know it. Its phrase is the run of words, inside one clause of the candidate passages, whose
+first letters spell it ("và" is skipped, as in "Thông tin và Truyền thông" for "TTTT"); the pages must
+use that run more than once (once is a coincidence of letters, not a term), and the most frequent run
+wins. A word no candidate spells stays as typed. The abbreviation table stays the place for what staff
+want read one way everywhere.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from ..text import Token, fold
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+_CLAUSE_BREAK = re.compile(r"[.,;:!?()\[\]\n\"“”]+")
+_VOWELS = set("aeiouy")
+_SKIPPED = {"va"}  # "và" joins the parts of a name but gives it no letter
+LONGEST = 6  # letters: a longer run of consonants is not typed as an initialism
+
+
+def initialism_letters(token: Token, known: Iterable[str]) -> str | None:
+    """The folded letters of a token that can only be an initialism, else None."""
+    letters = token.folded
+    if not (2 <= len(letters) <= LONGEST and letters.isalpha() and letters.isascii()):
+        return None
+    if _VOWELS & set(letters) or letters in known:
+        return None
+    return letters
+
+
+def _clauses(text: str) -> list[list[str]]:
+    """The words of each clause, without the words an initialism skips."""
+    clauses = []
+    for part in _CLAUSE_BREAK.split(text):
+        words = [w for w in _LETTERS.findall(part) if fold(w.casefold()) not in _SKIPPED]
+        if words:
+            clauses.append(words)
+    return clauses
+
+
+def spelt_by(letters: str, texts: Iterable[str]) -> tuple[str, str] | None:
+    """The phrase the texts spell ``letters`` with most often: (folded, as written in lower case)."""
+    found: Counter[str] = Counter()
+    written: dict[str, Counter[str]] = {}
+    n = len(letters)
+    for text in texts:
+        for words in _clauses(text):
+            folded = [fold(w.casefold()) for w in words]
+            for start in range(len(words) - n + 1):
+                if all(folded[start + k][0] == letters[k] for k in range(n)):
+                    key = " ".join(folded[start:start + n])
+                    found[key] += 1
+                    written.setdefault(key, Counter())[" ".join(words[start:start + n]).casefold()] += 1
+    if not found:
+        return None
+    key, count = found.most_common(1)[0]
+    return (key, written[key].most_common(1)[0][0]) if count > 1 else None
+
+
+def spell_out(text: str, phrases: dict[str, str]) -> str:
+    """The question with each initialism (folded letters → phrase) replaced by its phrase."""
+    return _LETTERS.sub(lambda m: phrases.get(fold(m.group(0).casefold()), m.group(0)), text)
