@@ -29,17 +29,7 @@ def test_citizen_question(conversation, item):
     check(conversation, item)
 
 
-# Known wrong answers of the default engine, kept visible: the test fails (strict) the day one is right.
-KNOWN_WRONG = {
-    # The fitted engine answers for the matcher, which refuses, with the page's sentence about the event
-    # (decider 0.79 at an operating point of 0.78), though the page never says whether it charged a fee.
-    "hội thảo chuyển đổi số có thu phí không",
-}
-
-
-@pytest.mark.parametrize("item", [pytest.param(item, marks=pytest.mark.xfail(strict=True, reason="known wrong answer"))
-                                  if item["q"] in KNOWN_WRONG else item
-                                  for item in questions("extra-questions.jsonl")], ids=lambda item: item["q"])
+@pytest.mark.parametrize("item", questions("extra-questions.jsonl"), ids=lambda item: item["q"])
 def test_question_about_an_unseen_article(extended, item):
     check(extended, item)
 
