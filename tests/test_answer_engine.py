@@ -255,6 +255,19 @@ def test_an_item_of_a_list_is_answered_with_its_lead_in(tmp_path):
     kb.close()
 
 
+def test_a_decade_is_a_time_the_question_when_is_answered_with(tmp_path):
+    write(tmp_path, "lich-su.txt", "Lịch sử Trung tâm Thông tin\n\n[05/02/2014 08:00]\n\n"
+          "Trung tâm được hình thành từ giữa thập niên 80 với tên gọi ban đầu là Trung tâm Đào tạo. "
+          "Năm 2001, đơn vị mang tên Trung tâm Thông tin Khoa học Cần Thơ. "
+          "Năm 2002 đơn vị mang tên Trung tâm Thông tin Tư liệu.\n")
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    import_paths(kb, [tmp_path / "lich-su.txt"])
+    _, readings = AnswerEngine(kb).readings("trung tâm thông tin hình thành từ khi nào")
+    assert readings[0].sentence.text.startswith("Trung tâm được hình thành từ giữa thập niên 80")
+    assert readings[0].features["slot"] == 1.0
+    kb.close()
+
+
 def test_another_count_of_the_same_thing_conflicts(engine):
     question = read(engine, "có bao nhiêu sản phẩm đạt 5 sao")
     assert question.measures == {("5", "sao")}
