@@ -4,6 +4,7 @@ import pytest
 from handlers.conversation import Conversation, ConversationConfig
 from handlers.messages import IncomingMessage
 from knowledge.answer import AnswerEngine
+from knowledge.answer.engine import MAX_SPAN_CHARS, question_words, reply_of
 from knowledge.answer.decision import DECISION_FEATURES, DECISION_SIGNS, load_model
 from knowledge.answer.initialisms import initialism_letters, spelt_by
 from knowledge.answer.question import strip_markup
@@ -265,6 +266,23 @@ def test_a_decade_is_a_time_the_question_when_is_answered_with(tmp_path):
     _, readings = AnswerEngine(kb).readings("trung tâm thông tin hình thành từ khi nào")
     assert readings[0].sentence.text.startswith("Trung tâm được hình thành từ giữa thập niên 80")
     assert readings[0].features["slot"] == 1.0
+    kb.close()
+
+
+def test_a_long_sentence_is_cut_to_the_clauses_that_hold_the_question(tmp_path):
+    checks = "; ".join(f"kiểm tra đo lường và chất lượng {thing} tại {n} cơ sở" for thing, n in
+                       [("vàng", 28), ("xăng dầu", 32), ("phân bón", 17), ("mũ bảo hiểm", 9), ("đồ chơi trẻ em", 21),
+                        ("thực phẩm đóng gói", 14), ("điện tử", 11)])
+    write(tmp_path, "kiem-tra.txt", "Kết quả kiểm tra năm 2017\n\n[05/02/2018 08:00]\n\n"
+          f"Năm 2017, các quận, huyện đã phối hợp với các đơn vị chuyên môn trực thuộc Sở triển khai {checks}, "
+          "kiểm tra chất lượng nhãn hàng hóa sản phẩm thép lưu thông trên thị trường tại 12 cơ sở.\n")
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    import_paths(kb, [tmp_path / "kiem-tra.txt"])
+    question, readings = AnswerEngine(kb).readings("kiểm tra nhãn hàng hóa thép năm 2017 ở mấy cơ sở")
+    _, text = reply_of(readings, question_words(question))
+    assert len(readings[0].window) > MAX_SPAN_CHARS
+    assert "thép lưu thông trên thị trường tại 12 cơ sở" in text and text.startswith("… ")
+    assert len(text) <= MAX_SPAN_CHARS + 4
     kb.close()
 
 

@@ -32,7 +32,7 @@ from ..importer import import_paths
 from ..store import KnowledgeBase
 from ..text import fold
 from .decision import DECISION_FEATURES, DECISION_SIGNS, WEIGHTS_FILE, Linear, Model, decision_features
-from .engine import AnswerEngine, reply_of
+from .engine import AnswerEngine, question_words, reply_of
 from .lexicon import PROVINCES
 from .reading import FEATURE_SIGNS, FEATURES, Reading, agrees, split_sentences
 
@@ -59,6 +59,7 @@ class Asked:
     expects: list[str]  # empty: the bot must abstain
     readings: list[Reading]
     correct: list[bool]
+    words: frozenset[str]  # the question's own words, as the reply is cut to them
 
 
 def _holds(reading: Reading, expects: list[str]) -> bool:
@@ -87,8 +88,9 @@ def ask(engine: AnswerEngine, question: str, expects: list[str], group: str, lab
     match = engine.match(question)
     if match.kind in ("smalltalk", "contact", "empty"):
         return None
-    _, readings = engine.readings(question)
-    return Asked(question, group, labelled, expects, readings, [bool(expects) and _holds(r, expects) for r in readings])
+    read, readings = engine.readings(question)
+    return Asked(question, group, labelled, expects, readings, [bool(expects) and _holds(r, expects) for r in readings],
+                 question_words(read))
 
 
 def labelled_questions(root: Path, shared: Path, cache: dict, workdir: Path) -> list[Asked]:
@@ -273,7 +275,7 @@ def outcomes(asked: list[Asked], model: Model) -> list[tuple[float, bool, bool]]
             out.append((0.0, False, bool(a.expects)))
             continue
         readings = [r for r, _ in _ranked(a, model.ranker)]
-        best, text = reply_of(readings)
+        best, text = reply_of(readings, a.words)
         right = any(norm(e) in norm(text) for e in a.expects)
         out.append((model.confidence(readings) if agrees(best) else 0.0, right, bool(a.expects)))
     return out

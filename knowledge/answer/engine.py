@@ -25,7 +25,7 @@ from .. import suggestions as suggest
 from ..contacts import fields_to_show, is_department
 from ..fulltext import cascade, search_term
 from ..store import FOOTER_CONTEXT, ContactValue, KnowledgeBase, Passage
-from ..text import Token, clean
+from ..text import Token, clean, fold
 from .decision import Model, default_model
 from .initialisms import initialism_letters, spell_out, spelt_by
 from .lexicon import AMBIGUOUS_BARE_STOPS, DEPARTMENT_WORDS, ENGLISH_STOPS, LEXICON_WORDS, STOP_FOLDED
@@ -50,6 +50,8 @@ SUGGEST_SHARE = 0.35  # an unsure reply suggests pages when its confidence reach
 ARTICLE_CACHE = 2_000  # articles whose sentences are kept between questions
 _FOLLOW_UP_OPENERS = {"con", "the con", "vay con", "no", "cai do", "the", "vay"}
 _NOISE_RE = re.compile(r"\((?:Ảnh|Nguồn|ảnh)[^)]*\)")
+_CLAUSE_END_RE = re.compile(r"(?<=[,;:.])\s+")  # a reply is cut between clauses
+_WORDS_RE = re.compile(r"\w+")
 
 
 @dataclass
@@ -371,7 +373,7 @@ class AnswerEngine:
         if not readings:
             return Match("article", False)
         confidence = self.model.confidence(readings)
-        best, text = reply_of(readings)
+        best, text = reply_of(readings, question_words(question))
         agreeing = agrees(best)
         answered = confidence >= self.model.operating_point and agreeing
         article = best.article
@@ -404,10 +406,15 @@ def _is_follow_up(question: Question) -> bool:
     return bool(opener) or len(own) <= 1
 
 
-def reply_of(readings: list[Reading]) -> tuple[Reading, str]:
+def question_words(question: Question) -> frozenset[str]:
+    """The question's own words (folded), for cutting a long reply to the part that holds them."""
+    return frozenset(t.token.folded for t in question.terms)
+
+
+def reply_of(readings: list[Reading], words: frozenset[str]) -> tuple[Reading, str]:
     """The reading that answers (readings ranked, most probable first) and the text shown."""
     best = _prefer_newer(readings)
-    return best, _span(best, readings)
+    return best, _span(best, readings, words)
 
 
 def _prefer_newer(readings: list[Reading]) -> Reading:
@@ -423,9 +430,10 @@ def _prefer_newer(readings: list[Reading]) -> Reading:
     return chosen
 
 
-def _span(best: Reading, readings: list[Reading]) -> str:
+def _span(best: Reading, readings: list[Reading], words: frozenset[str]) -> str:
     """The best sentence with the one after it, and the next best of the same page when nearly as
-    good, in page order, without page noise (photo credits)."""
+    good, in page order, without page noise (photo credits); cut to its clauses that hold the question
+    when too long."""
     chosen = [best]
     for r in readings:
         if r.article is not best.article or r.sentence.text in best.window:
@@ -438,6 +446,26 @@ def _span(best: Reading, readings: list[Reading]) -> str:
     chosen.sort(key=lambda r: (order.get(r.passage_id, 0), r.index))
     texts = [r.window if r is best else r.sentence.text for r in chosen]
     text = _NOISE_RE.sub("", " ".join(texts)).strip()
-    if len(text) > MAX_SPAN_CHARS:
-        text = text[:MAX_SPAN_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + " …"
-    return text
+    return _focused(text, words) if len(text) > MAX_SPAN_CHARS else text
+
+
+def _focused(text: str, words: frozenset[str]) -> str:
+    """A reply too long to show, cut to the clause holding most of the question's words and the clauses
+    around it that hold some of them, as many as fit (the one holding more first, the earlier on a tie):
+    a long sentence that lists figures shows the figure asked for, not its first ones."""
+    clauses = _CLAUSE_END_RE.split(text)
+    held = [len(words & {fold(w) for w in _WORDS_RE.findall(c.casefold())}) for c in clauses]
+    first = last = max(range(len(clauses)), key=lambda i: (held[i], -i))
+    size = len(clauses[first])
+    while True:
+        sides = [i for i in (first - 1, last + 1)
+                 if 0 <= i < len(clauses) and held[i] and size + len(clauses[i]) < MAX_SPAN_CHARS]
+        if not sides:
+            break
+        side = max(sides, key=lambda i: (held[i], -i))
+        size += len(clauses[side]) + 1
+        first, last = min(first, side), max(last, side)
+    shown = " ".join(clauses[first:last + 1])
+    if size > MAX_SPAN_CHARS:  # one clause longer than a reply
+        shown = shown[:MAX_SPAN_CHARS].rsplit(" ", 1)[0]
+    return ("… " if first else "") + shown.rstrip(",;:") + (" …" if last < len(clauses) - 1 or size > MAX_SPAN_CHARS else "")
