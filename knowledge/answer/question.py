@@ -132,10 +132,14 @@ def join_split_abbreviations(text: str, abbreviations: dict[str, str]) -> str:
 
 
 def is_english(text: str) -> bool:
-    """Written in English: typed without accents, and many of its words are no Vietnamese syllables."""
+    """Written in English: typed without accents, and many of its words are no Vietnamese syllables
+    (a word without a vowel is an abbreviation, "sdt", "khcn", not an English word)."""
     words = [fold(w) for w in _WORD_RE.findall(text)]
-    foreign = sum(1 for w in words if not vocabulary().is_syllable(w))
+    foreign = sum(1 for w in words if not vocabulary().is_syllable(w) and _VOWEL_RE.search(w))
     return bool(words) and not is_accented(text) and foreign >= max(1, 0.4 * len(words))
+
+
+_VOWEL_RE = re.compile(r"[aeiouy]")
 
 
 def is_accented(text: str) -> bool:
@@ -218,10 +222,11 @@ class QuestionReader:
 
     def read(self, question: str) -> Question:
         text = join_split_abbreviations(strip_markup(question), self.normalizer.abbreviations)
-        text = self._abbreviation_typos(text)
+        english = is_english(text)
+        if not english:  # "DOST" in English is no slip for "ĐMST"
+            text = self._abbreviation_typos(text)
         typed = self.normalizer.tokenize(text)
         accented = is_accented(text)
-        english = is_english(text)
         tokens = [self._corrected(typed, i, accented) for i in range(len(typed))]
         q = Question(text, typed, tokens, [], accented)
         skip = self._read_cues(q)
