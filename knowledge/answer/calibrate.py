@@ -34,6 +34,7 @@ from ..text import fold
 from .decision import DECISION_FEATURES, DECISION_SIGNS, WEIGHTS_FILE, Linear, Model, decision_features
 from .engine import AnswerEngine, question_words, reply_of
 from .lexicon import PROVINCES
+from .question import is_english
 from .reading import FEATURE_SIGNS, FEATURES, Reading, agrees, split_sentences
 
 MAX_WRONG = 0.03
@@ -41,13 +42,43 @@ LABELLED_WEIGHT = 4.0  # a labelled row counts as this many generated ones
 FOLDS = 5
 REPEATS = 3  # cross-validation repeated with the pages dealt into folds this many ways
 SPEC_FILE = Path(__file__).with_name("calibration.toml")
-_FULL_DATE_RE = re.compile(r"\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b")
 _COUNTED_RE = re.compile(r"\b(\d[\d.,]*)\s+([a-zà-ỹđ]+(?:\s+[a-zà-ỹđ]+)?)")
-_PERSON_RE = re.compile(r"\b(?:[Ôô]ng|[Bb]à)\s+((?:[A-ZĐÀ-Ỹ][a-zà-ỹđ]+\s*){2,4})")
 _NUMBER_RE = re.compile(r"\b\d+\b")
-_QUESTION_WORDS = {"when": ["ngày nào", "khi nào", "vào thời gian nào"], "count": ["bao nhiêu", "mấy"],
-                   "who": ["ai", "người nào"]}
-_OPENERS = ["", "", "", "cho mình hỏi ", "ad ơi ", "cho em hỏi "]
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+
+
+@dataclass(frozen=True)
+class _Language:
+    """How a citizen asks about a page in its language: what a date and a person look like in its
+    sentences, the question words, openers, and how a near miss names a province or a deputy."""
+    date: re.Pattern
+    person: re.Pattern
+    question_words: dict[str, list[str]]
+    cue_first: dict[str, bool]  # the question word opens the question (else it ends it, or either for None)
+    openers: list[str]
+    province: str  # "{}" is the province
+    deputy: tuple[str, str]  # pattern of a head's role, and its deputy ("\1" is the role)
+    bare: bool  # sometimes typed without accents
+
+
+_VIETNAMESE = _Language(
+    re.compile(r"\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b"),
+    re.compile(r"\b(?:[Ôô]ng|[Bb]à)\s+((?:[A-ZĐÀ-Ỹ][a-zà-ỹđ]+\s*){2,4})"),
+    {"when": ["ngày nào", "khi nào", "vào thời gian nào"], "count": ["bao nhiêu", "mấy"], "who": ["ai", "người nào"]},
+    {"when": False, "count": False},
+    ["", "", "", "cho mình hỏi ", "ad ơi ", "cho em hỏi "],
+    " ở {}",
+    (r"\b(giám đốc|giam doc|chủ tịch|chu tich)\b", r"phó \1"),
+    True)
+_ENGLISH = _Language(
+    re.compile(rf"\b\d{{1,2}} (?:{_MONTHS}) (?:19|20)\d{{2}}\b|\b(?:{_MONTHS}) \d{{1,2}}, (?:19|20)\d{{2}}\b"),
+    re.compile(r"\b(?:Mr|Ms|Mrs|Dr)\.?\s+((?:[A-Z][a-z]+\s*){2,4})"),
+    {"when": ["when", "on what date"], "count": ["how many"], "who": ["who"]},
+    {"when": True, "count": True, "who": True},
+    ["", "", "", "hi, ", "could you tell me "],
+    " in {}",
+    (r"\b(director|chairman|chair)\b", r"deputy \1"),
+    False)
 
 
 @dataclass
@@ -121,15 +152,17 @@ def generated_questions(engine: AnswerEngine, kb: KnowledgeBase, seed: int = 7) 
     asked = []
     for group, title, body in pages:
         folded_body = fold(body + " " + title)
+        language = _ENGLISH if is_english(body[:3000]) else _VIETNAMESE
         for sentence in split_sentences(body):
-            made = _question_from(sentence, title, rng)
+            made = _question_from(sentence, title, rng, language)
             if not made:
                 continue
             question, expect, head = made
             found = ask(engine, question, [expect], group, False)
             if found:
                 asked.append(found)
-            misses = [_near_miss(question, folded_body, rng), _other_count(question, head, counted, folded_body, rng)]
+            misses = [_near_miss(question, folded_body, rng, language),
+                      _other_count(question, head, counted, folded_body, rng)]
             miss = rng.choice([m for m in misses if m] or [None])
             if miss:
                 found = ask(engine, miss, [], group, False)
@@ -138,16 +171,17 @@ def generated_questions(engine: AnswerEngine, kb: KnowledgeBase, seed: int = 7) 
     return asked
 
 
-def _question_from(sentence: str, title: str, rng: random.Random) -> tuple[str, str, str] | None:
-    """A citizen-like question about one item of the sentence, the item expected in the answer, and the
-    noun counted when the question asks "how many" (else "")."""
+def _question_from(sentence: str, title: str, rng: random.Random,
+                   language: _Language = _VIETNAMESE) -> tuple[str, str, str] | None:
+    """A citizen-like question about one item of the sentence, in the page's language, the item expected
+    in the answer, and the noun counted when the question asks "how many" (else "")."""
     items = []
-    for m in _FULL_DATE_RE.finditer(sentence):
+    for m in language.date.finditer(sentence):
         items.append(("when", m.group(0), m.span()))
     for m in _COUNTED_RE.finditer(sentence):
-        if not _FULL_DATE_RE.search(m.group(0)) and len(m.group(1)) < 12:
+        if not language.date.search(m.group(0)) and len(m.group(1)) < 12:
             items.append(("count", m.group(1), m.span(1), m.group(2)))
-    for m in _PERSON_RE.finditer(sentence):
+    for m in language.person.finditer(sentence):
         items.append(("who", m.group(1).strip(), m.span(1)))
     if not items:
         return None
@@ -163,20 +197,22 @@ def _question_from(sentence: str, title: str, rng: random.Random) -> tuple[str, 
     title_words = [w for w in title.split() if len(w) > 2]
     if title_words and rng.random() < 0.5:
         chosen.insert(0, rng.choice(title_words))
-    cue = rng.choice(_QUESTION_WORDS[kind])
-    if kind == "count":
-        text = " ".join(chosen) + f" {cue} {head[0]}"
-    elif kind == "who":
-        text = f"{cue} " + " ".join(chosen) if rng.random() < 0.5 else " ".join(chosen) + f" là {cue}"
+    cue = rng.choice(language.question_words[kind])
+    first = language.cue_first.get(kind)
+    if first is None:
+        first = rng.random() < 0.5
+    asked = f"{cue} {head[0]}" if kind == "count" else cue
+    if first:
+        text = f"{asked} " + " ".join(chosen)
     else:
-        text = " ".join(chosen) + f" {cue}"
-    text = rng.choice(_OPENERS) + text.lower()
-    if rng.random() < 0.5:
+        text = " ".join(chosen) + (f" là {asked}" if kind == "who" else f" {asked}")
+    text = rng.choice(language.openers) + text.lower()
+    if language.bare and rng.random() < 0.5:
         text = fold(text)
     return text, value, head[0] if kind == "count" else ""
 
 
-def _near_miss(question: str, folded_page: str, rng: random.Random) -> str | None:
+def _near_miss(question: str, folded_page: str, rng: random.Random, language: _Language = _VIETNAMESE) -> str | None:
     """The question about something the page does not hold: another year or number, another
     province, or the deputy instead of the head."""
     numbers = _NUMBER_RE.findall(question)
@@ -189,10 +225,10 @@ def _near_miss(question: str, folded_page: str, rng: random.Random) -> str | Non
                 return re.sub(rf"\b{old}\b", new, question, count=1)
     absent = [p for p in sorted(PROVINCES) if p not in folded_page and p != "can tho"]
     if absent and rng.random() < 0.7:
-        return question + f" ở {rng.choice(absent)}"
-    if re.search(r"\b(giam doc|chu tich|truong)\b", fold(question)):
-        return re.sub(r"\b(giám đốc|giam doc|chủ tịch|chu tich)\b", r"phó \1", question, count=1)
-    return None
+        return question + language.province.format(rng.choice(absent))
+    role, deputy = language.deputy
+    deputised = re.sub(role, deputy, question, count=1)
+    return deputised if deputised != question else None
 
 
 def _other_count(question: str, head: str, counted: list[str], folded_page: str, rng: random.Random) -> str | None:
