@@ -292,6 +292,18 @@ def test_a_long_sentence_is_cut_to_the_clauses_that_hold_the_question(tmp_path):
     kb.close()
 
 
+def test_an_organisation_answers_who_but_never_who_holds_a_role(tmp_path):
+    write(tmp_path, "trung-tam.txt", "Giới thiệu Trung tâm Thông tin\n\n[05/02/2014 08:00]\n\n"
+          "Trung tâm Thông tin được thành lập năm 1990, trực thuộc Sở Khoa học và Công nghệ.\n")
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    import_paths(kb, [tmp_path / "trung-tam.txt"])
+    engine = AnswerEngine(kb)
+    for question, filled in [("trung tâm thông tin trực thuộc ai", 1.0), ("giám đốc trung tâm thông tin là ai", 0.0)]:
+        _, readings = engine.readings(question)
+        assert readings[0].features["slot_weak"] == filled, question
+    kb.close()
+
+
 def test_another_count_of_the_same_thing_conflicts(engine):
     question = read(engine, "có bao nhiêu sản phẩm đạt 5 sao")
     assert question.measures == {("5", "sao")}

@@ -396,8 +396,8 @@ def _slot(question: Question, sentence: Sentence) -> tuple[float, float, float]:
         if kind == "who":
             if any(_new(m, question) for m in _PERSON_RE.finditer(text)):
                 strong = 1.0
-            elif any(_new(m, question) for m in _ORG_RE.finditer(text)):
-                weak = 1.0
+            elif not question.roles and any(_new(m, question) for m in _ORG_RE.finditer(text)):
+                weak = 1.0  # an organisation answers "ai", never "giám đốc … là ai"
         elif kind in _SLOT_TESTS and _SLOT_TESTS[kind](text):
             pattern = {"when": _DATE_RE, "time": _TIME_RE, "weekday": _WEEKDAY_RE, "where": _PLACE_RE}.get(kind)
             if pattern is None or any(_new(m, question) for m in pattern.finditer(text)):
