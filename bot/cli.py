@@ -18,7 +18,7 @@ from knowledge.importer import STATUS_VI, ImportResult, import_paths
 from knowledge.store import KnowledgeBase, StoreError
 
 from . import logs
-from .console import ConsoleChannel, render
+from .channels.console import ConsoleChannel, render
 from .eval_cli import add_eval_arguments, run_eval
 from .settings import Settings, SettingsError, load_settings
 

@@ -14,9 +14,9 @@ from handlers.conversation import format_date
 from knowledge import fact_age
 from knowledge.contacts import FIELD_LABELS_VI
 from knowledge.store import KnowledgeBase
-from knowledge.zalo_tokens import ZaloTokenStore
 
-from . import telegram, zalo_bot, zalo_oa
+from .channels import telegram, zalo_bot, zalo_oa
+from .channels.zalo_tokens import ZaloTokenStore
 from .settings import Settings, SettingsError
 
 MARKS = {"ok": "✓", "off": "–", "warn": "!", "error": "✗"}

@@ -5,7 +5,7 @@ A channel module offers ``build(settings, conversation, app) -> Channel | None``
 webhook routes to ``app`` and returns an object with ``name``, ``async start()`` and
 ``async stop()``, or None (after saying which setting turns it on) when it is not configured.
 A channel that can send staff's answers to hand-over requests also offers ``deliver`` (see
-:mod:`bot.handover_delivery`, whose loop runs beside the channels). Questions are matched in the
+:mod:`bot.channels.handover_delivery`, whose loop runs beside the channels). Questions are matched in the
 worker processes of :mod:`bot.workers` (``[server] workers``; with 1, on the event loop as before).
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from handlers.conversation import Conversation
 from knowledge import handover, querylog, users
 from knowledge.store import KnowledgeBase
 
-from .handover_delivery import Delivery, DeliveryConfig
+from .channels.handover_delivery import Delivery, DeliveryConfig
 from .settings import Settings
 from .upkeep import maintain_daily
 from .workers import AnswerPool
@@ -43,12 +43,12 @@ def channel_factories():
     """The channel builders, imported lazily so that a missing optional part never blocks the rest."""
     factories = []
     try:
-        from .telegram import build as build_telegram
+        from .channels.telegram import build as build_telegram
     except ImportError as exc:  # python-telegram-bot missing: the other channels still run
         log.warning("Telegram channel unavailable: %s", exc)
     else:
         factories.append(build_telegram)
-    from . import zalo_bot, zalo_oa  # aiohttp only: always available
+    from .channels import zalo_bot, zalo_oa  # aiohttp only: always available
 
     factories += [zalo_oa.build, zalo_bot.build]
     return factories

@@ -41,7 +41,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str, type]] = {
 }
 # [office]: the working hours, told to citizens who ask for them and to those who leave a question for staff
 OFFICE_KEYS = {"working_hours", "working_days", "holidays", "timezone"}
-# [handover]: read by handlers.handover (limit) and bot.handover_delivery (the rest); it still accepts the
+# [handover]: read by handlers.handover (limit) and bot.channels.handover_delivery (the rest); it still accepts the
 # [office] keys, as written before [office] existed ([office] wins when both have one)
 HANDOVER_KEYS = OFFICE_KEYS | {"max_open_per_user",
                  "delivery_interval_seconds", "delivery_attempts", "delivery_backoff_seconds",

@@ -167,7 +167,7 @@ async def test_zalo_oa_resends_after_5xx_resets_and_timeouts(sample_kb, faulty_o
 
 async def test_zalo_oa_resends_are_bounded_then_the_bot_goes_on(oa, faulty_oa, caplog):
     client, channel = oa
-    caplog.set_level(logging.WARNING, "bot.zalo_oa")
+    caplog.set_level(logging.WARNING, "bot.channels.zalo_oa")
     faulty_oa.faults.queue = ["500"] * 4  # the first send and its 3 resends
     await post(client, text_event(PHONE_QUESTION))
     await settle(channel)
@@ -213,7 +213,7 @@ async def test_zalo_bot_resends_after_5xx_429_resets_and_timeouts(zbot, faulty_b
 
 async def test_zalo_bot_resends_are_bounded_then_the_bot_goes_on(zbot, faulty_bot, caplog):
     url, channel = zbot
-    caplog.set_level(logging.WARNING, "bot.zalo_bot")
+    caplog.set_level(logging.WARNING, "bot.channels.zalo_bot")
     faulty_bot.faults.queue = ["500"] * 4
     assert await faulty_bot.deliver(url, faulty_bot.update("chat-1", PHONE_QUESTION)) == 200
     await channel.tasks.wait(5)

@@ -24,7 +24,7 @@ from support import ROOT, SAMPLES
 
 from knowledge.importer import import_file, import_paths
 from knowledge.store import KnowledgeBase
-from knowledge.zalo_tokens import ZaloTokenStore
+from bot.channels.zalo_tokens import ZaloTokenStore
 
 OLD_PARAGRAPHS, NEW_PARAGRAPHS = 40, 24000  # the new version is written in ~0.5 s: time to kill it
 APP_ID, APP_SECRET = "4313412345678901234", "app-secret-for-tests"
@@ -175,9 +175,9 @@ def test_sigkill_during_a_batch_of_files_leaves_each_article_old_or_new(tmp_path
 # ----- Zalo OA token refresh --------------------------------------------------------------------
 REFRESHER = """
 import asyncio, sys
-from bot.zalo_oa import OAConfig, ZaloOAClient
+from bot.channels.zalo_oa import OAConfig, ZaloOAClient
 from knowledge.store import KnowledgeBase
-from knowledge.zalo_tokens import ZaloTokenStore
+from bot.channels.zalo_tokens import ZaloTokenStore
 db, url, app_id, app_secret = sys.argv[1:5]
 kb = KnowledgeBase.open(db)
 store = ZaloTokenStore(kb, app_id)

@@ -25,7 +25,7 @@ from web_support import PASSWORD, add_user, csrf_of
 
 from bot import runner
 from bot.settings import load_settings
-from bot.zalo_common import HANDOVER_HINT
+from bot.channels.zalo_common import HANDOVER_HINT
 from handlers import texts
 from knowledge import handover
 

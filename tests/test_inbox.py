@@ -1,4 +1,4 @@
-"""The durable inbox (bot/inbox.py): updates kept until answered and resumed after a reopen,
+"""The durable inbox (bot/channels/inbox.py): updates kept until answered and resumed after a reopen,
 delivery ids recognised across a reopen and forgotten after the redelivery window, a poison update
 dropped after a few attempts, a bounded backlog; and, end to end, ``run_bot.py run`` killed with
 SIGKILL in the middle of a burst of webhook updates on Telegram, Zalo OA and Zalo Bot at once, then
@@ -30,7 +30,7 @@ from fake_telegram import FakeTelegram
 from fake_zalo import FakeZaloBot, FakeZaloOA, now_ms, oa_signature
 from support import ROOT
 
-from bot.inbox import KEEP_SEEN_SECONDS, MAX_ATTEMPTS, Inbox, Refused
+from bot.channels.inbox import KEEP_SEEN_SECONDS, MAX_ATTEMPTS, Inbox, Refused
 from knowledge.store import KnowledgeBase
 
 
@@ -150,7 +150,7 @@ async def test_a_poison_update_is_dropped_with_a_log_line_after_a_few_attempts(d
             await inbox.work(resumed[1], answer)
         await killed_while_answering(inbox, resumed[0])
         kb.close()
-    caplog.set_level(logging.WARNING, "bot.inbox")
+    caplog.set_level(logging.WARNING, "bot.channels.inbox")
     kb, inbox = reopened(db)
     try:
         assert inbox.resume() == []

@@ -22,12 +22,12 @@ def test_secrets_are_redacted_from_messages_and_arguments(capsys):
 
 def test_json_lines(capsys):
     logs.setup(environ={"LOG_FORMAT": "json", "LOG_LEVEL": "INFO"})
-    logging.getLogger("bot.telegram").info("xin chào %s", "bạn")
+    logging.getLogger("bot.channels.telegram").info("xin chào %s", "bạn")
     try:
         raise ValueError("hỏng")
     except ValueError:
         logging.getLogger("bot").exception("lỗi")
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
-    assert lines[0] == {**lines[0], "level": "INFO", "logger": "bot.telegram", "message": "xin chào bạn"}
+    assert lines[0] == {**lines[0], "level": "INFO", "logger": "bot.channels.telegram", "message": "xin chào bạn"}
     assert "ValueError: hỏng" in lines[1]["exc"]
     logs.setup()  # back to the default for the other tests

@@ -13,7 +13,7 @@ from telegram import Update
 
 from bot import logs
 from bot.cli import main
-from bot.console import render
+from bot.channels.console import render
 from handlers.conversation import mask_personal_data
 from handlers.messages import IncomingMessage, Reply
 from knowledge import management, querylog

@@ -21,7 +21,8 @@ from test_zalo_bot import running as zalo_bot_running
 from test_zalo_oa import APP_ID, OA_SECRET, PHONE_QUESTION, text_event
 from test_zalo_oa import running as zalo_oa_running
 
-from bot import http_body, telegram
+from bot import http_body
+from bot.channels import telegram
 
 HUGE = 30 * 1024 * 1024
 BRACKETS = b"[" * 100_000  # over the 64 KB cap of the web API and the Zalo webhooks

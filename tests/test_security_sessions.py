@@ -15,11 +15,11 @@ import aiohttp
 import pytest
 
 from bot.cli import main
-from bot.inbox import Inbox
+from bot.channels.inbox import Inbox
 from bot.web.security import Sessions
 from knowledge import users
 from knowledge.store import SCHEMA_VERSION, KnowledgeBase
-from knowledge.zalo_tokens import ZaloTokenStore
+from bot.channels.zalo_tokens import ZaloTokenStore
 from web_support import PASSWORD, add_user, csrf, login, start_client
 
 

@@ -16,8 +16,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot import telegram as tg
-from bot.inbox import Inbox
+from bot.channels import telegram as tg
+from bot.channels.inbox import Inbox
 from bot.settings import Settings
 from bot.web.app import create_app
 from fake_telegram import FakeTelegram, TelegramHTMLError, parse_telegram_html

@@ -10,12 +10,12 @@ import pytest
 from fake_zalo import FakeZaloBot
 from support import serving
 
-from bot import zalo_bot
-from bot.inbox import MAX_BACKLOG
+from bot.channels import zalo_bot
+from bot.channels.inbox import MAX_BACKLOG
 from bot.runner import channel_factories
 from bot.settings import load_settings
 from bot.web.app import create_app
-from bot.zalo_common import MAX_TEXT
+from bot.channels.zalo_common import MAX_TEXT
 from handlers import texts
 from handlers.conversation import Conversation
 from knowledge.store import KnowledgeBase

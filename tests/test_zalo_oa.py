@@ -14,18 +14,18 @@ import fake_zalo
 from fake_zalo import FakeZaloOA, now_ms, oa_signature
 from support import serving
 
-from bot import zalo_oa
-from bot.inbox import MAX_BACKLOG
+from bot.channels import zalo_oa
+from bot.channels.inbox import MAX_BACKLOG
 from bot.runner import channel_factories
 from bot.settings import load_settings
 from bot.web.app import create_app
-from bot.zalo_common import MAX_TEXT, render, split_text
+from bot.channels.zalo_common import MAX_TEXT, render, split_text
 from handlers import texts
 from handlers.conversation import Conversation
 from handlers.messages import Reply
 from handlers.starters import Starters
 from knowledge.store import KnowledgeBase
-from knowledge.zalo_tokens import TokenPair, ZaloTokenStore
+from bot.channels.zalo_tokens import TokenPair, ZaloTokenStore
 
 APP_ID = "4313412345678901234"
 OA_SECRET = "oa-secret-key-for-tests"
@@ -340,7 +340,7 @@ async def test_rate_limit_is_retried_after_a_pause(oa, fake):
 
 async def test_rate_limit_retries_are_bounded_and_other_errors_logged(oa, fake, caplog):
     client, channel = oa
-    caplog.set_level(logging.WARNING, "bot.zalo_oa")
+    caplog.set_level(logging.WARNING, "bot.channels.zalo_oa")
     fake.errors = [-32] * 4 + [-230]
     await post(client, text_event(PHONE_QUESTION))
     await settle(channel)

@@ -4,7 +4,7 @@ delivery state of the answer. Staff answer in a text box, send a failed answer a
 request (dealt with by phone, or spam), or turn an answer into an FAQ
 (``/admin/faqs/new?request=ID``, see :func:`faq_prefill`).
 
-Requests are :mod:`knowledge.handover`; answers are sent by :mod:`bot.handover_delivery`, or
+Requests are :mod:`knowledge.handover`; answers are sent by :mod:`bot.channels.handover_delivery`, or
 fetched by the citizen's web chat page.
 """
 from __future__ import annotations

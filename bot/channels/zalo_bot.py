@@ -1,7 +1,7 @@
 """Zalo Bot API channel (Zalo's Telegram-like bot platform): updates by long polling
 (``getUpdates``) or, when ``ZALO_BOT_WEBHOOK_SECRET`` is set, by the webhook
 ``POST /zalo/bot/webhook`` checked against that secret before its body is read (within a cap);
-each update recorded in the durable inbox (:mod:`bot.inbox`: a redelivered ``message_id`` is
+each update recorded in the durable inbox (:mod:`bot.channels.inbox`: a redelivered ``message_id`` is
 recognised there, after a restart too) before it is acknowledged, and answered 503 beyond a
 bounded backlog; replies with ``sendMessage``; :meth:`ZaloBotChannel.deliver` sends staff's
 answers to hand-over requests later.
@@ -19,10 +19,10 @@ from aiohttp import web
 
 from handlers.conversation import Conversation
 
-from . import http_body
+from .. import http_body
+from ..settings import Settings, SettingsError
 from .handover_delivery import DELIVERED, FAILED, RETRY, Outcome
 from .inbox import Refused, busy_response
-from .settings import Settings, SettingsError
 from .zalo_common import InboxTasks, ZaloConversation, split_text
 
 log = logging.getLogger(__name__)

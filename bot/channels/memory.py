@@ -1,5 +1,5 @@
 """The bounded in-memory store the channel adapters share for per-user memory (suggestions offered,
-answers to rate). The ids of deliveries already taken are kept in the database (:mod:`bot.inbox`),
+answers to rate). The ids of deliveries already taken are kept in the database (:mod:`bot.channels.inbox`),
 so that a redelivery after a restart is recognised too."""
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 the OA Open API v3 (``/v3.0/oa/message/cs``) and the OA's rotating access/refresh token pair.
 
 Every webhook request is checked before anything else — its size, then the signature over the raw
-bytes, and only then its JSON, app id and age — recorded in the durable inbox (:mod:`bot.inbox`:
+bytes, and only then its JSON, app id and age — recorded in the durable inbox (:mod:`bot.channels.inbox`:
 a redelivered ``msg_id`` is recognised there, after a restart too), acknowledged, and worked on in
 a background task; beyond a bounded backlog it is answered 503 so that Zalo delivers it later.
 Tokens are refreshed ahead of expiry and whenever Zalo calls them invalid; each new pair is
@@ -25,14 +25,14 @@ import aiohttp
 from aiohttp import web
 
 from handlers.conversation import Conversation
-from knowledge.zalo_tokens import TokenPair, ZaloTokenStore
 
-from . import http_body
+from .. import http_body
+from ..settings import Settings, SettingsError
+from ..web.app import KB_KEY
 from .handover_delivery import DELIVERED, FAILED, RETRY, WINDOW_CLOSED, Outcome
 from .inbox import Refused, busy_response
-from .settings import Settings, SettingsError
-from .web.app import KB_KEY
 from .zalo_common import InboxTasks, Piece, ZaloConversation, split_text
+from .zalo_tokens import TokenPair, ZaloTokenStore
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 reply, splitting it into messages of at most 2,000 characters, the numbered suggestions a citizen
 answers with a digit (or, on the OA, taps as a button), the three reasons offered after a 👎 (a digit
 right after picks one), the line under a refusal that offers to leave the question for staff,
-and the background tasks that answer the updates recorded in the durable inbox (:mod:`bot.inbox`,
+and the background tasks that answer the updates recorded in the durable inbox (:mod:`bot.channels.inbox`,
 where a delivery seen before is recognised) after the webhook has been acknowledged.
 """
 from __future__ import annotations
@@ -198,7 +198,7 @@ class InboxTasks(BackgroundTasks):
 
     def take(self, key: str | None, update: Any, bounded: bool = False) -> None:
         """Record and start answering one update, unless delivered before; raises
-        :class:`bot.inbox.Refused` when it could not be recorded (``bounded``: or the backlog is full)."""
+        :class:`bot.channels.inbox.Refused` when it could not be recorded (``bounded``: or the backlog is full)."""
         item = self.inbox.accept(key, update, bounded)
         if item is not None:
             self._answer(item)

@@ -16,7 +16,7 @@ import hashlib
 import time
 from dataclasses import dataclass
 
-from .store import KnowledgeBase, now_iso
+from knowledge.store import KnowledgeBase, now_iso
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS zalo_oa_tokens (

@@ -11,7 +11,7 @@ What this module does, and nothing more:
   bounded backoff, an apology when answering fails;
 * polling (``getUpdates``) or webhook mode (``POST /telegram/webhook`` on the project's aiohttp
   server, checked against ``X-Telegram-Bot-Api-Secret-Token`` before its body is read, within a cap);
-  every update is recorded in the durable inbox (:mod:`bot.inbox`) — in webhook mode before Telegram
+  every update is recorded in the durable inbox (:mod:`bot.channels.inbox`) — in webhook mode before Telegram
   gets its 200, and answered 503 beyond a bounded backlog — so that each ``update_id`` is answered
   once, after a restart too, and what a stopped or killed process left is answered at the next start;
 * staff (Telegram user ids in settings) may send a .txt/.html/.md document to import it into the
@@ -48,11 +48,12 @@ from handlers.conversation import Conversation, feedback_reason_choices
 from handlers.messages import IncomingMessage, Reply
 from knowledge.parsing import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 
-from . import http_body, text_split
+from .. import http_body
+from ..staff_jobs import JOBS_KEY, Jobs, upload_articles
+from . import text_split
 from .handover_delivery import DELIVERED, FAILED, RETRY, Outcome
 from .inbox import Inbox, Item, Refused, busy_response
 from .memory import Bounded
-from .staff_jobs import JOBS_KEY, Jobs, upload_articles
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from handlers.handover import answer_text
 from knowledge import handover
 from knowledge.store import KnowledgeBase
 
-from .settings import Settings, SettingsError
+from ..settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
