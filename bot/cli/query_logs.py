@@ -16,7 +16,7 @@ from knowledge.local_time import vietnam_time
 from knowledge.querylog import LogFilter
 from knowledge.text import clean, strip_controls
 
-from .cli import CliError, open_kb
+from .common import CliError, open_kb
 
 
 def _filters(args) -> LogFilter:

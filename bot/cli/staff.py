@@ -1,5 +1,5 @@
 """Staff commands of ``run_bot.py``: ``kb faq|contacts|abbrev|synonyms|backup|maintain|calibrate`` and
-``admin add-user`` (``kb article`` is :mod:`bot.cli_articles`).
+``admin add-user`` (``kb article`` is :mod:`bot.cli.articles`).
 
 They call :mod:`knowledge.management` (the same operations as the web admin, audit-logged
 as ``cli:<system user>``) and print plain Vietnamese lines.
@@ -7,7 +7,6 @@ as ``cli:<system user>``) and print plain Vietnamese lines.
 from __future__ import annotations
 
 import getpass
-import os
 import sys
 from pathlib import Path
 
@@ -15,22 +14,8 @@ from knowledge import maintenance, management, users
 from knowledge.contacts import FIELD_LABELS_VI, FIELDS
 from knowledge.faq_io import CsvError, split_alternates, write_csv
 
-from .cli import CliError, open_kb
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return f"cli:uid{os.getuid()}"
-
-
-def _guard(operation):
-    """Turn a refused change into a one-line CLI error (exit status 2)."""
-    try:
-        return operation()
-    except (management.ManagementError, users.UserError, CsvError) as exc:
-        raise CliError(str(exc)) from None
+from . import articles
+from .common import CliError, actor, guard, open_kb
 
 
 # ----- FAQs ------------------------------------------------------------------------------
@@ -46,7 +31,7 @@ def cmd_faq_list(args, settings) -> int:
 
 def cmd_faq_add(args, settings) -> int:
     kb = open_kb(settings, args.db)
-    faq_id = _guard(lambda: management.add_faq(kb, _actor(), args.question, split_alternates(args.alternates or ""),
+    faq_id = guard(lambda: management.add_faq(kb, actor(), args.question, split_alternates(args.alternates or ""),
                                                args.answer))
     print(f"Đã thêm câu hỏi thường gặp số {faq_id}.")
     return 0
@@ -54,7 +39,7 @@ def cmd_faq_add(args, settings) -> int:
 
 def cmd_faq_remove(args, settings) -> int:
     kb = open_kb(settings, args.db)
-    _guard(lambda: management.remove_faq(kb, _actor(), args.id))
+    guard(lambda: management.remove_faq(kb, actor(), args.id))
     print(f"Đã xoá câu hỏi thường gặp số {args.id}.")
     return 0
 
@@ -66,7 +51,7 @@ def cmd_faq_import(args, settings) -> int:
     except OSError as exc:
         raise CliError(f"không đọc được {args.file}: {exc.strerror}") from None
     try:
-        report = management.import_faqs(kb, _actor(), raw)
+        report = management.import_faqs(kb, actor(), raw)
     except CsvError as exc:
         print("Không nhập gì cả, vì tệp CSV có lỗi:", file=sys.stderr)
         for line, reason in exc.problems:
@@ -105,14 +90,14 @@ def cmd_contacts_list(args, settings) -> int:
 
 def cmd_contacts_set(args, settings) -> int:
     kb = open_kb(settings, args.db)
-    _guard(lambda: management.set_contact(kb, _actor(), args.field, args.value, args.pin, args.unit))
+    guard(lambda: management.set_contact(kb, actor(), args.field, args.value, args.pin, args.unit))
     print(f"Đã lưu {FIELD_LABELS_VI[args.field]}: {args.value}" + (" (đã ghim)" if args.pin else ""))
     return 0
 
 
 def cmd_contacts_pin(args, settings) -> int:
     kb = open_kb(settings, args.db)
-    value = _guard(lambda: management.pin_contact(kb, _actor(), args.field, args.value, args.unit))
+    value = guard(lambda: management.pin_contact(kb, actor(), args.field, args.value, args.unit))
     print(f"Đã ghim {FIELD_LABELS_VI[args.field]}: {value}")
     return 0
 
@@ -127,14 +112,14 @@ def cmd_abbrev_list(args, settings) -> int:
 
 def cmd_abbrev_set(args, settings) -> int:
     kb = open_kb(settings, args.db)
-    _guard(lambda: management.set_abbreviation(kb, _actor(), args.key, args.expansion))
+    guard(lambda: management.set_abbreviation(kb, actor(), args.key, args.expansion))
     print(f"Đã lưu: {args.key} = {args.expansion}")
     return 0
 
 
 def cmd_abbrev_remove(args, settings) -> int:
     kb = open_kb(settings, args.db)
-    _guard(lambda: management.remove_abbreviation(kb, _actor(), args.key))
+    guard(lambda: management.remove_abbreviation(kb, actor(), args.key))
     print(f"Đã xoá từ viết tắt {args.key}.")
     return 0
 
@@ -149,14 +134,14 @@ def cmd_synonyms_list(args, settings) -> int:
 
 def cmd_synonyms_add(args, settings) -> int:
     kb = open_kb(settings, args.db)
-    group_id = _guard(lambda: management.add_synonyms(kb, _actor(), args.phrases))
+    group_id = guard(lambda: management.add_synonyms(kb, actor(), args.phrases))
     print(f"Đã thêm nhóm từ đồng nghĩa số {group_id}.")
     return 0
 
 
 def cmd_synonyms_remove(args, settings) -> int:
     kb = open_kb(settings, args.db)
-    _guard(lambda: management.remove_synonyms(kb, _actor(), args.id))
+    guard(lambda: management.remove_synonyms(kb, actor(), args.id))
     print(f"Đã xoá nhóm từ đồng nghĩa số {args.id}.")
     return 0
 
@@ -164,7 +149,7 @@ def cmd_synonyms_remove(args, settings) -> int:
 # ----- backup and accounts ---------------------------------------------------------------
 def cmd_backup(args, settings) -> int:
     kb = open_kb(settings, args.db)
-    target = _guard(lambda: management.backup(kb, args.path))
+    target = guard(lambda: management.backup(kb, args.path))
     print(f"Đã sao lưu cơ sở tri thức vào {target}.")
     return 0
 
@@ -198,7 +183,7 @@ def cmd_add_user(args, settings) -> int:
         password = getpass.getpass(f"Mật khẩu cho {args.name}: ")
         if getpass.getpass("Nhập lại mật khẩu: ") != password:
             raise CliError("hai lần nhập mật khẩu không khớp")
-    user = _guard(lambda: users.add(kb, _actor(), args.name, args.role, password))
+    user = guard(lambda: users.add(kb, actor(), args.name, args.role, password))
     print(f"Đã tạo tài khoản {user.name} ({user.role}).")
     return 0
 
@@ -228,7 +213,6 @@ def register(commands, kb, command) -> None:
         return parent.add_parser(name, help=help, description=help).add_subparsers(
             dest=f"{name}_command", metavar="ACTION", required=True)
 
-    from . import cli_articles  # it imports this module's helpers
 
     faq = group(kb, "faq", "frequently asked questions")
     faq_list = command(faq, "list", cmd_faq_list, "list the FAQs")
@@ -268,7 +252,7 @@ def register(commands, kb, command) -> None:
         "phrases", metavar='"A|B|C"', help="two or more phrases separated by |")
     command(synonyms, "remove", cmd_synonyms_remove, "remove a synonym group").add_argument("id", type=int)
 
-    cli_articles.register(group, kb, command)
+    articles.register(group, kb, command)
 
     command(kb, "backup", cmd_backup, "consistent copy of the database, safe while the bot runs"
             ).add_argument("path", metavar="PATH")

@@ -1,4 +1,5 @@
-"""Command line of ``run_bot.py``: ask, chat, run, and the knowledge-base commands.
+"""Command line of ``run_bot.py``: ask, chat, run, doctor, eval, ``kb import|stats``, and the parser that
+registers the command modules of this package (``staff``, ``query_logs``; ``articles`` through ``staff``).
 
 Every subcommand takes ``--db PATH``. Without it the default database from settings is used,
 created and filled from the bundled samples on first start; a new file named with ``--db``
@@ -15,36 +16,15 @@ from typing import Callable
 
 from handlers.conversation import Conversation
 from knowledge.importer import STATUS_VI, ImportResult, import_paths
-from knowledge.store import KnowledgeBase, StoreError
+from knowledge.maintenance import health
+from knowledge.store import StoreError
 
-from . import logs
-from .channels.console import ConsoleChannel, render
-from .eval_cli import add_eval_arguments, run_eval
-from .settings import Settings, SettingsError, load_settings
-
-EXIT_USAGE = 2
-
-
-class CliError(Exception):
-    """A problem to report in one line, with exit status 2."""
-
-
-def open_kb(settings: Settings, db: str | None) -> KnowledgeBase:
-    """The knowledge base named by --db, or the default one (filled from samples when new)."""
-    hash_key = settings.secret("BOT_HASH_KEY")
-    if db:
-        return KnowledgeBase.open(db, hash_key)
-    path = settings.path("database", "path")
-    is_new = not path.exists()
-    kb = KnowledgeBase.open(path, hash_key)
-    if is_new or kb.is_empty():
-        samples = settings.path("database", "sample_dir")
-        if samples.is_dir():
-            results = import_paths(kb, [samples])
-            added = sum(r.status == "added" for r in results)
-            print(f"Đã tạo cơ sở tri thức {path} từ {added} bài mẫu trong {samples}.", file=sys.stderr)
-    return kb
-
+from .. import logs
+from ..channels.console import ConsoleChannel, render
+from ..settings import Settings, SettingsError, load_settings
+from . import query_logs, staff
+from .common import EXIT_USAGE, CliError, open_kb
+from .evaluate import add_eval_arguments, run_eval
 
 def _print_progress(index: int, total: int, result: ImportResult) -> None:
     if total >= 5 and sys.stderr.isatty():
@@ -79,7 +59,7 @@ def cmd_chat(args, settings: Settings) -> int:
 
 
 def cmd_run(args, settings: Settings) -> int:
-    from .runner import run
+    from ..runner import run
 
     kb = open_kb(settings, args.db)
     return run(settings, kb)
@@ -106,16 +86,12 @@ def cmd_kb_import(args, settings: Settings) -> int:
 
 
 def cmd_kb_stats(args, settings: Settings) -> int:
-    from knowledge.maintenance import health
-
-    from .cli_kb import health_lines
-
     kb = open_kb(settings, args.db)
     stats = kb.stats()
     width = max(map(len, stats))
     for name, count in stats.items():
         print(f"{name:<{width}}  {count}")
-    for line in health_lines(health(kb)):
+    for line in staff.health_lines(health(kb)):
         print(line)
     return 0
 
@@ -146,11 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     kb_import = command(kb, "import", cmd_kb_import, "import article files (.txt, .html, .md) or folders")
     kb_import.add_argument("paths", nargs="+", metavar="FILE_OR_DIR")
     command(kb, "stats", cmd_kb_stats, "count the rows of each table; full-text index size and free pages")
-    from . import cli_kb  # staff commands; imported here because they use this module's helpers
-    cli_kb.register(commands, kb, command)
-    from . import cli_logs
-
-    cli_logs.register(commands, command)
+    staff.register(commands, kb, command)
+    query_logs.register(commands, command)
     return parser
 
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 from handlers.conversation import format_date
 from knowledge import management
 
-from .cli import open_kb
-from .cli_kb import _actor, _guard
+from .common import actor, guard, open_kb
 
 
 def cmd_article_list(args, settings) -> int:
@@ -22,31 +21,31 @@ def cmd_article_list(args, settings) -> int:
 
 def cmd_article_edit(args, settings) -> int:
     kb = open_kb(settings, args.db)
-    article = _guard(lambda: management.find_article(kb, args.id))
+    article = guard(lambda: management.find_article(kb, args.id))
     values = {"title": article["title"] if args.title is None else args.title,
               "date": (article["published"] or "") if args.date is None else args.date,
               "url": (article["url"] or "") if args.url is None else args.url}
-    changed = _guard(lambda: management.edit_article(kb, _actor(), args.id, **values))
+    changed = guard(lambda: management.edit_article(kb, actor(), args.id, **values))
     print(f"Đã lưu bài viết số {args.id}." if changed else "Không có gì thay đổi.")
     return 0
 
 
 def cmd_article_retire(args, settings) -> int:
     kb = open_kb(settings, args.db)
-    title = _guard(lambda: management.retire_article(kb, _actor(), args.id, True))
+    title = guard(lambda: management.retire_article(kb, actor(), args.id, True))
     print(f"Đã ngừng dùng bài «{title}».")
     return 0
 
 
 def cmd_article_restore(args, settings) -> int:
     kb = open_kb(settings, args.db)
-    title = _guard(lambda: management.retire_article(kb, _actor(), args.id, False))
+    title = guard(lambda: management.retire_article(kb, actor(), args.id, False))
     print(f"Đã dùng lại bài «{title}».")
     return 0
 
 
 def register(group, kb, command) -> None:
-    """Add ``kb article …``; ``group`` makes a subcommand group (see :func:`bot.cli_kb.register`)."""
+    """Add ``kb article …``; ``group`` makes a subcommand group (see :func:`bot.cli.staff.register`)."""
     article = group(kb, "article", "imported articles: list, edit title/date/URL, retire and restore")
     command(article, "list", cmd_article_list, "list the articles (id, date, title)").add_argument(
         "--search", help="only articles containing this text")

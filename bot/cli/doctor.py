@@ -15,9 +15,9 @@ from knowledge import fact_age
 from knowledge.contacts import FIELD_LABELS_VI
 from knowledge.store import KnowledgeBase
 
-from .channels import telegram, zalo_bot, zalo_oa
-from .channels.zalo_tokens import ZaloTokenStore
-from .settings import Settings, SettingsError
+from ..channels import telegram, zalo_bot, zalo_oa
+from ..channels.zalo_tokens import ZaloTokenStore
+from ..settings import Settings, SettingsError
 
 MARKS = {"ok": "✓", "off": "–", "warn": "!", "error": "✗"}
 TIMEOUT = aiohttp.ClientTimeout(total=10)
