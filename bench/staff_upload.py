@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 from bench.hygiene import large_articles  # noqa: E402
 from bench.load import QUESTIONS, free_port, machine, percentile  # noqa: E402
 from bot.web.jobs import START_WAIT_SECONDS  # noqa: E402
-from knowledge import users  # noqa: E402
+from bot.web import users  # noqa: E402
 from knowledge.importer import import_paths  # noqa: E402
 from knowledge.store import KnowledgeBase  # noqa: E402
 

@@ -18,13 +18,14 @@ from typing import Protocol
 from aiohttp import web
 
 from handlers.conversation import Conversation
-from knowledge import handover, querylog, users
+from knowledge import handover, querylog
 from knowledge.store import KnowledgeBase
 
 from .channels.handover_delivery import Delivery, DeliveryConfig
 from .settings import Settings
 from .upkeep import maintain_daily
 from .workers import AnswerPool
+from .web import users
 from .web.app import create_app
 from .web.state import CHANNELS_KEY, FACTS_CHECKED_AFTER_KEY
 

@@ -9,7 +9,8 @@ from html import unescape
 
 from bot.cli import main
 from handlers.conversation import Conversation
-from knowledge import audit, users
+from bot.web import users
+from knowledge import audit
 from knowledge.parsing import MAX_FILE_BYTES
 from web_support import PASSWORD, csrf, csrf_of, login, upload_form
 

@@ -24,7 +24,7 @@ from bot.web import jobs
 from bot.web.app import create_app
 from bot.web.templating import Markup
 from handlers.conversation import Conversation, ConversationConfig
-from knowledge import users
+from bot.web import users
 from knowledge.store import KnowledgeBase
 from support import ROOT
 from test_crash_safety import article, check_consistent, write_locked

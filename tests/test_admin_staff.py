@@ -11,7 +11,8 @@ from html import unescape
 
 from bot.cli import main
 from bot.runner import admin_banner
-from knowledge import fact_age, management, querylog, users
+from bot.web import users
+from knowledge import fact_age, management, querylog
 from knowledge.text import fold
 from support import ROOT
 from test_doctor import doctor

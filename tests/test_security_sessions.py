@@ -17,7 +17,7 @@ import pytest
 from bot.cli import main
 from bot.channels.inbox import Inbox
 from bot.web.security import Sessions
-from knowledge import users
+from bot.web import users
 from knowledge.store import SCHEMA_VERSION, KnowledgeBase
 from bot.channels.zalo_tokens import ZaloTokenStore
 from web_support import PASSWORD, add_user, csrf, login, start_client

@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.web.app import create_app
 from handlers.conversation import Conversation, ConversationConfig
-from knowledge import users
+from bot.web import users
 from knowledge.store import KnowledgeBase
 
 PASSWORD = "mat-khau-dung-1"

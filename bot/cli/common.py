@@ -8,12 +8,13 @@ import getpass
 import os
 import sys
 
-from knowledge import management, users
+from knowledge import management
 from knowledge.faq_io import CsvError
 from knowledge.importer import import_paths
 from knowledge.store import KnowledgeBase
 
 from ..settings import Settings
+from ..web import users
 
 EXIT_USAGE = 2
 

@@ -10,10 +10,11 @@ import getpass
 import sys
 from pathlib import Path
 
-from knowledge import maintenance, management, users
+from knowledge import maintenance, management
 from knowledge.contacts import FIELD_LABELS_VI, FIELDS
 from knowledge.faq_io import CsvError, split_alternates, write_csv
 
+from ..web import users
 from . import articles
 from .common import CliError, actor, guard, open_kb
 

@@ -8,9 +8,10 @@ import json
 
 from aiohttp import web
 
-from knowledge import audit, users
+from knowledge import audit
 from knowledge.local_time import LABEL, vietnam_time
 
+from . import users
 from .auth import admin_only, start_session
 from .pages import admin_page, csrf_input, flash, page_number, role_label, table
 from .state import FORM_KEY, KB_KEY, USER_KEY

@@ -14,12 +14,12 @@ from aiohttp import web
 from handlers.conversation import Conversation, RateLimiter
 from handlers.messages import IncomingMessage
 from handlers import texts
-from knowledge import audit, handover, health, querylog, users
-from knowledge.login_throttle import LoginThrottle
+from knowledge import audit, handover, health, querylog
 from knowledge.store import KnowledgeBase
 
 from .. import http_body
-from . import admin_articles, admin_kb, admin_logs, admin_requests, admin_users, auth, chat, jobs
+from . import admin_articles, admin_kb, admin_logs, admin_requests, admin_users, auth, chat, jobs, users
+from .login_throttle import LoginThrottle
 from .pages import error_pages
 from .security import ClientAddresses, Sessions, security_headers
 from .state import (ADDRESS_LIMITER_KEY, CHANNELS_KEY, CLIENT_ADDRESSES_KEY, CONVERSATION_KEY, KB_KEY,

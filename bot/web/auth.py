@@ -1,7 +1,7 @@
 """Staff sign-in for ``/admin``: the session middleware, login (throttled per account and client)
 and logout, and the ``staff_only``/``admin_only`` guards that also check the CSRF token of every
 form sent. A session names its user and carries the user's session stamp; it counts only while
-that stamp is current (:mod:`knowledge.users`), so logout ends every session of the user.
+that stamp is current (:mod:`bot.web.users`), so logout ends every session of the user.
 """
 from __future__ import annotations
 
@@ -12,9 +12,7 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from knowledge import users
-from knowledge.users import User
-
+from . import users
 from .pages import error_page, flash
 from .security import COOKIE_NAME, SESSION_SECONDS, Sessions
 from .state import (CLIENT_ADDRESSES_KEY, FORM_KEY, KB_KEY, LOGIN_THROTTLE_KEY, SESSIONS_KEY, SESSION_KEY,

@@ -9,10 +9,9 @@ import logging
 
 from aiohttp import web
 
-from knowledge.users import User
-
 from .state import SESSIONS_KEY, SESSION_KEY, USER_KEY
 from .templating import Markup, h, join, render
+from .users import User
 
 log = logging.getLogger(__name__)
 

@@ -5,11 +5,11 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from handlers.conversation import Conversation, RateLimiter
-from knowledge.login_throttle import LoginThrottle
 from knowledge.store import KnowledgeBase
-from knowledge.users import User
 
+from .login_throttle import LoginThrottle
 from .security import ClientAddresses, Sessions
+from .users import User
 
 CONVERSATION_KEY = web.AppKey("conversation", Conversation)
 KB_KEY = web.AppKey("kb", KnowledgeBase)

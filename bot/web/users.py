@@ -13,8 +13,8 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from . import audit
-from .store import SESSION_SECRET_META, KnowledgeBase, now_iso
+from knowledge import audit
+from knowledge.store import SESSION_SECRET_META, KnowledgeBase, now_iso
 
 ROLES = ("staff", "admin")
 MIN_PASSWORD_CHARS = 8

@@ -10,7 +10,7 @@ import math
 import time
 from typing import Callable
 
-from .store import KnowledgeBase
+from knowledge.store import KnowledgeBase
 
 FREE_FAILURES = 5
 MAX_DELAY_SECONDS = 900
