@@ -33,7 +33,7 @@ from bench.run import SAMPLES, conversation_for, dev_items, log, machine  # noqa
 from bench.synthetic import CONTACT_QUESTIONS, OUT_OF_SCOPE, Chain, corpus_paragraphs  # noqa: E402
 from knowledge import maintenance  # noqa: E402
 from knowledge.evaluation import percentile  # noqa: E402
-from knowledge.importer import import_paths  # noqa: E402
+from knowledge.ingest.importer import import_paths  # noqa: E402
 from knowledge.store import KnowledgeBase  # noqa: E402
 
 RESULTS = ROOT / "bench" / "hygiene-results.md"

@@ -9,7 +9,7 @@ while staff edit the knowledge base, on 127.0.0.1 only, bounded in time.
    (signed events), ``/zalo/bot/webhook`` (secret header) — ``--concurrency`` aiohttp clients send
    realistic Vietnamese questions for ``--duration`` seconds; every question carries a unique tag.
 3. Meanwhile a staff task, on its own database connection as another process would, imports an
-   article (``knowledge.importer`` and ``management.upload_article``) and adds, edits and deletes
+   article (``knowledge.ingest.importer`` and ``management.upload_article``) and adds, edits and deletes
    a FAQ through ``knowledge.management`` every ~0.5 s, asking the new FAQ through the web API
    right after each commit.
 4. Checks that no request was lost (each tag is in ``query_log`` exactly once, each chat message
@@ -53,7 +53,7 @@ from fake_zalo import FakeZaloBot, FakeZaloOA, now_ms, oa_signature  # noqa: E40
 
 from handlers import texts  # noqa: E402
 from knowledge import management  # noqa: E402
-from knowledge.importer import import_paths  # noqa: E402
+from knowledge.ingest.importer import import_paths  # noqa: E402
 from knowledge.store import KnowledgeBase  # noqa: E402
 
 RESULTS = ROOT / "bench" / "load-results.md"

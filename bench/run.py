@@ -38,7 +38,7 @@ from bench.baselines import BASELINES, load_passages, tune_threshold  # noqa: E4
 from bench.synthetic import generate, questions, write  # noqa: E402
 from handlers.conversation import ANSWER_ENGINES, Conversation, ConversationConfig  # noqa: E402
 from knowledge.evaluation import Report, evaluate, load_questions, percentile  # noqa: E402
-from knowledge.importer import import_paths  # noqa: E402
+from knowledge.ingest.importer import import_paths  # noqa: E402
 from knowledge.store import KnowledgeBase  # noqa: E402
 
 SAMPLES = ROOT / "data" / "sample"

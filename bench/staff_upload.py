@@ -46,7 +46,7 @@ from bench.hygiene import large_articles  # noqa: E402
 from bench.load import QUESTIONS, free_port, machine, percentile  # noqa: E402
 from bot.web.jobs import START_WAIT_SECONDS  # noqa: E402
 from bot.web import users  # noqa: E402
-from knowledge.importer import import_paths  # noqa: E402
+from knowledge.ingest.importer import import_paths  # noqa: E402
 from knowledge.store import KnowledgeBase  # noqa: E402
 
 RESULTS = ROOT / "bench" / "staff-upload-results.md"

@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.parsing import parse_document
+from knowledge.ingest.parsing import parse_document
 from knowledge.text import fold
 
 HEADER = ("SỞ KHOA HỌC VÀ CÔNG NGHỆ THÀNH PHỐ CẦN THƠ\n\n"

@@ -36,7 +36,7 @@ from aiohttp import web
 
 from knowledge import management
 from knowledge.faq_io import CsvError
-from knowledge.importer import ImportResult, import_each
+from knowledge.ingest.importer import ImportResult, import_each
 from knowledge.store import KnowledgeBase
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from . import audit
 from .contacts import DEPARTMENT, FIELD_LABELS_VI, FIELDS, unit_key
 from .faq_io import SEPARATOR, CsvError, FaqRow, read_csv
-from .importer import ImportResult, prepare_bytes, write_prepared
+from .ingest.importer import ImportResult, prepare_bytes, write_prepared
 from .store import Faq, KnowledgeBase, strip_secrets
 from .text import fold
 

@@ -23,7 +23,7 @@ import sqlite_utils
 
 from .contacts import DEPARTMENT, FIELDS, ContactFact, unit_key
 from .lexicon import CONTEXTUAL_ABBREVIATIONS, DEFAULT_ABBREVIATIONS, DEFAULT_SYNONYMS
-from .parsing import ParsedArticle
+from .ingest.parsing import ParsedArticle
 from .text import Normalizer, exact_text, folded_text
 
 SCHEMA_VERSION = 9  # 2: the full-text index has an ``exact`` column; 3: synonym groups;

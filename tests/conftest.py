@@ -13,7 +13,7 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 from handlers.conversation import Conversation, ConversationConfig
-from knowledge.importer import import_paths
+from knowledge.ingest.importer import import_paths
 from knowledge.store import KnowledgeBase
 from support import SAMPLES
 from web_support import add_user, login, start_client

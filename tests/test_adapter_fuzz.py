@@ -26,7 +26,7 @@ from support import SAMPLES
 
 from bot import runner
 from bot.settings import load_settings
-from knowledge.importer import import_paths
+from knowledge.ingest.importer import import_paths
 from knowledge.store import KnowledgeBase
 
 APP_ID, OA_SECRET, APP_SECRET = "4313412345678901234", "oa-secret-key-fuzz", "app-secret-fuzz"

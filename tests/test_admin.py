@@ -11,7 +11,7 @@ from bot.cli import main
 from handlers.conversation import Conversation
 from bot.web import users
 from knowledge import audit
-from knowledge.parsing import MAX_FILE_BYTES
+from knowledge.ingest.parsing import MAX_FILE_BYTES
 from web_support import PASSWORD, csrf, csrf_of, login, upload_form
 
 ARTICLE = ("Tiêu đề: Hội thảo công nghệ nuôi tôm siêu thâm canh năm 2026\nNgày đăng: 20/11/2026\n\n"

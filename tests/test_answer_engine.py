@@ -10,7 +10,7 @@ from knowledge.answer.initialisms import initialism_letters, spelt_by
 from knowledge.answer.question import strip_markup
 from knowledge.answer.reading import FEATURE_SIGNS, FEATURES, agrees, list_leads, split_sentences
 from knowledge.answer.smalltalk import smalltalk_intent
-from knowledge.importer import import_paths
+from knowledge.ingest.importer import import_paths
 from knowledge.store import KnowledgeBase
 from knowledge.text import Normalizer, exact_key
 from support import SAMPLES, write

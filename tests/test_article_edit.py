@@ -12,7 +12,7 @@ import pytest
 from bot.cli import main
 from handlers.conversation import Conversation, ConversationConfig
 from knowledge import audit, management, store
-from knowledge.importer import import_bytes
+from knowledge.ingest.importer import import_bytes
 from knowledge.store import SCHEMA_VERSION, KnowledgeBase
 from web_support import csrf
 

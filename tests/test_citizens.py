@@ -21,8 +21,8 @@ from bot.cli import main
 from bot.settings import load_settings
 from handlers.conversation import Conversation, ConversationConfig
 from handlers.hours_intent import recognise
-from knowledge.importer import import_bytes, import_paths
-from knowledge.parsing import infer_date, parse_document
+from knowledge.ingest.importer import import_bytes, import_paths
+from knowledge.ingest.parsing import infer_date, parse_document
 from knowledge.store import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,7 +3,7 @@ import pytest
 
 from knowledge.answer.engine import SUGGEST_SHARE, Match
 from knowledge.combined import ENGINES, CombinedEngine, engine_for
-from knowledge.importer import import_paths
+from knowledge.ingest.importer import import_paths
 from knowledge.matcher import Matcher
 from knowledge.store import KnowledgeBase
 from support import SAMPLES

@@ -5,7 +5,7 @@ import datetime as dt
 
 from knowledge import management
 from knowledge.contacts import DEPARTMENT, body_contacts, fields_to_show, footer_contacts
-from knowledge.importer import import_file
+from knowledge.ingest.importer import import_file
 
 from support import write
 

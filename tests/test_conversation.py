@@ -3,7 +3,7 @@ from handlers import texts
 from handlers.conversation import Conversation, ConversationConfig, RateLimiter, mask_personal_data
 from handlers.messages import IncomingMessage
 from handlers.starters import Starters
-from knowledge.importer import import_bytes
+from knowledge.ingest.importer import import_bytes
 from knowledge.store import KnowledgeBase
 
 

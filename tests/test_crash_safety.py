@@ -22,7 +22,7 @@ import pytest
 from fake_zalo import FakeZaloOA
 from support import ROOT, SAMPLES
 
-from knowledge.importer import import_file, import_paths
+from knowledge.ingest.importer import import_file, import_paths
 from knowledge.store import KnowledgeBase
 from bot.channels.zalo_tokens import ZaloTokenStore
 
@@ -93,7 +93,7 @@ def check_consistent(path: Path) -> dict[str, int]:
 IMPORTER = """
 import sys
 from pathlib import Path
-from knowledge.importer import import_file
+from knowledge.ingest.importer import import_file
 from knowledge.store import KnowledgeBase
 kb = KnowledgeBase.open(sys.argv[1])
 print(import_file(kb, Path(sys.argv[2])).status, flush=True)
@@ -132,7 +132,7 @@ def test_sigkill_during_an_import_leaves_the_old_or_the_new_article_never_half(t
 
 FOLDER_IMPORTER = """
 import sys
-from knowledge.importer import import_paths
+from knowledge.ingest.importer import import_paths
 from knowledge.store import KnowledgeBase
 import_paths(KnowledgeBase.open(sys.argv[1]), [sys.argv[2]])
 """

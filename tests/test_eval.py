@@ -139,8 +139,8 @@ def test_eval_command_json(sample_kb, tmp_path, capsys):
 
 def test_bench_synthetic_pages_are_deterministic_department_pages(empty_kb, tmp_path):
     from bench.synthetic import generate, questions, write
-    from knowledge.importer import import_paths
-    from knowledge.parsing import parse_document
+    from knowledge.ingest.importer import import_paths
+    from knowledge.ingest.parsing import parse_document
 
     samples = Path(__file__).resolve().parents[1] / "data" / "sample"
     pages = generate(12, samples)

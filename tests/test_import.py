@@ -1,8 +1,8 @@
 """Importing the three page formats: what is kept, what is dropped, idempotence, atomicity."""
 from pathlib import Path
 
-from knowledge.importer import import_file, import_paths
-from knowledge.parsing import parse_document
+from knowledge.ingest.importer import import_file, import_paths
+from knowledge.ingest.parsing import parse_document
 from support import SAMPLES, write
 
 DEPARTMENT_PAGE = """SỞ KHOA HỌC VÀ CÔNG NGHỆ THÀNH PHỐ CẦN THƠ

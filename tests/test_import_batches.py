@@ -7,9 +7,9 @@ import hashlib
 import multiprocessing
 import os
 
-from knowledge import importer, preparing
-from knowledge.importer import import_file, import_paths
-from knowledge.parsing import parse_document
+from knowledge.ingest import importer, preparing
+from knowledge.ingest.importer import import_file, import_paths
+from knowledge.ingest.parsing import parse_document
 from knowledge.store import KnowledgeBase
 from support import write
 

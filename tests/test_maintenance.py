@@ -11,7 +11,7 @@ from bot.cli import main
 from bot.upkeep import maintain_daily
 from handlers.conversation import Conversation, ConversationConfig
 from knowledge import maintenance
-from knowledge.importer import import_paths
+from knowledge.ingest.importer import import_paths
 from knowledge.store import KnowledgeBase
 from support import write
 

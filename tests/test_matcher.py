@@ -4,7 +4,7 @@ import json
 import pytest
 
 from handlers.conversation import Conversation
-from knowledge.importer import import_paths
+from knowledge.ingest.importer import import_paths
 from knowledge.store import KnowledgeBase
 from support import ROOT, SAMPLES
 

@@ -12,7 +12,7 @@ from html import unescape
 import pytest
 
 from bot.cli import main
-from knowledge.importer import import_paths
+from knowledge.ingest.importer import import_paths
 from knowledge.store import KnowledgeBase
 from support import write
 from web_support import csrf, upload_form

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from handlers.conversation import Conversation, ConversationConfig
 from handlers.messages import IncomingMessage
-from knowledge.importer import import_paths
+from knowledge.ingest.importer import import_paths
 from knowledge.store import KnowledgeBase
 from knowledge.suggestions import ABOUT, MAX_CHARS, faq_suggestion, title_suggestion
 from support import ROOT, SAMPLES

@@ -11,7 +11,7 @@ import pytest
 from bot.workers import open_read_only
 from handlers.conversation import Answerer, Conversation
 from knowledge.answer.engine import AnswerEngine
-from knowledge.importer import import_bytes, import_paths
+from knowledge.ingest.importer import import_bytes, import_paths
 from knowledge.matcher import Matcher
 from knowledge.store import SCHEMA_VERSION, KnowledgeBase, StoreError
 from support import SAMPLES

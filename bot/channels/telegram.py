@@ -46,7 +46,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from handlers import texts
 from handlers.conversation import Conversation, feedback_reason_choices
 from handlers.messages import IncomingMessage, Reply
-from knowledge.parsing import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
+from knowledge.ingest.parsing import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 
 from .. import http_body
 from ..staff_jobs import JOBS_KEY, Jobs, upload_articles

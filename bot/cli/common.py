@@ -10,7 +10,7 @@ import sys
 
 from knowledge import management
 from knowledge.faq_io import CsvError
-from knowledge.importer import import_paths
+from knowledge.ingest.importer import import_paths
 from knowledge.store import KnowledgeBase
 
 from ..settings import Settings

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from handlers.conversation import Conversation
-from knowledge.importer import STATUS_VI, ImportResult, import_paths
+from knowledge.ingest.importer import STATUS_VI, ImportResult, import_paths
 from knowledge.maintenance import health
 from knowledge.store import StoreError
 

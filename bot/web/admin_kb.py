@@ -15,8 +15,8 @@ from handlers.conversation import format_date
 from knowledge import fact_age, management
 from knowledge.contacts import DEPARTMENT, FIELD_LABELS_VI, FIELDS
 from knowledge.faq_io import split_alternates, write_csv
-from knowledge.importer import STATUS_VI
-from knowledge.parsing import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
+from knowledge.ingest.importer import STATUS_VI
+from knowledge.ingest.parsing import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 
 from .. import staff_jobs
 from . import admin_logs, admin_requests, jobs

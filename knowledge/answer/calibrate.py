@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..evaluation import load_questions, norm
-from ..importer import import_paths
+from ..ingest.importer import import_paths
 from ..store import KnowledgeBase
 from ..text import fold
 from .decision import DECISION_FEATURES, DECISION_SIGNS, WEIGHTS_FILE, Linear, Model, decision_features

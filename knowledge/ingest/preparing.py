@@ -15,9 +15,9 @@ from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
+from ..store import KnowledgeBase, PreparedArticle, prepare_article
+from ..text import Normalizer
 from .parsing import ParsedArticle, ParseError, parse_document
-from .store import KnowledgeBase, PreparedArticle, prepare_article
-from .text import Normalizer
 
 PARALLEL_FROM = 200  # files to parse from which worker processes repay their start-up
 AHEAD = 2  # batches in flight per worker

@@ -7,7 +7,7 @@ database) stops a run of several files, which are all listed: those committed be
 failed and those not tried. Used by the CLI, the web admin and the chat apps alike.
 
 Many files (:func:`import_paths`) are parsed and tokenized in worker processes
-(:mod:`knowledge.preparing`) and written in batches, one transaction per batch. A batch whose
+(:mod:`knowledge.ingest.preparing`) and written in batches, one transaction per batch. A batch whose
 write fails is rolled back whole and written again one file at a time, so each file is still all
 or nothing and the failure names its file; a process killed mid-batch leaves each article's old
 version or its new one.
@@ -22,10 +22,10 @@ from itertools import chain
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
-from . import maintenance
+from .. import maintenance
+from ..store import KnowledgeBase, PreparedArticle, StoreError
 from .parsing import SUPPORTED_SUFFIXES
 from .preparing import Job, Prepared, prepare, prepare_batches
-from .store import KnowledgeBase, PreparedArticle, StoreError
 
 STATUS_VI = {"added": "thêm mới", "updated": "cập nhật", "unchanged": "không đổi",
              "failed": "lỗi", "skipped": "bỏ qua"}

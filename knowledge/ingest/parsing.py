@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import PurePath
 
-from .contacts import ContactFact, body_contacts, footer_contacts, strip_contact_text
-from .text import clean
+from ..contacts import ContactFact, body_contacts, footer_contacts, strip_contact_text
+from ..text import clean
 
 SUPPORTED_SUFFIXES = {".txt": "text", ".text": "text", ".html": "html", ".htm": "html",
                       ".md": "markdown", ".markdown": "markdown"}
