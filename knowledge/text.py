@@ -32,6 +32,7 @@ NUMBER_WORDS = {"một": "1", "hai": "2", "ba": "3", "bốn": "4", "tư": "4", "
                 "tám": "8", "chín": "9", "mười": "10"}
 _NUMBER_WORD_KEYS = {**NUMBER_WORDS, "mot": "1", "muoi": "10"}
 PLAIN_CACHE_SIZE = 300_000
+_ROMAN_LETTERS = frozenset("ivxlcdm")
 _TOKEN_RE = re.compile(r"[^\W_]+(?:[&@.'’\-][^\W_]+)*|\d+", re.UNICODE)
 _DIGIT_GROUP_RE = re.compile(r"(?<=\d)[.,](?=\d)")
 # Terminal escape sequences (CSI, OSC, DCS/SOS/PM/APC, two-byte ESC), 8-bit CSI, a lone ESC
@@ -164,6 +165,8 @@ class Normalizer:
         self._expansion_cache: dict[str, list[Token]] = {}
         # words as written that are neither numbers nor abbreviations → their token
         self._plain: dict[str, Token] = {}
+        # those of them that could be Roman numerals ("I", "mix"): read again after "lần", "thứ" …
+        self._romanish: set[str] = set()
 
     def _expansion(self, text: str) -> list[Token]:
         cached = self._expansion_cache.get(text)
@@ -183,7 +186,7 @@ class Normalizer:
         plain = self._plain
         for i, word in enumerate(words):
             token = plain.get(word)
-            if token is not None and previous not in ORDINAL_MARKERS:  # an ordinary word: the fast path
+            if token is not None and (previous not in ORDINAL_MARKERS or word not in self._romanish):  # fast path
                 tokens.append(token)
                 previous = token.folded
                 continue
@@ -195,6 +198,7 @@ class Normalizer:
                 tokens.append(Token(number, number, False))
             elif token.marked and lower not in self._marked:  # a real word typed with its accents
                 tokens.append(token)
+                self._remember(word, lower, token)
             elif folded in self.contextual:
                 cued, default, cues = self.contextual[folded]
                 following = fold(words[i + 1]) if i + 1 < len(words) else ""
@@ -205,10 +209,16 @@ class Normalizer:
                 tokens.extend(self._expansion(self.abbreviations[folded]))
             else:
                 tokens.append(token)
-                if len(plain) < PLAIN_CACHE_SIZE and _numeric(word, None) is None:
-                    plain[word] = token
+                self._remember(word, lower, token)
             previous = tokens[-1].folded if tokens else None
         return tokens
+
+    def _remember(self, word: str, lower: str, token: Token) -> None:
+        """Keep an ordinary word's token for the fast path (never a word that reads as a number)."""
+        if len(self._plain) < PLAIN_CACHE_SIZE and _numeric(word, None) is None:
+            self._plain[word] = token
+            if _ROMAN_LETTERS.issuperset(lower):
+                self._romanish.add(word)
 
 
 @lru_cache(maxsize=200_000)
