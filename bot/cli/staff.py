@@ -14,6 +14,7 @@ from knowledge import maintenance, management
 from knowledge.contacts import FIELD_LABELS_VI, FIELDS
 from knowledge.faq_io import CsvError, split_alternates, write_csv
 
+from ..settings import PROJECT_ROOT
 from ..web import users
 from . import articles
 from .common import CliError, actor, guard, open_kb
@@ -196,7 +197,7 @@ def cmd_calibrate(args, settings) -> int:
     if not (shared / "eval").is_dir():
         raise CliError(f"không tìm thấy thư mục dùng chung {shared} (cần {shared}/eval)")
     try:
-        result = calibrate.calibrate(Path(__file__).resolve().parent.parent, shared)
+        result = calibrate.calibrate(PROJECT_ROOT, shared)
     except ImportError as exc:
         raise CliError(f"thiếu thư viện để hiệu chỉnh ({exc.name}): chạy make calibrate") from None
     if args.dry_run:
