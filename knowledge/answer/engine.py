@@ -114,6 +114,7 @@ class _Index:
             self._keep_articles(kb, previous, normalizer)
         self.idf_max = idf_max_of(self.count)
         self._last_read: tuple[str, Question] | None = None
+        self.last_spelt: dict[str, str] = {}  # the last question, and what it became, → it spelt out
 
     @property
     def faqs(self) -> list[tuple[object, frozenset[str], str]]:
@@ -200,19 +201,22 @@ class AnswerEngine:
         """The question with its initialisms spelt out as the pages its other words find write them
         (``initialisms.py``); as typed when it has none or no candidate spells them."""
         index = self.index()
+        if text in index.last_spelt:
+            return index.last_spelt[text]  # the combined engine asks first, then the fitted engine reads it
         question = index.read(clean(text))
         letters = {found for token in question.typed
                    if (found := initialism_letters(token, index.df_folded)) and found not in LEXICON_WORDS}
-        if not letters or is_english(question.text):
-            return text
-        passages = self._candidates(question, index)
-        texts = [part for p in passages for part in (p.title, p.text)]
         phrases = {}
-        for initialism in letters:
-            spelt = spelt_by(initialism, texts)
-            if spelt:
-                phrases[initialism] = spelt[1] if question.accented else spelt[0]
-        return spell_out(text, phrases) if phrases else text
+        if letters and not is_english(question.text):
+            passages = self._candidates(question, index)
+            texts = [part for p in passages for part in (p.title, p.text)]
+            for initialism in letters:
+                phrase = spelt_by(initialism, texts)
+                if phrase:
+                    phrases[initialism] = phrase[1] if question.accented else phrase[0]
+        spelt = spell_out(text, phrases) if phrases else text
+        index.last_spelt = {text: spelt, spelt: spelt}
+        return spelt
 
     def contradicts(self, question: str, reply: str) -> bool:
         """Does a reply's text speak of another year, edition, number, rank or place than the question?"""

@@ -19,9 +19,14 @@ from ..text import Token, fold
 
 _LETTERS = re.compile(r"[^\W\d_]+")
 _CLAUSE_BREAK = re.compile(r"[.,;:!?()\[\]\n\"“”]+")
-_VOWELS = set("aeiouy")
+_VOWELS = frozenset("aeiouy")
 _SKIPPED = {"va"}  # "và" joins the parts of a name but gives it no letter
 LONGEST = 6  # letters: a longer run of consonants is not typed as an initialism
+
+
+def has_vowel(folded: str) -> bool:
+    """Could the (folded) word be a word at all? Without a vowel it is an abbreviation ("sdt", "khcn")."""
+    return not _VOWELS.isdisjoint(folded)
 
 
 def initialism_letters(token: Token, known: Iterable[str]) -> str | None:
@@ -29,7 +34,7 @@ def initialism_letters(token: Token, known: Iterable[str]) -> str | None:
     letters = token.folded
     if not (2 <= len(letters) <= LONGEST and letters.isalpha() and letters.isascii()):
         return None
-    if _VOWELS & set(letters) or letters in known:
+    if has_vowel(letters) or letters in known:
         return None
     return letters
 

@@ -26,6 +26,7 @@ from rapidfuzz.distance import OSA
 
 from ..contacts import is_department_at
 from ..text import ORDINAL_MARKERS, Normalizer, Token, clean, exact_key, fold
+from .initialisms import has_vowel
 from .lexicon import (AMBIGUOUS_BARE_STOPS, CALENDAR_WORDS, CONTACT_ATTRIBUTES, DEPARTMENT_WORDS, PROVINCES,
                       ROLE_WORDS, STOP_EXACT, STOP_FOLDED, TYPE_CUES, ADMINISTRATIVE_UNITS, DEPUTY_WORDS, ENGLISH_STOPS, Cue)
 from .vocabulary import vocabulary
@@ -135,11 +136,8 @@ def is_english(text: str) -> bool:
     """Written in English: typed without accents, and many of its words are no Vietnamese syllables
     (a word without a vowel is an abbreviation, "sdt", "khcn", not an English word)."""
     words = [fold(w) for w in _WORD_RE.findall(text)]
-    foreign = sum(1 for w in words if not vocabulary().is_syllable(w) and _VOWEL_RE.search(w))
+    foreign = sum(1 for w in words if not vocabulary().is_syllable(w) and has_vowel(w))
     return bool(words) and not is_accented(text) and foreign >= max(1, 0.4 * len(words))
-
-
-_VOWEL_RE = re.compile(r"[aeiouy]")
 
 
 def is_accented(text: str) -> bool:
