@@ -5,6 +5,8 @@ from handlers.conversation import Conversation, ConversationConfig
 from handlers.messages import IncomingMessage
 from knowledge.answer import AnswerEngine
 from knowledge.answer.engine import MAX_SPAN_CHARS, question_words, reply_of
+from bot.settings import PROJECT_ROOT
+from knowledge.answer.calibrate import labelled_sets
 from knowledge.answer.decision import DECISION_FEATURES, DECISION_SIGNS, load_model
 from knowledge.answer.initialisms import initialism_letters, spelt_by
 from knowledge.answer.question import strip_markup
@@ -322,6 +324,13 @@ def test_the_fitted_models_keep_each_feature_to_its_direction():
     model = load_model()
     assert all(model.ranker.weights[f] * sign >= 0 for f, sign in FEATURE_SIGNS.items())
     assert all(model.decider.weights[f] * sign >= 0 for f, sign in DECISION_SIGNS.items())
+
+
+def test_calibration_finds_the_projects_own_sets_from_the_project_root_and_never_a_held_out_one(tmp_path):
+    own = [path for questions, pages in labelled_sets(PROJECT_ROOT, tmp_path / "shared")
+           for path in (questions, *pages) if tmp_path not in path.parents]
+    assert own and all(path.exists() for path in own)
+    assert not [path for path in own if path.name.startswith("unseen-") or path.parent.name.startswith("unseen-")]
 
 
 def test_the_committed_weights_cover_every_feature_and_an_operating_point():

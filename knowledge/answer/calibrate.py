@@ -98,7 +98,9 @@ def _holds(reading: Reading, expects: list[str]) -> bool:
     return any(norm(e) in text for e in expects)
 
 
-def _spec(root: Path, shared: Path) -> list[tuple[Path, list[Path]]]:
+def labelled_sets(root: Path, shared: Path) -> list[tuple[Path, list[Path]]]:
+    """Each labelled question file of ``calibration.toml`` with the pages it is asked over, the project's
+    own resolved from ``root``, the shared ones from ``shared``."""
     data = tomllib.loads(SPEC_FILE.read_text(encoding="utf-8"))
     resolve = lambda p: Path(p.replace("{shared}", str(shared))) if "{shared}" in p else root / p  # noqa: E731
     return [(resolve(s["questions"]), [resolve(p) for p in s["pages"]]) for s in data["set"]]
@@ -126,7 +128,7 @@ def ask(engine: AnswerEngine, question: str, expects: list[str], group: str, lab
 
 def labelled_questions(root: Path, shared: Path, cache: dict, workdir: Path) -> list[Asked]:
     asked = []
-    for questions, pages in _spec(root, shared):
+    for questions, pages in labelled_sets(root, shared):
         engine, _ = _engine_for(pages, cache, workdir)
         for number, item in enumerate(load_questions(questions)):
             if "kind" in item and not ("expect_any" in item or "expect_all" in item):
