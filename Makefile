@@ -73,17 +73,18 @@ $(VENV)/.installed-bench: $(VENV)/.installed requirements-bench.txt
 	touch $@
 
 # Import speed, latency, memory and accuracy against the baselines (bench/results.md), answers/s
-# before and after index maintenance (bench/hygiene-results.md), then a short load run
-# (bench/load-results.md): under 10 minutes in all on the 2-core machine.
+# before and after index maintenance (bench/hygiene-results.md), then a short load run, printed only
+# (bench/load-results.md is the full one, `make load`): under 10 minutes in all on the 2-core machine.
 bench: $(VENV)/.installed-bench install-dev
 	$(PY) bench/run.py --shared $(SHARED)
 	$(PY) bench/hygiene.py --shared $(SHARED)
-	$(PY) bench/load.py --duration 10
+	$(PY) bench/load.py --duration 10 --no-write
 	$(PY) bench/staff_upload.py
 
-# The full load bench: 100 concurrent clients for 30 s per endpoint while staff edit.
+# The full load bench: 100 concurrent clients for 30 s per endpoint while staff edit, answered on the
+# event loop (one worker) and by one worker per core, compared (bench/load-results.md).
 load: install-dev
-	$(PY) bench/load.py
+	$(PY) bench/load.py --workers 1 2
 
 $(VENV)/.installed-calibrate: $(VENV)/.installed requirements-calibrate.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-calibrate.txt
