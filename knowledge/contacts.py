@@ -58,14 +58,15 @@ class ContactFact:
     value: str
 
 
-def is_department(name: str) -> bool:
-    return bool(_DEPARTMENT_RE.search(fold(name)))
-
-
 def is_department_at(folded: str) -> tuple[int, int] | None:
     """Where folded text names the department (start and end offsets), if it does."""
     found = _DEPARTMENT_RE.search(folded)
     return found.span() if found else None
+
+
+def is_department(name: str) -> bool:
+    """Does the name (as written) name the department?"""
+    return is_department_at(fold(name)) is not None
 
 
 @lru_cache(maxsize=4096)
