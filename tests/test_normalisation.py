@@ -53,6 +53,7 @@ def test_exact_key_keeps_tone_differences():
     ("bn là ai", "ban la ai"),
     ("có bn cơ sở", "co bao nhieu co so"),
     ("dbscl", "dong bang song cuu long"),
+    ("chức năng gj", "chuc nang gi"),
 ])
 def test_abbreviations_and_teencode(typed, meant):
     assert folded(typed) == meant
