@@ -14,7 +14,7 @@ import json
 import os
 import secrets
 import sqlite3
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Generic, Iterable, Iterator, TypeVar
@@ -26,12 +26,13 @@ from .lexicon import CONTEXTUAL_ABBREVIATIONS, DEFAULT_ABBREVIATIONS, DEFAULT_SY
 from .ingest.parsing import ParsedArticle
 from .text import Normalizer, exact_text, folded_text
 
-SCHEMA_VERSION = 9  # 2: the full-text index has an ``exact`` column; 3: synonym groups;
+SCHEMA_VERSION = 10  # 2: the full-text index has an ``exact`` column; 3: synonym groups;
 # 4: failed sign-ins, per-user session stamps, no user-hash salt (user ids get a keyed hash);
 # 5: articles.published_inferred (a date read from the text, not a stamp); 6: articles.retired;
 # 7: the document counts of every term kept in ``term_counts``, and articles.revision; 8: an index of the
 # retired articles (every search leaves their passages out: without it, each read the whole articles table);
-# 9: every passage tokenized again (a word typed with accents is no longer taken for an abbreviation)
+# 9: every passage tokenized again (a word typed with accents is no longer taken for an abbreviation);
+# 10: an index of the articles' web addresses (each reply's source is looked up by its address)
 SESSION_SECRET_META = "web_session_secret"  # the meta row of the key that signs web sessions
 # What a footer line ("Trưởng Ban biên tập: …") is about: the department's website, not the article.
 FOOTER_CONTEXT = "Trang thông tin điện tử của Sở Khoa học và Công nghệ thành phố Cần Thơ"
@@ -172,6 +173,35 @@ class PerVersion(Generic[T]):
         return self._value
 
 
+class RecentSearches:
+    """The results of the last few full-text searches, as of one knowledge-base version: the engines
+    of a default reply (the matcher and the fitted engine) and their suggestions run many of the same
+    searches for one question. Small on purpose: it serves one question's repeats, not a cache of
+    popular questions. Bypassed while a write is under way (its version may still be rolled back)."""
+
+    SIZE = 32  # a question's searches (at most about a dozen distinct ones)
+
+    def __init__(self, kb: "KnowledgeBase"):
+        self.kb = kb
+        self._version: int | None = None
+        self._found: OrderedDict = OrderedDict()
+
+    def get(self, key: tuple, search: Callable[[], T]) -> T:
+        if self.kb.conn.in_transaction:
+            return search()
+        version = self.kb.version()
+        if version != self._version:
+            self._version = version
+            self._found.clear()
+        if key in self._found:
+            self._found.move_to_end(key)
+            return self._found[key]
+        found = self._found[key] = search()
+        if len(self._found) > self.SIZE:
+            self._found.popitem(last=False)
+        return found
+
+
 class KnowledgeBase:
     """One SQLite file. Open with :meth:`open`; all methods are synchronous and short."""
 
@@ -187,6 +217,7 @@ class KnowledgeBase:
         self._pending_counts: DocumentCounts | None = None  # changes of the transaction under way
         self._pending_floor: int | None = None  # the version when they began
         self._counts: _KnownCounts | None = None  # the document counts as last read (term_counts)
+        self._searches = RecentSearches(self)
         self._has_counts_table: bool | None = None
         self._units: tuple[int, dict[str, str]] | None = None  # contact units at a version
 
@@ -266,6 +297,9 @@ class KnowledgeBase:
                     self.conn.execute(_RETIRED_INDEX.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
             if version < 9:
                 self.reindex()
+            if version < 10:
+                with self.transaction():
+                    self.conn.execute(_URL_INDEX.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
             if version < SCHEMA_VERSION:
                 with self.transaction():
                     self.set_meta("schema_version", str(SCHEMA_VERSION))
@@ -482,14 +516,16 @@ class KnowledgeBase:
     def search_passages(self, fts_query: str, limit: int) -> list[int]:
         sql = (f"SELECT rowid FROM passage_index WHERE passage_index MATCH ? AND {_LIVE_PASSAGE} "
                "ORDER BY bm25(passage_index, 1.0, 0.6, 0.0) LIMIT ?")
-        return [r[0] for r in self.conn.execute(sql, (fts_query, limit))]
+        return self._searches.get((sql, fts_query, limit), lambda: [
+            r[0] for r in self.conn.execute(sql, (fts_query, limit))])
 
     def phrase_count(self, words: list[str], cap: int = 20) -> int:
         """How many passages (up to ``cap``) hold these folded words side by side."""
         phrase = '"' + " ".join(w.replace('"', "") for w in words) + '"'
         sql = (f"SELECT count(*) FROM (SELECT rowid FROM passage_index WHERE passage_index MATCH ? "
                f"AND {_LIVE_PASSAGE} LIMIT ?)")
-        return self.conn.execute(sql, ("folded : " + phrase, cap)).fetchone()[0]
+        return self._searches.get((sql, phrase, cap), lambda: self.conn.execute(
+            sql, ("folded : " + phrase, cap)).fetchone()[0])
 
     def passages(self, ids: list[int]) -> list[Passage]:
         """Passages with their article; a footer line carries the website as its context."""
@@ -901,6 +937,7 @@ _PUBLISHED_INFERRED_COLUMN = "ALTER TABLE articles ADD COLUMN published_inferred
 # a retired article is kept (and listed for staff) but no answer, candidate or contact comes from it
 _RETIRED_COLUMN = "ALTER TABLE articles ADD COLUMN retired INTEGER NOT NULL DEFAULT 0"
 _RETIRED_INDEX = "CREATE INDEX articles_retired ON articles(id) WHERE retired = 1"
+_URL_INDEX = "CREATE INDEX articles_url ON articles(url)"
 # the knowledge-base version at which the article last changed (written, re-imported, edited, re-tokenized):
 # an answering process keeps what it built from an article while its revision is not above the version it read
 _REVISION_COLUMN = "ALTER TABLE articles ADD COLUMN revision INTEGER NOT NULL DEFAULT 0"
@@ -926,6 +963,7 @@ CREATE TABLE articles (
     retired INTEGER NOT NULL DEFAULT 0, revision INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX articles_hash ON articles(content_hash);
 {_RETIRED_INDEX};
+{_URL_INDEX};
 CREATE TABLE passages (
     id INTEGER PRIMARY KEY, article_id INTEGER NOT NULL REFERENCES articles(id), position INTEGER NOT NULL,
     text TEXT NOT NULL, role TEXT NOT NULL DEFAULT 'body', folded TEXT NOT NULL, exact TEXT NOT NULL);

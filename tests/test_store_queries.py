@@ -1,0 +1,87 @@
+"""What the answering side asks the database for one question: the source of a reply looked up through
+an index (never by reading every article), and full-text searches repeated within a question run once,
+yet never answered from before a change to the knowledge base."""
+from __future__ import annotations
+
+import re
+import sqlite3
+
+from handlers.conversation import Conversation
+from knowledge.ingest.importer import import_bytes
+from knowledge.store import SCHEMA_VERSION, KnowledgeBase
+
+SHRIMP = ("Tiêu đề: Hội thảo nuôi tôm siêu thâm canh\nNgày đăng: 20/11/2026\n\n"
+          "Ngày 20/11/2026, Sở tổ chức hội thảo nuôi tôm siêu thâm canh tại quận Ô Môn với 120 hộ tham dự.\n")
+QUESTION = "Hội thảo nuôi tôm siêu thâm canh có bao nhiêu hộ tham dự?"
+
+
+def _article_scans(kb: KnowledgeBase, question: str) -> list[str]:
+    """The plans of the statements that read the articles table row by row when ``question`` is answered
+    (by a conversation that has built its engines' indexes, as every process does once)."""
+    conversation = Conversation(kb)
+    conversation.answer("xin chào")
+    statements: list[str] = []
+    kb.conn.set_trace_callback(statements.append)
+    try:
+        reply = conversation.answer(question)
+    finally:
+        kb.conn.set_trace_callback(None)
+    assert reply.answered and reply.source
+    scans = []
+    for sql in statements:
+        if sql.lstrip().upper().startswith("SELECT"):
+            plan = " ".join(row[-1] for row in kb.conn.execute("EXPLAIN QUERY PLAN " + sql))
+            if re.search(r"SCAN (?:a|articles)\b(?! USING)", plan):
+                scans.append(f"{sql}: {plan}")
+    return scans
+
+
+def test_a_replys_source_is_found_without_reading_every_article(sample_kb):
+    assert import_bytes(sample_kb, "https://sokhcn.cantho.gov.vn/tom", "tom.txt", SHRIMP.encode()).status == "added"
+    assert _article_scans(sample_kb, QUESTION) == []
+
+
+def test_a_schema_9_database_gains_the_index_of_web_addresses(tmp_path):
+    path = tmp_path / "old.sqlite"
+    KnowledgeBase.open(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.executescript("DROP INDEX articles_url; UPDATE meta SET value = '9' WHERE key = 'schema_version';")
+    conn.close()
+    kb = KnowledgeBase.open(path)
+    assert kb.meta("schema_version") == str(SCHEMA_VERSION) == "10"
+    assert import_bytes(kb, "https://sokhcn.cantho.gov.vn/tom", "tom.txt", SHRIMP.encode()).status == "added"
+    assert _article_scans(kb, QUESTION) == []
+    kb.close()
+
+
+def test_a_search_repeated_within_a_question_runs_once(sample_kb):
+    searches: list[str] = []
+    sample_kb.conn.set_trace_callback(lambda sql: searches.append(sql) if "MATCH" in sql else None)
+    assert sample_kb.search_passages('"tho"', 5) == sample_kb.search_passages('"tho"', 5) != []
+    assert sample_kb.phrase_count(["can", "tho"]) == sample_kb.phrase_count(["can", "tho"]) > 0
+    sample_kb.conn.set_trace_callback(None)
+    assert len(searches) == 2
+
+
+def test_a_search_after_a_change_sees_the_change(tmp_path):
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    assert kb.search_passages('"tom"', 5) == [] and kb.phrase_count(["tom", "sieu"]) == 0
+    assert not Conversation(kb).answer(QUESTION).answered
+    assert import_bytes(kb, "upload:tom.txt", "tom.txt", SHRIMP.encode()).status == "added"
+    assert kb.search_passages('"tom"', 5) != [] and kb.phrase_count(["tom", "sieu"]) > 0
+    assert "120 hộ" in Conversation(kb).answer(QUESTION).text
+    kb.close()
+
+
+def test_a_search_inside_a_write_is_never_kept(tmp_path):
+    """A write may be rolled back, and its version number then reused by another change."""
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    try:
+        with kb.transaction():
+            assert import_bytes(kb, "upload:tom.txt", "tom.txt", SHRIMP.encode()).status == "added"
+            assert kb.search_passages('"tom"', 5) != []
+            raise RuntimeError("the write fails")
+    except RuntimeError:
+        pass
+    assert kb.search_passages('"tom"', 5) == []
+    kb.close()
