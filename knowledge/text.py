@@ -123,8 +123,10 @@ def _to_roman(n: int) -> str:
 
 
 def raw_words(text: str) -> list[str]:
-    """Words of the text in their original case, digit groups joined (2.002 → 2002)."""
-    text = _DIGIT_GROUP_RE.sub("", clean(text))
+    """Words of the text in their original case, digit groups joined (2.002 → 2002). Compatibility
+    characters are read as the plain ones they stand for: "km²" is "km2" as citizens type it, and
+    full-width "ＨＴ" is "HT"."""
+    text = _DIGIT_GROUP_RE.sub("", _INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", text)))
     words = []
     for word in _TOKEN_RE.findall(text):
         # Keep "kh&cn" whole for the abbreviation table; split other joiners.

@@ -87,6 +87,11 @@ def test_punctuation_and_digit_groups():
     assert folded("ngày 01/8/2016") == "ngay 1 8 2016"
 
 
+def test_superscripts_and_full_width_characters_read_as_typed_on_a_phone():
+    assert exact("diện tích 25 km² và 40 m³") == exact("diện tích 25 km2 và 40 m3")
+    assert folded("ＫＨＣＮ năm ２０２４") == folded("KHCN năm 2024")
+
+
 def test_invisible_characters_are_ignored():
     assert folded("Sở\u200b KH\u200d&CN") == folded("Sở KH&CN")
 

@@ -48,7 +48,7 @@ def test_a_schema_9_database_gains_the_index_of_web_addresses(tmp_path):
         conn.executescript("DROP INDEX articles_url; UPDATE meta SET value = '9' WHERE key = 'schema_version';")
     conn.close()
     kb = KnowledgeBase.open(path)
-    assert kb.meta("schema_version") == str(SCHEMA_VERSION) == "10"
+    assert kb.meta("schema_version") == str(SCHEMA_VERSION) == "11"
     assert import_bytes(kb, "https://sokhcn.cantho.gov.vn/tom", "tom.txt", SHRIMP.encode()).status == "added"
     assert _article_scans(kb, QUESTION) == []
     kb.close()
