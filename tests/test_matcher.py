@@ -122,3 +122,20 @@ def test_a_polite_opener_typed_with_accents_changes_nothing(tmp_path, opener):
 def test_small_talk_is_recognised_by_intent_in_other_words(conversation, text, intent):
     match = conversation.engine.match(text)
     assert (match.kind, match.intent) == ("smalltalk", intent)
+
+
+@pytest.mark.parametrize("body, answered", [
+    ("Hội nghị tổng kết công tác khoa học công nghệ năm 2022 của Sở có 200 đại biểu tham dự.", False),
+    ("Hội nghị tổng kết công tác khoa học công nghệ năm 2022 của Sở diễn ra ngày 06/01/2023.", True),
+])
+def test_a_date_the_question_states_itself_is_no_answer_to_when(tmp_path, body, answered):
+    """"năm 2022" answers "khi nào" only when the question did not say it already."""
+    from knowledge.ingest.importer import import_bytes
+    from knowledge.matcher import Matcher
+
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    article = f"Tiêu đề: Sở tổng kết năm 2022\nNgày đăng: 07/01/2023\n\n{body}\n"
+    assert import_bytes(kb, "upload:tong-ket.txt", "tong-ket.txt", article.encode()).status == "added"
+    reply = Matcher(kb).match("Hội nghị tổng kết công tác khoa học công nghệ năm 2022 diễn ra ngày nào?")
+    assert reply.answered is answered
+    kb.close()
