@@ -203,6 +203,10 @@ def test_words_shared_with_small_talk_do_not_make_a_question_small_talk(engine, 
     ("ai chu tri dien dan ve an toan buc xa y te nam 2014", "Ngày 11/4/2014, ông Trần Quốc Thảo chủ trì diễn đàn "
      "về an toàn bức xạ y tế.", False),  # "xạ y tế" names no commune
     ("ai là giám đốc sở năm 2017", "Phó Giám đốc Sở Trần Văn A phát biểu năm 2017.", True),  # another rank
+    ("năm 2022 giám đốc sở khcn tp cần thơ là ai", "Ông Trần Văn A, Phó Giám đốc Sở KH&CN TP. Cần Thơ, phát "
+     "biểu năm 2022.", True),  # "thành phố" says no "phó"
+    ("phó giám đốc sở khcn tp cần thơ năm 2022 là ai", "Ông Trần Văn A, Phó Giám đốc Sở KH&CN TP. Cần Thơ, phát "
+     "biểu năm 2022.", False),
 ])
 def test_a_reply_that_speaks_of_other_qualifiers_than_the_question_contradicts_it(engine, question, reply,
                                                                                 contradicts):

@@ -139,3 +139,17 @@ def test_a_date_the_question_states_itself_is_no_answer_to_when(tmp_path, body, 
     reply = Matcher(kb).match("Hội nghị tổng kết công tác khoa học công nghệ năm 2022 diễn ra ngày nào?")
     assert reply.answered is answered
     kb.close()
+
+
+def test_the_city_in_a_question_asks_for_no_deputy(tmp_path):
+    """"tp" is "thành phố": its "phố" is no "phó", so "giám đốc … là ai" still wants the director."""
+    from knowledge.ingest.importer import import_bytes
+    from knowledge.matcher import Matcher
+
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    article = ("Tiêu đề: Hội nghị giao ban năm 2022\nNgày đăng: 20/01/2022\n\nDự hội nghị có ông Trần Văn An, "
+               "Phó Giám đốc Sở KH&CN TP. Cần Thơ, cùng lãnh đạo các sở.\n")
+    assert import_bytes(kb, "upload:giao-ban.txt", "giao-ban.txt", article.encode()).status == "added"
+    reply = Matcher(kb).match("năm 2022 giám đốc sở khcn tp cần thơ là ai")
+    assert not reply.answered
+    kb.close()

@@ -413,7 +413,7 @@ class QuestionReader:
                     and not (i and (q.tokens[i - 1].folded in ADMINISTRATIVE_UNITS  # not "quận huyện …"
                                     or _spelt_together(q.tokens[i - 1], token)))}  # not "hợp tác xã …"
         q.roles = {role for role in ROLE_WORDS if f" {role} " in folded}
-        q.deputy = any(f" {word} " in folded for word in DEPUTY_WORDS) and bool(q.roles)
+        q.deputy = any(f" {word} {role} " in folded for word in DEPUTY_WORDS for role in q.roles)  # not "thành phố"
 
     @staticmethod
     def _read_contact(q: Question) -> None:
