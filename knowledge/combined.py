@@ -14,7 +14,9 @@ rarely answers wrongly but refuses more. Each covers the other's weakness:
 * a reply that speaks of another year, edition, number, rank or place than the question asks, or from a
   page that the fitted engine finds disagreeing with them (a place it never names), is never given
   (qualifiers must agree): the fitted engine's reply (its refusal, mostly) stands instead;
-* contacts, FAQs and small talk are the matcher's.
+* contacts, FAQs and small talk are the matcher's; a contact only when the fitted engine, which reads
+  question words with the accents typed, also finds a contact asked for ("trực thuộc cơ quan nào" asks
+  for no "quận nào").
 
 The floor reuses the fitted engine's own numbers (its operating point and the share of it at which it
 suggests pages), so combining adds no hand-set number. Measured on the held-out sets
@@ -48,10 +50,12 @@ class CombinedEngine:
     def match(self, question: str, topic: Topic | None = None) -> Match:
         question = self.fitted.spelt_out(question)  # both engines read "STKT" as the pages write it
         matched = self.matcher.match(question)
-        if matched.answered and matched.kind != "article":
-            return matched  # contacts, FAQs and small talk: the fitted engine is not asked
+        if matched.answered and matched.kind not in ("article", "contact"):
+            return matched  # FAQs and small talk: the fitted engine is not asked
         fitted = self.fitted.match(question, topic)
         sure = fitted.answered and fitted.kind != "smalltalk"
+        if matched.kind == "contact":  # a contact only when the fitted engine reads the question as one
+            return matched if fitted.kind == "contact" else fitted  # "cơ quan nào" asks for no "quận"
         if not matched.answered:
             return fitted if sure else matched
         same_page = _same_page(matched, fitted)

@@ -31,6 +31,16 @@ def read(engine, text):
 
 
 # ----- stage 1: reading the question --------------------------------------------------------
+@pytest.mark.parametrize("question, attributes", [
+    ("trung tâm trực thuộc cơ quan nào", []),  # "quan" typed beside "cơ" is "cơ quan", not "quận"
+    ("trung tâm ở quận nào", ["address"]),
+    ("trung tâm ở quan nào", ["address"]),  # an accent left out where no word explains it
+    ("dia chỉ trung tâm", ["address"]),
+])
+def test_a_bare_word_that_makes_a_word_with_its_accented_neighbour_is_that_word(engine, question, attributes):
+    assert read(engine, question).attributes == attributes
+
+
 def test_pasted_markup_and_control_characters_are_not_words():
     assert strip_markup("<b>địa chỉ</b> của&nbsp;sở\x07 **KH&amp;CN**") == "địa chỉ của sở KH&CN"
 

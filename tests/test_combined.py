@@ -90,7 +90,8 @@ def refusal(score):
     (article(PAGE), article(OTHER, 0.95), "fitted"),  # sure of another page
     (refusal(0.2), article(OTHER, 0.95), "fitted"),  # the matcher refused
     (refusal(0.2), refusal(0.5), "matched"),
-    (Match("contact", True, 1.0), refusal(0.0), "matched"),  # contacts are the matcher's
+    (Match("contact", True, 1.0), Match("contact", True, 1.0), "matched"),  # contacts are the matcher's …
+    (Match("contact", True, 1.0), refusal(0.0), "fitted"),  # … when the fitted engine reads a contact question
     (refusal(0.2), Match("smalltalk", True, 1.0, intent="thanks"), "matched"),
 ])
 def test_which_engine_answers(matched, fitted, chosen):
@@ -107,6 +108,12 @@ def test_on_the_matchers_page_the_fitted_engines_sentence_is_the_reply(fitted):
     matched = Match("article", True, 0.9, text="Giải thưởng: giải nhất 15 triệu đồng.", source=PAGE)
     match = combined(matched, fitted)
     assert match is matched and match.text == "Tổng kinh phí hội thi trên 800 triệu đồng."
+
+
+def test_an_agency_asked_for_is_no_address_asked_for(kb):
+    """"trực thuộc cơ quan nào" (which agency is it under): its "quan nào" is no "quận nào"."""
+    assert CombinedEngine(kb).match("sở khcn là cơ quan nào").kind != "contact"
+    assert CombinedEngine(kb).match("sở khoa học và công nghệ ở quận nào").kind == "contact"
 
 
 def test_an_unsure_reading_of_another_page_leaves_the_matchers_sentence():

@@ -159,6 +159,8 @@ def cue_matches(tokens: list[Token], cue: Cue, start: int, accented: bool) -> bo
                 return False
         elif token.folded != cue_folded:
             return False
+        elif token.exact != cue_exact and _spelt_as_typed(tokens, start + offset):
+            return False  # "cơ quan nào": the bare "quan" typed beside "cơ" is "quan", not the cue's "quận"
     if not any(t.marked for t in tokens[start:start + len(cue.exact)]) and cue.ambiguous:
         vocab = vocabulary()
         before = tokens[start - 1].folded if start else None
@@ -169,6 +171,14 @@ def cue_matches(tokens: list[Token], cue: Cue, start: int, accented: bool) -> bo
         if after and vocab.is_word(last, after) and all(s[0] != cue.exact[-1] for s in vocab.spellings(last, after)):
             return False
     return True
+
+
+def _spelt_as_typed(tokens: list[Token], i: int) -> bool:
+    """Does the token, as typed, make a known word with a neighbour typed with its accents?"""
+    vocab = vocabulary()
+    before = i > 0 and tokens[i - 1].marked and vocab.spelt_side_by_side(tokens[i - 1], tokens[i])
+    after = i + 1 < len(tokens) and tokens[i + 1].marked and vocab.spelt_side_by_side(tokens[i], tokens[i + 1])
+    return before or after
 
 
 def by_first_word(cues: list[Cue]) -> dict[str, list[Cue]]:
