@@ -451,3 +451,25 @@ def test_a_deputy_is_not_the_head_in_english_either(engine):
     _, readings = engine.readings("who is the director of the department")
     deputies = [r for r in readings if "Deputy Director" in r.sentence.text]
     assert deputies and all(r.features["role_conflict"] == 1.0 and not agrees(r) for r in deputies)
+
+
+def test_a_page_saying_the_asked_event_another_way_is_still_a_candidate(tmp_path):
+    """Ten pages hold the three rarest words as typed ("lần 13", "cấp", "diễn ra"); the one that answers says
+    "tổ chức" (the synonym table: tổ chức ≈ diễn ra). The search requires the words as typed only
+    after the ones nobody says another way, so the answering page is read."""
+    from knowledge.ingest.importer import import_bytes
+
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    pages = {"giao-ban.txt": "Tiêu đề: Giao ban cấp quận huyện lần XIII\nNgày đăng: 02/11/2017\n\nHội nghị giao ban "
+                             "KH&CN cấp quận huyện lần thứ 13 được tổ chức ngày 31/10/2017 tại quận Cái Răng.\n"}
+    for i in range(10):
+        pages[f"hoi-thao-{i}.txt"] = (f"Tiêu đề: Hội thảo nông nghiệp số {i}\nNgày đăng: 0{i % 9 + 1}/03/2020\n\n"
+                                      f"Hội thảo cấp thành phố lần 13 diễn ra sôi nổi với {100 + i} đại biểu.\n")
+    for i in range(15):  # the question's other words are common: the three rarest are "diễn", "cấp", "13"
+        pages[f"tin-{i}.txt"] = (f"Tiêu đề: Tin quận huyện số {i}\nNgày đăng: 0{i % 9 + 1}/05/2021\n\n"
+                                 f"Hội nghị giao ban các quận huyện tháng {i % 12 + 1} bàn việc chuyển đổi số.\n")
+    for name, text in pages.items():
+        assert import_bytes(kb, f"upload:{name}", name, text.encode()).status == "added"
+    _, readings = AnswerEngine(kb).readings("Hội nghị giao ban cấp quận huyện lần XIII diễn ra ngày nào?")
+    assert any("31/10/2017" in r.sentence.text for r in readings)
+    kb.close()

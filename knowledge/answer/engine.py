@@ -320,12 +320,14 @@ class AnswerEngine:
 
     # ----- articles ------------------------------------------------------------------
     def _candidates(self, question: Question, index: _Index) -> list[Passage]:
-        terms = sorted({index.search_term(t.token) for t in question.terms if t.factor == 1.0},
-                       key=lambda term: (term[1], term[0]))
-        terms = [term for term, df in terms if df]
-        if not terms:
-            terms = [term for term, df in sorted({index.search_term(t.token) for t in question.terms},
-                                                  key=lambda term: (term[1], term[0])) if df]
+        """Passages from the question's rarest words first; a word the synonym table says another way
+        ("diễn ra" ≈ "tổ chức") comes after the others, so that a page saying it the other way is never
+        left out by a search that requires the word as typed."""
+        def ordered(terms: list[Term]) -> list[str]:
+            said_otherwise = {index.search_term(t.token): bool(t.alternates) for t in terms}
+            return [term for term, df in sorted(said_otherwise, key=lambda found: (
+                said_otherwise[found], found[1], found[0])) if df]
+        terms = ordered([t for t in question.terms if t.factor == 1.0]) or ordered(question.terms)
         ids: list[int] = []
         for query in cascade(terms) if terms else []:
             ids += [i for i in self.kb.search_passages(query, CANDIDATES) if i not in ids]
