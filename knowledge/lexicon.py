@@ -12,6 +12,7 @@ from .text import exact_key, fold
 # Abbreviations, teencode and common misspellings → what they stand for.
 DEFAULT_ABBREVIATIONS: dict[str, str] = {
     "kh&cn": "khoa học và công nghệ", "khcn": "khoa học và công nghệ",
+    "dost": "department of science and technology",  # its English pages' and visitors' name for the Sở
     "kh&kt": "khoa học và kỹ thuật", "khkt": "khoa học kỹ thuật",
     "sđt": "số điện thoại", "sdt": "số điện thoại", "đt": "điện thoại", "dt": "điện thoại",
     "đthoai": "điện thoại", "dthoai": "điện thoại", "sdth": "số điện thoại",

@@ -54,6 +54,7 @@ def test_exact_key_keeps_tone_differences():
     ("có bn cơ sở", "co bao nhieu co so"),
     ("dbscl", "dong bang song cuu long"),
     ("chức năng gj", "chuc nang gi"),
+    ("Can Tho DOST", "can tho department of science and technology"),  # as its English pages write it
 ])
 def test_abbreviations_and_teencode(typed, meant):
     assert folded(typed) == meant
