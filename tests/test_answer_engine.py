@@ -125,6 +125,8 @@ def test_the_noun_before_nao_or_gi_names_what_is_wanted(engine):
     ("festival có giới thiệu công nghệ quan trắc ao nuôi tôm không", set()),  # "quan" typed as written
     ("hội đồng lĩnh vực xã hội năm 2023 do ai làm chủ tịch", set()),  # "xã hội" is a word
     ("bao nhiêu htx ứng dụng công nghệ số", set()),  # the "xã" of "hợp tác xã"
+    ("Khóa tập huấn KHCN cho cán bộ xã học trực tiếp hay online?", set()),  # a writer who uses capitals
+    ("Khóa tập huấn KHCN cho cán bộ xã Thới Hưng học trực tiếp hay online?", {"xa thoi hung"}),
 ])
 def test_a_place_is_a_unit_and_its_name_not_a_word_that_starts_like_one(engine, question, places):
     assert read(engine, question).places == places

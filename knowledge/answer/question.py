@@ -422,6 +422,7 @@ class QuestionReader:
                     if _names_a_place(q.tokens[i:i + 3], q.accented)
                     and not (i and (q.tokens[i - 1].folded in ADMINISTRATIVE_UNITS  # not "quận huyện …"
                                     or _spelt_together(q.tokens[i - 1], token)))}  # not "hợp tác xã …"
+        q.places = {place for place in q.places if not _named_in_lower_case(q.text, place)}
         q.roles = {role for role in ROLE_WORDS if f" {role} " in folded}
         q.deputy = any(f" {word} {role} " in folded for word in DEPUTY_WORDS for role in q.roles)  # not "thành phố"
 
@@ -496,6 +497,18 @@ def _names_a_place(tokens: list[Token], accented: bool) -> bool:
     is_unit = unit.exact in UNIT_EXACT if unit.marked or accented else unit.folded in ADMINISTRATIVE_UNITS
     return is_unit and not _spelt_together(unit, name[0]) and not any(
         t.folded in ADMINISTRATIVE_UNITS or is_stop(t, accented) or t.folded.isdigit() for t in name)
+
+
+def _named_in_lower_case(text: str, place: str) -> bool:
+    """Does a writer who uses capitals (some word after the first starts with one, not every word does)
+    write the name after the unit word in lower case ("cán bộ xã học trực tiếp": no "xã Học Trực")?"""
+    words = _WORD_RE.findall(text)
+    if len(words) < 2 or not any(w[0].isupper() for w in words[1:]) or all(w[0].isupper() for w in words):
+        return False
+    unit, *name = place.split()
+    folded = [fold(w.casefold()) for w in words]
+    return any(folded[i:i + 3] == [unit, *name] and not any(w[0].isupper() for w in words[i + 1:i + 3])
+               for i in range(len(words) - 2))
 
 
 def _spelt_together(first: Token, second: Token) -> bool:
