@@ -475,3 +475,21 @@ def test_a_page_saying_the_asked_event_another_way_is_still_a_candidate(tmp_path
     _, readings = AnswerEngine(kb).readings("Hội nghị giao ban cấp quận huyện lần XIII diễn ra ngày nào?")
     assert any("31/10/2017" in r.sentence.text for r in readings)
     kb.close()
+
+
+def test_a_sentence_going_on_from_the_one_before_is_read_and_shown_with_it(tmp_path):
+    """"Trong đó 1.550 giải pháp đạt giải cấp tỉnh" is about the contest the sentence before names."""
+    from knowledge.ingest.importer import import_bytes
+
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    page = ("Tiêu đề: Hội thảo đánh giá 10 năm hội thi sáng tạo kỹ thuật\nNgày đăng: 03/11/2022\n\n"
+            "Một số con số được nêu tại hội thảo: Hội thi sáng tạo kỹ thuật của các tỉnh ĐBSCL, qua hơn 10 năm, "
+            "đã có 5.049 giải pháp dự thi. Trong đó 1.550 giải pháp đạt giải cấp tỉnh, thành phố; 52 giải pháp "
+            "đạt giải toàn quốc.\n")
+    assert import_bytes(kb, "upload:hoi-thao.txt", "hoi-thao.txt", page.encode()).status == "added"
+    question, readings = AnswerEngine(kb).readings("hội thi sáng tạo kỹ thuật các tỉnh ĐBSCL có bao nhiêu giải pháp "
+                                                   "đạt giải cấp tỉnh")
+    best, text = reply_of(readings, question_words(question))
+    assert best.sentence.text.startswith("Trong đó 1.550")
+    assert text.startswith("Một số con số") and "1.550 giải pháp đạt giải cấp tỉnh" in text
+    kb.close()

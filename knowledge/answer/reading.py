@@ -53,6 +53,8 @@ _PLACE_RE = re.compile(r"\b(?:[Tt]ại|[Ởở]|[Đđ]ịa điểm:?|[Hh]ội tr
 _NOT_DEPUTY = "".join(f"(?<!{word} )" for word in DEPUTY_WORDS)
 _MONEY_RE = re.compile(r"\d[\d.,]*\s*(?:triệu|tỷ|tỉ|nghìn|ngàn|đồng|USD|VND|VNĐ)", re.I)
 _LIST_RE = re.compile(r":\s*[^:]{3,}[,;][^,;]{2,}[,;]|(?:[,;][^,;]{2,60}){3,}")
+# Openers of a sentence that goes on about the one before it ("Trong đó, 1.550 giải pháp đạt giải").
+_CONTINUES_RE = re.compile(r"(?:trong đó|trong số đó|trong số này|cụ thể|bao gồm)\b", re.I)
 _BULLET_RE = re.compile(r"^(?:[-–•+*]|\d{1,2}[.)]|[a-zđ][.)])\s")
 _WORD_RE = re.compile(r"\w+")
 _PHONE_RE = re.compile(r"(?:\+84|0)\d(?:[ .\-]?\d){7,11}")
@@ -128,10 +130,23 @@ class ArticleView:
             lead = self.leads.get(passage_id)
             if found and lead is not None:  # the item says what it says under its lead-in line
                 folded, exact = self.passage_words[lead]
-                found[0] = replace(found[0], folded=found[0].folded | folded, exact=found[0].exact | exact,
-                                   pairs=found[0].pairs | self.passage_pairs[lead])
+                found[0] = _with_words(found[0], folded, exact, self.passage_pairs[lead])
+            for i in range(1, len(found)):
+                if continues(found[i].text):  # "Trong đó 1.550 giải pháp …" is about the sentence before
+                    found[i] = _with_words(found[i], found[i - 1].folded, found[i - 1].exact, found[i - 1].pairs)
             self._sentences[passage_id] = found
         return found
+
+
+def continues(text: str) -> bool:
+    """Does the sentence go on about the one before it ("Trong đó …", "Trong số đó …")?"""
+    return bool(_CONTINUES_RE.match(text))
+
+
+def _with_words(sentence: Sentence, folded: frozenset[str], exact: frozenset[str],
+                pairs: frozenset[tuple[str, str]]) -> Sentence:
+    """The sentence read with the words of what it goes on from (its lead-in line, the sentence before)."""
+    return replace(sentence, folded=sentence.folded | folded, exact=sentence.exact | exact, pairs=sentence.pairs | pairs)
 
 
 def sentence_of(text: str, normalizer: Normalizer) -> Sentence:
@@ -327,6 +342,8 @@ def _window(article: ArticleView, passage_id: int, index: int) -> str:
                 break
             window += " " + article.texts[item].strip()
         return window
+    if index and continues(window) and len(window) + len(sentences[index - 1].text) < MAX_WINDOW_CHARS:
+        return sentences[index - 1].text + " " + window  # "Trong đó …" shown after what it goes on from
     if index + 1 < len(sentences) and len(window) + len(sentences[index + 1].text) < MAX_WINDOW_CHARS:
         window += " " + sentences[index + 1].text
     return window
