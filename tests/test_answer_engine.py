@@ -493,3 +493,20 @@ def test_a_sentence_going_on_from_the_one_before_is_read_and_shown_with_it(tmp_p
     assert best.sentence.text.startswith("Trong đó 1.550")
     assert text.startswith("Một số con số") and "1.550 giải pháp đạt giải cấp tỉnh" in text
     kb.close()
+
+
+@pytest.mark.parametrize("question", ["ông Trần Văn An giữ chức vụ gì", "ong tran van an giu chuc gi",
+                                      "What is Tran Van An's position?"])
+def test_asking_a_persons_position_wants_a_role_in_the_answer(tmp_path, question):
+    """"giữ chức vụ gì" is answered by a sentence naming a role ("Phó Chủ tịch UBND"), never one that names none."""
+    from knowledge.ingest.importer import import_bytes
+
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    page = ("Tiêu đề: Họp hội đồng khoa học tỉnh\nNgày đăng: 03/11/2022\n\nÔng Trần Văn An đến dự cuộc họp từ sớm. "
+            "Cuộc họp do ông Trần Văn An, Phó Chủ tịch UBND tỉnh, chủ trì.\n")
+    assert import_bytes(kb, "upload:hop.txt", "hop.txt", page.encode()).status == "added"
+    read_question, readings = AnswerEngine(kb).readings(question)
+    assert "role" in read_question.types
+    slots = {r.sentence.text[:12]: r.features["slot"] for r in readings}
+    assert slots == {"Ông Trần Văn": 0.0, "Cuộc họp do ": 1.0}
+    kb.close()

@@ -43,6 +43,8 @@ TYPE_CUES: list[Cue] = [
     *_cues("count", "số lượng, tổng số, tỷ lệ, tỉ lệ, kinh phí, số tiền, trị giá, giá trị", interrogative=False),
     *_cues("who", "ai, người nào, ông nào, bà nào, những ai, who, whom"),
     *_cues("who", "cơ quan nào, đơn vị nào, tổ chức nào, doanh nghiệp nào, trường nào", interrogative=False),
+    *_cues("role", "chức vụ gì, chức vụ nào, chức gì, chức danh gì, chức danh nào, giữ chức vụ gì, giữ chức gì, "
+                   "làm chức gì, what position, which position, what role, position"),
     *_cues("where", "ở đâu, tại đâu, nơi nào, chỗ nào, ở nào, đâu, where"),
     *_cues("where", "địa điểm, tổ chức tại, diễn ra tại", interrogative=False),
     *_cues("list", "những gì, gồm những, bao gồm, gồm, những nội dung nào, which, what are, liệt kê, "

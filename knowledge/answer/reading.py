@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from ..text import ORDINAL_MARKERS, Normalizer, fold
-from .lexicon import DEPUTY_WORDS, MONEY_WORDS, PROVINCES
+from .lexicon import DEPUTY_WORDS, MONEY_WORDS, PROVINCES, ROLE_WORDS
 from .question import Question, Term
 
 # Qualifiers that must agree (``agrees``): a reading that fails one is never the answer.
@@ -55,6 +55,8 @@ _MONEY_RE = re.compile(r"\d[\d.,]*\s*(?:triệu|tỷ|tỉ|nghìn|ngàn|đồng|U
 _LIST_RE = re.compile(r":\s*[^:]{3,}[,;][^,;]{2,}[,;]|(?:[,;][^,;]{2,60}){3,}")
 # Openers of a sentence that goes on about the one before it ("Trong đó, 1.550 giải pháp đạt giải").
 _CONTINUES_RE = re.compile(r"(?:trong đó|trong số đó|trong số này|cụ thể|bao gồm)\b", re.I)
+# A role a person holds ("Phó Chủ tịch", "Giám đốc Sở", "Deputy Director"), read on folded text
+_ROLE_RE = re.compile(r"\b(?:" + "|".join(sorted(ROLE_WORDS, key=len, reverse=True)) + r")\b")
 _BULLET_RE = re.compile(r"^(?:[-–•+*]|\d{1,2}[.)]|[a-zđ][.)])\s")
 _WORD_RE = re.compile(r"\w+")
 _PHONE_RE = re.compile(r"(?:\+84|0)\d(?:[ .\-]?\d){7,11}")
@@ -69,6 +71,7 @@ _SLOT_TESTS = {
     "fax": lambda s: bool(_PHONE_RE.search(s)),
     "hotline": lambda s: bool(_PHONE_RE.search(s)),
     "email": lambda s: "@" in s,
+    "role": lambda s: bool(_ROLE_RE.search(fold(s))),
 }
 MAX_TERMS = 8  # the "terms" feature saturates at this many content words
 CORRECTED_WEIGHT = 0.75  # a typo-corrected word weighs less: the correction may be wrong
