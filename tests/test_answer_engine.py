@@ -326,6 +326,7 @@ def test_another_count_of_the_same_thing_conflicts(engine):
     question = read(engine, "có bao nhiêu sản phẩm đạt 5 sao")
     assert question.measures == {("5", "sao")}
     assert read(engine, "8 năm qua có bao nhiêu đề tài").measures == set()  # a span of time, not a count
+    assert read(engine, "hạn nộp hồ sơ lần thứ 8 tính theo dấu gì").measures == set()  # an edition's number
 
 
 def test_who_asked_with_a_role_wants_a_person_beside_that_role(engine):

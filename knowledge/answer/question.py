@@ -526,11 +526,12 @@ def _before_number(tokens: list[Token], i: int) -> bool:
 def measures(tokens: list[Token]) -> set[tuple[str, str]]:
     """Bare numbers with the word they count ("5 sao", "3 tỷ"): an answer giving another number of
     the same thing ("4 sao") answers another question. Calendar words are left out: "8 năm" and
-    "15/8 năm 2013" read alike."""
+    "15/8 năm 2013" read alike; so is an edition's number ("lần thứ 8 tính theo …" counts nothing)."""
     found = set()
-    for token, after in zip(tokens, tokens[1:]):
+    for i, (token, after) in enumerate(zip(tokens, tokens[1:])):
         if (token.folded.isdigit() and not (len(token.folded) == 4 and token.folded[:2] in ("19", "20"))
-                and after.folded.isalpha() and after.folded not in ORDINAL_MARKERS | CALENDAR_WORDS):
+                and after.folded.isalpha() and after.folded not in ORDINAL_MARKERS | CALENDAR_WORDS
+                and not (i and tokens[i - 1].folded in ORDINAL_MARKERS)):
             found.add((token.folded, after.folded))
     return found
 
