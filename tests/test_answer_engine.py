@@ -511,3 +511,16 @@ def test_asking_a_persons_position_wants_a_role_in_the_answer(tmp_path, question
     slots = {r.sentence.text[:12]: r.features["slot"] for r in readings}
     assert slots == {"Ông Trần Văn": 0.0, "Cuộc họp do ": 1.0}
     kb.close()
+
+
+@pytest.mark.parametrize("question", ["giao ban tổ chức sáng hay chiều", "giao ban to chuc sang hay chieu"])
+def test_either_word_of_a_choice_answers_it(tmp_path, question):
+    """"sáng hay chiều": the answer names one of the two, and is not short of the other."""
+    from knowledge.ingest.importer import import_bytes
+
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    page = "Tiêu đề: Hội nghị giao ban\nNgày đăng: 20/01/2022\n\nChiều 19/01/2022, hội nghị giao ban được tổ chức tại Cần Thơ.\n"
+    assert import_bytes(kb, "upload:giao-ban.txt", "giao-ban.txt", page.encode()).status == "added"
+    _, readings = AnswerEngine(kb).readings(question)
+    assert readings and readings[0].sentence.text.startswith("Chiều") and readings[0].features["sent"] == 1.0
+    kb.close()

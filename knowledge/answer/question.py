@@ -38,6 +38,7 @@ CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 # Share of rarity a stop-word-like bare form keeps when it may also be a content word ("ban").
 AMBIGUOUS_STOP_WEIGHT = 0.3
+CHOICE_WORDS = frozenset({"hay", "hoac", "or"})  # "A hay B": a choice between two words
 
 
 @dataclass(frozen=True)
@@ -255,7 +256,7 @@ class QuestionReader:
             factor = AMBIGUOUS_STOP_WEIGHT if stop is None else 1.0
             spelt = token.marked and not corrected and vocabulary().is_syllable(token.folded, token.exact)
             q.terms.append(Term(token, i, factor, corrected, spelt=spelt))
-        q.terms = with_words(with_synonyms(q.terms, tokens, self.synonym_groups), tokens, accented)
+        q.terms = with_words(with_choices(with_synonyms(q.terms, tokens, self.synonym_groups), tokens), tokens, accented)
         q.numbers = {t.folded for t in tokens if t.folded.isdigit()}
         q.qualifiers = qualifiers(tokens)
         q.measures = measures(tokens)
@@ -467,6 +468,18 @@ def with_synonyms(terms: list[Term], tokens: list[Token], groups: list[tuple[str
                     for position in range(start, start + size):
                         alternates[position] = alternates.get(position, ()) + others
     return [replace(t, alternates=alternates[t.position]) if t.position in alternates else t for t in terms]
+
+
+def with_choices(terms: list[Term], tokens: list[Token]) -> list[Term]:
+    """"sáng hay chiều", "in person or online": either word of a choice answers it, so each is found
+    where the other is (the answer names one, never both)."""
+    at = {t.position: t for t in terms}
+    others: dict[int, tuple[tuple[str, ...], ...]] = {}
+    for i, token in enumerate(tokens):
+        if token.folded in CHOICE_WORDS and i - 1 in at and i + 1 in at:
+            others[i - 1] = ((at[i + 1].token.folded,),)
+            others[i + 1] = ((at[i - 1].token.folded,),)
+    return [replace(t, alternates=t.alternates + others[t.position]) if t.position in others else t for t in terms]
 
 
 def with_words(terms: list[Term], tokens: list[Token], accented: bool) -> list[Term]:
