@@ -1,6 +1,8 @@
 """Importing the three page formats: what is kept, what is dropped, idempotence, atomicity."""
 from pathlib import Path
 
+import pytest
+
 from knowledge.ingest.importer import import_file, import_paths
 from knowledge.ingest.parsing import parse_document
 from support import SAMPLES, write
@@ -73,6 +75,14 @@ def test_html_keeps_article_and_drops_site_chrome():
     for dropped in ("tracking", "Trang chủ", "Tìm kiếm", "Từ khóa", "Tin cùng chuyên mục", "Lượt truy cập", "color"):
         assert dropped not in text
     assert {c.field for c in article.contacts} == {"phone", "email"}
+
+
+@pytest.mark.parametrize("name", ["tin-khac", "tin_lien_quan", "bai-viet-lien-quan", "cung-chuyen-muc"])
+def test_a_list_of_other_articles_named_by_a_vietnamese_class_is_site_chrome(name):
+    """A "Tin khác" list holds other articles' titles: read as this page's text, a title answered questions."""
+    page = HTML_PAGE.replace('<div class="related">', f'<div class="{name}">')
+    text = " ".join(parse_document("a.html", page.encode()).paragraphs)
+    assert "nghiệm thu đề tài" in text and "Một bài viết liên quan khác" not in text
 
 
 def test_markdown_keeps_text_title_date_and_source():

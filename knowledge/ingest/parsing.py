@@ -278,7 +278,8 @@ _BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
                "article", "header", "footer", "table", "ul", "ol", "blockquote", "dd", "dt", "main"}
 _CHROME_RE = re.compile(r"(^|[\s_-])(menu|nav|navbar|tags?|related|breadcrumbs?|share|social|comments?|"
                         r"sidebar|banner|advert|ads|slogan|header|counter|login|search|other|more|widget|"
-                        r"toolbar|print|rating|tinkhac|lienquan)($|[\s_-])", re.I)
+                        r"toolbar|print|rating|tin[_-]?khac|(?:tin[_-]?|bai[_-]?viet[_-]?)?lien[_-]?quan|"
+                        r"cung[_-]?chuyen[_-]?muc)($|[\s_-])", re.I)
 _TITLE_CLASS_RE = re.compile(r"title|tieu-?de|heading", re.I)
 # " | Cổng thông tin Sở KH&CN", " - Sở Khoa học và Công nghệ TP. Cần Thơ": the site's name after the title
 _SITE_SUFFIX_RE = re.compile(r"\s+[|–—-]\s+(?:Sở|Cổng|Trang|Website|Portal|Báo|Tạp chí)\b[^|–—]*$|"
