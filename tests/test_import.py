@@ -85,6 +85,14 @@ def test_a_list_of_other_articles_named_by_a_vietnamese_class_is_site_chrome(nam
     assert "nghiệm thu đề tài" in text and "Một bài viết liên quan khác" not in text
 
 
+def test_the_date_of_the_visit_in_a_top_bar_is_site_chrome():
+    """"Thứ năm, 14-07-2022 English | Sơ đồ trang": the day the page was saved, not text (nor a date) of it."""
+    page = HTML_PAGE.replace("<body>", '<body><div id="topbar"><span class="today">Thứ năm, 14-07-2022</span> '
+                                       '<a href="/?lang=en">English</a> | <a href="/sitemap">Sơ đồ trang</a></div>')
+    text = " ".join(parse_document("a.html", page.encode()).paragraphs)
+    assert "nghiệm thu đề tài" in text and "14-07-2022" not in text and "Sơ đồ trang" not in text
+
+
 def test_markdown_keeps_text_title_date_and_source():
     article = parse_document("a.md", MARKDOWN_PAGE.encode())
     assert article.title == "Thông báo tuyển chọn nhiệm vụ năm 2026"

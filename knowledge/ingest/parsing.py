@@ -276,7 +276,7 @@ _SKIP_TAGS = {"script", "style", "noscript", "template", "form", "nav", "select"
               "iframe", "svg", "head", "menu", "aside", "input", "textarea", "object"}
 _BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section",
                "article", "header", "footer", "table", "ul", "ol", "blockquote", "dd", "dt", "main"}
-_CHROME_RE = re.compile(r"(^|[\s_-])(menu|nav|navbar|tags?|related|breadcrumbs?|share|social|comments?|"
+_CHROME_RE = re.compile(r"(^|[\s_-])(menu|nav|navbar|top[_-]?bar|today|tags?|related|breadcrumbs?|share|social|comments?|"
                         r"sidebar|banner|advert|ads|slogan|header|counter|login|search|other|more|widget|"
                         r"toolbar|print|rating|tin[_-]?khac|(?:tin[_-]?|bai[_-]?viet[_-]?)?lien[_-]?quan|"
                         r"cung[_-]?chuyen[_-]?muc)($|[\s_-])", re.I)
