@@ -524,3 +524,14 @@ def test_either_word_of_a_choice_answers_it(tmp_path, question):
     _, readings = AnswerEngine(kb).readings(question)
     assert readings and readings[0].sentence.text.startswith("Chiều") and readings[0].features["sent"] == 1.0
     kb.close()
+
+
+@pytest.mark.parametrize("question, read_as, never", [
+    ("who chaired the meeting on the OCOP project", "chair", "chaired"),  # a form of a word the pages hold
+    ("how much did the project cost", "cost", "cot"),  # a letter away, another word
+    ("when was the deal signed", "deal", "real"),
+    ("when was the project started", "started", "startup"),
+])
+def test_an_english_word_is_only_read_as_another_form_of_itself(engine, question, read_as, never):
+    words = read(engine, question).content_folded
+    assert read_as in words and never not in words

@@ -38,6 +38,7 @@ CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 # Share of rarity a stop-word-like bare form keeps when it may also be a content word ("ban").
 AMBIGUOUS_STOP_WEIGHT = 0.3
+MIN_STEM = 4  # letters an English word must keep to be read as a form of a longer one
 CHOICE_WORDS = frozenset({"hay", "hoac", "or"})  # "A hay B": a choice between two words
 
 
@@ -174,6 +175,12 @@ def cue_matches(tokens: list[Token], cue: Cue, start: int, accented: bool) -> bo
     return True
 
 
+def _inflected(word: str, other: str) -> bool:
+    """Are two English words forms of one ("chaired"/"chair", "receive"/"received")?"""
+    short, long = sorted((word, other), key=len)
+    return len(short) >= MIN_STEM and long.startswith(short)
+
+
 def _spelt_as_typed(tokens: list[Token], i: int) -> bool:
     """Does the token, as typed, make a known word with a neighbour typed with its accents?"""
     vocab = vocabulary()
@@ -236,7 +243,7 @@ class QuestionReader:
             text = self._abbreviation_typos(text)
         typed = self.normalizer.tokenize(text)
         accented = is_accented(text)
-        tokens = [self._corrected(typed, i, accented) for i in range(len(typed))]
+        tokens = [self._corrected(typed, i, accented, english) for i in range(len(typed))]
         q = Question(text, typed, tokens, [], accented)
         skip = self._read_cues(q)
         for i, token in enumerate(tokens):
@@ -309,7 +316,10 @@ class QuestionReader:
         return any(p in self.known_pairs or vocab.is_word(*p) for p in _neighbour_pairs(tokens, i))
 
     # ----- typo correction ---------------------------------------------------------------
-    def _corrected(self, tokens: list[Token], i: int, accented: bool) -> Token:
+    def _corrected(self, tokens: list[Token], i: int, accented: bool, english: bool = False) -> Token:
+        """The token, or the word the citizen most likely meant when it is a slip. In an English question
+        a word is only ever read as another form of itself ("chaired" as "chair", "winners" as "winner"):
+        a letter away, English words are other words ("deal" is not "real", "held" not "help")."""
         token = tokens[i]
         word = token.folded
         if len(word) < 3 or not word.isalpha() or word in self.lexicon_words or is_stop(token, accented):
@@ -324,7 +334,7 @@ class QuestionReader:
         after = tokens[i + 1].folded if i + 1 < len(tokens) else None
         limit = 1 if len(word) <= 6 else 2
         found = [f for f in process.extract(word, self.vocabulary, scorer=OSA.distance, score_cutoff=limit, limit=None)
-                 if f[0] != word]
+                 if f[0] != word and (not english or _inflected(word, f[0]))]
         if not found:
             return token
 
