@@ -135,13 +135,13 @@ class ArticleView:
                 folded, exact = self.passage_words[lead]
                 found[0] = _with_words(found[0], folded, exact, self.passage_pairs[lead])
             for i in range(1, len(found)):
-                if continues(found[i].text):  # "Trong đó 1.550 giải pháp …" is about the sentence before
+                if _continues(found[i].text):  # "Trong đó 1.550 giải pháp …" is about the sentence before
                     found[i] = _with_words(found[i], found[i - 1].folded, found[i - 1].exact, found[i - 1].pairs)
             self._sentences[passage_id] = found
         return found
 
 
-def continues(text: str) -> bool:
+def _continues(text: str) -> bool:
     """Does the sentence go on about the one before it ("Trong đó …", "Trong số đó …")?"""
     return bool(_CONTINUES_RE.match(text))
 
@@ -345,7 +345,7 @@ def _window(article: ArticleView, passage_id: int, index: int) -> str:
                 break
             window += " " + article.texts[item].strip()
         return window
-    if index and continues(window) and len(window) + len(sentences[index - 1].text) < MAX_WINDOW_CHARS:
+    if index and _continues(window) and len(window) + len(sentences[index - 1].text) < MAX_WINDOW_CHARS:
         return sentences[index - 1].text + " " + window  # "Trong đó …" shown after what it goes on from
     if index + 1 < len(sentences) and len(window) + len(sentences[index + 1].text) < MAX_WINDOW_CHARS:
         window += " " + sentences[index + 1].text
