@@ -310,6 +310,23 @@ def test_a_long_sentence_is_cut_to_the_clauses_that_hold_the_question(tmp_path):
     kb.close()
 
 
+def test_a_long_reply_is_cut_where_the_question_s_words_are_as_the_normaliser_reads_them(tmp_path):
+    """The clause says "HTX", the citizen "hợp tác xã": both are read by the one normaliser."""
+    checks = "; ".join(f"kiểm tra đo lường và chất lượng {thing} tại {n} cơ sở" for thing, n in
+                       [("vàng", 28), ("xăng dầu", 32), ("phân bón", 17), ("mũ bảo hiểm", 9), ("đồ chơi trẻ em", 21),
+                        ("thực phẩm đóng gói", 14), ("điện tử", 11)])
+    write(tmp_path, "kiem-tra.txt", "Kết quả kiểm tra năm 2017\n\n[05/02/2018 08:00]\n\n"
+          f"Năm 2017, các quận, huyện đã phối hợp với các đơn vị chuyên môn trực thuộc Sở triển khai {checks}, "
+          "kiểm tra các HTX tại 12 cơ sở.\n")
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    import_paths(kb, [tmp_path / "kiem-tra.txt"])
+    question, readings = AnswerEngine(kb).readings("kiểm tra hợp tác xã năm 2017 ở mấy cơ sở")
+    _, text = reply_of(readings, question_words(question))
+    assert len(readings[0].window) > MAX_SPAN_CHARS
+    assert "kiểm tra các HTX tại 12 cơ sở" in text
+    kb.close()
+
+
 def test_an_organisation_answers_who_but_never_who_holds_a_role(tmp_path):
     write(tmp_path, "trung-tam.txt", "Giới thiệu Trung tâm Thông tin\n\n[05/02/2014 08:00]\n\n"
           "Trung tâm Thông tin được thành lập năm 1990, trực thuộc Sở Khoa học và Công nghệ.\n")

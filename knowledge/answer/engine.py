@@ -25,7 +25,7 @@ from .. import suggestions as suggest
 from ..contacts import fields_to_show, is_department
 from ..fulltext import cascade, search_term
 from ..store import FOOTER_CONTEXT, ContactValue, KnowledgeBase, Passage
-from ..text import Token, clean, fold
+from ..text import Normalizer, Token, clean
 from .decision import Model, default_model
 from .initialisms import initialism_letters, spell_out, spelt_by
 from .lexicon import AMBIGUOUS_BARE_STOPS, DEPARTMENT_WORDS, ENGLISH_STOPS, LEXICON_WORDS, STOP_FOLDED
@@ -51,7 +51,6 @@ ARTICLE_CACHE = 2_000  # articles whose sentences are kept between questions
 _FOLLOW_UP_OPENERS = {"con", "the con", "vay con", "no", "cai do", "the", "vay"}
 _NOISE_RE = re.compile(r"\((?:Ảnh|Nguồn|ảnh)[^)]*\)")
 _CLAUSE_END_RE = re.compile(r"(?<=[,;:.])\s+")  # a reply is cut between clauses
-_WORDS_RE = re.compile(r"\w+")
 
 
 @dataclass
@@ -452,15 +451,16 @@ def _span(best: Reading, readings: list[Reading], words: frozenset[str]) -> str:
     chosen.sort(key=lambda r: (order.get(r.passage_id, 0), r.index))
     texts = [r.window if r is best else r.sentence.text for r in chosen]
     text = _NOISE_RE.sub("", " ".join(texts)).strip()
-    return _focused(text, words) if len(text) > MAX_SPAN_CHARS else text
+    return _focused(text, words, best.article.normalizer) if len(text) > MAX_SPAN_CHARS else text
 
 
-def _focused(text: str, words: frozenset[str]) -> str:
+def _focused(text: str, words: frozenset[str], normalizer: Normalizer) -> str:
     """A reply too long to show, cut to the clause holding most of the question's words and the clauses
     around it that hold some of them, as many as fit (the one holding more first, the earlier on a tie):
-    a long sentence that lists figures shows the figure asked for, not its first ones."""
+    a long sentence that lists figures shows the figure asked for, not its first ones. Clauses are read
+    by the normaliser that read the question ("HTX" holds "hợp tác xã")."""
     clauses = _CLAUSE_END_RE.split(text)
-    held = [len(words & {fold(w) for w in _WORDS_RE.findall(c.casefold())}) for c in clauses]
+    held = [len(words & {t.folded for t in normalizer.tokenize(c)}) for c in clauses]
     first = last = max(range(len(clauses)), key=lambda i: (held[i], -i))
     size = len(clauses[first])
     while True:
