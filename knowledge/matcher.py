@@ -20,6 +20,7 @@ from rapidfuzz.distance import OSA
 from . import suggestions as suggest
 from .answer.engine import Match
 from .answer.question import is_accented, is_stop, join_split_abbreviations, strip_markup
+from .answer.reading import new_numbers
 from .answer.smalltalk import smalltalk_intent, unanswered_intent
 from .contacts import PHONE_RE, fields_to_show, is_department
 from .lexicon import (CONTACT_TYPES, CONTACT_WORDS, LEXICON_WORDS, QUESTION_TYPES, QUESTION_WORDS,
@@ -173,22 +174,16 @@ def sentences(text: str) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
-def _new_numbers(text: str, numbers: set[str]) -> set[str]:
-    """The numbers of the text the question does not state itself."""
-    found = re.findall(r"\d+", re.sub(r"(?<=\d)[.,](?=\d)", "", text))
-    return {n.lstrip("0") for n in found} - numbers
-
-
 def _fits(query: "_Query", text: str) -> bool:
     """Does this text hold the kind of thing the question asks for?"""
     types, numbers = query.types, query.numbers
-    if "when" in types and not any(_new_numbers(m.group(), numbers) for m in _DATE_RE.finditer(text)):
+    if "when" in types and not any(new_numbers(m.group(), numbers) for m in _DATE_RE.finditer(text)):
         return False  # a date the question already states ("năm 2022") is no answer to "khi nào"
     if "time" in types and not _TIME_RE.search(text):
         return False
     if "weekday" in types and not _WEEKDAY_RE.search(text):
         return False
-    if "count" in types and not _new_numbers(text, numbers) and not _COUNT_WORDS_RE.search(text):
+    if "count" in types and not new_numbers(text, numbers) and not _COUNT_WORDS_RE.search(text):
         return False
     if "who" in types and not _PERSON_RE.search(text):
         return False

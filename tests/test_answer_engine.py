@@ -552,3 +552,11 @@ def test_either_word_of_a_choice_answers_it(tmp_path, question):
 def test_an_english_word_is_only_read_as_another_form_of_itself(engine, question, read_as, never):
     words = read(engine, question).content_folded
     assert read_as in words and never not in words
+
+
+def test_a_number_the_question_states_is_never_a_new_one_however_written():
+    """Both engines ask which numbers of a sentence the question did not state: "03" is the question's "3"."""
+    from knowledge.answer.reading import new_numbers
+
+    assert new_numbers("Kiểm tra 03 huyện, nhận 1.837 đơn", {"3"}) == {"1837"}
+    assert new_numbers("tại 03 cơ sở", {"3"}) == set()

@@ -427,7 +427,7 @@ def _slot(question: Question, sentence: Sentence) -> tuple[float, float, float]:
     if question.which and _names_after(question.which, sentence):
         strong = 1.0
     if "count" in question.types:
-        numbers = {n.replace(".", "").replace(",", "") for n in _NUMBER_RE.findall(text)} - question.numbers
+        numbers = new_numbers(text, question.numbers)
         if numbers:
             strong = 1.0
         elif _COUNT_WORDS_RE.search(text):
@@ -438,6 +438,12 @@ def _slot(question: Question, sentence: Sentence) -> tuple[float, float, float]:
             head = float(bool(re.search(r"\d[\d.,]*\s*(?:\w+\s+)?" + re.escape(question.head) + r"\b",
                                         sentence.plain)))
     return strong, weak, head
+
+
+def new_numbers(text: str, numbers: set[str]) -> set[str]:
+    """The numbers of a text that the question (its ``numbers``, read by the normaliser: "03" is "3")
+    does not state itself; digit groups joined ("1.837" is 1837)."""
+    return {n.replace(".", "").replace(",", "").lstrip("0") or "0" for n in _NUMBER_RE.findall(text)} - numbers
 
 
 def _names_after(noun: str, sentence: Sentence) -> bool:
