@@ -350,7 +350,7 @@ class Matcher:
     def _article(self, query: _Query, index: _Index) -> Match | None:
         # Candidates come from the question's rarest known words (the ones that tell passages
         # apart, and whose postings are short); all its words are weighed in the re-ranking.
-        known = sorted({term for term in map(index.search_term, query.content) if term[1]}, key=lambda term: term[1])
+        known = sorted({term for term in map(index.search_term, query.content) if term[1]}, key=lambda term: (term[1], term[0]))
         if not known:
             return None
         ids: list[int] = []
