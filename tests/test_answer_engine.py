@@ -118,6 +118,28 @@ def test_the_noun_before_nao_or_gi_names_what_is_wanted(engine):
     assert read(engine, "cac de tai tap trung vao linh vuc gi").which == "linh vuc"
 
 
+@pytest.mark.parametrize("question, head", [
+    ("sở khcn cần thơ có bao nhiêu cán bộ", "can bo"),  # a word of two syllables, not the "cần" of Cần Thơ
+    ("hội thi có mấy giải", "giai"),
+    ("tổng kinh phí là bao nhiêu", "kinh phi"),  # the cue itself names what is counted
+    ("so luong ho so la bao nhieu", "ho so"),
+    ("how many people attended", "people"),
+])
+def test_the_counted_noun_is_the_word_after_the_count_cue(engine, question, head):
+    assert read(engine, question).head == head
+
+
+def test_money_is_asked_for_by_any_noun_that_starts_with_money(tmp_path):
+    write(tmp_path, "techfest.txt", "Techfest Mekong 2022\n\n[21/10/2022 08:00]\n\n"
+          "Có 20 dự án được cam kết đầu tư, tổng số tiền quan tâm đầu tư khoảng 1,2 triệu USD.\n")
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    import_paths(kb, [tmp_path / "techfest.txt"])
+    question, readings = AnswerEngine(kb).readings("tong so tien quan tam dau tu la bao nhieu")
+    assert question.head == "tien quan"  # "tiền quan tâm", read as a word of the language
+    assert readings[0].features["head"] == 1.0  # … yet money: "1,2 triệu USD"
+    kb.close()
+
+
 @pytest.mark.parametrize("question, places", [
     ("ai là trưởng đoàn kiểm tra đo lường quận Ninh Kiều", {"quan ninh kieu"}),
     ("sở làm việc với huyện cờ đỏ ngày nào", {"huyen co do"}),

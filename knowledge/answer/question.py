@@ -378,6 +378,7 @@ class QuestionReader:
         nhiêu" asks a date, "bây giờ" is no time); interrogative cue words are not looked for."""
         skip: set[int] = set()
         claimed: set[int] = set()
+        counts: list[tuple[int, Cue]] = []
         for start, cue in sorted(find_cues(q.tokens, TYPE_CUE_INDEX, q.accented), key=lambda found: -len(found[1].exact)):
             span = set(range(start, start + len(cue.exact)))
             if span & claimed or (not q.accented and len(cue.exact) == 1 and self._in_page_word(q.tokens, start)):
@@ -387,10 +388,10 @@ class QuestionReader:
             if cue.interrogative:
                 skip.update(range(start, start + len(cue.exact)))
             if cue.kind == "count":
-                after = q.tokens[start + len(cue.exact):start + len(cue.exact) + 2]
-                head = [t.folded for t in after if not is_stop(t, q.accented)]
-                if head and not q.head:
-                    q.head = head[0]
+                counts.append((start, cue))
+        for start, cue in sorted(counts, key=lambda found: found[0]):
+            q.head = q.head or _counted_noun(q, start + len(cue.exact), claimed) or (
+                "" if cue.interrogative else " ".join(cue.folded))  # "kinh phí bao nhiêu"
         self._read_which(q, skip)
         return skip
 
@@ -510,6 +511,20 @@ def with_words(terms: list[Term], tokens: list[Token], accented: bool) -> list[T
         if vocab.is_word(*pair) and vocab.spelt_side_by_side(first, second):
             words[position] = words[position + 1] = pair
     return [replace(t, word=words[t.position]) if t.position in words and not t.alternates else t for t in terms]
+
+
+def _counted_noun(q: Question, start: int, claimed: set[int]) -> str:
+    """The noun a count cue counts: the first word after it (folded) that is neither a stop word nor
+    another cue, a two-syllable word kept whole ("cán bộ", "kinh phí") since one syllable of it names
+    something else ("cán" is the "cần" of Cần Thơ)."""
+    i = start
+    while i < len(q.tokens) and i not in claimed and is_stop(q.tokens[i], q.accented):
+        i += 1
+    if i >= len(q.tokens) or i in claimed:
+        return ""
+    word = q.tokens[i].folded
+    after = q.tokens[i + 1].folded if i + 1 < len(q.tokens) and i + 1 not in claimed else ""
+    return f"{word} {after}" if after and vocabulary().is_word(word, after) else word
 
 
 def _names_a_place(tokens: list[Token], accented: bool) -> bool:

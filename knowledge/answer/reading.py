@@ -432,7 +432,7 @@ def _slot(question: Question, sentence: Sentence) -> tuple[float, float, float]:
             strong = 1.0
         elif _COUNT_WORDS_RE.search(text):
             weak = 1.0
-        if question.head in MONEY_WORDS:
+        if question.head in MONEY_WORDS or question.head.split(" ")[0] in MONEY_WORDS:  # "tiền thưởng" is money
             head = float(bool(_MONEY_RE.search(text)))
         elif question.head and numbers:
             head = float(bool(re.search(r"\d[\d.,]*\s*(?:\w+\s+)?" + re.escape(question.head) + r"\b",
