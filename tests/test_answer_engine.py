@@ -184,6 +184,20 @@ def test_thanks_with_a_question_is_a_question(engine):
 
 
 # ----- answers and refusals ------------------------------------------------------------------
+@pytest.mark.parametrize("question, name", [
+    ("How many hi-tech farms does the Can Tho city have?", ["can", "tho"]),  # "can" is no verb here
+    ("When was the first technology fair held in An Giang province?", ["an", "giang"]),
+    ("how many hi-tech farms does can tho have", ["can", "tho"]),  # typed in lower case: a word the pages hold
+])
+def test_a_vietnamese_name_in_an_english_question_keeps_its_english_stop_words(engine, question, name):
+    words = read(engine, question).content_folded
+    assert words[words.index(name[0]) + 1] == name[1]
+
+
+def test_an_english_question_opening_with_a_stop_word_drops_it(engine):
+    assert "can" not in read(engine, "Can I visit the Department on Saturday?").content_folded
+
+
 def test_english_contact_question(engine):
     match = engine.match("What is the department's phone number?")
     assert match.kind == "contact" and "3820674" in match.contacts["phone"].value

@@ -246,10 +246,14 @@ class QuestionReader:
         tokens = [self._corrected(typed, i, accented, english) for i in range(len(typed))]
         q = Question(text, typed, tokens, [], accented)
         skip = self._read_cues(q)
+        names = _name_pairs(text) if english else set()
         for i, token in enumerate(tokens):
             if i in skip:
                 continue
             stop = is_stop(token, accented, english)
+            if stop and english and (any(p in names for p in _neighbour_pairs(tokens, i))
+                                     or self._in_page_word(tokens, i)):
+                stop = False  # "Can Tho", "An Giang", "Tan An": a Vietnamese name in an English question
             in_word = self._in_known_word(tokens, i)
             if stop and not (accented or english or token.marked) and self._in_page_word(tokens, i):
                 stop, in_word = None, False  # "xang dau": "dau" may be "đâu" or "dầu"; kept, weighed as unsure
@@ -525,6 +529,15 @@ def _counted_noun(q: Question, start: int, claimed: set[int]) -> str:
     word = q.tokens[i].folded
     after = q.tokens[i + 1].folded if i + 1 < len(q.tokens) and i + 1 not in claimed else ""
     return f"{word} {after}" if after and vocabulary().is_word(word, after) else word
+
+
+_CAPITALISED_PAIR_RE = re.compile(r"(?<=[\w,;:()] )([A-ZĐ][a-zà-ỹđ]*) (?=([A-ZĐ][a-zà-ỹđ]+)\b)")
+
+
+def _name_pairs(text: str) -> set[tuple[str, str]]:
+    """Neighbouring capitalised words inside a sentence (folded): parts of a proper name ("Can Tho",
+    "An Giang"), whatever an English reader would make of the first one alone."""
+    return {(fold(a).lower(), fold(b).lower()) for a, b in _CAPITALISED_PAIR_RE.findall(text)}
 
 
 def _names_a_place(tokens: list[Token], accented: bool) -> bool:
