@@ -55,6 +55,13 @@ def test_a_word_unknown_to_both_the_knowledge_base_and_the_language_is_corrected
     assert read(engine, "so dien thaoi cua so").folded.startswith("so dien thoai")
 
 
+def test_a_slip_onto_a_real_syllable_is_also_read_as_the_word_it_breaks(engine):
+    question = read(engine, "chưng trình hỗ trợ doanh nghiệp đổi mới công nghệ")
+    slip = next(t for t in question.terms if t.token.folded == "chung")
+    assert slip.alternates == (("chuong", "trinh"),) and not slip.corrected  # "chưng" may be meant: kept too
+    assert all(not t.alternates for t in read(engine, "chợ công nghệ ở đâu").terms)  # a word as typed, no slip
+
+
 def test_a_real_word_is_never_corrected_into_another(engine):
     tokens = [t.folded for t in read(engine, "giữ bí mật kết quả").tokens]
     assert tokens[:2] == ["giu", "bi"]

@@ -268,6 +268,8 @@ class QuestionReader:
             spelt = token.marked and not corrected and vocabulary().is_syllable(token.folded, token.exact)
             q.terms.append(Term(token, i, factor, corrected, spelt=spelt))
         q.terms = with_words(with_choices(with_synonyms(q.terms, tokens, self.synonym_groups), tokens), tokens, accented)
+        if not english:
+            q.terms = self._with_slips(q.terms, tokens)
         q.numbers = {t.folded for t in tokens if t.folded.isdigit()}
         q.qualifiers = qualifiers(tokens)
         q.measures = measures(tokens)
@@ -320,6 +322,39 @@ class QuestionReader:
         return any(p in self.known_pairs or vocab.is_word(*p) for p in _neighbour_pairs(tokens, i))
 
     # ----- typo correction ---------------------------------------------------------------
+    def _with_slips(self, terms: list[Term], tokens: list[Token]) -> list[Term]:
+        """A syllable typed with accents that makes no word with either neighbour, where a spelling one
+        letter away (accents kept) makes with a neighbour, spelt as typed, a word of the language that the
+        pages hold ("chưng trình" for "chương trình", "môi tường" for "môi trường"), is also found as that
+        word. It is never corrected: it may be meant. Read left to right: a neighbour it pairs with is
+        explained too ("Tanh tra": "tra" is no slip)."""
+        vocab = vocabulary()
+        joined = lambda pair: pair in self.known_pairs or vocab.is_word(*pair) or vocab.side_by_side(*pair)  # noqa: E731
+        explained: set[int] = set()
+        found = []
+        for term in terms:
+            i, token = term.position, term.token
+            if (term.corrected or term.alternates or term.word or not token.marked or not token.folded.isalpha()
+                    or i in explained or any(joined(pair) for pair in _neighbour_pairs(tokens, i))):
+                found.append(term)
+                continue
+            phrases = []
+            for candidate, _, _ in process.extract(token.folded, self.vocabulary, scorer=OSA.distance,
+                                                   score_cutoff=1, limit=None):
+                for j, side in ((i - 1, 1), (i + 1, 0)):
+                    if candidate == token.folded or not 0 <= j < len(tokens):
+                        continue
+                    neighbour = tokens[j]
+                    pair = (neighbour.folded, candidate) if side else (candidate, neighbour.folded)
+                    if vocab.is_word(*pair) and any(
+                            (spelling[1 - side] == neighbour.exact or not neighbour.marked)
+                            and OSA.distance(spelling[side], token.exact) <= 1 for spelling in vocab.spellings(*pair)) \
+                            and self.phrase_count(list(pair)):
+                        phrases.append(pair)
+                        explained.add(j)
+            found.append(replace(term, alternates=tuple(phrases)) if phrases else term)
+        return found
+
     def _corrected(self, tokens: list[Token], i: int, accented: bool, english: bool = False) -> Token:
         """The token, or the word the citizen most likely meant when it is a slip. In an English question
         a word is only ever read as another form of itself ("chaired" as "chair", "winners" as "winner"):
