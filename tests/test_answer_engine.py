@@ -597,6 +597,12 @@ def test_an_english_word_is_only_read_as_another_form_of_itself(engine, question
     assert read_as in words and never not in words
 
 
+@pytest.mark.parametrize("typed, meant", [("Departmet", "department"), ("Intellecual", "intellectual"),
+                                          ("Technolgy", "technology")])
+def test_a_long_english_word_one_letter_from_a_word_of_the_pages_is_that_word(engine, typed, meant):
+    assert meant in read(engine, f"When was the {typed} programme of the city approved").content_folded
+
+
 def test_a_number_the_question_states_is_never_a_new_one_however_written():
     """Both engines ask which numbers of a sentence the question did not state: "03" is the question's "3"."""
     from knowledge.answer.reading import new_numbers

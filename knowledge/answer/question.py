@@ -39,6 +39,7 @@ _WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 # Share of rarity a stop-word-like bare form keeps when it may also be a content word ("ban").
 AMBIGUOUS_STOP_WEIGHT = 0.3
 MIN_STEM = 4  # letters an English word must keep to be read as a form of a longer one
+ENGLISH_SLIP_LETTERS = 8  # an English word this long, one letter from a word of the pages, is it mistyped
 CHOICE_WORDS = frozenset({"hay", "hoac", "or"})  # "A hay B": a choice between two words
 
 
@@ -179,6 +180,12 @@ def _inflected(word: str, other: str) -> bool:
     """Are two English words forms of one ("chaired"/"chair", "receive"/"received")?"""
     short, long = sorted((word, other), key=len)
     return len(short) >= MIN_STEM and long.startswith(short)
+
+
+def _long_slip(word: str, distance: int) -> bool:
+    """Is an English word long enough that one letter away from a word of the pages it is that word
+    mistyped ("Departmet", "rsolution")? Short ones are other words ("deal" is not "real")."""
+    return distance == 1 and len(word) >= ENGLISH_SLIP_LETTERS
 
 
 def _spelt_as_typed(tokens: list[Token], i: int) -> bool:
@@ -373,7 +380,7 @@ class QuestionReader:
         after = tokens[i + 1].folded if i + 1 < len(tokens) else None
         limit = 1 if len(word) <= 6 else 2
         found = [f for f in process.extract(word, self.vocabulary, scorer=OSA.distance, score_cutoff=limit, limit=None)
-                 if f[0] != word and (not english or _inflected(word, f[0]))]
+                 if f[0] != word and (not english or _inflected(word, f[0]) or _long_slip(word, f[1]))]
         if not found:
             return token
 
