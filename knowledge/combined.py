@@ -49,7 +49,7 @@ class CombinedEngine:
 
     def match(self, question: str, topic: Topic | None = None) -> Match:
         question = self.fitted.spelt_out(question)  # both engines read "STKT" as the pages write it
-        matched = self.matcher.match(question)
+        matched = self.matcher.match(self.fitted.corrected(question))  # the fitted reader's corrections
         if matched.answered and matched.kind not in ("article", "contact"):
             return matched  # FAQs and small talk: the fitted engine is not asked
         fitted = self.fitted.match(question, topic)

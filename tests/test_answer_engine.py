@@ -62,6 +62,21 @@ def test_a_slip_onto_a_real_syllable_is_also_read_as_the_word_it_breaks(engine):
     assert all(not t.alternates for t in read(engine, "chợ công nghệ ở đâu").terms)  # a word as typed, no slip
 
 
+@pytest.mark.parametrize("typed, slip, meant", [
+    ("kinh phí hội thi lấy từ nuồn nào", "nuôn2", "nguon"),  # accents kept: "nguồn", never "nón"
+    ("sở hợp tác với trườg đại học cần thơ", "trươg2", "truong"),  # the pages' "trường đại học", not "trung đại"
+])
+def test_a_slip_is_read_as_the_word_that_keeps_its_accents_and_the_pages_write_beside_its_neighbour(
+        engine, typed, slip, meant):
+    question = read(engine, typed)
+    assert [t.folded for typed_token, t in zip(question.typed, question.tokens) if typed_token.exact == slip] == [meant]
+
+
+def test_only_words_that_are_no_words_are_written_as_read_for_the_matcher(engine):
+    assert engine.corrected("kinh phí hội thi lấy từ nuồn nào") == "kinh phí hội thi lấy từ nguon nào"
+    assert engine.corrected("tks ad, giải thưởng được trao xong chưa") == "tks ad, giải thưởng được trao xong chưa"
+
+
 def test_a_real_word_is_never_corrected_into_another(engine):
     tokens = [t.folded for t in read(engine, "giữ bí mật kết quả").tokens]
     assert tokens[:2] == ["giu", "bi"]

@@ -39,6 +39,13 @@ def test_both_engines_read_an_initialism_as_the_pages_spell_it(kb, question):
     assert match.answered and "15 triệu" in match.text
 
 
+def test_the_matcher_reads_a_slip_as_the_fitted_reader_corrects_it(kb):
+    question = "giải nhất hội thi sáng tạo kỹ tuật được bao nhiêu tiền"  # "tuật" is no word
+    assert not Matcher(kb).match(question).answered
+    match = CombinedEngine(kb).match(question)
+    assert match.answered and "15 triệu" in match.text
+
+
 def test_every_engine_is_built_by_name(kb):
     assert {type(engine_for(kb, name)) for name in ENGINES} == set(ENGINES.values())
 
@@ -53,6 +60,9 @@ class _Answers:
         return self.reply
 
     def spelt_out(self, question):
+        return question
+
+    def corrected(self, question):
         return question
 
     def contradicts(self, question, reply):

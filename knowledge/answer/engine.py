@@ -25,14 +25,15 @@ from .. import suggestions as suggest
 from ..contacts import fields_to_show, is_department
 from ..fulltext import cascade, search_term
 from ..store import FOOTER_CONTEXT, ContactValue, KnowledgeBase, Passage
-from ..text import Normalizer, Token, clean
+from ..text import Normalizer, Token, clean, exact_key
 from .decision import Model, default_model
-from .initialisms import initialism_letters, spell_out, spelt_by
+from .initialisms import has_vowel, initialism_letters, spell_out, spelt_by
 from .lexicon import AMBIGUOUS_BARE_STOPS, DEPARTMENT_WORDS, ENGLISH_STOPS, LEXICON_WORDS, STOP_FOLDED
 from .question import Question, QuestionReader, Term, is_english
 from .reading import (ArticleFit, ArticleView, Reading, add_relative_features, agrees, build_article, contradicts,
                       fit_article, idf_max_of, read, weights_of)
 from .smalltalk import smalltalk_intent, unanswered_intent
+from .vocabulary import vocabulary
 
 CANDIDATES = 40  # passages the full-text search hands to the reader
 READ_PASSAGES = 15  # candidates read sentence by sentence, those covering most of the question
@@ -51,6 +52,7 @@ ARTICLE_CACHE = 2_000  # articles whose sentences are kept between questions
 _FOLLOW_UP_OPENERS = {"con", "the con", "vay con", "no", "cai do", "the", "vay"}
 _NOISE_RE = re.compile(r"\((?:Ảnh|Nguồn|ảnh)[^)]*\)")
 _CLAUSE_END_RE = re.compile(r"(?<=[,;:.])\s+")  # a reply is cut between clauses
+_WORD_RE = re.compile(r"\w+")
 
 
 @dataclass
@@ -216,6 +218,20 @@ class AnswerEngine:
         spelt = spell_out(text, phrases) if phrases else text
         index.last_spelt = {text: spelt, spelt: spelt}
         return spelt
+
+    def corrected(self, text: str) -> str:
+        """The question with each word that is no word at all written as the word the reader took it for
+        ("nuồn" → "nguon", "Kiên Giag" → "Kiên giang"), for an engine whose own correction knows less (the
+        matcher of the default engine). A real syllable it read as another ("xong" as "cong") stays as
+        typed there: the reader only weighs its guess less; initialisms ("tks", "TĐC") are no slips."""
+        question = self.index().read(clean(text))
+        vocab = vocabulary()
+        meant = {typed.exact: read.folded for typed, read in zip(question.typed, question.tokens)
+                 if read.exact.endswith("~") and has_vowel(typed.folded)
+                 and not vocab.is_syllable(typed.folded, typed.exact if typed.marked else None)}
+        if not meant:
+            return text
+        return _WORD_RE.sub(lambda m: meant.get(exact_key(m.group(0).casefold()), m.group(0)), text)
 
     def contradicts(self, question: str, reply: str) -> bool:
         """Does a reply's text speak of another year, edition, number, rank or place than the question?"""

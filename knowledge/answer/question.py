@@ -242,6 +242,9 @@ class QuestionReader:
         self.known_pairs = known_pairs
         self.vocabulary = sorted(w for w in set(df_folded) | lexicon_words if len(w) >= 2 and w.isalpha())
         self.lexicon_words = lexicon_words
+        self.written_in_pages: dict[str, set[str]] = {}  # folded word → the exact keys the pages write it as
+        for key in df_exact:
+            self.written_in_pages.setdefault(fold(key.rstrip("12345")), set()).add(key)
 
     def read(self, question: str) -> Question:
         text = join_split_abbreviations(strip_markup(question), self.normalizer.abbreviations)
@@ -413,8 +416,16 @@ class QuestionReader:
             if not found:
                 return token
         nearest = min(distance for _, distance, _ in found)
+
+        def keeps_accents(candidate: str) -> bool:
+            """Typed with accents: is the candidate written as few letters from the typed spelling, its marks
+            and tone kept ("nuồn" is "nguồn", not "nón")?"""
+            return not token.marked or any(OSA.distance(key, token.exact) <= nearest for key in
+                                           vocab.written(candidate) | self.written_in_pages.get(candidate, set()))
+
         best = max((c for c, distance, _ in found if distance == nearest),
-                   key=lambda c: (in_words(c), in_context(c), in_pages(c), sorted(c) == sorted(word),
+                   key=lambda c: (keeps_accents(c), in_pages(c) > 0, in_words(c), in_context(c), in_pages(c),
+                                  sorted(c) == sorted(word),
                                   len(commonprefix([c, word])), self.df_folded.get(c, 0)))
         return Token(best, best + "~", False)
 

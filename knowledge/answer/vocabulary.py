@@ -23,6 +23,7 @@ class Vocabulary:
     # word of the list (folded) → their exact spellings
     words_folded: frozenset[tuple[str, str]]  # the two-syllable words themselves
     single_exact: frozenset[str]  # exact keys of the syllables that are words by themselves ("ngon", "tắt")
+    syllable_spellings: dict[str, frozenset[str]]  # folded syllable → the exact keys it is written as
 
     def is_syllable(self, folded: str, exact: str | None = None) -> bool:
         """A real syllable: as typed with its accents, or, typed without, in some spelling."""
@@ -39,6 +40,10 @@ class Vocabulary:
     def side_by_side(self, first: str, second: str) -> bool:
         """Do two folded syllables stand side by side in a known word (of two syllables or more)?"""
         return (first, second) in self.pairs_folded
+
+    def written(self, folded: str) -> frozenset[str]:
+        """The exact keys of a folded syllable ("nguon": "nguồn", "nguôn" …)."""
+        return self.syllable_spellings.get(folded, frozenset())
 
     def spellings(self, first: str, second: str) -> frozenset[tuple[str, str]]:
         return self.pairs_folded.get((first, second), frozenset())
@@ -80,5 +85,8 @@ def vocabulary() -> Vocabulary:
             words2.add((fold(words[0]), fold(words[1])))
         for first, second, key_first, key_second in zip(words, words[1:], keys, keys[1:]):
             pairs.setdefault((fold(first), fold(second)), set()).add((key_first, key_second))
+    written: dict[str, set[str]] = {}
+    for key in exact:
+        written.setdefault(fold(key.rstrip("12345")), set()).add(key)
     return Vocabulary(frozenset(exact), frozenset(folded), {k: frozenset(v) for k, v in pairs.items()},
-                      frozenset(words2), frozenset(single))
+                      frozenset(words2), frozenset(single), {k: frozenset(v) for k, v in written.items()})
