@@ -482,8 +482,7 @@ class QuestionReader:
             return []
         return [n for n, term in enumerate(q.terms) if openers[-1] < term.position < closing[-1]]
 
-    @staticmethod
-    def _read_qualifiers(q: Question) -> None:
+    def _read_qualifiers(self, q: Question) -> None:
         folded = " " + q.folded + " "
         q.provinces = {name for name in PROVINCES if f" {name} " in folded}
         words = [t.folded for t in q.tokens]
@@ -491,9 +490,16 @@ class QuestionReader:
                     if _names_a_place(q.tokens[i:i + 3], q.accented)
                     and not (i and (q.tokens[i - 1].folded in ADMINISTRATIVE_UNITS  # not "quận huyện …"
                                     or _spelt_together(q.tokens[i - 1], token)))}  # not "hợp tác xã …"
-        q.places = {place for place in q.places if not _named_in_lower_case(q.text, place)}
+        q.places = {place for place in q.places if not _named_in_lower_case(q.text, place)
+                    and not (not q.accented and self._name_of_function_words(place))}
         q.roles = {role for role in ROLE_WORDS if f" {role} " in folded}
         q.deputy = any(f" {word} {role} " in folded for word in DEPUTY_WORDS for role in q.roles)  # not "thành phố"
+
+    def _name_of_function_words(self, place: str) -> bool:
+        """Typed without accents, is a place's name made with a word that is mostly a function word ("cap
+        xa thi phai": "thì phải") and written nowhere in the pages ("huyen co do" is "Cờ Đỏ" there)?"""
+        _, *name = place.split()
+        return any(word in AMBIGUOUS_BARE_STOPS for word in name) and not self.phrase_count(name)
 
     @staticmethod
     def _read_contact(q: Question) -> None:
