@@ -26,14 +26,15 @@ from .lexicon import CONTEXTUAL_ABBREVIATIONS, DEFAULT_ABBREVIATIONS, DEFAULT_SY
 from .ingest.parsing import ParsedArticle
 from .text import Normalizer, exact_text, folded_text
 
-SCHEMA_VERSION = 11  # 2: the full-text index has an ``exact`` column; 3: synonym groups;
+SCHEMA_VERSION = 12  # 2: the full-text index has an ``exact`` column; 3: synonym groups;
 # 4: failed sign-ins, per-user session stamps, no user-hash salt (user ids get a keyed hash);
 # 5: articles.published_inferred (a date read from the text, not a stamp); 6: articles.retired;
 # 7: the document counts of every term kept in ``term_counts``, and articles.revision; 8: an index of the
 # retired articles (every search leaves their passages out: without it, each read the whole articles table);
 # 9: every passage tokenized again (a word typed with accents is no longer taken for an abbreviation);
 # 10: an index of the articles' web addresses (each reply's source is looked up by its address);
-# 11: every passage tokenized again (compatibility characters read as plain ones: "km²" is "km2")
+# 11: every passage tokenized again (compatibility characters read as plain ones: "km²" is "km2");
+# 12: every passage tokenized again ("tư" is four only as an ordinal: "tư vấn", "đầu tư" are words)
 SESSION_SECRET_META = "web_session_secret"  # the meta row of the key that signs web sessions
 # What a footer line ("Trưởng Ban biên tập: …") is about: the department's website, not the article.
 FOOTER_CONTEXT = "Trang thông tin điện tử của Sở Khoa học và Công nghệ thành phố Cần Thơ"
@@ -296,7 +297,7 @@ class KnowledgeBase:
             if version < 8:
                 with self.transaction():
                     self.conn.execute(_RETIRED_INDEX.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
-            if version < 11:  # 9 and 11 tokenize again
+            if version < 12:  # 9, 11 and 12 tokenize again
                 self.reindex()
             if version < 10:
                 with self.transaction():

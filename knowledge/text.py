@@ -27,7 +27,8 @@ _ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
 # Words after which a lower-case Roman numeral is read as a number ("lần xiii").
 ORDINAL_MARKERS = {"lan", "thu", "khoa", "dot", "ky", "ki"}
 # Number words read as digits, so "hai năm một lần" meets "2 năm 1 lần" and "lần thứ hai" meets
-# "lần II". Only correctly spelt ("bon" may be "bốn" or "bồn"); "năm" (five or year) is left alone.
+# "lần II". Only correctly spelt ("bon" may be "bốn" or "bồn"); "năm" (five or year) is left alone, and
+# "tư" is four only after an ordinal marker.
 NUMBER_WORDS = {"một": "1", "hai": "2", "ba": "3", "bốn": "4", "tư": "4", "sáu": "6", "bảy": "7",
                 "tám": "8", "chín": "9", "mười": "10"}
 _NUMBER_WORD_KEYS = {**NUMBER_WORDS, "mot": "1", "muoi": "10"}
@@ -147,6 +148,8 @@ def _numeric(word: str, previous_folded: str | None) -> str | None:
         value = roman_value(word)
         if value is not None:
             return str(value)
+    if word.casefold() == "tư" and previous_folded not in ORDINAL_MARKERS:
+        return None  # four only as an ordinal ("thứ tư", "lần tư"); else "tư vấn", "đầu tư"
     return _NUMBER_WORD_KEYS.get(word.casefold())
 
 
@@ -217,7 +220,7 @@ class Normalizer:
 
     def _remember(self, word: str, lower: str, token: Token) -> None:
         """Keep an ordinary word's token for the fast path (never a word that reads as a number)."""
-        if len(self._plain) < PLAIN_CACHE_SIZE and _numeric(word, None) is None:
+        if len(self._plain) < PLAIN_CACHE_SIZE and _numeric(word, None) is None and lower not in _NUMBER_WORD_KEYS:
             self._plain[word] = token
             if _ROMAN_LETTERS.issuperset(lower):
                 self._romanish.add(word)

@@ -163,7 +163,7 @@ def test_schema_5_database_gains_the_retired_column(tmp_path):
                            "UPDATE meta SET value = '5' WHERE key = 'schema_version';")
     conn.close()
     kb = KnowledgeBase.open(path)
-    assert kb.meta("schema_version") == str(SCHEMA_VERSION) == "11"
+    assert kb.meta("schema_version") == str(SCHEMA_VERSION) == "12"
     assert "retired" in kb.db["articles"].columns_dict
     _shrimp_article(kb)
     assert "120 hộ" in Conversation(kb).answer(QUESTION).text

@@ -72,6 +72,12 @@ def test_roman_numerals_and_number_words(typed, meant):
     assert folded(typed) == meant
 
 
+def test_tu_is_four_only_as_an_ordinal():
+    normalizer = Normalizer()  # one normaliser for all three: a word read once is remembered
+    assert [t.folded for t in normalizer.tokenize("hội đồng tư vấn đầu tư")] == ["hoi", "dong", "tu", "van", "dau", "tu"]
+    assert [t.folded for t in normalizer.tokenize("họp lần thứ tư")] == ["hop", "lan", "thu", "4"]
+
+
 def test_lowercase_words_are_not_read_as_roman_numerals():
     assert folded("vi phạm") == "vi pham"
     assert folded("xin chào") == "xin chao"

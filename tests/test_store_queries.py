@@ -48,7 +48,7 @@ def test_a_schema_9_database_gains_the_index_of_web_addresses(tmp_path):
         conn.executescript("DROP INDEX articles_url; UPDATE meta SET value = '9' WHERE key = 'schema_version';")
     conn.close()
     kb = KnowledgeBase.open(path)
-    assert kb.meta("schema_version") == str(SCHEMA_VERSION) == "11"
+    assert kb.meta("schema_version") == str(SCHEMA_VERSION) == "12"
     assert import_bytes(kb, "https://sokhcn.cantho.gov.vn/tom", "tom.txt", SHRIMP.encode()).status == "added"
     assert _article_scans(kb, QUESTION) == []
     kb.close()
@@ -84,4 +84,21 @@ def test_a_search_inside_a_write_is_never_kept(tmp_path):
     except RuntimeError:
         pass
     assert kb.search_passages('"tom"', 5) == []
+    kb.close()
+
+
+def test_a_schema_11_database_reads_tu_as_a_word_again(tmp_path):
+    """Schema 12 tokenizes every passage again: "tư vấn" had been stored as "4 vấn"."""
+    path = tmp_path / "old.sqlite"
+    kb = KnowledgeBase.open(path)
+    assert import_bytes(kb, "https://sokhcn.cantho.gov.vn/hd", "hd.txt",
+                        "Hội đồng tư vấn\n\n[01/12/2026 08:00]\n\nHội đồng tư vấn họp sáng 5/12.\n".encode()).status == "added"
+    kb.close()
+    with sqlite3.connect(path) as conn:
+        conn.executescript("UPDATE passages SET folded = replace(folded, 'tu van', '4 van'); "
+                           "UPDATE meta SET value = '11' WHERE key = 'schema_version';")
+    conn.close()
+    kb = KnowledgeBase.open(path)
+    assert kb.meta("schema_version") == "12"
+    assert all("tu van" in row[0] for row in kb.conn.execute("SELECT folded FROM passages WHERE role = 'body'"))
     kb.close()
