@@ -19,7 +19,7 @@ from rapidfuzz.distance import OSA
 
 from . import suggestions as suggest
 from .answer.engine import Match
-from .answer.question import is_accented, is_stop, join_split_abbreviations, strip_markup
+from .answer.question import TYPE_CUE_INDEX, find_cues, is_accented, is_stop, join_split_abbreviations, strip_markup
 from .answer.reading import new_numbers
 from .answer.smalltalk import smalltalk_intent, unanswered_intent
 from .contacts import PHONE_RE, fields_to_show, is_department
@@ -139,9 +139,11 @@ class _Index:
 
 def content_words(tokens: list[Token], accented: bool = False) -> list[Token]:
     """The words to look for: not stop words, not words that only say what kind of answer is
-    wanted ("mấy", "khi nào", "hiện nay"), not "năm"/"ngày" before a number."""
+    wanted ("mấy", "khi nào", "hiện nay"), not courtesy ("cho mình hỏi", as the fitted engine reads it),
+    not "năm"/"ngày" before a number."""
     folded = " ".join(t.folded for t in tokens)
-    skip: set[int] = set()
+    skip = {start + n for start, cue in find_cues(tokens, TYPE_CUE_INDEX, accented) if cue.kind == "polite"
+            for n in range(len(cue.exact))}
     for cue in [*QUESTION_WORDS.finditer(folded), *_CURRENT_RE.finditer(folded)]:
         start = folded[:cue.start()].count(" ")
         skip.update(range(start, start + cue.group(0).strip().count(" ") + 1))

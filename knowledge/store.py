@@ -34,7 +34,8 @@ SCHEMA_VERSION = 12  # 2: the full-text index has an ``exact`` column; 3: synony
 # 9: every passage tokenized again (a word typed with accents is no longer taken for an abbreviation);
 # 10: an index of the articles' web addresses (each reply's source is looked up by its address);
 # 11: every passage tokenized again (compatibility characters read as plain ones: "km²" is "km2");
-# 12: every passage tokenized again ("tư" is four only as an ordinal: "tư vấn", "đầu tư" are words)
+# 12: every passage tokenized again ("tư" is four only as an ordinal: "tư vấn", "đầu tư" are words; in a
+# text all in capitals a capitalised Roman numeral needs its "lần"/"thứ": "VI PHẠM")
 SESSION_SECRET_META = "web_session_secret"  # the meta row of the key that signs web sessions
 # What a footer line ("Trưởng Ban biên tập: …") is about: the department's website, not the article.
 FOOTER_CONTEXT = "Trang thông tin điện tử của Sở Khoa học và Công nghệ thành phố Cần Thơ"

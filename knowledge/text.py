@@ -138,12 +138,13 @@ def raw_words(text: str) -> list[str]:
     return words
 
 
-def _numeric(word: str, previous_folded: str | None) -> str | None:
+def _numeric(word: str, previous_folded: str | None, shouted: bool = False) -> str | None:
     """The number a word stands for: digits (leading zeros dropped), a Roman numeral after
-    "lần"/"thứ"…, or a correctly spelt number word."""
+    "lần"/"thứ"… or written in capitals among lower-case words ("XIII"; in a text all in capitals, "VI"
+    of "VI PHẠM" is a word), or a correctly spelt number word."""
     if word.isdigit():
         return word.lstrip("0") or "0"
-    upper_roman = word.isupper() and (len(word) >= 2 or previous_folded in ORDINAL_MARKERS)
+    upper_roman = word.isupper() and ((len(word) >= 2 and not shouted) or previous_folded in ORDINAL_MARKERS)
     if upper_roman or previous_folded in ORDINAL_MARKERS:
         value = roman_value(word)
         if value is not None:
@@ -186,6 +187,7 @@ class Normalizer:
 
     def tokenize(self, text: str) -> list[Token]:
         words = raw_words(text)
+        shouted = text.isupper()  # capitals say nothing of a word when every word has them
         tokens: list[Token] = []
         previous: str | None = None
         plain = self._plain
@@ -198,7 +200,7 @@ class Normalizer:
             lower = word.casefold()
             token = word_token(lower)
             folded = token.folded
-            number = _numeric(word, previous)
+            number = _numeric(word, previous, shouted)
             if number is not None:
                 tokens.append(Token(number, number, False))
             elif token.marked and lower not in self._marked:  # a real word typed with its accents

@@ -9,7 +9,7 @@ from bot.settings import PROJECT_ROOT
 from knowledge.answer.calibrate import labelled_sets
 from knowledge.answer.decision import DECISION_FEATURES, DECISION_SIGNS, load_model
 from knowledge.answer.initialisms import initialism_letters, spelt_by
-from knowledge.answer.question import strip_markup
+from knowledge.answer.question import is_english, strip_markup
 from knowledge.answer.reading import FEATURE_SIGNS, FEATURES, agrees, list_leads, split_sentences
 from knowledge.answer.smalltalk import smalltalk_intent
 from knowledge.ingest.importer import import_paths
@@ -216,6 +216,12 @@ def test_thanks_with_a_question_is_a_question(engine):
 def test_a_vietnamese_name_in_an_english_question_keeps_its_english_stop_words(engine, question, name):
     words = read(engine, question).content_folded
     assert words[words.index(name[0]) + 1] == name[1]
+
+
+@pytest.mark.parametrize("question", ["ad ơi cho em hỏi với ạ: who chairs the council?",
+                                      "Who chairs the council vậy ạ?"])
+def test_an_english_question_wrapped_in_vietnamese_courtesy_is_english(question):
+    assert is_english(question)
 
 
 def test_an_english_question_opening_with_a_stop_word_drops_it(engine):

@@ -153,3 +153,10 @@ def test_the_city_in_a_question_asks_for_no_deputy(tmp_path):
     reply = Matcher(kb).match("năm 2022 giám đốc sở khcn tp cần thơ là ai")
     assert not reply.answered
     kb.close()
+
+
+def test_courtesy_is_no_word_to_look_for(sample_kb):
+    from knowledge.matcher import content_words
+    from knowledge.text import Normalizer
+    tokens = Normalizer().tokenize("cho mình hỏi dien tich thanh pho bao nhieu")
+    assert [t.folded for t in content_words(tokens)] == ["dien", "tich", "thanh", "pho"]

@@ -78,6 +78,12 @@ def test_tu_is_four_only_as_an_ordinal():
     assert [t.folded for t in normalizer.tokenize("họp lần thứ tư")] == ["hop", "lan", "thu", "4"]
 
 
+def test_in_a_text_all_in_capitals_a_roman_numeral_needs_its_ordinal_marker():
+    assert folded("CƠ SỞ VI PHẠM VÌ LÝ DO GÌ") == "co so vi pham vi ly do gi"
+    assert folded("HỘI NGHỊ LẦN XIII") == "hoi nghi lan 13"
+    assert folded("Hội nghị giao ban XIII") == "hoi nghi giao ban 13"  # capitals among lower case: a numeral
+
+
 def test_lowercase_words_are_not_read_as_roman_numerals():
     assert folded("vi phạm") == "vi pham"
     assert folded("xin chào") == "xin chao"

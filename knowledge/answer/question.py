@@ -136,11 +136,13 @@ def join_split_abbreviations(text: str, abbreviations: dict[str, str]) -> str:
 
 
 def is_english(text: str) -> bool:
-    """Written in English: typed without accents, and many of its words are no Vietnamese syllables
-    (a word without a vowel is an abbreviation, "sdt", "khcn", not an English word)."""
-    words = [fold(w) for w in _WORD_RE.findall(text)]
+    """Written in English: typed without accents but for Vietnamese courtesy around it ("cho mình hỏi",
+    "vậy ad"), and many of its words are no Vietnamese syllables (a word without a vowel is an
+    abbreviation, "sdt", "khcn", not an English word)."""
+    typed = [w for w in _WORD_RE.findall(text) if not (is_accented(w) and exact_key(w.casefold()) in STOP_EXACT)]
+    words = [fold(w) for w in typed]
     foreign = sum(1 for w in words if not vocabulary().is_syllable(w) and has_vowel(w))
-    return bool(words) and not is_accented(text) and foreign >= max(1, 0.4 * len(words))
+    return bool(words) and not any(map(is_accented, typed)) and foreign >= max(1, 0.4 * len(words))
 
 
 def is_accented(text: str) -> bool:
