@@ -60,6 +60,8 @@ def test_a_slip_onto_a_real_syllable_is_also_read_as_the_word_it_breaks(engine):
     slip = next(t for t in question.terms if t.token.folded == "chung")
     assert slip.alternates == (("chuong", "trinh"),) and not slip.corrected  # "chưng" may be meant: kept too
     assert all(not t.alternates for t in read(engine, "chợ công nghệ ở đâu").terms)  # a word as typed, no slip
+    bare = next(t for t in read(engine, "kem tra xang dau dot 2 nam 2013").terms if t.token.folded == "kem")
+    assert bare.alternates == (("kiem", "tra"),)  # typed without accents too
 
 
 @pytest.mark.parametrize("typed, slip, meant", [

@@ -335,19 +335,21 @@ class QuestionReader:
 
     # ----- typo correction ---------------------------------------------------------------
     def _with_slips(self, terms: list[Term], tokens: list[Token]) -> list[Term]:
-        """A syllable typed with accents that makes no word with either neighbour, where a spelling one
-        letter away (accents kept) makes with a neighbour, spelt as typed, a word of the language that the
-        pages hold ("chưng trình" for "chương trình", "môi tường" for "môi trường"), is also found as that
-        word. It is never corrected: it may be meant. Read left to right: a neighbour it pairs with is
-        explained too ("Tanh tra": "tra" is no slip)."""
+        """A syllable that makes no word with either neighbour (nor, typed without accents, a pair the
+        pages write), where a spelling one letter away (accents kept) makes with a neighbour, spelt as
+        typed, a word of the language that the pages hold ("chưng trình" for "chương trình", "môi tường"
+        for "môi trường", "kem tra" for "kiem tra"), is also found as that word. It is never corrected: it
+        may be meant. Read left to right: a neighbour it pairs with is explained too ("Tanh tra": "tra"
+        is no slip)."""
         vocab = vocabulary()
         joined = lambda pair: pair in self.known_pairs or vocab.is_word(*pair) or vocab.side_by_side(*pair)  # noqa: E731
         explained: set[int] = set()
         found = []
         for term in terms:
             i, token = term.position, term.token
-            if (term.corrected or term.alternates or term.word or not token.marked or not token.folded.isalpha()
-                    or i in explained or any(joined(pair) for pair in _neighbour_pairs(tokens, i))):
+            if (term.corrected or term.alternates or term.word or not token.folded.isalpha()
+                    or i in explained or any(joined(pair) or not token.marked and self.phrase_count(list(pair))
+                                             for pair in _neighbour_pairs(tokens, i))):
                 found.append(term)
                 continue
             phrases = []
@@ -358,9 +360,9 @@ class QuestionReader:
                         continue
                     neighbour = tokens[j]
                     pair = (neighbour.folded, candidate) if side else (candidate, neighbour.folded)
-                    if vocab.is_word(*pair) and any(
+                    if vocab.is_word(*pair) and (not token.marked or any(
                             (spelling[1 - side] == neighbour.exact or not neighbour.marked)
-                            and OSA.distance(spelling[side], token.exact) <= 1 for spelling in vocab.spellings(*pair)) \
+                            and OSA.distance(spelling[side], token.exact) <= 1 for spelling in vocab.spellings(*pair))) \
                             and self.phrase_count(list(pair)):
                         phrases.append(pair)
                         explained.add(j)
