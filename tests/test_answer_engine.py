@@ -132,6 +132,11 @@ def test_unaccented_particles_and_requests_are_not_content_words(engine):
     assert "cho" not in words and "minh" not in words
 
 
+def test_the_co_that_opens_a_yes_no_question_is_no_word_to_look_for(engine):
+    words = read(engine, "doan kiem tra hang tet 2011 co cong an tham gia khong").content_folded
+    assert words.count("co") == 0 and "cong" in words  # "có công" would have made "co" a word
+
+
 @pytest.mark.parametrize("typed", ["hội nghị lần thứ 13", "hoi nghi lan 13", "hội nghị lần XIII"])
 def test_an_edition_is_a_qualifier_whatever_way_it_is_written(engine, typed):
     assert read(engine, typed).qualifiers == [("lan", "13")]

@@ -259,8 +259,9 @@ class QuestionReader:
         q = Question(text, typed, tokens, [], accented)
         skip = self._read_cues(q)
         names = _name_pairs(text) if english else set()
+        frame = _yes_no_frame(tokens)
         for i, token in enumerate(tokens):
-            if i in skip:
+            if i in skip or (frame and i == frame[0]):  # "co … khong": "có", whatever its accents
                 continue
             stop = is_stop(token, accented, english)
             if stop and english and (any(p in names for p in _neighbour_pairs(tokens, i))
@@ -477,14 +478,10 @@ class QuestionReader:
     @staticmethod
     def _predicate(q: Question) -> list[int]:
         """The content words between "có" and a closing "không"/"chưa": what a yes/no question asks about."""
-        words = [t.folded for t in q.tokens]
-        closing = [i for i, w in enumerate(words) if w in ("khong", "chua")]
-        if not closing or closing[-1] < len(words) - 4:
+        frame = _yes_no_frame(q.tokens)
+        if frame is None:
             return []
-        openers = [i for i, w in enumerate(words[:closing[-1]]) if w == "co"]
-        if not openers:
-            return []
-        return [n for n, term in enumerate(q.terms) if openers[-1] < term.position < closing[-1]]
+        return [n for n, term in enumerate(q.terms) if frame[0] < term.position < frame[1]]
 
     def _read_qualifiers(self, q: Question) -> None:
         folded = " " + q.folded + " "
@@ -578,6 +575,16 @@ def with_words(terms: list[Term], tokens: list[Token], accented: bool) -> list[T
         if vocab.is_word(*pair) and vocab.spelt_side_by_side(first, second):
             words[position] = words[position + 1] = pair
     return [replace(t, word=words[t.position]) if t.position in words and not t.alternates else t for t in terms]
+
+
+def _yes_no_frame(tokens: list[Token]) -> tuple[int, int] | None:
+    """Where "có" opens and "không"/"chưa" closes a yes/no question ("… có công an tham gia không?")."""
+    words = [t.folded for t in tokens]
+    closing = [i for i, w in enumerate(words) if w in ("khong", "chua")]
+    if not closing or closing[-1] < len(words) - 4:
+        return None
+    openers = [i for i, w in enumerate(words[:closing[-1]]) if w == "co"]
+    return (openers[-1], closing[-1]) if openers else None
 
 
 def _counted_noun(q: Question, start: int, claimed: set[int]) -> str:
