@@ -152,6 +152,7 @@ def test_the_noun_before_nao_or_gi_names_what_is_wanted(engine):
     ("hội thi có mấy giải", "giai"),
     ("tổng kinh phí là bao nhiêu", "kinh phi"),  # the cue itself names what is counted
     ("so luong ho so la bao nhieu", "ho so"),
+    ("kiem tra xang dau lay bao nhieu mau de thu", "mau"),  # "mẫu để" is no word, whatever "mau de" could be
     ("how many people attended", "people"),
 ])
 def test_the_counted_noun_is_the_word_after_the_count_cue(engine, question, head):

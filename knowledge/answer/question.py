@@ -452,10 +452,28 @@ class QuestionReader:
             if cue.kind == "count":
                 counts.append((start, cue))
         for start, cue in sorted(counts, key=lambda found: found[0]):
-            q.head = q.head or _counted_noun(q, start + len(cue.exact), claimed) or (
+            q.head = q.head or self._counted_noun(q, start + len(cue.exact), claimed) or (
                 "" if cue.interrogative else " ".join(cue.folded))  # "kinh phí bao nhiêu"
         self._read_which(q, skip)
         return skip
+
+    def _counted_noun(self, q: Question, start: int, claimed: set[int]) -> str:
+        """The noun a count cue counts: the first word after it (folded) that is neither a stop word nor
+        another cue, a two-syllable word kept whole ("cán bộ", "kinh phí") since one syllable of it names
+        something else ("cán" is the "cần" of Cần Thơ): spelt so as typed, or, typed without accents,
+        written so in the pages ("mau de" is "mẫu để", no word)."""
+        i = start
+        while i < len(q.tokens) and i not in claimed and is_stop(q.tokens[i], q.accented):
+            i += 1
+        if i >= len(q.tokens) or i in claimed:
+            return ""
+        word = q.tokens[i]
+        after = q.tokens[i + 1] if i + 1 < len(q.tokens) and i + 1 not in claimed else None
+        if after is not None and vocabulary().is_word(word.folded, after.folded) and (
+                vocabulary().spelt_side_by_side(word, after) if q.accented
+                else self.phrase_count([word.folded, after.folded])):
+            return f"{word.folded} {after.folded}"
+        return word.folded
 
     @staticmethod
     def _read_which(q: Question, skip: set[int]) -> None:
@@ -585,20 +603,6 @@ def _yes_no_frame(tokens: list[Token]) -> tuple[int, int] | None:
         return None
     openers = [i for i, w in enumerate(words[:closing[-1]]) if w == "co"]
     return (openers[-1], closing[-1]) if openers else None
-
-
-def _counted_noun(q: Question, start: int, claimed: set[int]) -> str:
-    """The noun a count cue counts: the first word after it (folded) that is neither a stop word nor
-    another cue, a two-syllable word kept whole ("cán bộ", "kinh phí") since one syllable of it names
-    something else ("cán" is the "cần" of Cần Thơ)."""
-    i = start
-    while i < len(q.tokens) and i not in claimed and is_stop(q.tokens[i], q.accented):
-        i += 1
-    if i >= len(q.tokens) or i in claimed:
-        return ""
-    word = q.tokens[i].folded
-    after = q.tokens[i + 1].folded if i + 1 < len(q.tokens) and i + 1 not in claimed else ""
-    return f"{word} {after}" if after and vocabulary().is_word(word, after) else word
 
 
 _CAPITALISED_PAIR_RE = re.compile(r"(?<=[\w,;:()] )([A-ZĐ][a-zà-ỹđ]*) (?=([A-ZĐ][a-zà-ỹđ]+)\b)")
