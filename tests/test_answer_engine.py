@@ -67,6 +67,7 @@ def test_a_slip_onto_a_real_syllable_is_also_read_as_the_word_it_breaks(engine):
 @pytest.mark.parametrize("typed, slip, meant", [
     ("kinh phí hội thi lấy từ nuồn nào", "nuôn2", "nguon"),  # accents kept: "nguồn", never "nón"
     ("sở hợp tác với trườg đại học cần thơ", "trươg2", "truong"),  # the pages' "trường đại học", not "trung đại"
+    ("giải nhất được tưhởng bao nhiêu tiền", "tưhơng3", "thuong"),  # two letters swapped: "thưởng", not "tưởng"
 ])
 def test_a_slip_is_read_as_the_word_that_keeps_its_accents_and_the_pages_write_beside_its_neighbour(
         engine, typed, slip, meant):

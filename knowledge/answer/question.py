@@ -429,8 +429,8 @@ class QuestionReader:
                                            vocab.written(candidate) | self.written_in_pages.get(candidate, set()))
 
         best = max((c for c, distance, _ in found if distance == nearest),
-                   key=lambda c: (keeps_accents(c), in_pages(c) > 0, in_words(c), in_context(c), in_pages(c),
-                                  sorted(c) == sorted(word),
+                   key=lambda c: (keeps_accents(c), sorted(c) == sorted(word), in_pages(c) > 0, in_words(c),
+                                  in_context(c), in_pages(c),
                                   len(commonprefix([c, word])), self.df_folded.get(c, 0)))
         return Token(best, best + "~", False)
 
