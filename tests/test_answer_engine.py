@@ -133,6 +133,11 @@ def test_unaccented_particles_and_requests_are_not_content_words(engine):
     assert "cho" not in words and "minh" not in words
 
 
+def test_a_bare_question_word_inside_a_word_the_pages_write_is_that_word(engine):
+    question = read(engine, "Ten ban dau cua Trung tam Thong tin la gi?")
+    assert "where" not in question.types and "dau" in question.content_folded  # "ban đầu", not "đâu"
+
+
 def test_the_co_that_opens_a_yes_no_question_is_no_word_to_look_for(engine):
     words = read(engine, "doan kiem tra hang tet 2011 co cong an tham gia khong").content_folded
     assert words.count("co") == 0 and "cong" in words  # "có công" would have made "co" a word
@@ -175,6 +180,8 @@ def test_money_is_asked_for_by_any_noun_that_starts_with_money(tmp_path):
     ("ai là trưởng đoàn kiểm tra đo lường quận Ninh Kiều", {"quan ninh kieu"}),
     ("sở làm việc với huyện cờ đỏ ngày nào", {"huyen co do"}),
     ("ai lam viec voi huyen co do", {"huyen co do"}),  # without accents: a unit and two words
+    ("dien tap buc xa du kien co bao nhieu dai bieu", set()),  # "bức xạ", a word the pages write
+    ("hoi dong linh vuc xa hoi nam 2023 do ai lam chu tich", set()),  # "xã hội", and no page names "xa hoi nam"
     ("hoc vien cap xa thi phai hoc may chuyen de", set()),  # "xã thì phải": a name of function words the
     # pages never write
     ("festival có giới thiệu công nghệ quan trắc ao nuôi tôm không", set()),  # "quan" typed as written

@@ -326,8 +326,11 @@ class QuestionReader:
     def _in_page_word(self, tokens: list[Token], i: int) -> bool:
         """Does the word make, with a neighbour, a two-syllable word of the language that the pages
         hold side by side?"""
-        vocab = vocabulary()
-        return any(p in self.known_pairs and vocab.is_word(*p) for p in _neighbour_pairs(tokens, i))
+        return any(map(self._page_word, _neighbour_pairs(tokens, i)))
+
+    def _page_word(self, pair: tuple[str, str]) -> bool:
+        """Are two folded syllables a word of the language that the pages write side by side?"""
+        return vocabulary().is_word(*pair) and (pair in self.known_pairs or bool(self.phrase_count(list(pair))))
 
     def _in_known_word(self, tokens: list[Token], i: int) -> bool:
         """Does the word make, with a neighbour, a pair the pages hold or a two-syllable word of the language?"""
@@ -507,12 +510,20 @@ class QuestionReader:
         words = [t.folded for t in q.tokens]
         q.places = {" ".join(words[i:i + 3]) for i, token in enumerate(q.tokens[:-2])
                     if _names_a_place(q.tokens[i:i + 3], q.accented)
+                    and (q.accented or not self._unit_in_a_word(words, i))
                     and not (i and (q.tokens[i - 1].folded in ADMINISTRATIVE_UNITS  # not "quận huyện …"
                                     or _spelt_together(q.tokens[i - 1], token)))}  # not "hợp tác xã …"
         q.places = {place for place in q.places if not _named_in_lower_case(q.text, place)
                     and not (not q.accented and self._name_of_function_words(place))}
         q.roles = {role for role in ROLE_WORDS if f" {role} " in folded}
         q.deputy = any(f" {word} {role} " in folded for word in DEPUTY_WORDS for role in q.roles)  # not "thành phố"
+
+    def _unit_in_a_word(self, words: list[str], i: int) -> bool:
+        """Typed without accents, is the unit word of a would-be place part of a word the pages write: with
+        the word before it ("buc xa du kien": "bức xạ"), or with the word after it where the pages never
+        write the place ("xa hoi nam 2023": "xã hội"; "huyen co do" is theirs)?"""
+        return bool(i and self._page_word((words[i - 1], words[i]))) or (
+            self._page_word((words[i], words[i + 1])) and not self.phrase_count(words[i:i + 3]))
 
     def _name_of_function_words(self, place: str) -> bool:
         """Typed without accents, is a place's name made with a word that is mostly a function word ("cap
