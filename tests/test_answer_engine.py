@@ -133,6 +133,14 @@ def test_unaccented_particles_and_requests_are_not_content_words(engine):
     assert "cho" not in words and "minh" not in words
 
 
+def test_a_guessed_correction_names_no_place():
+    from knowledge.answer.question import _names_a_place
+    from knowledge.text import Token
+    name = [Token("so", "so", False), Token("khoa", "khoa", False)]
+    assert _names_a_place([Token("quan", "quan", False), *name], False)  # "quan so khoa" as typed: a place
+    assert not _names_a_place([Token("quan", "quan~", False), *name], False)  # "quay" read as "quan": no place
+
+
 def test_a_bare_question_word_inside_a_word_the_pages_write_is_that_word(engine):
     question = read(engine, "Ten ban dau cua Trung tam Thong tin la gi?")
     assert "where" not in question.types and "dau" in question.content_folded  # "ban đầu", not "đâu"

@@ -631,6 +631,8 @@ def _names_a_place(tokens: list[Token], accented: bool) -> bool:
     word that makes a word with the next, spelt as typed, is that word ("xã hội", "tình huống")."""
     unit, *name = tokens
     is_unit = unit.exact in UNIT_EXACT if unit.marked or accented else unit.folded in ADMINISTRATIVE_UNITS
+    if unit.exact.endswith("~"):
+        return False  # a guess at a slip ("quay" read as "quan") names no place
     return is_unit and not _spelt_together(unit, name[0]) and not any(
         t.folded in ADMINISTRATIVE_UNITS or is_stop(t, accented) or t.folded.isdigit() for t in name)
 
