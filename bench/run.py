@@ -105,6 +105,7 @@ def dev_items(shared: Path) -> dict[str, list[dict]]:
 def conversation_for(kb: KnowledgeBase, engine: str) -> Conversation:
     """The conversation answering with ``engine`` (combined | matcher | fitted), with its caches built."""
     conversation = Conversation(kb, ConversationConfig(answer_engine=engine, rate_limit_messages=10**9))
+    conversation.answerer.warm()  # as a worker process starts
     conversation.answer("xin chào")
     return conversation
 

@@ -81,6 +81,8 @@ async def serve(settings: Settings, kb: KnowledgeBase, stop: asyncio.Event) -> N
     config, workers = settings.conversation(), settings.workers()
     pool = AnswerPool(kb.path, config.answer_engine, workers) if workers > 1 else None
     conversation = Conversation(kb, config, pool.match if pool else None)
+    if pool is None:
+        conversation.answerer.warm()  # answering on the loop: its caches built before the first question
     app = create_app(conversation, kb, settings.secret("WEB_SESSION_SECRET"),
                      settings.get("web", "trusted_proxies", []), settings.get("web", "chat_rate_limit_per_address", 60),
                      int(settings.get("logs", "retention_days", 365)))

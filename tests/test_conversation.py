@@ -96,3 +96,17 @@ def test_starter_questions_follow_what_the_knowledge_base_holds(tmp_path):
     kb.add_faq("Sở làm việc mấy giờ?", [], "Từ 7 giờ đến 17 giờ.")
     assert "Sở làm việc mấy giờ?" in starters.questions()  # the newest FAQ, at once
     kb.close()
+
+
+def test_warming_up_keeps_the_caches_out_of_the_garbage_collectors_way(sample_kb):
+    """A full collection walked every cached object to free nothing: the p99 of answering at scale."""
+    import gc
+
+    from handlers.conversation import COLLECTOR_THRESHOLDS, Answerer
+    thresholds = gc.get_threshold()
+    try:
+        Answerer(sample_kb).warm()
+        assert gc.get_freeze_count() > 0 and gc.get_threshold() == COLLECTOR_THRESHOLDS
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
