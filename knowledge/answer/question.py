@@ -29,7 +29,7 @@ from ..text import ORDINAL_MARKERS, Normalizer, Token, clean, exact_key, fold
 from .initialisms import has_vowel
 from .lexicon import (AMBIGUOUS_BARE_STOPS, CALENDAR_WORDS, CONTACT_ATTRIBUTES, DEPARTMENT_WORDS, PROVINCES,
                       ROLE_WORDS, STOP_EXACT, STOP_FOLDED, TYPE_CUES, ADMINISTRATIVE_UNITS, DEPUTY_WORDS, ENGLISH_STOPS, Cue)
-from .vocabulary import vocabulary
+from .vocabulary import spellings_by_fold, vocabulary
 
 UNIT_EXACT = frozenset(exact_key(w) for w in "huyện quận phường xã tỉnh ấp".split())
 
@@ -244,9 +244,7 @@ class QuestionReader:
         self.known_pairs = known_pairs
         self.vocabulary = sorted(w for w in set(df_folded) | lexicon_words if len(w) >= 2 and w.isalpha())
         self.lexicon_words = lexicon_words
-        self.written_in_pages: dict[str, set[str]] = {}  # folded word → the exact keys the pages write it as
-        for key in df_exact:
-            self.written_in_pages.setdefault(fold(key.rstrip("12345")), set()).add(key)
+        self.written_in_pages = spellings_by_fold(df_exact)  # folded word → the exact keys the pages write it as
 
     def read(self, question: str) -> Question:
         text = join_split_abbreviations(strip_markup(question), self.normalizer.abbreviations)
@@ -429,7 +427,7 @@ class QuestionReader:
             """Typed with accents: is the candidate written as few letters from the typed spelling, its marks
             and tone kept ("nuồn" is "nguồn", not "nón")?"""
             return not token.marked or any(OSA.distance(key, token.exact) <= nearest for key in
-                                           vocab.written(candidate) | self.written_in_pages.get(candidate, set()))
+                                           vocab.written(candidate) | self.written_in_pages.get(candidate, frozenset()))
 
         best = max((c for c, distance, _ in found if distance == nearest),
                    key=lambda c: (keeps_accents(c), sorted(c) == sorted(word), in_pages(c) > 0, in_words(c),

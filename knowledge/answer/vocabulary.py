@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Iterable
 
 from ..text import Token, exact_key, fold
 
@@ -85,8 +86,13 @@ def vocabulary() -> Vocabulary:
             words2.add((fold(words[0]), fold(words[1])))
         for first, second, key_first, key_second in zip(words, words[1:], keys, keys[1:]):
             pairs.setdefault((fold(first), fold(second)), set()).add((key_first, key_second))
-    written: dict[str, set[str]] = {}
-    for key in exact:
-        written.setdefault(fold(key.rstrip("12345")), set()).add(key)
     return Vocabulary(frozenset(exact), frozenset(folded), {k: frozenset(v) for k, v in pairs.items()},
-                      frozenset(words2), frozenset(single), {k: frozenset(v) for k, v in written.items()})
+                      frozenset(words2), frozenset(single), spellings_by_fold(exact))
+
+
+def spellings_by_fold(keys: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Exact keys (tone as a digit) grouped by their folded syllable ("nguon": "nguôn2", "ngươn")."""
+    written: dict[str, set[str]] = {}
+    for key in keys:
+        written.setdefault(fold(key.rstrip("12345")), set()).add(key)
+    return {k: frozenset(v) for k, v in written.items()}
