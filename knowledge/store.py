@@ -34,6 +34,8 @@ SCHEMA_VERSION = 11  # 2: the full-text index has an ``exact`` column; 3: synony
 # 9: every passage tokenized again (a word typed with accents is no longer taken for an abbreviation);
 # 10: an index of the articles' web addresses (each reply's source is looked up by its address);
 # 11: every passage tokenized again (compatibility characters read as plain ones: "km²" is "km2")
+RECENT_SEARCHES = 32  # a question's searches (at most about a dozen distinct ones)
+PASSAGES_KEPT = 5_000  # passages read for candidates, kept between questions (both engines read the same)
 SESSION_SECRET_META = "web_session_secret"  # the meta row of the key that signs web sessions
 # What a footer line ("Trưởng Ban biên tập: …") is about: the department's website, not the article.
 FOOTER_CONTEXT = "Trang thông tin điện tử của Sở Khoa học và Công nghệ thành phố Cần Thơ"
@@ -174,33 +176,40 @@ class PerVersion(Generic[T]):
         return self._value
 
 
-class RecentSearches:
-    """The results of the last few full-text searches, as of one knowledge-base version: the engines
-    of a default reply (the matcher and the fitted engine) and their suggestions run many of the same
-    searches for one question. Small on purpose: it serves one question's repeats, not a cache of
-    popular questions. Bypassed while a write is under way (its version may still be rolled back)."""
+class VersionCache:
+    """Values read from the knowledge base, kept as of one knowledge-base version, the least recently
+    used dropped past ``size``. Bypassed while a write is under way (its version may still be rolled back)."""
 
-    SIZE = 32  # a question's searches (at most about a dozen distinct ones)
-
-    def __init__(self, kb: "KnowledgeBase"):
-        self.kb = kb
+    def __init__(self, kb: "KnowledgeBase", size: int):
+        self.kb, self.size = kb, size
         self._version: int | None = None
-        self._found: OrderedDict = OrderedDict()
+        self._kept: OrderedDict = OrderedDict()
 
-    def get(self, key: tuple, search: Callable[[], T]) -> T:
+    def entries(self) -> OrderedDict | None:
+        """The values kept, emptied when the version has changed since; None while a write is under way."""
         if self.kb.conn.in_transaction:
-            return search()
+            return None
         version = self.kb.version()
         if version != self._version:
             self._version = version
-            self._found.clear()
-        if key in self._found:
-            self._found.move_to_end(key)
-            return self._found[key]
-        found = self._found[key] = search()
-        if len(self._found) > self.SIZE:
-            self._found.popitem(last=False)
-        return found
+            self._kept.clear()
+        return self._kept
+
+    def keep(self, entries: OrderedDict, key, value) -> None:
+        entries[key] = value
+        if len(entries) > self.size:
+            entries.popitem(last=False)
+
+    def get(self, key, read: Callable[[], T]) -> T:
+        entries = self.entries()
+        if entries is None:
+            return read()
+        if key in entries:
+            entries.move_to_end(key)
+            return entries[key]
+        value = read()
+        self.keep(entries, key, value)
+        return value
 
 
 class KnowledgeBase:
@@ -218,7 +227,11 @@ class KnowledgeBase:
         self._pending_counts: DocumentCounts | None = None  # changes of the transaction under way
         self._pending_floor: int | None = None  # the version when they began
         self._counts: _KnownCounts | None = None  # the document counts as last read (term_counts)
-        self._searches = RecentSearches(self)
+        # The last few full-text searches: the engines of a default reply (the matcher and the fitted engine)
+        # and their suggestions run many of the same searches for one question. Small on purpose: it serves
+        # one question's repeats, not a cache of popular questions.
+        self._searches = VersionCache(self, RECENT_SEARCHES)
+        self._passage_rows = VersionCache(self, PASSAGES_KEPT)  # passage id → Passage (None: not live)
         self._has_counts_table: bool | None = None
         self._units: tuple[int, dict[str, str]] | None = None  # contact units at a version
 
@@ -532,6 +545,23 @@ class KnowledgeBase:
         """Passages with their article; a footer line carries the website as its context."""
         if not ids:
             return []
+        kept = self._passage_rows.entries()
+        if kept is None:
+            read = self._read_passages(ids)
+            return [read[i] for i in ids if i in read]
+        missing = [i for i in dict.fromkeys(ids) if i not in kept]
+        if missing:
+            read = self._read_passages(missing)
+            for i in missing:
+                self._passage_rows.keep(kept, i, read.get(i))
+        found = []
+        for i in ids:
+            kept.move_to_end(i)
+            if kept[i] is not None:
+                found.append(kept[i])
+        return found
+
+    def _read_passages(self, ids: list[int]) -> dict[int, Passage]:
         marks = ",".join("?" * len(ids))
         sql = (f"SELECT p.id, p.article_id, p.text, p.folded, p.exact, a.title, a.title_folded, "
                f"a.title_exact, a.published, a.source, a.url, p.role FROM passages p "
@@ -542,7 +572,7 @@ class KnowledgeBase:
             if row[-1] == "footer":
                 row = (*row[:6], folded_text(context), exact_text(context), *row[8:])
             by_id[row[0]] = Passage(*row)
-        return [by_id[i] for i in ids if i in by_id]
+        return by_id
 
     def article_passages(self, article_ids: list[int]) -> dict[int, list[tuple[int, str, str, str]]]:
         """Body passages of each article in order: (passage id, text, folded, exact)."""
