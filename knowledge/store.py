@@ -36,6 +36,7 @@ SCHEMA_VERSION = 11  # 2: the full-text index has an ``exact`` column; 3: synony
 # 11: every passage tokenized again (compatibility characters read as plain ones: "km²" is "km2")
 RECENT_SEARCHES = 32  # a question's searches (at most about a dozen distinct ones)
 PASSAGES_KEPT = 5_000  # passages read for candidates, kept between questions (both engines read the same)
+PHRASE_COUNTS_KEPT = 20_000  # document counts of word pairs (a common one costs ms to count at 10,000 articles)
 SESSION_SECRET_META = "web_session_secret"  # the meta row of the key that signs web sessions
 # What a footer line ("Trưởng Ban biên tập: …") is about: the department's website, not the article.
 FOOTER_CONTEXT = "Trang thông tin điện tử của Sở Khoa học và Công nghệ thành phố Cần Thơ"
@@ -232,6 +233,7 @@ class KnowledgeBase:
         # one question's repeats, not a cache of popular questions.
         self._searches = VersionCache(self, RECENT_SEARCHES)
         self._passage_rows = VersionCache(self, PASSAGES_KEPT)  # passage id → Passage (None: not live)
+        self._phrase_counts = VersionCache(self, PHRASE_COUNTS_KEPT)  # (phrase, cap) → passages holding it
         self._has_counts_table: bool | None = None
         self._units: tuple[int, dict[str, str]] | None = None  # contact units at a version
 
@@ -534,11 +536,12 @@ class KnowledgeBase:
             r[0] for r in self.conn.execute(sql, (fts_query, limit))])
 
     def phrase_count(self, words: list[str], cap: int = 20) -> int:
-        """How many passages (up to ``cap``) hold these folded words side by side."""
+        """How many passages (up to ``cap``) hold these folded words side by side: a document count of the
+        knowledge base, like the terms' (``term_counts``), kept while its version stays."""
         phrase = '"' + " ".join(w.replace('"', "") for w in words) + '"'
         sql = (f"SELECT count(*) FROM (SELECT rowid FROM passage_index WHERE passage_index MATCH ? "
                f"AND {_LIVE_PASSAGE} LIMIT ?)")
-        return self._searches.get((sql, phrase, cap), lambda: self.conn.execute(
+        return self._phrase_counts.get((phrase, cap), lambda: self.conn.execute(
             sql, ("folded : " + phrase, cap)).fetchone()[0])
 
     def passages(self, ids: list[int]) -> list[Passage]:
