@@ -107,7 +107,7 @@ class Sentence:
 
     @cached_property
     def years(self) -> frozenset[str]:
-        return frozenset(w for w in self.folded if len(w) == 4 and w[:2] in ("19", "20") and w.isdigit())
+        return frozenset(w for w in self.folded if len(w) == 4 and w.isdigit() and w[:2] in ("19", "20"))
 
     @cached_property
     def numbers_after(self) -> dict[str, set[str]]:
@@ -141,24 +141,19 @@ def _numbers_beside(pairs: frozenset[tuple[str, str]], oriented) -> dict[str, se
     return beside
 
 
-@dataclass(frozen=True)
 class Words:
-    """The words of a passage or more: folded, exact, and the folded ones side by side."""
-    folded: frozenset[str]
-    exact: frozenset[str]
-    pairs: frozenset[tuple[str, str]]
+    """The words of one passage or more, from their folded and exact words as stored: folded, exact, and
+    the folded ones side by side (read when first asked for: only a two-syllable word of the question
+    is looked for side by side)."""
 
-    def __iter__(self):
-        return iter((self.folded, self.exact, self.pairs))
+    def __init__(self, stored: tuple[tuple[str, str], ...]):
+        self.stored = stored
+        self.folded = frozenset().union(*(folded.split() for folded, _ in stored))
+        self.exact = frozenset().union(*(exact.split() for _, exact in stored))
 
-    def joined(self, *others: "Words") -> "Words":
-        return Words(self.folded.union(*(o.folded for o in others)), self.exact.union(*(o.exact for o in others)),
-                     self.pairs.union(*(o.pairs for o in others)))
-
-
-def _words_of(folded: str, exact: str) -> Words:
-    words = folded.split()
-    return Words(frozenset(words), frozenset(exact.split()), frozenset(zip(words, words[1:])))
+    @cached_property
+    def pairs(self) -> frozenset[tuple[str, str]]:
+        return frozenset().union(*(zip(words, words[1:]) for words in (folded.split() for folded, _ in self.stored)))
 
 
 @dataclass
@@ -192,12 +187,12 @@ class ArticleView:
         """A passage's words, and those of the line leading into it when it is a list item."""
         found = self._near.get(passage_id)
         if found is None:
-            found = _words_of(*self.stored[passage_id])
-            lead = self.leads.get(passage_id)
-            if lead is not None:
-                found = found.joined(_words_of(*self.stored[lead]))
-            self._near[passage_id] = found
+            found = self._near[passage_id] = Words(self._stored_near(passage_id))
         return found
+
+    def _stored_near(self, passage_id: int) -> tuple[tuple[str, str], ...]:
+        lead = self.leads.get(passage_id)
+        return (self.stored[passage_id],) + ((self.stored[lead],) if lead is not None else ())
 
     def context(self, passage_id: int) -> Words:
         """The words ``near`` a passage and the passages before and after it."""
@@ -205,9 +200,8 @@ class ArticleView:
         if found is None:
             order = list(self.texts)
             i = order.index(passage_id)
-            found = Words(frozenset(), frozenset(), frozenset()).joined(
-                *(self.near(o) for o in order[max(i - 1, 0):i + 2]))
-            self._context[passage_id] = found
+            found = self._context[passage_id] = Words(tuple(stored for o in order[max(i - 1, 0):i + 2]
+                                                            for stored in self._stored_near(o)))
         return found
 
     def window(self, passage_id: int, index: int) -> str:
@@ -223,7 +217,8 @@ class ArticleView:
             found = [sentence_of(s, self.normalizer) for s in split_sentences(self.texts.get(passage_id, ""))]
             lead = self.leads.get(passage_id)
             if found and lead is not None:  # the item says what it says under its lead-in line
-                found[0] = _with_words(found[0], *self.near(lead))
+                words = self.near(lead)
+                found[0] = _with_words(found[0], words.folded, words.exact, words.pairs)
             for i in range(1, len(found)):
                 if _continues(found[i].text):  # "Trong đó 1.550 giải pháp …" is about the sentence before
                     found[i] = _with_words(found[i], found[i - 1].folded, found[i - 1].exact, found[i - 1].pairs)
@@ -360,8 +355,10 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
     terms = question.terms
     fit = fit or fit_article(question, article)
     in_title, in_article = fit.in_title, fit.in_article
-    in_near = held(terms, *article.near(passage_id))
-    in_context = held(terms, *article.context(passage_id))
+    pairs_asked = any(t.word for t in terms)  # only a two-syllable word is looked for side by side
+    near, context = article.near(passage_id), article.context(passage_id)
+    in_near = held(terms, near.folded, near.exact, near.pairs if pairs_asked else None)
+    in_context = held(terms, context.folded, context.exact, context.pairs if pairs_asked else None)
     missing = [w for w, a, n, ti in zip(weights, in_article, in_near, in_title) if max(a, n, ti) == 0]
     unknown = sum(w for w, t in zip(weights, terms) if not df_folded.get(t.token.folded))
     content = [t.token.folded for t in terms]
