@@ -196,10 +196,11 @@ class VersionCache:
             self._kept.clear()
         return self._kept
 
-    def keep(self, entries: OrderedDict, key, value) -> None:
-        entries[key] = value
-        if len(entries) > self.size:
-            entries.popitem(last=False)
+    def keep(self, key, value) -> None:
+        """Keep a value read at the version of the last ``entries``."""
+        self._kept[key] = value
+        if len(self._kept) > self.size:
+            self._kept.popitem(last=False)
 
     def get(self, key, read: Callable[[], T]) -> T:
         entries = self.entries()
@@ -209,7 +210,7 @@ class VersionCache:
             entries.move_to_end(key)
             return entries[key]
         value = read()
-        self.keep(entries, key, value)
+        self.keep(key, value)
         return value
 
 
@@ -552,17 +553,16 @@ class KnowledgeBase:
         if kept is None:
             read = self._read_passages(ids)
             return [read[i] for i in ids if i in read]
-        missing = [i for i in dict.fromkeys(ids) if i not in kept]
+        found = {i: kept[i] for i in ids if i in kept}  # None: not live
+        for i in found:
+            kept.move_to_end(i)
+        missing = [i for i in dict.fromkeys(ids) if i not in found]
         if missing:
             read = self._read_passages(missing)
             for i in missing:
-                self._passage_rows.keep(kept, i, read.get(i))
-        found = []
-        for i in ids:
-            kept.move_to_end(i)
-            if kept[i] is not None:
-                found.append(kept[i])
-        return found
+                found[i] = read.get(i)
+                self._passage_rows.keep(i, found[i])
+        return [found[i] for i in ids if found[i] is not None]
 
     def _read_passages(self, ids: list[int]) -> dict[int, Passage]:
         marks = ",".join("?" * len(ids))

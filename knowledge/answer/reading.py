@@ -14,6 +14,7 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import Callable
 
 from ..text import ORDINAL_MARKERS, Normalizer, fold
 from .lexicon import DEPUTY_WORDS, MONEY_WORDS, PROVINCES, ROLE_WORDS
@@ -107,6 +108,7 @@ class Sentence:
 
     @cached_property
     def years(self) -> frozenset[str]:
+        """The years it speaks of (four digits, 19xx or 20xx)."""
         return frozenset(w for w in self.folded if len(w) == 4 and w.isdigit() and w[:2] in ("19", "20"))
 
     @cached_property
@@ -132,7 +134,9 @@ class Sentence:
         return found
 
 
-def _numbers_beside(pairs: frozenset[tuple[str, str]], oriented) -> dict[str, set[str]]:
+def _numbers_beside(pairs: frozenset[tuple[str, str]],
+                    oriented: Callable[[tuple[str, str]], tuple[str, str]]) -> dict[str, set[str]]:
+    """Word → the numbers beside it, of the words side by side each ``oriented`` as (word, number)."""
     beside: dict[str, set[str]] = {}
     for pair in pairs:
         word, number = oriented(pair)
