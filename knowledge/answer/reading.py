@@ -14,7 +14,6 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Callable
 
 from ..text import ORDINAL_MARKERS, Normalizer, fold
 from .lexicon import DEPUTY_WORDS, MONEY_WORDS, PROVINCES, ROLE_WORDS
@@ -106,43 +105,12 @@ class Sentence:
     _fillers: dict[re.Pattern, list[frozenset[str]]] = field(default_factory=dict, init=False, repr=False,
                                                              compare=False)
 
-    @cached_property
-    def years(self) -> frozenset[str]:
-        """The years it speaks of (four digits, 19xx or 20xx)."""
-        return frozenset(w for w in self.folded if len(w) == 4 and w.isdigit() and w[:2] in ("19", "20"))
-
-    @cached_property
-    def numbers_after(self) -> dict[str, set[str]]:
-        """Word → the numbers written right after it ("lần 13")."""
-        return _numbers_beside(self.pairs, lambda pair: pair)
-
-    @cached_property
-    def numbers_before(self) -> dict[str, set[str]]:
-        """Word → the numbers written right before it ("5 sao")."""
-        return _numbers_beside(self.pairs, lambda pair: pair[::-1])
-
-    @cached_property
-    def long_words(self) -> frozenset[str]:
-        """Its words of more than one letter."""
-        return frozenset(w for w in self.folded if len(w) > 1)
-
     def fillers(self, pattern: re.Pattern) -> list[frozenset[str]]:
         """The folded words of each match of a slot pattern (its group "filler", or the whole match)."""
         found = self._fillers.get(pattern)
         if found is None:
             found = self._fillers[pattern] = [_filler_words(m) for m in pattern.finditer(self.text)]
         return found
-
-
-def _numbers_beside(pairs: frozenset[tuple[str, str]],
-                    oriented: Callable[[tuple[str, str]], tuple[str, str]]) -> dict[str, set[str]]:
-    """Word → the numbers beside it, of the words side by side each ``oriented`` as (word, number)."""
-    beside: dict[str, set[str]] = {}
-    for pair in pairs:
-        word, number = oriented(pair)
-        if number.isdigit():
-            beside.setdefault(word, set()).add(number)
-    return beside
 
 
 class Words:
@@ -402,8 +370,8 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
         features["sent_rare_missing"] = max((w for w, c in zip(weights, in_sentence) if not c), default=0.0) / (
             idf_max or 1.0)
         features["slot"], features["slot_weak"], features["head"] = _slot(question, sentence, asked)
-        own = sentence.long_words
-        features["echo"] = len(own & article.title_folded) / len(own) if own else 1.0
+        own = [w for w in sentence.folded if len(w) > 1]
+        features["echo"] = sum(1 for w in own if w in article.title_folded) / len(own) if own else 1.0
         features["num_sent"] = (sum(1 for q in qualifiers if _holds_qualifier(q, sentence.folded, sentence.pairs)
                                     or _holds_qualifier(q, article.title_folded, article.title_pairs))
                                 / len(qualifiers)) if qualifiers else 0.0
@@ -584,7 +552,7 @@ def _measure_conflict(question: Question, sentence: Sentence) -> bool:
     """Does the sentence count the same thing as the question with another number ("4 sao" for
     "5 sao"), and never with the question's?"""
     for number, unit in question.measures:
-        said = sentence.numbers_before.get(unit)
+        said = {n for n, u in sentence.pairs if u == unit and n.isdigit()}
         if said and number not in said:
             return True
     return False
@@ -605,10 +573,11 @@ def _conflicts(qualifier: tuple[str, str], sentence: Sentence) -> bool:
     if marker == "":
         return False
     if marker == "year":
-        return bool(sentence.years) and number not in sentence.years
+        years = {w for w in sentence.folded if len(w) == 4 and w[:2] in ("19", "20") and w.isdigit()}
+        return bool(years) and number not in years
     markers = ORDINAL_MARKERS if marker == "thu" else (marker, "thu")
-    said = [sentence.numbers_after[m] for m in markers if m in sentence.numbers_after]
-    return bool(said) and not any(number in numbers for numbers in said)
+    said = {n for m, n in sentence.pairs if m in markers and n.isdigit()}
+    return bool(said) and number not in said
 
 
 def _mentions(article: ArticleView, phrase: str) -> bool:
