@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from os.path import commonprefix
 
 from rapidfuzz import fuzz, process
@@ -78,6 +78,8 @@ class _Query:
     current: bool = False
     role: str = ""  # a position asked about without "phó" (deputy): "giam doc"
     predicate: frozenset[int] = frozenset()  # ids of the content words X of "… có X không?"
+    rarity: list[tuple[float, float]] = field(default_factory=list)  # each content word's ``_Index.idf``,
+    # as typed and as an accent slip
 
 
 class _Index:
@@ -106,6 +108,7 @@ class _Index:
                 self.faqs.append((faq, words))
         self.units = {key: name for key, name in kb.version_contact_units().items() if key != "department"}
         self._words: dict = {}  # passage id, or (article id, role) for titles → word sets
+        self._sentences: dict[int, list[tuple[str, set, set]]] = {}  # passage id → its sentences' words
 
     def words(self, passage: Passage) -> tuple[set, set, set, set, set]:
         """A passage's word sets and two-word pairs (with its title's), kept between questions."""
@@ -122,6 +125,19 @@ class _Index:
             cached = (set(passage.folded.split()), set(passage.exact.split()), title[0], title[1],
                       _doc_bigrams(passage.exact, passage.folded) | title[2])
             self._words[passage.id] = cached
+        return cached
+
+    def sentence_words(self, passage: Passage) -> list[tuple[str, set, set]]:
+        """Each sentence of a passage with its folded and exact words, kept between questions."""
+        cached = self._sentences.get(passage.id)
+        if cached is None:
+            if len(self._sentences) >= WORD_CACHE_SIZE:
+                self._sentences.clear()
+            cached = []
+            for sentence in sentences(passage.text):
+                tokens = self._normalizer.tokenize(sentence)
+                cached.append((sentence, {t.folded for t in tokens}, {t.exact for t in tokens}))
+            self._sentences[passage.id] = cached
         return cached
 
     def search_term(self, token: Token) -> tuple[str, int]:
@@ -271,8 +287,9 @@ class Matcher:
             first, last = folded[:yes_no.start(1)].count(" "), folded[:yes_no.end(1)].count(" ")
             inside = {id(t) for t in tokens[first:last + 1]}
             predicate = frozenset(id(t) for t in content if id(t) in inside)
+        rarity = [(index.idf(t), index.idf(t, slip=True)) for t in content]
         return _Query(typed, tokens, content, types, folded, numbers, bool(current),
-                      role.group(0) if role else "", predicate)
+                      role.group(0) if role else "", predicate, rarity)
 
     @staticmethod
     def _corrected(token: Token, index: _Index, accented: bool) -> Token:
@@ -405,8 +422,8 @@ class Matcher:
         if pairs and (pairs[-1][0].folded, pairs[-1][1].folded) in doc_pairs:
             in_phrase.add(id(pairs[-1][1]))
         total = got = predicate_total = predicate_got = 0.0
-        for token in query.content:
-            weight = index.idf(token, slip=id(token) in in_phrase and (token.folded in body_f or token.folded in title_f))
+        for token, (typed, slip) in zip(query.content, query.rarity):
+            weight = slip if id(token) in in_phrase and (token.folded in body_f or token.folded in title_f) else typed
             credit = _credit(token, body_f, body_e, title_f, title_e, year, id(token) in in_phrase)
             total += weight
             got += weight * credit
@@ -425,20 +442,21 @@ class Matcher:
 
     def _judge(self, query: _Query, passage: Passage, index: _Index,
                score: float) -> tuple[tuple[float, str, bool], Passage]:
-        span, fits = self._span(query, passage.text, index)
+        span, fits = self._span(query, passage, index)
         return (score if fits else score * UNFIT_PENALTY, span, fits), passage
 
-    def _span(self, query: _Query, text: str, index: _Index) -> tuple[str, bool]:
+    @staticmethod
+    def _span(query: _Query, passage: Passage, index: _Index) -> tuple[str, bool]:
         """The sentences of the passage that answer, at most MAX_SPAN_CHARS."""
-        parts = sentences(text)
-        if len(text) <= 350 or len(parts) == 1:
+        text = passage.text
+        read = index.sentence_words(passage) if len(text) > 350 else []
+        parts = [sentence for sentence, _, _ in read]
+        if len(parts) <= 1:
             return _trim(text), _fits(query, text)
-        normalizer = self.kb.normalizer()
         best_i, best_value = 0, -1.0
-        for i, sentence in enumerate(parts):
-            tokens = normalizer.tokenize(sentence)
-            folded, exact = {t.folded for t in tokens}, {t.exact for t in tokens}
-            value = sum(index.idf(t) * _credit(t, folded, exact, set(), set(), "") for t in query.content)
+        for i, (sentence, folded, exact) in enumerate(read):
+            value = sum(typed * _credit(t, folded, exact, set(), set(), "")
+                        for t, (typed, _) in zip(query.content, query.rarity))
             if _fits(query, sentence):
                 value *= 1.5
             if value > best_value:

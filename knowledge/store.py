@@ -36,6 +36,9 @@ SCHEMA_VERSION = 12  # 2: the full-text index has an ``exact`` column; 3: synony
 # 11: every passage tokenized again (compatibility characters read as plain ones: "km²" is "km2");
 # 12: every passage tokenized again ("tư" is four only as an ordinal: "tư vấn", "đầu tư" are words; in a
 # text all in capitals a capitalised Roman numeral needs its "lần"/"thứ": "VI PHẠM")
+RECENT_SEARCHES = 32  # a question's searches (at most about a dozen distinct ones)
+PASSAGES_KEPT = 5_000  # passages read for candidates, kept between questions (both engines read the same)
+PHRASE_COUNTS_KEPT = 20_000  # document counts of word pairs (a common one costs ms to count at 10,000 articles)
 SESSION_SECRET_META = "web_session_secret"  # the meta row of the key that signs web sessions
 # What a footer line ("Trưởng Ban biên tập: …") is about: the department's website, not the article.
 FOOTER_CONTEXT = "Trang thông tin điện tử của Sở Khoa học và Công nghệ thành phố Cần Thơ"
@@ -176,33 +179,41 @@ class PerVersion(Generic[T]):
         return self._value
 
 
-class RecentSearches:
-    """The results of the last few full-text searches, as of one knowledge-base version: the engines
-    of a default reply (the matcher and the fitted engine) and their suggestions run many of the same
-    searches for one question. Small on purpose: it serves one question's repeats, not a cache of
-    popular questions. Bypassed while a write is under way (its version may still be rolled back)."""
+class VersionCache:
+    """Values read from the knowledge base, kept as of one knowledge-base version, the least recently
+    used dropped past ``size``. Bypassed while a write is under way (its version may still be rolled back)."""
 
-    SIZE = 32  # a question's searches (at most about a dozen distinct ones)
-
-    def __init__(self, kb: "KnowledgeBase"):
-        self.kb = kb
+    def __init__(self, kb: "KnowledgeBase", size: int):
+        self.kb, self.size = kb, size
         self._version: int | None = None
-        self._found: OrderedDict = OrderedDict()
+        self._kept: OrderedDict = OrderedDict()
 
-    def get(self, key: tuple, search: Callable[[], T]) -> T:
+    def entries(self) -> OrderedDict | None:
+        """The values kept, emptied when the version has changed since; None while a write is under way."""
         if self.kb.conn.in_transaction:
-            return search()
+            return None
         version = self.kb.version()
         if version != self._version:
             self._version = version
-            self._found.clear()
-        if key in self._found:
-            self._found.move_to_end(key)
-            return self._found[key]
-        found = self._found[key] = search()
-        if len(self._found) > self.SIZE:
-            self._found.popitem(last=False)
-        return found
+            self._kept.clear()
+        return self._kept
+
+    def keep(self, key, value) -> None:
+        """Keep a value read at the version of the last ``entries``."""
+        self._kept[key] = value
+        if len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+
+    def get(self, key, read: Callable[[], T]) -> T:
+        entries = self.entries()
+        if entries is None:
+            return read()
+        if key in entries:
+            entries.move_to_end(key)
+            return entries[key]
+        value = read()
+        self.keep(key, value)
+        return value
 
 
 class KnowledgeBase:
@@ -220,7 +231,12 @@ class KnowledgeBase:
         self._pending_counts: DocumentCounts | None = None  # changes of the transaction under way
         self._pending_floor: int | None = None  # the version when they began
         self._counts: _KnownCounts | None = None  # the document counts as last read (term_counts)
-        self._searches = RecentSearches(self)
+        # The last few full-text searches: the engines of a default reply (the matcher and the fitted engine)
+        # and their suggestions run many of the same searches for one question. Small on purpose: it serves
+        # one question's repeats, not a cache of popular questions.
+        self._searches = VersionCache(self, RECENT_SEARCHES)
+        self._passage_rows = VersionCache(self, PASSAGES_KEPT)  # passage id → Passage (None: not live)
+        self._phrase_counts = VersionCache(self, PHRASE_COUNTS_KEPT)  # (phrase, cap) → passages holding it
         self._has_counts_table: bool | None = None
         self._units: tuple[int, dict[str, str]] | None = None  # contact units at a version
 
@@ -523,17 +539,34 @@ class KnowledgeBase:
             r[0] for r in self.conn.execute(sql, (fts_query, limit))])
 
     def phrase_count(self, words: list[str], cap: int = 20) -> int:
-        """How many passages (up to ``cap``) hold these folded words side by side."""
+        """How many passages (up to ``cap``) hold these folded words side by side: a document count of the
+        knowledge base, like the terms' (``term_counts``), kept while its version stays."""
         phrase = '"' + " ".join(w.replace('"', "") for w in words) + '"'
         sql = (f"SELECT count(*) FROM (SELECT rowid FROM passage_index WHERE passage_index MATCH ? "
                f"AND {_LIVE_PASSAGE} LIMIT ?)")
-        return self._searches.get((sql, phrase, cap), lambda: self.conn.execute(
+        return self._phrase_counts.get((phrase, cap), lambda: self.conn.execute(
             sql, ("folded : " + phrase, cap)).fetchone()[0])
 
     def passages(self, ids: list[int]) -> list[Passage]:
         """Passages with their article; a footer line carries the website as its context."""
         if not ids:
             return []
+        kept = self._passage_rows.entries()
+        if kept is None:
+            read = self._read_passages(ids)
+            return [read[i] for i in ids if i in read]
+        found = {i: kept[i] for i in ids if i in kept}  # None: not live
+        for i in found:
+            kept.move_to_end(i)
+        missing = [i for i in dict.fromkeys(ids) if i not in found]
+        if missing:
+            read = self._read_passages(missing)
+            for i in missing:
+                found[i] = read.get(i)
+                self._passage_rows.keep(i, found[i])
+        return [found[i] for i in ids if found[i] is not None]
+
+    def _read_passages(self, ids: list[int]) -> dict[int, Passage]:
         marks = ",".join("?" * len(ids))
         sql = (f"SELECT p.id, p.article_id, p.text, p.folded, p.exact, a.title, a.title_folded, "
                f"a.title_exact, a.published, a.source, a.url, p.role FROM passages p "
@@ -544,7 +577,7 @@ class KnowledgeBase:
             if row[-1] == "footer":
                 row = (*row[:6], folded_text(context), exact_text(context), *row[8:])
             by_id[row[0]] = Passage(*row)
-        return [by_id[i] for i in ids if i in by_id]
+        return by_id
 
     def article_passages(self, article_ids: list[int]) -> dict[int, list[tuple[int, str, str, str]]]:
         """Body passages of each article in order: (passage id, text, folded, exact)."""

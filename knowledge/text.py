@@ -64,11 +64,14 @@ def strip_controls(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Lower-case ASCII form: diacritics removed, đ → d (FTS5 does not fold đ)."""
-    return _fold_word(text) if len(text) <= SHORT_TEXT else _fold(text)
+    """Lower-case ASCII form: diacritics removed, đ → d (FTS5 does not fold đ). Folding goes character by
+    character, so a longer text is folded word by word, each word once and remembered."""
+    if len(text) <= SHORT_TEXT:
+        return _fold_word(text)
+    return " ".join([_fold_word(word) if len(word) <= SHORT_TEXT else _fold(word) for word in text.split(" ")])
 
 
-SHORT_TEXT = 24  # words and short phrases are folded once and remembered; longer texts every time
+SHORT_TEXT = 24  # words and short phrases are folded once and remembered; longer words every time
 
 
 @lru_cache(maxsize=100_000)

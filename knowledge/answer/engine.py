@@ -414,9 +414,12 @@ class AnswerEngine:
 def _most_covered(passages: list[Passage], question: Question, weights: list[float]) -> list[Passage]:
     """The candidate passages whose words (with their title's) cover most of the question, at most
     ``READ_PASSAGES`` of them: only those are read sentence by sentence (and their articles' views built)."""
+    # a word is looked for between spaces: the stored words are joined by one space each (``folded_text``)
+    spaced = [(w, f" {t.token.folded} ") for w, t in zip(weights, question.terms)]
+
     def covered(p: Passage) -> float:
-        words = set(p.folded.split()) | set(p.title_folded.split())
-        return sum(w for w, t in zip(weights, question.terms) if t.token.folded in words)
+        words = f" {p.folded} {p.title_folded} "
+        return sum(w for w, word in spaced if word in words)
     return sorted(passages, key=covered, reverse=True)[:READ_PASSAGES]
 
 

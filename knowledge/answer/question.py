@@ -98,11 +98,13 @@ def join_split_abbreviations(text: str, abbreviations: dict[str, str]) -> str:
     Vietnamese syllables, together make a known abbreviation."""
     vocab = vocabulary()
     words = list(_WORD_RE.finditer(text))
-    # per word: short enough to be a piece, in capitals, not a Vietnamese syllable as typed
+    # per word: short enough to be a piece, in capitals
     short = [len(w.group(0)) <= 4 for w in words]
     capital = [w.group(0).isupper() for w in words]
-    foreign = [s and not vocab.is_syllable(fold(w.group(0)), exact_key(w.group(0).casefold()))
-               for w, s in zip(words, short)]
+
+    def foreign(word: re.Match) -> bool:
+        """Not a Vietnamese syllable as typed."""
+        return not vocab.is_syllable(fold(word.group(0)), exact_key(word.group(0).casefold()))
     out, last = [], 0
     i = 0
     while i < len(words):
@@ -111,12 +113,12 @@ def join_split_abbreviations(text: str, abbreviations: dict[str, str]) -> str:
             group = words[i:i + size]
             if len(group) < size:
                 continue
+            if not all(short[i:i + size]):
+                continue  # abbreviations are made of short pieces
             gaps = [text[a.end():b.start()] for a, b in zip(group, group[1:])]
             if any(g.strip() not in ("", "&") for g in gaps):
                 continue
-            if not all(short[i:i + size]):
-                continue  # abbreviations are made of short pieces
-            if all(capital[i:i + size]) or any(foreign[i:i + size]):
+            if all(capital[i:i + size]) or any(foreign(w) for w in group):
                 pieces = [w.group(0) for w in group]
                 for candidate in (fold("&".join(pieces)), fold("".join(pieces))):
                     if candidate in abbreviations:
@@ -560,15 +562,17 @@ def _department_named(tokens: list[Token]) -> tuple[int, int] | None:
 def with_synonyms(terms: list[Term], tokens: list[Token], groups: list[tuple[str, ...]]) -> list[Term]:
     """Terms inside a phrase of a synonym group (folded phrases) also accept the group's other phrases."""
     words = [t.folded for t in tokens]
+    starts: dict[str, list[int]] = {}  # each run of words of a phrase's length, as one string → where it starts
+    for size in {len(phrase.split()) for group in groups for phrase in group}:
+        for start in range(len(words) - size + 1):
+            starts.setdefault(" ".join(words[start:start + size]), []).append(start)
     alternates: dict[int, tuple[tuple[str, ...], ...]] = {}
     for group in groups:
         for phrase in group:
-            size = len(phrase.split())
-            for start in range(len(words) - size + 1):
-                if " ".join(words[start:start + size]) == phrase:
-                    others = tuple(tuple(p.split()) for p in group if p != phrase)
-                    for position in range(start, start + size):
-                        alternates[position] = alternates.get(position, ()) + others
+            for start in starts.get(phrase, ()):
+                others = tuple(tuple(p.split()) for p in group if p != phrase)
+                for position in range(start, start + len(phrase.split())):
+                    alternates[position] = alternates.get(position, ()) + others
     return [replace(t, alternates=alternates[t.position]) if t.position in alternates else t for t in terms]
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from ..text import ORDINAL_MARKERS, Normalizer, fold
 from .lexicon import DEPUTY_WORDS, MONEY_WORDS, PROVINCES, ROLE_WORDS
@@ -73,6 +74,8 @@ _SLOT_TESTS = {
     "email": lambda s: "@" in s,
     "role": lambda s: bool(_ROLE_RE.search(fold(s))),
 }
+# The slots whose filler must be new to the question: their test finds it
+_FILLERS = {"when": _DATE_RE, "time": _TIME_RE, "weekday": _WEEKDAY_RE, "where": _PLACE_RE}
 MAX_TERMS = 8  # the "terms" feature saturates at this many content words
 CORRECTED_WEIGHT = 0.75  # a typo-corrected word weighs less: the correction may be wrong
 MAX_WINDOW_CHARS = 400  # a sentence is shown with the next one while both fit in this
@@ -93,17 +96,43 @@ def split_sentences(text: str) -> list[str]:
 
 @dataclass
 class Sentence:
+    """One sentence and its words; what it says whatever the question is read once, when first needed."""
     text: str
     plain: str  # the text folded (same length: positions agree)
     folded: frozenset[str]
     exact: frozenset[str]
     pairs: frozenset[tuple[str, str]]
+    _fillers: dict[re.Pattern, list[frozenset[str]]] = field(default_factory=dict, init=False, repr=False,
+                                                             compare=False)
+
+    def fillers(self, pattern: re.Pattern) -> list[frozenset[str]]:
+        """The folded words of each match of a slot pattern (its group "filler", or the whole match)."""
+        found = self._fillers.get(pattern)
+        if found is None:
+            found = self._fillers[pattern] = [_filler_words(m) for m in pattern.finditer(self.text)]
+        return found
+
+
+class Words:
+    """The words of one passage or more, from their folded and exact words as stored: folded, exact, and
+    the folded ones side by side (read when first asked for: only a two-syllable word of the question
+    is looked for side by side)."""
+
+    def __init__(self, stored: tuple[tuple[str, str], ...]):
+        self.stored = stored
+        self.folded = frozenset().union(*(folded.split() for folded, _ in stored))
+        self.exact = frozenset().union(*(exact.split() for _, exact in stored))
+
+    @cached_property
+    def pairs(self) -> frozenset[tuple[str, str]]:
+        return frozenset().union(*(zip(words, words[1:]) for words in (folded.split() for folded, _ in self.stored)))
 
 
 @dataclass
 class ArticleView:
-    """One article as the reader sees it: title, date, its words, and the sentences of the passages
-    read so far (split and tokenized only when a passage is a candidate)."""
+    """One article as the reader sees it: title, date, its words, and the words and sentences of the
+    passages read so far (split and tokenized only when a passage is a candidate: most passages of a
+    page never are, and what is kept of them costs the garbage collector's full passes)."""
     article_id: int
     title: str
     published: str | None
@@ -113,10 +142,7 @@ class ArticleView:
     title_exact: frozenset[str]
     title_pairs: frozenset[tuple[str, str]]
     texts: dict[int, str]  # passage id → its text, in page order
-    passage_words: dict[int, tuple[frozenset[str], frozenset[str]]]  # passage id → its (folded, exact) words
-    context_words: dict[int, tuple[frozenset[str], frozenset[str]]]  # … with the passages before and after
-    passage_pairs: dict[int, frozenset[tuple[str, str]]]  # passage id → its words side by side (folded)
-    context_pairs: dict[int, frozenset[tuple[str, str]]]  # … with the passages before and after
+    stored: dict[int, tuple[str, str]]  # passage id → its folded and exact words, as stored at import
     folded: frozenset[str]  # every word of the article, title and date included
     exact: frozenset[str]
     pairs: frozenset[tuple[str, str]]
@@ -125,6 +151,37 @@ class ArticleView:
     normalizer: Normalizer
     leads: dict[int, int] = field(default_factory=dict)  # list item's passage id → the passage leading into it
     _sentences: dict[int, list[Sentence]] = field(default_factory=dict)
+    _windows: dict[tuple[int, int], str] = field(default_factory=dict)
+    _near: dict[int, Words] = field(default_factory=dict)
+    _context: dict[int, Words] = field(default_factory=dict)
+
+    def near(self, passage_id: int) -> Words:
+        """A passage's words, and those of the line leading into it when it is a list item."""
+        found = self._near.get(passage_id)
+        if found is None:
+            found = self._near[passage_id] = Words(self._stored_near(passage_id))
+        return found
+
+    def _stored_near(self, passage_id: int) -> tuple[tuple[str, str], ...]:
+        lead = self.leads.get(passage_id)
+        return (self.stored[passage_id],) + ((self.stored[lead],) if lead is not None else ())
+
+    def context(self, passage_id: int) -> Words:
+        """The words ``near`` a passage and the passages before and after it."""
+        found = self._context.get(passage_id)
+        if found is None:
+            order = list(self.texts)
+            i = order.index(passage_id)
+            found = self._context[passage_id] = Words(tuple(stored for o in order[max(i - 1, 0):i + 2]
+                                                            for stored in self._stored_near(o)))
+        return found
+
+    def window(self, passage_id: int, index: int) -> str:
+        """What the reply shows of a sentence (``_window``), read once."""
+        found = self._windows.get((passage_id, index))
+        if found is None:
+            found = self._windows[(passage_id, index)] = _window(self, passage_id, index)
+        return found
 
     def sentences(self, passage_id: int) -> list[Sentence]:
         found = self._sentences.get(passage_id)
@@ -132,8 +189,8 @@ class ArticleView:
             found = [sentence_of(s, self.normalizer) for s in split_sentences(self.texts.get(passage_id, ""))]
             lead = self.leads.get(passage_id)
             if found and lead is not None:  # the item says what it says under its lead-in line
-                folded, exact = self.passage_words[lead]
-                found[0] = _with_words(found[0], folded, exact, self.passage_pairs[lead])
+                words = self.near(lead)
+                found[0] = _with_words(found[0], words.folded, words.exact, words.pairs)
             for i in range(1, len(found)):
                 if _continues(found[i].text):  # "Trong đó 1.550 giải pháp …" is about the sentence before
                     found[i] = _with_words(found[i], found[i - 1].folded, found[i - 1].exact, found[i - 1].pairs)
@@ -166,37 +223,26 @@ def build_article(article_id: int, title: str, published: str | None, source: st
     đơn"): its words count as the item's own passage words."""
     title_tokens = normalizer.tokenize(title)
     title_words = [t.folded for t in title_tokens]
-    order = [pid for pid, _, _, _ in passages]
-    own_words = {pid: (frozenset(f.split()), frozenset(e.split())) for pid, _, f, e in passages}
     leads = list_leads([(pid, text) for pid, text, _, _ in passages])
-    passage_words = {pid: (words[0] | own_words[leads[pid]][0], words[1] | own_words[leads[pid]][1])
-                     if pid in leads else words for pid, words in own_words.items()}
-    context_words = {pid: (frozenset().union(*(passage_words[o][0] for o in order[max(i - 1, 0):i + 2])),
-                           frozenset().union(*(passage_words[o][1] for o in order[max(i - 1, 0):i + 2])))
-                     for i, pid in enumerate(order)}
-    own_pairs = {pid: frozenset(zip(words, words[1:])) for pid, words in
-                 ((pid, f.split()) for pid, _, f, _ in passages)}
-    passage_pairs = {pid: pairs | own_pairs[leads[pid]] if pid in leads else pairs for pid, pairs in own_pairs.items()}
-    context_pairs = {pid: frozenset().union(*(passage_pairs[o] for o in order[max(i - 1, 0):i + 2]))
-                     for i, pid in enumerate(order)}
     folded, exact = set(title_words), {t.exact for t in title_tokens}
     pairs: set[tuple[str, str]] = set(zip(title_words, title_words[1:]))
     passage_df: dict[str, int] = {}
-    for pid, _, passage_folded, _ in passages:
-        pairs.update(own_pairs[pid])
-        folded |= own_words[pid][0]
-        exact |= own_words[pid][1]
-        for w in own_words[pid][0]:
+    for _, _, passage_folded, passage_exact in passages:
+        words = passage_folded.split()
+        pairs.update(zip(words, words[1:]))
+        own = set(words)
+        folded |= own
+        exact.update(passage_exact.split())
+        for w in own:
             passage_df[w] = passage_df.get(w, 0) + 1
     if published:
         folded.add(str(int(published[:4])))
     title_text = " " + " ".join(title_words) + " "
     return ArticleView(article_id, title, published, source, url, frozenset(title_words),
                        frozenset(t.exact for t in title_tokens), frozenset(zip(title_words, title_words[1:])),
-                       {pid: text for pid, text, _, _ in passages}, passage_words, context_words, passage_pairs,
-                       context_pairs, frozenset(folded),
-                       frozenset(exact), frozenset(pairs), frozenset(p for p in PROVINCES if f" {p} " in title_text),
-                       passage_df, normalizer, leads)
+                       {pid: text for pid, text, _, _ in passages}, {pid: (f, e) for pid, _, f, e in passages},
+                       frozenset(folded), frozenset(exact), frozenset(pairs),
+                       frozenset(p for p in PROVINCES if f" {p} " in title_text), passage_df, normalizer, leads)
 
 
 def list_leads(passages: list[tuple[int, str]]) -> dict[int, int]:
@@ -220,19 +266,27 @@ def list_leads(passages: list[tuple[int, str]]) -> dict[int, int]:
 
 def holds(term: Term, folded: frozenset[str], exact: frozenset[str],
           pairs: frozenset[tuple[str, str]] | None = None) -> float:
-    """1 when a word set holds the question word as typed, or a synonym phrase of it, or the same letters
-    under other accents when the typed accents make no real syllable (a slip). A syllable of a
-    two-syllable word counts only where ``pairs`` (the words side by side) hold the word."""
-    token = term.token
-    if term.alternates and any(all(w in folded for w in phrase) for phrase in term.alternates):
-        return 1.0
-    if term.word and pairs is not None and term.word not in pairs:
-        return 0.0
-    if token.marked and not token.exact.endswith("~"):
-        if token.exact in exact:
-            return 1.0
-        return float(not term.spelt and token.folded in folded)
-    return 1.0 if token.folded in folded else 0.0
+    """``held`` for one question word."""
+    return held([term], folded, exact, pairs)[0]
+
+
+def held(terms: list[Term], folded: frozenset[str], exact: frozenset[str],
+         pairs: frozenset[tuple[str, str]] | None = None) -> list[float]:
+    """For each question word, 1 when a word set holds it as typed, or a synonym phrase of it, or the same
+    letters under other accents when the typed accents make no real syllable (a slip); else 0. A syllable
+    of a two-syllable word counts only where ``pairs`` (the words side by side) hold the word."""
+    found = []
+    for term in terms:
+        token = term.token
+        if term.alternates and any(all(w in folded for w in phrase) for phrase in term.alternates):
+            found.append(1.0)
+        elif term.word and pairs is not None and term.word not in pairs:
+            found.append(0.0)
+        elif token.marked and not token.exact.endswith("~"):
+            found.append(1.0 if token.exact in exact else float(not term.spelt and token.folded in folded))
+        else:
+            found.append(1.0 if token.folded in folded else 0.0)
+    return found
 
 
 @dataclass
@@ -259,8 +313,8 @@ class ArticleFit:
 
 
 def fit_article(question: Question, article: ArticleView) -> ArticleFit:
-    return ArticleFit([holds(t, article.title_folded, article.title_exact, article.title_pairs) for t in question.terms],
-                      [holds(t, article.folded, article.exact, article.pairs) for t in question.terms])
+    return ArticleFit(held(question.terms, article.title_folded, article.title_exact, article.title_pairs),
+                      held(question.terms, article.folded, article.exact, article.pairs))
 
 
 def read(question: Question, article: ArticleView, passage_id: int, weights: list[float], idf_max: float,
@@ -270,12 +324,13 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
     sentences = article.sentences(passage_id)
     if not sentences:
         return []
-    near_folded, near_exact = article.passage_words[passage_id]
     terms = question.terms
     fit = fit or fit_article(question, article)
     in_title, in_article = fit.in_title, fit.in_article
-    in_near = [holds(t, near_folded, near_exact, article.passage_pairs[passage_id]) for t in terms]
-    in_context = [holds(t, *article.context_words[passage_id], article.context_pairs[passage_id]) for t in terms]
+    pairs_asked = any(t.word for t in terms)  # only a two-syllable word is looked for side by side
+    near, context = article.near(passage_id), article.context(passage_id)
+    in_near = held(terms, near.folded, near.exact, near.pairs if pairs_asked else None)
+    in_context = held(terms, context.folded, context.exact, context.pairs if pairs_asked else None)
     missing = [w for w, a, n, ti in zip(weights, in_article, in_near, in_title) if max(a, n, ti) == 0]
     unknown = sum(w for w, t in zip(weights, terms) if not df_folded.get(t.token.folded))
     content = [t.token.folded for t in terms]
@@ -303,29 +358,31 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
     local = [w * math.log((len(article.texts) + 1) / (article.passage_df.get(t.token.folded, 0) + 0.5))
              for w, t in zip(weights, terms)]
     local_total = sum(local) or 1.0
+    predicate = [weights[n] for n in question.predicate]
+    predicate_total = sum(predicate)
+    asked = {t.folded for t in question.tokens}
     readings = []
     for i, sentence in enumerate(sentences):
-        in_sentence = [holds(t, sentence.folded, sentence.exact, sentence.pairs) for t in terms]
+        in_sentence = held(terms, sentence.folded, sentence.exact, sentence.pairs)
         features = dict(common)
-        features["sent"] = sum(w * c for w, c in zip(weights, in_sentence)) / total
-        features["local"] = sum(w * c for w, c in zip(local, in_sentence)) / local_total
+        features["sent"] = sum(w for w, c in zip(weights, in_sentence) if c) / total
+        features["local"] = sum(w for w, c in zip(local, in_sentence) if c) / local_total
         features["sent_rare_missing"] = max((w for w, c in zip(weights, in_sentence) if not c), default=0.0) / (
             idf_max or 1.0)
-        features["slot"], features["slot_weak"], features["head"] = _slot(question, sentence)
+        features["slot"], features["slot_weak"], features["head"] = _slot(question, sentence, asked)
         own = [w for w in sentence.folded if len(w) > 1]
         features["echo"] = sum(1 for w in own if w in article.title_folded) / len(own) if own else 1.0
-        features["num_sent"] = (sum(1 for q in qualifiers if _holds_qualifier(q, sentence.folded | article.title_folded,
-                                                                            sentence.pairs | article.title_pairs))
+        features["num_sent"] = (sum(1 for q in qualifiers if _holds_qualifier(q, sentence.folded, sentence.pairs)
+                                    or _holds_qualifier(q, article.title_folded, article.title_pairs))
                                 / len(qualifiers)) if qualifiers else 0.0
         features["qualifier_conflict"] = float(any(_conflicts(q, sentence) for q in qualifiers)
                                                or _measure_conflict(question, sentence))
-        predicate = [weights[n] for n in question.predicate]
-        features["predicate"] = (sum(weights[n] * in_sentence[n] for n in question.predicate) / sum(predicate)
-                                 if predicate and sum(predicate) else 0.0)
+        features["predicate"] = (sum(weights[n] * in_sentence[n] for n in question.predicate) / predicate_total
+                                 if predicate and predicate_total else 0.0)
         features["role_conflict"] = _role_conflict(question, sentence.plain)
-        features["role_filled"] = _role_filled(question, sentence)
+        features["role_filled"] = _role_filled(question, sentence, asked)
         features["short"] = float(len(sentence.text) < 40)
-        readings.append(Reading(article, passage_id, i, sentence, features, _window(article, passage_id, i)))
+        readings.append(Reading(article, passage_id, i, sentence, features, article.window(passage_id, i)))
     return readings
 
 
@@ -397,33 +454,36 @@ def add_relative_features(question: Question, readings: list[Reading]) -> None:
         r.features["current_newest"] = float(current and bool(newest) and r.article.published == newest)
 
 
-def _new(match: re.Match, question: Question) -> bool:
-    """Is a slot filler (the named group "filler", or the whole match) something the question does
-    not already say?"""
-    filler = match.groupdict().get("filler") or match.group(0)
-    words = set(fold(filler).split())
-    asked = {t.folded for t in question.tokens}
-    return not words <= asked
+def _filler_words(match: re.Match) -> frozenset[str]:
+    """The folded words of a slot filler: the named group "filler", or the whole match."""
+    return frozenset(fold(match.groupdict().get("filler") or match.group(0)).split())
 
 
-def _slot(question: Question, sentence: Sentence) -> tuple[float, float, float]:
-    """Is the asked slot filled in this sentence by something the question does not already say
-    (strongly: a person for "ai", a date for "khi nào"; weakly: an organisation for "ai"), and is a
-    number right before the counted noun?"""
+def _says_new(fillers: list[frozenset[str]], asked: set[str]) -> bool:
+    """Is one of these slot fillers something the question (its folded words ``asked``) does not already say?"""
+    return any(not words <= asked for words in fillers)
+
+
+def _slot(question: Question, sentence: Sentence, asked: set[str]) -> tuple[float, float, float]:
+    """Is the asked slot filled in this sentence by something the question (its folded words ``asked``)
+    does not already say (strongly: a person for "ai", a date for "khi nào"; weakly: an organisation for
+    "ai", or a date the question states), and is a number right before the counted noun?"""
     text = sentence.text
     strong = weak = head = 0.0
     for kind in question.types:
         if kind == "who":
-            if any(_new(m, question) for m in _PERSON_RE.finditer(text)):
+            if _says_new(sentence.fillers(_PERSON_RE), asked):
                 strong = 1.0
-            elif not question.roles and any(_new(m, question) for m in _ORG_RE.finditer(text)):
+            elif not question.roles and _says_new(sentence.fillers(_ORG_RE), asked):
                 weak = 1.0  # an organisation answers "ai", never "giám đốc … là ai"
-        elif kind in _SLOT_TESTS and _SLOT_TESTS[kind](text):
-            pattern = {"when": _DATE_RE, "time": _TIME_RE, "weekday": _WEEKDAY_RE, "where": _PLACE_RE}.get(kind)
-            if pattern is None or any(_new(m, question) for m in pattern.finditer(text)):
+        elif kind in _FILLERS:
+            fillers = sentence.fillers(_FILLERS[kind])
+            if _says_new(fillers, asked):
                 strong = 1.0
-            else:
+            elif fillers:
                 weak = 1.0
+        elif kind in _SLOT_TESTS and _SLOT_TESTS[kind](text):
+            strong = 1.0
     if question.which and _names_after(question.which, sentence):
         strong = 1.0
     if "count" in question.types:
@@ -474,15 +534,16 @@ def _role_conflict(question: Question, folded: str) -> float:
     return 0.0
 
 
-def _role_filled(question: Question, sentence: Sentence) -> float:
-    """For "who" asked with a role ("giám đốc … là ai"): is a person named right beside that role in
-    the sentence ("Giám đốc Sở … Ngô Anh Tín", "ông Trần Văn A, Chủ tịch …")?"""
+def _role_filled(question: Question, sentence: Sentence, asked: set[str]) -> float:
+    """For "who" asked with a role ("giám đốc … là ai"): is a person the question (its folded words
+    ``asked``) does not name right beside that role in the sentence ("Giám đốc Sở … Ngô Anh Tín",
+    "ông Trần Văn A, Chủ tịch …")?"""
     if "who" not in question.types or not question.roles:
         return 0.0
     for role in question.roles:
         for match in re.finditer(r"\b" + role + r"\b", sentence.plain):
             nearby = sentence.text[max(0, match.start() - ROLE_REACH):match.end() + ROLE_REACH]
-            if any(_new(m, question) for m in _PERSON_RE.finditer(nearby)):
+            if _says_new([_filler_words(m) for m in _PERSON_RE.finditer(nearby)], asked):
                 return 1.0
     return 0.0
 
