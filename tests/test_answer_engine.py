@@ -78,6 +78,8 @@ def test_a_slip_is_read_as_the_word_that_keeps_its_accents_and_the_pages_write_b
 def test_only_words_that_are_no_words_are_written_as_read_for_the_matcher(engine):
     assert engine.corrected("kinh phí hội thi lấy từ nuồn nào") == "kinh phí hội thi lấy từ nguon nào"
     assert engine.corrected("tks ad, giải thưởng được trao xong chưa") == "tks ad, giải thưởng được trao xong chưa"
+    assert engine.corrected("chưng trình hỗ trợ doanh nghiệp") == "chuong trình hỗ trợ doanh nghiệp"  # no page has "chưng"
+    assert engine.corrected("sở lập đoàn thanh tra năm nào") == "sở lập đoàn thanh tra năm nào"  # "đoàn": theirs
 
 
 def test_a_real_word_is_never_corrected_into_another(engine):

@@ -221,14 +221,19 @@ class AnswerEngine:
 
     def corrected(self, text: str) -> str:
         """The question with each word that is no word at all written as the word the reader took it for
-        ("nuồn" → "nguon", "Kiên Giag" → "Kiên giang"), for an engine whose own correction knows less (the
-        matcher of the default engine). A real syllable it read as another ("xong" as "cong") stays as
-        typed there: the reader only weighs its guess less; initialisms ("tks", "TĐC") are no slips."""
-        question = self.index().read(clean(text))
+        ("nuồn" → "nguon", "Kiên Giag" → "Kiên giang"), and each real syllable the pages never write that
+        breaks a word they do written as that word ("chưng trình" → "chuong trình"), for an engine whose
+        own correction knows less (the matcher of the default engine). A real syllable the reader only
+        guessed at ("xong" as "cong", "đoàn" as "hoàn") stays as typed there: it may be meant, and many
+        are, whether the pages write them or not; initialisms ("tks", "TĐC") are no slips."""
+        index = self.index()
+        question = index.read(clean(text))
         vocab = vocabulary()
         meant = {typed.exact: read.folded for typed, read in zip(question.typed, question.tokens)
                  if read.exact.endswith("~") and has_vowel(typed.folded)
                  and not vocab.is_syllable(typed.folded, typed.exact if typed.marked else None)}
+        meant.update({question.typed[t.position].exact: t.slip_for for t in question.terms if t.slip_for and not (
+            index.df_exact.get(t.token.exact) if t.token.marked else index.df_folded.get(t.token.folded))})
         if not meant:
             return text
         return _WORD_RE.sub(lambda m: meant.get(exact_key(m.group(0).casefold()), m.group(0)), text)

@@ -54,6 +54,7 @@ class Term:
     spelt: bool = False  # typed with accents as a real syllable: another accenting of it is another word
     word: tuple[str, str] | None = None  # the two-syllable word it makes with a neighbouring term (folded):
     # found only where both stand side by side ("tuyển dụng" is not "tuyên truyền … ứng dụng")
+    slip_for: str = ""  # a real syllable typed where one letter away makes a word of the pages ("kem tra")
 
 
 @dataclass
@@ -356,7 +357,8 @@ class QuestionReader:
                                              for pair in _neighbour_pairs(tokens, i))):
                 found.append(term)
                 continue
-            phrases = []
+            phrases: list[tuple[str, str]] = []
+            meant = ""
             for candidate, _, _ in process.extract(token.folded, self.vocabulary, scorer=OSA.distance,
                                                    score_cutoff=1, limit=None):
                 for j, side in ((i - 1, 1), (i + 1, 0)):
@@ -370,7 +372,8 @@ class QuestionReader:
                             and self.phrase_count(list(pair)):
                         phrases.append(pair)
                         explained.add(j)
-            found.append(replace(term, alternates=tuple(phrases)) if phrases else term)
+                        meant = meant or candidate
+            found.append(replace(term, alternates=tuple(phrases), slip_for=meant) if phrases else term)
         return found
 
     def _corrected(self, tokens: list[Token], i: int, accented: bool, english: bool = False) -> Token:
