@@ -517,7 +517,10 @@ class QuestionReader:
                     and not (i and (q.tokens[i - 1].folded in ADMINISTRATIVE_UNITS  # not "quận huyện …"
                                     or _spelt_together(q.tokens[i - 1], token)))}  # not "hợp tác xã …"
         q.places = {place for place in q.places if not _named_in_lower_case(q.text, place)
-                    and not (not q.accented and self._name_of_function_words(place))}
+                    and not (not q.accented and self._name_of_function_words(place))
+                    and not (q.text.isupper() and not q.accented and not self.phrase_count(place.split()))}
+        if is_english(q.text):
+            q.places = set()  # "Phuong's position": a Vietnamese unit word in English is a name
         q.roles = {role for role in ROLE_WORDS if f" {role} " in folded}
         q.deputy = any(f" {word} {role} " in folded for word in DEPUTY_WORDS for role in q.roles)  # not "thành phố"
 
