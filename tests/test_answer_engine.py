@@ -148,6 +148,13 @@ def test_a_bare_question_word_inside_a_word_the_pages_write_is_that_word(engine)
     assert "where" not in question.types and "dau" in question.content_folded  # "ban đầu", not "đâu"
 
 
+@pytest.mark.parametrize("question, kind", [("kiem tra hang tet co xem dau hop chuan khong", "where"),
+                                            ("hội nghị có ai của sở y tế dự không", "who")])
+def test_inside_a_yes_no_question_a_question_word_asks_nothing(engine, question, kind):
+    assert kind not in read(engine, question).types  # "có ai … không": anyone, a yes or a no is asked
+    assert kind in read(engine, question.replace("khong", "").replace("không", "")).types
+
+
 def test_the_co_that_opens_a_yes_no_question_is_no_word_to_look_for(engine):
     words = read(engine, "doan kiem tra hang tet 2011 co cong an tham gia khong").content_folded
     assert words.count("co") == 0 and "cong" in words  # "có công" would have made "co" a word

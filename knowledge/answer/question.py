@@ -447,10 +447,13 @@ class QuestionReader:
         skip: set[int] = set()
         claimed: set[int] = set()
         counts: list[tuple[int, Cue]] = []
+        frame = _yes_no_frame(q.tokens)
         for start, cue in sorted(find_cues(q.tokens, TYPE_CUE_INDEX, q.accented), key=lambda found: -len(found[1].exact)):
             span = set(range(start, start + len(cue.exact)))
             if span & claimed or (not q.accented and len(cue.exact) == 1 and self._in_page_word(q.tokens, start)):
                 continue  # "xang dau": "dau" is "dầu" of a word the pages hold, not "đâu"
+            if cue.interrogative and frame and frame[0] < start and start + len(cue.exact) <= frame[1]:
+                continue  # "có ai dự không", "có xem dau … không": inside a yes/no question it asks nothing
             claimed |= span
             q.types.add(cue.kind)
             if cue.interrogative:
