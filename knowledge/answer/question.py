@@ -288,7 +288,7 @@ class QuestionReader:
         q.qualifiers = qualifiers(tokens)
         q.measures = measures(tokens)
         q.predicate = self._predicate(q)
-        self._read_qualifiers(q)
+        self._read_qualifiers(q, english)
         self._read_contact(q)
         return q
 
@@ -510,22 +510,24 @@ class QuestionReader:
             return []
         return [n for n, term in enumerate(q.terms) if frame[0] < term.position < frame[1]]
 
-    def _read_qualifiers(self, q: Question) -> None:
+    def _read_qualifiers(self, q: Question, english: bool) -> None:
         folded = " " + q.folded + " "
         q.provinces = {name for name in PROVINCES if f" {name} " in folded}
-        words = [t.folded for t in q.tokens]
-        q.places = {" ".join(words[i:i + 3]) for i, token in enumerate(q.tokens[:-2])
-                    if _names_a_place(q.tokens[i:i + 3], q.accented)
-                    and (q.accented or not self._unit_in_a_word(words, i))
-                    and not (i and (q.tokens[i - 1].folded in ADMINISTRATIVE_UNITS  # not "quận huyện …"
-                                    or _spelt_together(q.tokens[i - 1], token)))}  # not "hợp tác xã …"
-        q.places = {place for place in q.places if not _named_in_lower_case(q.text, place)
-                    and not (not q.accented and self._name_of_function_words(place))
-                    and not (q.text.isupper() and not q.accented and not self.phrase_count(place.split()))}
-        if is_english(q.text):
-            q.places = set()  # "Phuong's position": a Vietnamese unit word in English is a name
+        q.places = set() if english else self._places(q)  # in English "Phuong's position" names no ward
         q.roles = {role for role in ROLE_WORDS if f" {role} " in folded}
         q.deputy = any(f" {word} {role} " in folded for word in DEPUTY_WORDS for role in q.roles)  # not "thành phố"
+
+    def _places(self, q: Question) -> set[str]:
+        """The places a Vietnamese question names: a unit word and the two words of its name (folded)."""
+        words = [t.folded for t in q.tokens]
+        places = {" ".join(words[i:i + 3]) for i, token in enumerate(q.tokens[:-2])
+                  if _names_a_place(q.tokens[i:i + 3], q.accented)
+                  and (q.accented or not self._unit_in_a_word(words, i))
+                  and not (i and (q.tokens[i - 1].folded in ADMINISTRATIVE_UNITS  # not "quận huyện …"
+                                  or _spelt_together(q.tokens[i - 1], token)))}  # not "hợp tác xã …"
+        return {place for place in places if not _named_in_lower_case(q.text, place)
+                and not (not q.accented and self._name_of_function_words(place))
+                and not (q.text.isupper() and not q.accented and not self.phrase_count(place.split()))}
 
     def _unit_in_a_word(self, words: list[str], i: int) -> bool:
         """Typed without accents, is the unit word of a would-be place part of a word the pages write: with
