@@ -395,15 +395,21 @@ def test_a_decade_is_a_time_the_question_when_is_answered_with(tmp_path):
     kb.close()
 
 
-def test_a_long_sentence_is_cut_to_the_clauses_that_hold_the_question(tmp_path):
+def _long_report(tmp_path, last_check: str) -> KnowledgeBase:
+    """A page of one long sentence listing checks and their figures, ``last_check`` at its end."""
     checks = "; ".join(f"kiểm tra đo lường và chất lượng {thing} tại {n} cơ sở" for thing, n in
                        [("vàng", 28), ("xăng dầu", 32), ("phân bón", 17), ("mũ bảo hiểm", 9), ("đồ chơi trẻ em", 21),
                         ("thực phẩm đóng gói", 14), ("điện tử", 11)])
     write(tmp_path, "kiem-tra.txt", "Kết quả kiểm tra năm 2017\n\n[05/02/2018 08:00]\n\n"
           f"Năm 2017, các quận, huyện đã phối hợp với các đơn vị chuyên môn trực thuộc Sở triển khai {checks}, "
-          "kiểm tra chất lượng nhãn hàng hóa sản phẩm thép lưu thông trên thị trường tại 12 cơ sở.\n")
+          f"{last_check}.\n")
     kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
     import_paths(kb, [tmp_path / "kiem-tra.txt"])
+    return kb
+
+
+def test_a_long_sentence_is_cut_to_the_clauses_that_hold_the_question(tmp_path):
+    kb = _long_report(tmp_path, "kiểm tra chất lượng nhãn hàng hóa sản phẩm thép lưu thông trên thị trường tại 12 cơ sở")
     question, readings = AnswerEngine(kb).readings("kiểm tra nhãn hàng hóa thép năm 2017 ở mấy cơ sở")
     _, text = reply_of(readings, question_words(question))
     assert len(readings[0].window) > MAX_SPAN_CHARS
@@ -414,14 +420,7 @@ def test_a_long_sentence_is_cut_to_the_clauses_that_hold_the_question(tmp_path):
 
 def test_a_long_reply_is_cut_where_the_question_s_words_are_as_the_normaliser_reads_them(tmp_path):
     """The clause says "HTX", the citizen "hợp tác xã": both are read by the one normaliser."""
-    checks = "; ".join(f"kiểm tra đo lường và chất lượng {thing} tại {n} cơ sở" for thing, n in
-                       [("vàng", 28), ("xăng dầu", 32), ("phân bón", 17), ("mũ bảo hiểm", 9), ("đồ chơi trẻ em", 21),
-                        ("thực phẩm đóng gói", 14), ("điện tử", 11)])
-    write(tmp_path, "kiem-tra.txt", "Kết quả kiểm tra năm 2017\n\n[05/02/2018 08:00]\n\n"
-          f"Năm 2017, các quận, huyện đã phối hợp với các đơn vị chuyên môn trực thuộc Sở triển khai {checks}, "
-          "kiểm tra các HTX tại 12 cơ sở.\n")
-    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
-    import_paths(kb, [tmp_path / "kiem-tra.txt"])
+    kb = _long_report(tmp_path, "kiểm tra các HTX tại 12 cơ sở")
     question, readings = AnswerEngine(kb).readings("kiểm tra hợp tác xã năm 2017 ở mấy cơ sở")
     _, text = reply_of(readings, question_words(question))
     assert len(readings[0].window) > MAX_SPAN_CHARS
@@ -535,12 +534,12 @@ def test_among_accented_words_a_real_word_stays_as_typed(engine, typed, word, me
 
 
 def test_a_word_typed_with_its_accents_is_not_found_in_another_word_with_the_same_letters(engine):
-    from knowledge.answer.reading import holds
+    from knowledge.answer.reading import held
     terms = {t.token.folded: t for t in read(engine, "quán phở ngon, sở khoa hoc").terms}
     page = (frozenset({"quan", "pho", "so", "khoa", "hoc"}),
             frozenset({exact_key(w) for w in ("quận", "phố", "sở", "khoa", "học")}))
-    assert holds(terms["quan"], *page) == holds(terms["pho"], *page) == 0.0  # quận, phố: other words
-    assert holds(terms["so"], *page) == holds(terms["hoc"], *page) == 1.0  # as typed / typed bare
+    assert held([terms["quan"], terms["pho"]], *page) == [0.0, 0.0]  # quận, phố: other words
+    assert held([terms["so"], terms["hoc"]], *page) == [1.0, 1.0]  # as typed / typed bare
 
 
 @pytest.mark.parametrize("typed, kept", [("hoi nghi to chuc o can tho", ["to", "chuc", "can", "tho"]),

@@ -62,11 +62,6 @@ _BULLET_RE = re.compile(r"^(?:[-–•+*]|\d{1,2}[.)]|[a-zđ][.)])\s")
 _WORD_RE = re.compile(r"\w+")
 _PHONE_RE = re.compile(r"(?:\+84|0)\d(?:[ .\-]?\d){7,11}")
 _SLOT_TESTS = {
-    "when": lambda s: bool(_DATE_RE.search(s)),
-    "time": lambda s: bool(_TIME_RE.search(s)),
-    "weekday": lambda s: bool(_WEEKDAY_RE.search(s)),
-    "who": lambda s: bool(_PERSON_RE.search(s) or _ORG_RE.search(s)),
-    "where": lambda s: bool(_PLACE_RE.search(s)),
     "list": lambda s: bool(_LIST_RE.search(s)),
     "phone": lambda s: bool(_PHONE_RE.search(s)),
     "fax": lambda s: bool(_PHONE_RE.search(s)),
@@ -76,6 +71,8 @@ _SLOT_TESTS = {
 }
 # The slots whose filler must be new to the question: their test finds it
 _FILLERS = {"when": _DATE_RE, "time": _TIME_RE, "weekday": _WEEKDAY_RE, "where": _PLACE_RE}
+# Every question type with a slot (``_slot``): "who" and "count" are read by rules of their own
+_SLOT_KINDS = frozenset(_SLOT_TESTS) | frozenset(_FILLERS) | {"who", "count"}
 MAX_TERMS = 8  # the "terms" feature saturates at this many content words
 CORRECTED_WEIGHT = 0.75  # a typo-corrected word weighs less: the correction may be wrong
 MAX_WINDOW_CHARS = 400  # a sentence is shown with the next one while both fit in this
@@ -264,12 +261,6 @@ def list_leads(passages: list[tuple[int, str]]) -> dict[int, int]:
     return leads
 
 
-def holds(term: Term, folded: frozenset[str], exact: frozenset[str],
-          pairs: frozenset[tuple[str, str]] | None = None) -> float:
-    """``held`` for one question word."""
-    return held([term], folded, exact, pairs)[0]
-
-
 def held(terms: list[Term], folded: frozenset[str], exact: frozenset[str],
          pairs: frozenset[tuple[str, str]] | None = None) -> list[float]:
     """For each question word, 1 when a word set holds it as typed, or a synonym phrase of it, or the same
@@ -346,7 +337,7 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
         "missing_rare": max(missing, default=0.0) / idf_max if idf_max else 0.0,
         "unknown": unknown / total,
         "bigram": bigram,
-        "typed": float(bool(question.types & set(_SLOT_TESTS) or question.types & {"count"})),
+        "typed": float(bool(question.types & _SLOT_KINDS)),
         "num_missing": float(any(marker == "" for marker, _ in lacking)),  # a bare number: a hint
         "edition_missing": float(any(marker != "" for marker, _ in lacking)),  # a year or an edition
         "place_conflict": float(bool(article.provinces - question.provinces - {"can tho"})),
