@@ -667,3 +667,25 @@ def test_a_number_the_question_states_is_never_a_new_one_however_written():
 
     assert new_numbers("Kiểm tra 03 huyện, nhận 1.837 đơn", {"3"}) == {"1837"}
     assert new_numbers("tại 03 cơ sở", {"3"}) == set()
+
+
+def test_a_page_and_its_copy_saying_the_same_do_not_compete(tmp_path):
+    """An article republished under another title says what it says: its sentence is no rival that makes
+    the engine less sure of the answer (the decider's margin and share)."""
+    from knowledge.answer.decision import decision_features
+    from knowledge.ingest.importer import import_bytes
+
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    body = ("Hội thi Sáng tạo kỹ thuật thành phố Cần Thơ lần thứ 8 trao 12 giải. "
+            "Giải nhất được thưởng 15 triệu đồng, giải nhì 10 triệu đồng.\n")
+    for name, title, date in (("hoi-thi.txt", "Khởi động Hội thi Sáng tạo kỹ thuật lần 8", "02/03/2014"),
+                              ("hoi-thi-copy.txt", "Cần Thơ phát động Hội thi Sáng tạo kỹ thuật", "05/03/2014")):
+        text = f"Tiêu đề: {title}\nNgày đăng: {date}\n\n{body}"
+        assert import_bytes(kb, f"upload:{name}", name, text.encode()).status == "added"
+    _, readings = AnswerEngine(kb).readings("Giải nhất hội thi sáng tạo kỹ thuật được thưởng bao nhiêu tiền?")
+    best = readings[0]
+    copy = next(r for r in readings if r.article is not best.article and r.sentence.text == best.sentence.text)
+    assert copy.probability > 0.5 * best.probability  # the copy reads as well as the page
+    rival = next(r for r in readings if r.article is not best.article and r.sentence.text != best.sentence.text)
+    assert decision_features(readings)["margin"] == pytest.approx(best.probability - rival.probability)
+    kb.close()

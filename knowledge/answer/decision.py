@@ -20,9 +20,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from rapidfuzz import fuzz
+
 from .reading import FEATURE_SIGNS, FEATURES, Reading, agrees
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
+SAME_TEXT = 75  # token-set similarity (0-100) above which two sentences say the same thing
 DECISION_FEATURES = ("confidence", "margin", "share") + FEATURES
 # The ranker's confidence, its margin and its share can only raise the decider's probability; the
 # reading features keep the direction they have for the ranker.
@@ -38,10 +41,16 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
+def says_the_same(one: Reading, other: Reading) -> bool:
+    """Do two sentences (of two pages, mostly: an article and its copy) say the same thing?"""
+    return fuzz.token_set_ratio(one.sentence.text, other.sentence.text) >= SAME_TEXT
+
+
 def decision_features(readings: list[Reading]) -> dict[str, float]:
-    """The decider's view of ranked readings (most probable first)."""
+    """The decider's view of ranked readings (most probable first). A sentence its qualifiers rule out is
+    no rival, nor one saying the same as the best: two pages that agree do not compete."""
     best = readings[0]
-    rivals = [r for r in readings[1:] if agrees(r)]  # a sentence its qualifiers rule out is no rival
+    rivals = [r for r in readings[1:] if agrees(r) and not says_the_same(r, best)]
     other = next((r.probability for r in rivals if r.article is not best.article), 0.0)
     features = {name: best.features.get(name, 0.0) for name in DECISION_FEATURES}
     features["confidence"] = _logit(best.probability)

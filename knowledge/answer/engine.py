@@ -26,7 +26,7 @@ from ..contacts import fields_to_show, is_department
 from ..fulltext import cascade, search_term
 from ..store import FOOTER_CONTEXT, ContactValue, KnowledgeBase, Passage
 from ..text import Normalizer, Token, clean, exact_key
-from .decision import Model, default_model
+from .decision import Model, default_model, says_the_same
 from .initialisms import has_vowel, initialism_letters, spell_out, spelt_by
 from .lexicon import AMBIGUOUS_BARE_STOPS, DEPARTMENT_WORDS, ENGLISH_STOPS, LEXICON_WORDS, STOP_FOLDED
 from .question import Question, QuestionReader, Term, is_english
@@ -42,7 +42,6 @@ FAQ_THRESHOLD = 0.78  # similarity of the question's words to an FAQ phrasing th
 SECOND_SENTENCE_SHARE = 0.8  # a second sentence of the same page joins when this close to the best
 MAX_SPAN_CHARS = 450  # a reply longer than this (and some slack) is cut at a word
 NEAR_TIE = 0.03  # probabilities this close say the same thing as well as each other: the newer page wins
-SAME_TEXT = 75  # token-set similarity (0-100) above which two sentences say the same thing
 UNIT_MATCH = 0.75  # share of the entity's words a unit's name must hold
 FOLLOW_UP_WEIGHT = 0.5  # weight of the previous topic's words in a follow-up
 SUGGEST_SHARE = 0.35  # an unsure reply suggests pages when its confidence reaches this share of the operating
@@ -453,7 +452,7 @@ def _prefer_newer(readings: list[Reading]) -> Reading:
     for r in readings[1:6]:
         if r.probability < best.probability - NEAR_TIE or r.article is best.article:
             continue
-        if fuzz.token_set_ratio(r.sentence.text, best.sentence.text) >= SAME_TEXT and \
+        if says_the_same(r, best) and \
                 (r.article.published or "") > (chosen.article.published or ""):
             chosen = r
     return chosen
