@@ -279,7 +279,24 @@ def test_words_after_the_department_s_name_do_not_drop_the_contact_route(engine,
     assert match.kind == "contact" and attribute in match.contacts
 
 
-@pytest.mark.parametrize("question", ["số điện thoại công an phường", "Số điện thoại Sở Y tế Cần Thơ là gì?"])
+@pytest.mark.parametrize("question, attribute", [
+    ("Sở KHCN có số đt nào để gọi không ạ?", "phone"),  # "gọi" names no unit
+    ("Sở dùng địa chỉ mail nào vậy ạ?", "email"),  # "sở" with its accents is the department
+    ("Trụ sở của sở thuộc quận nào, phường nào vậy ạ?", "address"),
+    ("Sở KHCN tp Cần Thơ nằm chỗ nào vậy ạ?", "address"),
+    ("so khcn o phuong gi quan gi z ad", "address"),
+])
+def test_words_that_name_no_unit_leave_the_department_asked(engine, question, attribute):
+    match = engine.match(question)
+    assert match.kind == "contact" and attribute in match.contacts
+
+
+def test_the_longest_contact_cue_says_what_is_asked(engine):
+    assert read(engine, "sở dùng địa chỉ email nào").attributes == ["email"]  # not an address too
+
+
+@pytest.mark.parametrize("question", ["số điện thoại công an phường", "Số điện thoại Sở Y tế Cần Thơ là gì?",
+                                      "email sở tài nguyên môi trường", "sđt sở GTVT", "địa chỉ sở xây dựng"])
 def test_a_unit_is_matched_as_a_phrase_never_by_syllables(engine, question):
     match = engine.match(question)
     assert not (match.kind == "contact" and match.contacts)

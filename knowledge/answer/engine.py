@@ -22,14 +22,14 @@ from dataclasses import dataclass, field, replace
 from rapidfuzz import fuzz
 
 from .. import suggestions as suggest
-from ..contacts import fields_to_show, is_department
+from ..contacts import fields_to_show, is_department, is_department_at
 from ..fulltext import cascade, search_term
 from ..store import FOOTER_CONTEXT, ContactValue, KnowledgeBase, Passage
 from ..text import Normalizer, Token, clean, exact_key
 from .decision import Model, default_model, says_the_same
 from .initialisms import has_vowel, initialism_letters, spell_out, spelt_by
 from .lexicon import AMBIGUOUS_BARE_STOPS, DEPARTMENT_WORDS, ENGLISH_STOPS, LEXICON_WORDS, STOP_FOLDED
-from .question import Question, QuestionReader, Term, is_english
+from .question import Question, QuestionReader, Term, is_english, is_stop
 from .reading import (ArticleFit, ArticleView, Reading, add_relative_features, agrees, build_article, contradicts,
                       fit_article, idf_max_of, read, weights_of)
 from .smalltalk import smalltalk_intent, unanswered_intent
@@ -44,6 +44,7 @@ MAX_SPAN_CHARS = 450  # a reply longer than this (and some slack) is cut at a wo
 NEAR_TIE = 0.03  # probabilities this close say the same thing as well as each other: the newer page wins
 UNIT_MATCH = 0.75  # share of the entity's words a unit's name must hold
 FOLLOW_UP_WEIGHT = 0.5  # weight of the previous topic's words in a follow-up
+_SO = exact_key("sở")  # the department's own head word, typed with its accents
 SUGGEST_SHARE = 0.35  # an unsure reply suggests pages when its confidence reaches this share of the operating
 # point, and then only pages whose best sentence reaches this share of the best one; an FAQ when its
 # similarity reaches this share of FAQ_THRESHOLD
@@ -278,7 +279,7 @@ class AnswerEngine:
             return None
         entity = question.entity or (topic.entity if topic else [])
         key = "department" if not entity or is_department(" ".join(t.folded for t in entity)) else \
-            self._unit_for(entity, index)
+            self._unit_for(entity, index) or ("department" if self._names_only_the_department(question) else None)
         if key is None:
             return None
         resolved = self.kb.resolve_contacts(key)
@@ -291,6 +292,25 @@ class AnswerEngine:
     @staticmethod
     def _topic_words(question: Question) -> list[Term]:
         return [t for t in question.terms if t.token.folded not in DEPARTMENT_WORDS and t.factor == 1.0]
+
+    def _names_only_the_department(self, question: Question) -> bool:
+        """Does the question name the department ("sở khcn", or "sở" typed with its accents) and no other
+        unit, its leftover words naming none ("gọi", "dùng", "thuộc": "Sở dùng email nào")? After "sở", a word
+        that makes a word with the next ("Sở Y tế", "sở tài nguyên") or is no syllable ("sở GTVT") names
+        another department."""
+        tokens = question.tokens
+        if is_department_at(" ".join(t.folded for t in tokens)):
+            return True
+        heads = [i for i, t in enumerate(tokens) if t.marked and t.exact == _SO]
+        return bool(heads) and not any(self._names_a_department(tokens[i + 1:i + 3]) for i in heads)
+
+    @staticmethod
+    def _names_a_department(after: list[Token]) -> bool:
+        vocab = vocabulary()
+        if not after or is_stop(after[0], True) is not False:
+            return False
+        return not vocab.is_syllable(after[0].folded) or (len(after) > 1 and vocab.is_word(after[0].folded,
+                                                                                             after[1].folded))
 
     @staticmethod
     def _unit_for(entity: list[Token], index: _Index) -> str | None:

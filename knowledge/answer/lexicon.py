@@ -60,10 +60,11 @@ TYPE_CUES: list[Cue] = [
 CONTACT_ATTRIBUTES: list[Cue] = [
     *_cues("phone", "số điện thoại, điện thoại, số máy, gọi số, phone number, phone, telephone, tel"),
     *_cues("fax", "số fax, fax"),
-    *_cues("email", "email, e mail, thư điện tử, hộp thư, mail"),
+    *_cues("email", "email, e mail, thư điện tử, hộp thư, mail, địa chỉ email, địa chỉ thư điện tử"),
     *_cues("hotline", "hotline, đường dây nóng"),
     *_cues("address", "địa chỉ, trụ sở, address, located, tọa lạc, toạ lạc, nằm ở, phường nào, quận nào, "
-                      "huyện nào, xã nào, đường nào"),
+                      "huyện nào, xã nào, đường nào, phường gì, quận gì, huyện gì, xã gì, đường gì, nằm đâu, "
+                      "nằm chỗ nào"),
     *_cues("contact", "thông tin liên hệ, liên hệ, liên lạc, contact"),
 ]
 

@@ -548,10 +548,13 @@ class QuestionReader:
         if not found:
             return
         used: set[int] = set()
-        for start, cue in found:
+        for start, cue in sorted(found, key=lambda at: (-len(at[1].exact), at[0])):  # "địa chỉ email" is an email
+            span = range(start, start + len(cue.exact))
+            if used.intersection(span):
+                continue
             if cue.kind not in q.attributes:
                 q.attributes.append(cue.kind)
-            used.update(range(start, start + len(cue.exact)))
+            used.update(span)
         entity = [t for t in q.terms
                   if t.factor == 1.0 and t.token.folded not in DEPARTMENT_WORDS and t.position not in used]
         named = _department_named(q.tokens)
