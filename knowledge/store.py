@@ -534,7 +534,7 @@ class KnowledgeBase:
     # ----- passages ------------------------------------------------------------------
     def search_passages(self, fts_query: str, limit: int) -> list[int]:
         sql = (f"SELECT rowid FROM passage_index WHERE passage_index MATCH ? AND {_LIVE_PASSAGE} "
-               "ORDER BY bm25(passage_index, 1.0, 0.6, 0.0) LIMIT ?")
+               "ORDER BY bm25(passage_index) LIMIT ?")  # every field counts: body, title, accented words
         return self._searches.get((sql, fts_query, limit), lambda: [
             r[0] for r in self.conn.execute(sql, (fts_query, limit))])
 

@@ -9,6 +9,7 @@ import sqlite3
 from handlers.conversation import Conversation
 from knowledge.ingest.importer import import_bytes
 from knowledge.store import SCHEMA_VERSION, KnowledgeBase
+from knowledge.text import exact_key
 
 SHRIMP = ("Tiêu đề: Hội thảo nuôi tôm siêu thâm canh\nNgày đăng: 20/11/2026\n\n"
           "Ngày 20/11/2026, Sở tổ chức hội thảo nuôi tôm siêu thâm canh tại quận Ô Môn với 120 hộ tham dự.\n")
@@ -101,4 +102,17 @@ def test_a_schema_11_database_reads_tu_as_a_word_again(tmp_path):
     kb = KnowledgeBase.open(path)
     assert kb.meta("schema_version") == "12"
     assert all("tu van" in row[0] for row in kb.conn.execute("SELECT folded FROM passages WHERE role = 'body'"))
+    kb.close()
+
+
+def test_words_typed_with_their_accents_rank_the_passages_found(tmp_path):
+    """A search finds an accented word in the column of accented words; that word ranks the passages as much
+    as a word looked for without accents ("đỏ" of "Cờ Đỏ" puts the passage about Cờ Đỏ first)."""
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    for place, n in (("Thới Lai", 1), ("Cờ Đỏ", 2), ("Phong Điền", 3)):
+        text = (f"Tiêu đề: Hội thảo số {n}\nNgày đăng: 0{n}/11/2026\n\nNăm 2023, chương trình đã hỗ trợ {n}0 cơ sở "
+                f"sản xuất trên địa bàn huyện {place}, với tổng kinh phí {n} tỷ đồng và nhiều hoạt động khác.\n")
+        assert import_bytes(kb, f"upload:{n}.txt", f"{n}.txt", text.encode()).status == "added"
+    found = kb.search_passages(f'"2023" AND ("2023" OR exact : "{exact_key("đỏ")}")', 5)
+    assert len(found) == 3 and "Cờ Đỏ" in kb.passages(found[:1])[0].text
     kb.close()
