@@ -20,7 +20,7 @@ DEFAULT_ABBREVIATIONS: dict[str, str] = {
     "ubnd": "ủy ban nhân dân", "hđnd": "hội đồng nhân dân",
     "đbscl": "đồng bằng sông cửu long",
     "dn": "doanh nghiệp", "dnnvv": "doanh nghiệp nhỏ và vừa", "htx": "hợp tác xã",
-    "ko": "không", "k": "không", "hok": "không", "khg": "không", "hong": "không", "kg": "không",
+    "ko": "không", "k": "không", "hok": "không", "khg": "không", "hong": "không", "hông": "không", "kg": "không",
     "ad": "", "admin": "", "j": "gì", "gj": "gì", "gì": "gì", "z": "vậy", "v": "vậy", "vs": "với",
     "bnhiu": "bao nhiêu", "bnhieu": "bao nhiêu", "nhiu": "nhiêu",
     "mn": "mọi người", "ntn": "như thế nào", "đk": "đăng ký", "dk": "đăng ký",

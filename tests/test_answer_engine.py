@@ -227,6 +227,11 @@ def test_contact_question_is_parsed_as_entity_and_attribute(engine):
     ("bạn tên gì thế", "identity"),
     ("chào buổi sáng ad", "greeting"),
     ("bot tên gì dợ, ai làm ra bạn vậy", "identity"),  # Southern "dợ" for "vậy"; who made the bot
+    ("ad là người hay bot trả lời tự động z", "identity"),
+    ("minh dang chat voi ai vay", "identity"),
+    ("bạn giúp được mình những việc gì", "capabilities"),  # "mình", "việc" inside "giúp được những gì"
+    ("thôi chào bot nha, bữa khác nói chuyện tiếp", "goodbye"),
+    ("ê ad, có đó hông", "greeting"),  # Southern "hông" for "không": is anyone there
 ])
 def test_small_talk_is_recognised_whatever_the_wording(engine, text, intent):
     assert smalltalk_intent(read(engine, text).typed) == intent
@@ -319,7 +324,8 @@ def test_an_answer_never_disagrees_with_the_question_s_edition_rank_or_province(
 
 
 @pytest.mark.parametrize("question", ["Mạng E.Mekong là gì?", "Trung tâm mang tên hiện nay từ ngày nào?",
-                                      "ai làm ra chương trình hỗ trợ doanh nghiệp"])
+                                      "ai làm ra chương trình hỗ trợ doanh nghiệp",
+                                      "Techmart là chợ gì vậy ad?", "hội thảo có ai tham dự không"])
 def test_words_shared_with_small_talk_do_not_make_a_question_small_talk(engine, question):
     assert engine.match(question).kind != "smalltalk"
 

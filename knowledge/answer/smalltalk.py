@@ -14,18 +14,25 @@ _INTENTS: dict[str, tuple[str, str]] = {
     # intent: (key words that must appear, words that may accompany them)
     "thanks": ("cam on|cám ơn|thank|thanks|tks|camon|thank you", "nhieu|lam|rat|nha|nhe|a|gioi|hay|tuyet|"
                "qua|tot|xin|huu ich|chi tiet|da giup|so much|a lot|very|much|you|ban|em"),
-    "goodbye": ("tam biet|bye|goodbye|hen gap lai", "nhe|nha|a|hen|gap lai"),
-    "identity": ("ten|la ai|robot|nguoi that|nguoi hay may|who are you|your name|ai vay|ai day|ai the|la gi|"
-                 "la nguoi|ai lam ra|ai tao ra|who made|who created", "ban|bot|may|em|la|gi|the|vay|a|ha|phai khong|co phai|chu|what|is|are|you|your"),
+    "goodbye": ("tam biet|bye|goodbye|hen gap lai|bua khac noi chuyen|noi chuyen sau|hen bua khac",
+                "nhe|nha|a|hen|gap lai|thoi|chao|tiep|nhe|sau"),
+    "identity": ("ten|la ai|robot|nguoi that|nguoi hay may|nguoi hay bot|who are you|your name|ai vay|ai day|ai the|"
+                 "la gi|la nguoi|ai lam ra|ai tao ra|who made|who created|chat voi ai|"
+                 "tra loi tu dong|ai dang tra loi", "ban|bot|may|em|la|gi|the|vay|a|ha|phai khong|co phai|chu|what|is|"
+                                                    "are|you|your|dang|hay|that|tu dong|tra loi"),
     "capabilities": ("giup duoc gi|lam duoc gi|giup gi|lam gi|huong dan|help|tro giup|menu|biet gi|"
                      "lam duoc nhung gi|giup duoc nhung gi|biet nhung gi|tra loi duoc gi|"
                      "hoi gi|what can you do", "ban|bot|em|co the|duoc|nhung|cho|toi|minh|em|nhe|nhu the nao"),
-    "greeting": ("xin chao|chao|hello|hi|hey|alo|good morning|chao buoi sang|chao buoi chieu|chao buoi toi",
+    "greeting": ("xin chao|chao|hello|hi|hey|alo|good morning|chao buoi sang|chao buoi chieu|chao buoi toi|"
+                 "co do khong|co o do khong|co ai khong|co ai o do khong",
                  "ban|ad|admin|bot|em|anh|chi|moi nguoi|ca nha|so|a|nhe|nha|oi"),
     "ack": ("ok|oke|okay|vang|da|u|uh|um|duoc roi|hieu roi|tot|tuyet|hay qua|gioi qua|good|great",
             "a|nhe|nha|roi|qua|lam|ban|bot"),
 }
-ADDRESS_WORDS = frozenset("ban bot ad admin em anh chi oi a a nhe nha vay the nhi ha".split())
+ADDRESS_WORDS = frozenset("ban bot ad admin em e anh chi oi a a nhe nha vay the nhi ha".split())
+# Words that may stand inside an intent's phrase: who it is for, and what is asked about in general
+# ("giúp được mình những việc gì" is "giúp được những gì").
+_INSIDE = frozenset("minh toi em ban ad anh chi viec".split())
 MIN_COVER = 0.8  # share of the message the intent's words must cover
 LOOSE = ("thanks", "greeting", "goodbye")  # intents whose key words alone say what an unanswered message is
 
@@ -46,9 +53,22 @@ def _covered(words: list[str], phrases: dict[str, list[list[str]]]) -> set[int]:
     hit: set[int] = set()
     for i, word in enumerate(words):
         for phrase in phrases.get(word, ()):
-            if words[i:i + len(phrase)] == phrase:
-                hit.update(range(i, i + len(phrase)))
+            span = _phrase_at(words, i, phrase)
+            if span:
+                hit.update(span)
     return hit
+
+
+def _phrase_at(words: list[str], start: int, phrase: list[str]) -> range | None:
+    """The positions a phrase covers from ``start``, words of ``_INSIDE`` allowed between its words."""
+    j = start
+    for k, wanted in enumerate(phrase):
+        while k and j < len(words) and words[j] != wanted and words[j] in _INSIDE:
+            j += 1
+        if j >= len(words) or words[j] != wanted:
+            return None
+        j += 1
+    return range(start, j)
 
 
 def smalltalk_intent(tokens: list[Token], strict: bool = True) -> str:
