@@ -712,3 +712,26 @@ def test_a_page_and_its_copy_saying_the_same_do_not_compete(tmp_path):
     rival = next(r for r in readings if r.article is not best.article and r.sentence.text != best.sentence.text)
     assert decision_features(readings)["margin"] == pytest.approx(best.probability - rival.probability)
     kb.close()
+
+
+def test_the_next_best_sentence_of_the_page_joins_the_best_when_both_fit(tmp_path):
+    """The sentence that names the event often reads best; the one that holds the figure comes next, however
+    far behind: the reply shows both, in page order, when they fit in a reply."""
+    from knowledge.ingest.importer import import_bytes
+
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    text = ("Tiêu đề: Chấm thi Hội thi Sáng tạo kỹ thuật lần thứ 12\nNgày đăng: 16/08/2023\n\n"
+            "Ngày 15/8/2023, Ban Tổ chức Hội thi Sáng tạo kỹ thuật lần thứ 12 đã họp Hội đồng chấm thi tại Sở.\n\n"
+            "Hội đồng gồm các nhà khoa học của các trường đại học và viện nghiên cứu trên địa bàn.\n\n"
+            "Các thành viên đánh giá từng hồ sơ theo tiêu chí tính mới, tính khả thi và hiệu quả.\n\n"
+            "Năm nay Ban Tổ chức nhận được 108 giải pháp thuộc 6 lĩnh vực.\n")
+    assert import_bytes(kb, "upload:a.txt", "a.txt", text.encode()).status == "added"
+    question = "Hội thi sáng tạo kỹ thuật lần 12 có bao nhiêu giải pháp dự thi?"
+    read_as, readings = AnswerEngine(kb).readings(question)
+    intro = next(r for r in readings if r.sentence.text.startswith("Ngày 15/8/2023"))
+    figure = next(r for r in readings if "108 giải pháp" in r.sentence.text)
+    intro.probability, figure.probability = 0.6, 0.2  # the figure far behind the sentence naming the event
+    ranked = sorted(readings, key=lambda r: -r.probability)
+    best, shown = reply_of(ranked, question_words(read_as))
+    assert best is intro and shown.index("Ngày 15/8/2023") < shown.index("108 giải pháp")
+    kb.close()

@@ -39,7 +39,6 @@ CANDIDATES = 40  # passages the full-text search hands to the reader
 READ_PASSAGES = 15  # candidates read sentence by sentence, those covering most of the question
 ENOUGH_CANDIDATES = 8  # broaden the search only while fewer passages than this were found
 FAQ_THRESHOLD = 0.78  # similarity of the question's words to an FAQ phrasing that answers
-SECOND_SENTENCE_SHARE = 0.8  # a second sentence of the same page joins when this close to the best
 MAX_SPAN_CHARS = 450  # a reply longer than this (and some slack) is cut at a word
 NEAR_TIE = 0.03  # probabilities this close say the same thing as well as each other: the newer page wins
 UNIT_MATCH = 0.75  # share of the entity's words a unit's name must hold
@@ -479,15 +478,14 @@ def _prefer_newer(readings: list[Reading]) -> Reading:
 
 
 def _span(best: Reading, readings: list[Reading], words: frozenset[str]) -> str:
-    """The best sentence with the one after it, and the next best of the same page when nearly as
-    good, in page order, without page noise (photo credits); cut to its clauses that hold the question
-    when too long."""
+    """The best sentence with the one after it, and the next best sentence of the same page when both fit in a
+    reply (the best is often the sentence that names the event, the next the one that holds the figure), in
+    page order, without page noise (photo credits); cut to its clauses that hold the question when too long."""
     chosen = [best]
     for r in readings:
         if r.article is not best.article or r.sentence.text in best.window:
             continue
-        if r.probability >= SECOND_SENTENCE_SHARE * best.probability and \
-                len(best.window) + len(r.sentence.text) < MAX_SPAN_CHARS:
+        if len(best.window) + len(r.sentence.text) < MAX_SPAN_CHARS:
             chosen.append(r)
         break
     order = {pid: i for i, pid in enumerate(best.article.texts)}
