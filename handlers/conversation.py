@@ -351,13 +351,20 @@ class Conversation:
             lines = [unit, *(f"{label}: {value}" for label, value in reply.contact_card)]
             reply.text = "\n".join(lines) + "\n\n" + self._source_line(reply.source)
         elif match.kind in ("article", "faq") and match.answered:
-            reply.text = match.text + "\n\n" + self._source_line(reply.source)
+            reply.text = self._published_line(match, reply.source) + match.text + "\n\n" + self._source_line(reply.source)
         elif match.kind == "empty":
             reply.kind, reply.text = "notice", texts.EMPTY
         else:
             reply.kind, reply.answered, reply.source = "fallback", False, None
             reply.text = f"{texts.NOT_FOUND} {texts.CONTACT_INVITE}\n{self._contact_line()}"
         return reply
+
+    @staticmethod
+    def _published_line(match: Match, source: dict | None) -> str:
+        """For "bài … đăng ngày nào", the page's date said first: "Bài «…» được đăng ngày …"."""
+        if match.kind != "article" or "published" not in match.intent.split(",") or not (source or {}).get("date"):
+            return ""
+        return texts.PUBLISHED.format(title=source["title"], date=format_date(source["date"])) + "\n"
 
     @staticmethod
     def _source_line(source: dict | None) -> str:

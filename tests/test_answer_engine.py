@@ -130,6 +130,18 @@ def test_question_type_is_read_on_the_accents_the_citizen_typed(engine):
     assert "count" not in counted.types and counted.attributes == ["phone"]
 
 
+@pytest.mark.parametrize("typed", ["bài viết về giao ban khcn quận huyện lần 13 đăng ngày nào",
+                                   "tin giao ban khcn quan huyen lan 13 dang ngay nao"])
+def test_asking_when_a_page_was_published_asks_its_date_not_the_event_s(engine, typed):
+    question = read(engine, typed)
+    assert question.types == {"published"}
+    assert not {"bai", "viet", "tin"} & {t.token.folded for t in question.terms}  # the page itself is no topic
+
+
+def test_a_registration_date_is_no_publication_date(engine):
+    assert "published" not in read(engine, "hạn đăng ký dự thi hội thi stkt lần 8 là ngày nào").types
+
+
 def test_unaccented_particles_and_requests_are_not_content_words(engine):
     words = read(engine, "cho minh hoi dia chi so khcn vay ad").content_folded
     assert "cho" not in words and "minh" not in words

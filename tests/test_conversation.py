@@ -19,6 +19,12 @@ def test_text_question_is_answered_and_logged_with_a_hashed_user(conversation):
     assert "987654321" not in str(row) and len(row["user_hash"]) >= 16
 
 
+def test_when_a_page_was_published_is_said_first_with_its_date(conversation):
+    [reply] = conversation.respond(message("tin giao ban khcn quan huyen lan XIII dang ngay nao"))
+    assert reply.answered and reply.text.startswith("Bài «Hội nghị giao ban")
+    assert "được đăng ngày 02/11/2017." in reply.text.splitlines()[0]
+
+
 def test_phone_numbers_typed_by_citizens_are_masked_in_the_log(conversation):
     [reply] = conversation.respond(message("tôi là 0912345678, email a.b@gmail.com, hỏi địa chỉ sở"))
     row = next(conversation.kb.iter_rows("SELECT question, normalized FROM query_log WHERE id = ?", [reply.log_id]))

@@ -51,6 +51,13 @@ TYPE_CUES: list[Cue] = [
                    "những nào, các nào", interrogative=False),
     *_cues("what", "là gì, là như thế nào, như thế nào, thế nào, ra sao, what is, what"),
     *_cues("current", "hiện nay, hiện tại, bây giờ, hiện giờ, mới nhất, now, currently, current"),
+    # When the page itself was published: its date, which every reply shows beside its source.
+    *_cues("published", "đăng ngày nào, đăng ngày mấy, đăng hôm nào, đăng khi nào, đăng lúc nào, đăng bao giờ, "
+                        "đăng vào ngày nào, đăng vào hôm nào, đăng vào lúc nào, đăng ngày bao nhiêu, published, "
+                        "posted", ambiguous="đăng ngày mấy"),
+    # Words naming the page itself ("bài viết về …", "tin … đăng ngày nào"): nothing to look for in it.
+    *_cues("page", "bài, bài viết, bài báo, tin tức, bản tin, article, post, news story, news item",
+           interrogative=False),
     # Courtesy around the question: never words to look for.
     *_cues("polite", "cho mình hỏi, cho em hỏi, cho tôi hỏi, cho hỏi, xin hỏi, cho mình xin, cho em xin, "
                      "cho tôi xin, cho xin, làm ơn, vui lòng, cảm ơn, cám ơn, giúp mình, giúp em, giúp tôi, "

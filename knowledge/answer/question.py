@@ -447,6 +447,7 @@ class QuestionReader:
         skip: set[int] = set()
         claimed: set[int] = set()
         counts: list[tuple[int, Cue]] = []
+        pages: set[int] = set()  # words naming the page itself ("bài viết", "tin")
         frame = _yes_no_frame(q.tokens)
         for start, cue in sorted(find_cues(q.tokens, TYPE_CUE_INDEX, q.accented), key=lambda found: -len(found[1].exact)):
             span = set(range(start, start + len(cue.exact)))
@@ -455,6 +456,9 @@ class QuestionReader:
             if cue.interrogative and frame and frame[0] < start and start + len(cue.exact) <= frame[1]:
                 continue  # "có ai dự không", "có xem dau … không": inside a yes/no question it asks nothing
             claimed |= span
+            if cue.kind == "page":
+                pages |= span
+                continue
             q.types.add(cue.kind)
             if cue.interrogative:
                 skip.update(range(start, start + len(cue.exact)))
@@ -463,6 +467,9 @@ class QuestionReader:
         for start, cue in sorted(counts, key=lambda found: found[0]):
             q.head = q.head or self._counted_noun(q, start + len(cue.exact), claimed) or (
                 "" if cue.interrogative else " ".join(cue.folded))  # "kinh phí bao nhiêu"
+        if "published" in q.types:  # "bài viết về Techmart đăng ngày nào": the page's own date is asked
+            q.types.discard("when")
+            skip |= pages | ({0} if q.tokens and q.tokens[0].folded == "tin" else set())  # "tin Sóc Trăng họp …"
         self._read_which(q, skip)
         return skip
 
