@@ -351,7 +351,7 @@ class Conversation:
             lines = [unit, *(f"{label}: {value}" for label, value in reply.contact_card)]
             reply.text = "\n".join(lines) + "\n\n" + self._source_line(reply.source)
         elif match.kind in ("article", "faq") and match.answered:
-            reply.text = self._published_line(match, reply.source) + match.text + "\n\n" + self._source_line(reply.source)
+            reply.text = self._page_line(match, reply.source) + match.text + "\n\n" + self._source_line(reply.source)
         elif match.kind == "empty":
             reply.kind, reply.text = "notice", texts.EMPTY
         else:
@@ -360,11 +360,15 @@ class Conversation:
         return reply
 
     @staticmethod
-    def _published_line(match: Match, source: dict | None) -> str:
-        """For "bài … đăng ngày nào", the page's date said first: "Bài «…» được đăng ngày …"."""
-        if match.kind != "article" or "published" not in match.intent.split(",") or not (source or {}).get("date"):
-            return ""
-        return texts.PUBLISHED.format(title=source["title"], date=format_date(source["date"])) + "\n"
+    def _page_line(match: Match, source: dict | None) -> str:
+        """For a question about the page itself, what it asks said first: "Bài «…» được đăng ngày …" for "bài …
+        đăng ngày nào", "Bài «…» lấy theo Báo …" for "lấy theo báo nào"."""
+        asked = set(match.intent.split(",")) if match.kind == "article" and source else set()
+        if "published" in asked and source.get("date"):
+            return texts.PUBLISHED.format(title=source["title"], date=format_date(source["date"])) + "\n"
+        if "origin" in asked and source.get("origin"):
+            return texts.ORIGIN.format(title=source["title"], origin=source["origin"]) + "\n"
+        return ""
 
     @staticmethod
     def _source_line(source: dict | None) -> str:

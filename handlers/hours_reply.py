@@ -18,7 +18,7 @@ from .working_hours import WEEKDAYS, WorkingHours, day_number
 KIND = "hours"
 # the settings are the source: no date, no link ("Nguồn: Lịch làm việc của Sở")
 SOURCE = {"title": texts.HOURS_SOURCE, "date": None, "date_inferred": False, "url": None, "file": None,
-          "from_settings": True}
+          "origin": None, "from_settings": True}
 
 
 def _clock(time: dt.time) -> str:

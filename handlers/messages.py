@@ -40,7 +40,7 @@ class Reply:
     kind: str  # contact | faq | article | smalltalk | fallback | notice
     answered: bool = False
     score: float = 0.0
-    source: dict | None = None  # {"title", "date", "date_inferred", "url", "file"}: never a server path
+    source: dict | None = None  # {"title", "date", "date_inferred", "url", "file", "origin"}: never a server path
     suggestions: list[str] = field(default_factory=list)
     contact_card: list[tuple[str, str]] = field(default_factory=list)  # (label, value) pairs
     log_id: int | None = None  # query-log row, for feedback buttons

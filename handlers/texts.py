@@ -48,6 +48,7 @@ SLOW_DOWN = "Bạn gửi nhanh quá. Vui lòng đợi khoảng {seconds} giây r
 ERROR = ("Xin lỗi, hệ thống đang gặp sự cố khi trả lời câu hỏi này. Bạn vui lòng thử lại sau ít phút, "
          "hoặc liên hệ trực tiếp Sở.")
 PUBLISHED = "Bài «{title}» được đăng ngày {date}."  # the answer to "bài … đăng ngày nào"
+ORIGIN = "Bài «{title}» lấy theo {origin}."  # the answer to "bài … lấy theo báo nào": the page's byline
 SOURCE = "Nguồn: {title} ({date})"
 SOURCE_LINK = "Nguồn: {title} — {url} ({date})"  # the article's web address after its title
 SOURCE_PLAIN = "Nguồn: {title}"  # a source without a date: the settings

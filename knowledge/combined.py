@@ -14,8 +14,9 @@ rarely answers wrongly but refuses more. Each covers the other's weakness:
 * a reply that speaks of another year, edition, number, rank or place than the question asks, or from a
   page that the fitted engine finds disagreeing with them (a place it never names), is never given
   (qualifiers must agree): the fitted engine's reply (its refusal, mostly) stands instead;
-* a question asking when a page was published ("bài … đăng ngày nào") is the fitted engine's: it reads the
-  page's own words ("bài viết", "tin") as naming the page, not as words to look for;
+* a question asking when a page was published or where it was taken from ("bài … đăng ngày nào", "lấy theo
+  báo nào") is the fitted engine's: it reads the page's own words ("bài viết", "tin") as naming the page, not as
+  words to look for;
 * contacts, FAQs and small talk are the matcher's; a contact only when the fitted engine, which reads
   question words with the accents typed, also finds a contact asked for ("trực thuộc cơ quan nào" asks
   for no "quận nào").
@@ -27,6 +28,7 @@ suggests pages), so combining adds no hand-set number. Measured on the held-out 
 from __future__ import annotations
 
 from .answer.engine import SUGGEST_SHARE, AnswerEngine, Match, Topic
+from .answer.question import PAGE_TYPES
 from .matcher import Matcher
 from .store import KnowledgeBase
 
@@ -55,8 +57,8 @@ class CombinedEngine:
         if matched.answered and matched.kind not in ("article", "contact"):
             return matched  # FAQs and small talk: the fitted engine is not asked
         fitted = self.fitted.match(question, topic)
-        if "published" in fitted.intent.split(","):
-            return fitted  # when a page was published: the fitted engine reads it ("bài … đăng ngày nào")
+        if PAGE_TYPES.intersection(fitted.intent.split(",")):
+            return fitted  # when or from where a page was published: the fitted engine reads it ("bài … đăng ngày nào")
         sure = fitted.answered and fitted.kind != "smalltalk"
         if matched.kind == "contact":  # a contact only when the fitted engine reads the question as one
             return matched if fitted.kind == "contact" else fitted  # "cơ quan nào" asks for no "quận"

@@ -21,15 +21,16 @@ def bare_name(source: str) -> str:
 
 
 def public_source(kb: KnowledgeBase, source: dict | None) -> dict | None:
-    """``{"title", "date", "date_inferred", "url", "file"}`` for the engine's ``source`` (whose
+    """``{"title", "date", "date_inferred", "url", "file", "origin"}`` for the engine's ``source`` (whose
     ``path`` is the article's URL or the place it was imported from), or None."""
     if not source:
         return None
     where = source.get("path") or ""
-    row = next(kb.iter_rows("SELECT source, url, published_inferred FROM articles WHERE (source = ? OR url = ?) "
+    row = next(kb.iter_rows("SELECT source, url, published_inferred, origin FROM articles WHERE (source = ? OR url = ?) "
                             "AND title = ? ORDER BY id DESC LIMIT 1", (where, where, source.get("title"))),
                None) if where else None
     url = (row or {}).get("url") or (where if is_web_address(where) else None)
     file = bare_name(row["source"]) if row and not is_web_address(row["source"]) else None
     return {"title": source.get("title"), "date": source.get("date"),
-            "date_inferred": bool(row and row["published_inferred"]), "url": url, "file": file or None}
+            "date_inferred": bool(row and row["published_inferred"]), "url": url, "file": file or None,
+            "origin": (row or {}).get("origin")}

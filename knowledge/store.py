@@ -26,7 +26,7 @@ from .lexicon import CONTEXTUAL_ABBREVIATIONS, DEFAULT_ABBREVIATIONS, DEFAULT_SY
 from .ingest.parsing import ParsedArticle
 from .text import Normalizer, exact_text, folded_text
 
-SCHEMA_VERSION = 12  # 2: the full-text index has an ``exact`` column; 3: synonym groups;
+SCHEMA_VERSION = 13  # 2: the full-text index has an ``exact`` column; 3: synonym groups;
 # 4: failed sign-ins, per-user session stamps, no user-hash salt (user ids get a keyed hash);
 # 5: articles.published_inferred (a date read from the text, not a stamp); 6: articles.retired;
 # 7: the document counts of every term kept in ``term_counts``, and articles.revision; 8: an index of the
@@ -35,7 +35,8 @@ SCHEMA_VERSION = 12  # 2: the full-text index has an ``exact`` column; 3: synony
 # 10: an index of the articles' web addresses (each reply's source is looked up by its address);
 # 11: every passage tokenized again (compatibility characters read as plain ones: "km²" is "km2");
 # 12: every passage tokenized again ("tư" is four only as an ordinal: "tư vấn", "đầu tư" are words; in a
-# text all in capitals a capitalised Roman numeral needs its "lần"/"thứ": "VI PHẠM")
+# text all in capitals a capitalised Roman numeral needs its "lần"/"thứ": "VI PHẠM"); 13: articles.origin (the
+# byline: where a page was taken from)
 RECENT_SEARCHES = 32  # a question's searches (at most about a dozen distinct ones)
 PASSAGES_KEPT = 5_000  # passages read for candidates, kept between questions (both engines read the same)
 PHRASE_COUNTS_KEPT = 20_000  # document counts of word pairs (a common one costs ms to count at 10,000 articles)
@@ -319,6 +320,11 @@ class KnowledgeBase:
             if version < 10:
                 with self.transaction():
                     self.conn.execute(_URL_INDEX.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
+            if version < 13:
+                with self.transaction():
+                    if "origin" not in self.db["articles"].columns_dict:
+                        self.conn.execute(_ORIGIN_COLUMN)
+                    self.conn.execute("UPDATE articles SET content_hash = ''")  # the next import reads the byline
             if version < SCHEMA_VERSION:
                 with self.transaction():
                     self.set_meta("schema_version", str(SCHEMA_VERSION))
@@ -375,6 +381,11 @@ class KnowledgeBase:
         return self._normalizer
 
     # ----- articles ------------------------------------------------------------------
+    def article_origin(self, article_id: int) -> str | None:
+        """Where an article was taken from, by its byline ("Báo Cần Thơ"), if it names one."""
+        row = self.conn.execute("SELECT origin FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
+
     def find_article(self, source: str) -> dict | None:
         return self._article_where("source", source)
 
@@ -416,7 +427,7 @@ class KnowledgeBase:
                 retired = old["retired"] if old else 0  # a new version of a retired file stays retired
                 article_id = self.insert("articles", {
                     "source": source, "title": article.title, "published": published, "url": article.url,
-                    "published_inferred": int(article.published_inferred),
+                    "published_inferred": int(article.published_inferred), "origin": article.origin,
                     "format": article.format, "body": "\n\n".join(article.paragraphs),
                     "content_hash": content_hash, "imported_at": now_iso(),
                     "title_folded": prepared.title_folded, "title_exact": prepared.title_exact,
@@ -970,6 +981,7 @@ _SYNONYMS_TABLE = "CREATE TABLE synonyms (id INTEGER PRIMARY KEY, phrases TEXT N
 _LOGIN_FAILURES_TABLE = ("CREATE TABLE IF NOT EXISTS login_failures (account TEXT NOT NULL, client TEXT NOT NULL, "
                          "failures INTEGER NOT NULL, last_failure REAL NOT NULL, PRIMARY KEY (account, client))")
 _PUBLISHED_INFERRED_COLUMN = "ALTER TABLE articles ADD COLUMN published_inferred INTEGER NOT NULL DEFAULT 0"
+_ORIGIN_COLUMN = "ALTER TABLE articles ADD COLUMN origin TEXT"
 # a retired article is kept (and listed for staff) but no answer, candidate or contact comes from it
 _RETIRED_COLUMN = "ALTER TABLE articles ADD COLUMN retired INTEGER NOT NULL DEFAULT 0"
 _RETIRED_INDEX = "CREATE INDEX articles_retired ON articles(id) WHERE retired = 1"
@@ -996,7 +1008,7 @@ CREATE TABLE articles (
     id INTEGER PRIMARY KEY, source TEXT NOT NULL UNIQUE, title TEXT NOT NULL, published TEXT,
     url TEXT, format TEXT, body TEXT NOT NULL, content_hash TEXT NOT NULL, imported_at TEXT NOT NULL,
     title_folded TEXT NOT NULL, title_exact TEXT NOT NULL, published_inferred INTEGER NOT NULL DEFAULT 0,
-    retired INTEGER NOT NULL DEFAULT 0, revision INTEGER NOT NULL DEFAULT 0);
+    retired INTEGER NOT NULL DEFAULT 0, revision INTEGER NOT NULL DEFAULT 0, origin TEXT);
 CREATE INDEX articles_hash ON articles(content_hash);
 {_RETIRED_INDEX};
 {_URL_INDEX};

@@ -155,6 +155,20 @@ def test_cli_edits_retires_and_restores_an_article(sample_kb, capsys):
     assert audit.entries(sample_kb)[0]["actor"].startswith("cli:")
 
 
+def test_schema_12_database_gains_the_byline_and_reads_its_files_again(tmp_path):
+    path = tmp_path / "old.sqlite"
+    kb = KnowledgeBase.open(path)
+    _shrimp_article(kb)
+    kb.close()
+    with sqlite3.connect(path) as conn:
+        conn.executescript("ALTER TABLE articles DROP COLUMN origin; UPDATE meta SET value = '12' WHERE key = 'schema_version';")
+    conn.close()
+    kb = KnowledgeBase.open(path)
+    assert "origin" in kb.db["articles"].columns_dict
+    assert [row["content_hash"] for row in kb.iter_rows("SELECT content_hash FROM articles")] == [""]
+    kb.close()
+
+
 def test_schema_5_database_gains_the_retired_column(tmp_path):
     path = tmp_path / "old.sqlite"
     KnowledgeBase.open(path).close()
@@ -163,7 +177,7 @@ def test_schema_5_database_gains_the_retired_column(tmp_path):
                            "UPDATE meta SET value = '5' WHERE key = 'schema_version';")
     conn.close()
     kb = KnowledgeBase.open(path)
-    assert kb.meta("schema_version") == str(SCHEMA_VERSION) == "12"
+    assert kb.meta("schema_version") == str(SCHEMA_VERSION) == "13"
     assert "retired" in kb.db["articles"].columns_dict
     _shrimp_article(kb)
     assert "120 hộ" in Conversation(kb).answer(QUESTION).text

@@ -25,6 +25,16 @@ def test_when_a_page_was_published_is_said_first_with_its_date(conversation):
     assert "được đăng ngày 02/11/2017." in reply.text.splitlines()[0]
 
 
+def test_where_a_page_was_taken_from_is_said_first_by_its_byline(conversation):
+    [reply] = conversation.respond(message("bài khởi động hội thi sáng tạo kỹ thuật lần 8 lấy theo báo nào"))
+    assert reply.answered and reply.text.splitlines()[0].endswith("lấy theo Báo Giáo dục & Thời đại.")
+
+
+def test_a_page_without_a_byline_says_nothing_of_where_it_was_taken_from(conversation):
+    [reply] = conversation.respond(message("tin giao ban khcn quan huyen lan XIII lay theo bao nao"))
+    assert not reply.answered
+
+
 def test_phone_numbers_typed_by_citizens_are_masked_in_the_log(conversation):
     [reply] = conversation.respond(message("tôi là 0912345678, email a.b@gmail.com, hỏi địa chỉ sở"))
     row = next(conversation.kb.iter_rows("SELECT question, normalized FROM query_log WHERE id = ?", [reply.log_id]))

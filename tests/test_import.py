@@ -161,6 +161,26 @@ def test_labelled_stamp_with_weekday_and_counter():
     assert parse_document("a.html", page.encode()).published.isoformat() == "2025-03-12"
 
 
+@pytest.mark.parametrize("byline, origin", [
+    ("Theo Báo Cần Thơ", "Báo Cần Thơ"),
+    ("(Nguồn: custa.cantho.gov.vn)", "custa.cantho.gov.vn"),
+    ("Theo kế hoạch, lớp học diễn ra trong 15 ngày trên nền tảng trực tuyến.", None),  # a sentence, no byline
+    ("Nguồn gốc Ngày Đo lường Việt Nam", None),  # a heading: "the origin of"
+])
+def test_the_byline_says_where_a_page_was_taken_from(byline, origin):
+    page = ("Tiêu đề: Hội thảo sở hữu trí tuệ\nNgày đăng: 12/03/2025\n\n"
+            "Sở tổ chức hội thảo về sở hữu trí tuệ cho 80 doanh nghiệp trên địa bàn thành phố.\n\n" + byline + "\n")
+    parsed = parse_document("a.txt", page.encode())
+    assert parsed.origin == origin and not any(origin and origin in p for p in parsed.paragraphs)
+
+
+def test_a_source_named_in_the_stamp_line_is_the_byline():
+    page = ("# Khởi động Hội thi Sáng tạo kỹ thuật\n\nBài đăng lúc 14:14 ngày 31/10/2014 "
+            "(nguồn: Báo Giáo dục & Thời đại).\n\nBan Tổ chức nhận hồ sơ dự thi đến hết ngày 15/7/2015.\n")
+    parsed = parse_document("a.md", page.encode())
+    assert parsed.origin == "Báo Giáo dục & Thời đại" and parsed.published.isoformat() == "2014-10-31"
+
+
 def test_a_dated_file_name_is_the_last_resort():
     body = "# Tin ngắn\n\nNội dung của bản tin ngắn về hoạt động khoa học và công nghệ.\n"
     assert parse_document("2024-06-05-tin-ngan.md", body.encode()).published.isoformat() == "2024-06-05"

@@ -56,7 +56,7 @@ def test_answer_is_a_passage_with_its_dated_source_not_the_article(conversation)
     assert len(reply.text) < 700
     assert reply.source == {"title": "Hội nghị giao ban KH&CN cấp quận, huyện thành phố Cần Thơ lần XIII",
                             "date": "2017-11-02", "date_inferred": False, "url": None,
-                            "file": reply.source["file"]}
+                            "file": reply.source["file"], "origin": None}
     assert "/" not in reply.source["file"] and reply.source["file"].endswith(".txt")  # a name, not a server path
 
 

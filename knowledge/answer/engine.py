@@ -419,8 +419,9 @@ class AnswerEngine:
         confidence = self.model.confidence(readings)
         best, text = reply_of(readings, question_words(question))
         agreeing = agrees(best)
-        answered = confidence >= self.model.operating_point and agreeing
         article = best.article
+        answered = confidence >= self.model.operating_point and agreeing and (
+            "origin" not in question.types or bool(self.kb.article_origin(article.article_id)))  # a byline to show
         source = {"title": article.title, "date": article.published, "path": article.url or article.source}
         suggestions = []
         if not answered and confidence >= SUGGEST_SHARE * self.model.operating_point:

@@ -55,6 +55,10 @@ TYPE_CUES: list[Cue] = [
     *_cues("published", "đăng ngày nào, đăng ngày mấy, đăng hôm nào, đăng khi nào, đăng lúc nào, đăng bao giờ, "
                         "đăng vào ngày nào, đăng vào hôm nào, đăng vào lúc nào, đăng ngày bao nhiêu, published, "
                         "posted", ambiguous="đăng ngày mấy"),
+    # Where the page was taken from: its byline ("Theo Báo Cần Thơ").
+    *_cues("origin", "theo báo nào, lấy theo báo nào, nguồn từ báo nào, lấy nguồn từ báo nào, lấy nguồn từ đâu, "
+                     "nguồn từ đâu, lấy từ báo nào, của báo nào, báo nào đăng, trích từ báo nào, trích từ đâu, "
+                     "which newspaper, what newspaper"),
     # Words naming the page itself ("bài viết về …", "tin … đăng ngày nào"): nothing to look for in it.
     *_cues("page", "bài, bài viết, bài báo, tin tức, bản tin, article, post, news story, news item",
            interrogative=False),

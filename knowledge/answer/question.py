@@ -467,7 +467,7 @@ class QuestionReader:
         for start, cue in sorted(counts, key=lambda found: found[0]):
             q.head = q.head or self._counted_noun(q, start + len(cue.exact), claimed) or (
                 "" if cue.interrogative else " ".join(cue.folded))  # "kinh phí bao nhiêu"
-        if "published" in q.types:  # "bài viết về Techmart đăng ngày nào": the page's own date is asked
+        if q.types & PAGE_TYPES:  # "bài viết về Techmart đăng ngày nào": the page itself is asked about
             q.types.discard("when")
             skip |= pages | ({0} if q.tokens and q.tokens[0].folded == "tin" else set())  # "tin Sóc Trăng họp …"
         self._read_which(q, skip)
@@ -568,6 +568,9 @@ class QuestionReader:
         if entity and named and any(start < named[0] for start, _ in found) and named[1] < entity[0].position:
             entity = []  # "email sở khcn, để gửi hồ sơ": the department is named; what follows is not a unit
         q.entity = [t.token for t in entity]
+
+
+PAGE_TYPES = frozenset({"published", "origin"})  # questions about a page itself: when, and from where
 
 
 def _department_named(tokens: list[Token]) -> tuple[int, int] | None:

@@ -41,6 +41,7 @@ class ParsedArticle:
     format: str = "text"
     footer_facts: list[str] = field(default_factory=list)  # e.g. "Trưởng Ban biên tập: …"
     published_inferred: bool = False  # ``published`` was read from the text, not from a stamp
+    origin: str | None = None  # where the page was taken from, by its byline: "Báo Cần Thơ" of "Theo Báo Cần Thơ"
 
 
 _DATE = r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})"
@@ -65,6 +66,10 @@ EARLIEST_INFERRED = dt.date(1990, 1, 1)  # older dates in a news text are histor
 # "Thứ tư 19/11/2025": a weekday before a date is the page's "today is …" header, not the news
 _WEEKDAY_BEFORE_RE = re.compile(r"(?:thứ\s+\w+|chủ\s+nhật|CN|T[2-7])\s*,?\s*$", re.I)
 _SOURCE_RE = re.compile(r"^(?:Nguồn|Source)\s*:\s*(https?://\S+)\s*$", re.I)
+# A byline naming where the page was taken from: "Theo Báo Cần Thơ", "(Theo TTXVN)", "Nguồn: Báo Tin tức"
+_ORIGIN_RE = re.compile(r"^\(?(?:[Tt]heo|[Nn]guồn\s*:|[Ss]ource\s*:|[Aa]ccording to)\s*([A-ZĐÀ-Ỹ][^\d,;:()]{1,59}?|"
+                        r"[\w.-]+\.[a-z]{2,})\)?\.?$")
+_ORIGIN_IN_STAMP_RE = re.compile(r"\((?:nguồn|theo|source)\s*:?\s*([^()\d]{2,60})\)", re.I)  # "… (nguồn: Báo X)"
 _FOOTER_START_RE = re.compile(r"^(Bản quyền|Copyright|©|Chân trang|Footer of|Footer)", re.I)
 _HEADER_RE = re.compile(r"^(SỞ KHOA HỌC VÀ CÔNG NGHỆ|Khoa học, công nghệ và Đổi mới sáng tạo -)")
 _COUNTER_RE = re.compile(r"^(Lượt truy cập|Số lượt truy cập|Đang trực tuyến|Đang online|Visitors?)\b", re.I)
@@ -180,7 +185,7 @@ def infer_date(title: str, lead: str, today: dt.date | None = None) -> dt.date |
 
 
 def _assemble(title: str, lines: list[str], published: dt.date | None) -> ParsedArticle:
-    url = None
+    url = origin = None
     body: list[str] = []
     footer: list[str] = []
     contacts: list[ContactFact] = []
@@ -191,6 +196,8 @@ def _assemble(title: str, lines: list[str], published: dt.date | None) -> Parsed
         stamp = _stamp(line)
         if stamp is not False:
             published = published or stamp
+            in_stamp = _ORIGIN_IN_STAMP_RE.search(line)
+            origin = origin or (in_stamp.group(1).strip() if in_stamp else None)
             continue
         source = _SOURCE_RE.match(line)
         if source:
@@ -198,6 +205,10 @@ def _assemble(title: str, lines: list[str], published: dt.date | None) -> Parsed
             continue
         if footer or _FOOTER_START_RE.match(line):
             footer.append(line)
+            continue
+        byline = _ORIGIN_RE.match(line)
+        if byline and len(byline.group(1).split()) <= 8:
+            origin = byline.group(1).strip()
             continue
         if (_is_header(line) and not body) or _COUNTER_RE.match(line):
             continue
@@ -208,7 +219,7 @@ def _assemble(title: str, lines: list[str], published: dt.date | None) -> Parsed
     contacts.extend(footer_contacts(footer))
     facts = [fact for fact in (strip_contact_text(line) for line in footer) if fact]
     return ParsedArticle(title=title, published=published, url=url, paragraphs=body, contacts=contacts,
-                         footer_facts=facts)
+                         footer_facts=facts, origin=origin)
 
 
 _TITLE_LABEL_RE = re.compile(r"^(?:tiêu đề|tên bài|title)\s*:\s*(?=\S)", re.I)  # "Tiêu đề: Hội thảo …"
