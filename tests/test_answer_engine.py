@@ -287,23 +287,18 @@ def test_english_contact_question(engine):
 
 
 @pytest.mark.parametrize("question, attribute", [
+    # words after the department's name
     ("sđt sở khcn cần thơ là số nào vậy, mình gọi hỏi thủ tục chút", "phone"),
     ("cho em xin email so khoa hoc cong nghe tp can tho de gui ho so a", "email"),
     ("trụ sở sở khcn tp cần thơ nằm trên đường nào vậy mn, mai mình ghé", "address"),
-])
-def test_words_after_the_department_s_name_do_not_drop_the_contact_route(engine, question, attribute):
-    match = engine.match(question)
-    assert match.kind == "contact" and attribute in match.contacts
-
-
-@pytest.mark.parametrize("question, attribute", [
+    # words that name no unit
     ("Sở KHCN có số đt nào để gọi không ạ?", "phone"),  # "gọi" names no unit
     ("Sở dùng địa chỉ mail nào vậy ạ?", "email"),  # "sở" with its accents is the department
     ("Trụ sở của sở thuộc quận nào, phường nào vậy ạ?", "address"),
     ("Sở KHCN tp Cần Thơ nằm chỗ nào vậy ạ?", "address"),
     ("so khcn o phuong gi quan gi z ad", "address"),
 ])
-def test_words_that_name_no_unit_leave_the_department_asked(engine, question, attribute):
+def test_words_that_name_no_unit_do_not_drop_the_department_s_contact_route(engine, question, attribute):
     match = engine.match(question)
     assert match.kind == "contact" and attribute in match.contacts
 
