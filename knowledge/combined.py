@@ -13,7 +13,9 @@ rarely answers wrongly but refuses more. Each covers the other's weakness:
   question, a rewording the matcher's word lists miss);
 * a reply that speaks of another year, edition, number, rank or place than the question asks, or from a
   page that the fitted engine finds disagreeing with them (a place it never names), is never given
-  (qualifiers must agree): the fitted engine's reply (its refusal, mostly) stands instead;
+  (qualifiers must agree), nor one that holds nothing of what is asked (no date for "khi nào", no number for
+  "bao nhiêu", no person or organisation for "ai"): the fitted engine's reply (its refusal, mostly) stands
+  instead;
 * a question asking when a page was published or where it was taken from ("bài … đăng ngày nào", "lấy theo
   báo nào") is the fitted engine's: it reads the page's own words ("bài viết", "tin") as naming the page, not as
   words to look for;
@@ -72,7 +74,8 @@ class CombinedEngine:
             on_page = reading is not None and _same_page(matched, reading)
             if on_page:
                 matched.text = reading.text  # the page the matcher chose, read by the fitted engine's reader
-            if not (on_page and reading.conflict) and not self.fitted.contradicts(question, matched.text):
+            if not (on_page and reading.conflict) and not self.fitted.contradicts(question, matched.text) \
+                    and self.fitted.holds_what_is_asked(question, matched.text):
                 matched.topic = Topic(title=matched.source["title"]) if matched.source else None  # for a follow-up
                 return matched
         return fitted  # its refusal, with the pages it would suggest

@@ -314,6 +314,20 @@ def test_a_unit_is_matched_as_a_phrase_never_by_syllables(engine, question):
     assert not (match.kind == "contact" and match.contacts)
 
 
+@pytest.mark.parametrize("question, reply, holds", [
+    ("Ai là trưởng đoàn kiểm tra đo lường năm 2020?",
+     "Trong 6 tháng đầu năm 2020, UBND quận ban hành Quyết định số 4069/QĐ-UBND thành lập đoàn kiểm tra.", False),
+    ("Ai là trưởng đoàn kiểm tra đo lường năm 2020?", "Đoàn do ông Nguyễn Văn An làm trưởng đoàn.", True),
+    ("Giám đốc Sở sinh năm bao nhiêu?", "Phát biểu bế mạc, Giám đốc Sở Ngô Anh Tín cho biết sự kiện thành công.", False),
+    ("hội thảo tổ chức ngày nào", "Hội thảo có nhiều đại biểu tham dự.", False),
+    ("hội thảo tổ chức ngày nào", "Ngày 5/3/2025, Sở tổ chức hội thảo.", True),
+    ("hội thảo có bao nhiêu đại biểu", "Hội thảo có 120 đại biểu tham dự.", True),
+    ("chương trình hỗ trợ những gì", "Chương trình hỗ trợ doanh nghiệp đổi mới công nghệ.", True),  # no slot
+])
+def test_a_reply_holds_something_of_the_kind_asked(engine, question, reply, holds):
+    assert engine.holds_what_is_asked(question, reply) is holds
+
+
 def test_a_sentence_about_another_edition_or_year_is_marked_as_conflicting(engine):
     _, readings = engine.readings("hội nghị giao ban khcn quận huyện lần 12 tổ chức ngày nào")
     about_13 = [r for r in readings if "lần XIII" in r.sentence.text]

@@ -6,7 +6,7 @@ from knowledge.combined import ENGINES, CombinedEngine, engine_for
 from knowledge.ingest.importer import import_paths
 from knowledge.matcher import Matcher
 from knowledge.store import KnowledgeBase
-from support import SAMPLES
+from support import ROOT, SAMPLES
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +67,9 @@ class _Answers:
 
     def contradicts(self, question, reply):
         return self.contradicted
+
+    def holds_what_is_asked(self, question, reply):
+        return True
 
 
 class _Model:
@@ -157,3 +160,13 @@ def test_the_matchers_answer_from_a_page_about_another_place_is_refused_on_a_rea
                      "pho chu tich ubnd huyen phong dien la ai"):  # typed without accents too
         match = CombinedEngine(kb).match(question)
         assert not match.answered and "Lê Chí Phương" not in match.text, question
+
+
+def test_an_answer_that_holds_nothing_of_what_is_asked_is_refused(tmp_path):
+    """The matcher finds the page that says when the inspection team was set up, but no sentence names who
+    led it: a reply without a person for "ai là trưởng đoàn" is no answer."""
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    import_paths(kb, [SAMPLES, ROOT / "tests/data/train-f"])
+    match = CombinedEngine(kb).match("Ai là trưởng đoàn liên ngành kiểm tra đo lường quận Ninh Kiều năm 2020?")
+    assert not match.answered
+    kb.close()

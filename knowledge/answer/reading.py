@@ -73,6 +73,8 @@ _SLOT_TESTS = {
 _FILLERS = {"when": _DATE_RE, "time": _TIME_RE, "weekday": _WEEKDAY_RE, "where": _PLACE_RE}
 # Every question type with a slot (``_slot``): "who" and "count" are read by rules of their own
 _SLOT_KINDS = frozenset(_SLOT_TESTS) | frozenset(_FILLERS) | {"who", "count"}
+# The slots a reply shows it fills by what it says: a date, a time, a day, a place, a person, a number
+_FILLED_KINDS = frozenset(_FILLERS) | {"who", "count"}
 MAX_TERMS = 8  # the "terms" feature saturates at this many content words
 CORRECTED_WEIGHT = 0.75  # a typo-corrected word weighs less: the correction may be wrong
 MAX_WINDOW_CHARS = 400  # a sentence is shown with the next one while both fit in this
@@ -414,6 +416,16 @@ def contradicts(question: Question, text: str, normalizer: Normalizer) -> bool:
     sentence = sentence_of(text, normalizer)
     return (any(_conflicts(q, sentence) for q in question.qualifiers) or _measure_conflict(question, sentence)
             or bool(_role_conflict(question, sentence.plain)) or _place_conflict(question, sentence))
+
+
+def holds_what_is_asked(question: Question, text: str, normalizer: Normalizer) -> bool:
+    """Does a reply's text, read on its own, hold something of the kind the question asks for (a date for
+    "khi nào", a number for "bao nhiêu", a person or an organisation for "ai", a place for "ở đâu"), or does
+    the question ask for none of these? For a reply chosen by another engine (``combined.py``)."""
+    if not question.types & _FILLED_KINDS:
+        return True
+    strong, weak, _ = _slot(question, sentence_of(text, normalizer), {t.folded for t in question.tokens})
+    return bool(strong or weak)
 
 
 def _place_conflict(question: Question, sentence: Sentence) -> bool:
