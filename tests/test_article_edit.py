@@ -43,6 +43,14 @@ async def _post(client, path: str, **data):
     return await client.post(path, data={"csrf": await csrf(client), **data}, allow_redirects=False)
 
 
+async def test_the_article_page_shows_where_the_page_was_taken_from(staff, sample_kb):
+    text = ARTICLE + "\nTheo Báo Cần Thơ\n"
+    assert import_bytes(sample_kb, "upload:tom-bao.txt", "tom-bao.txt", text.encode()).status == "added"
+    article_id = sample_kb.find_article("upload:tom-bao.txt")["id"]
+    page = unescape(await (await staff.get(f"/admin/articles/{article_id}")).text())
+    assert "<dt>Lấy theo</dt><dd>Báo Cần Thơ</dd>" in page
+
+
 async def test_edited_title_date_and_url_show_in_the_answers_source(staff, sample_kb):
     article_id = _shrimp_article(sample_kb)
     old_title = sample_kb.article(article_id)["title"]

@@ -37,6 +37,7 @@ def _page(request: web.Request, article: dict, values: dict | None = None, error
              h("dt", "Nguồn"), h("dd", article["source"]), h("dt", f"Nhập lúc ({LABEL})"),
              h("dd", vietnam_time(article["imported_at"])),
              *([h("dt", "Địa chỉ web"), h("dd", article["url"])] if article["url"] else []),
+             *([h("dt", "Lấy theo"), h("dd", article["origin"])] if article.get("origin") else []),
              h("dt", "Trạng thái"), h("dd", "ngừng dùng" if article["retired"] else "đang dùng"), class_="meta")
     if article["retired"]:
         state = join([h("p", RETIRED_NOTE, class_="notice error"),
