@@ -38,6 +38,7 @@ CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 # Share of rarity a stop-word-like bare form keeps when it may also be a content word ("ban").
 AMBIGUOUS_STOP_WEIGHT = 0.3
+PAGE_TYPES = frozenset({"published", "origin"})  # questions about a page itself: when, and from where
 MIN_STEM = 4  # letters an English word must keep to be read as a form of a longer one
 ENGLISH_SLIP_LETTERS = 8  # an English word this long, one letter from a word of the pages, is it mistyped
 CHOICE_WORDS = frozenset({"hay", "hoac", "or"})  # "A hay B": a choice between two words
@@ -568,9 +569,6 @@ class QuestionReader:
         if entity and named and any(start < named[0] for start, _ in found) and named[1] < entity[0].position:
             entity = []  # "email sở khcn, để gửi hồ sơ": the department is named; what follows is not a unit
         q.entity = [t.token for t in entity]
-
-
-PAGE_TYPES = frozenset({"published", "origin"})  # questions about a page itself: when, and from where
 
 
 def _department_named(tokens: list[Token]) -> tuple[int, int] | None:

@@ -15,7 +15,7 @@ _INTENTS: dict[str, tuple[str, str]] = {
     "thanks": ("cam on|cám ơn|thank|thanks|tks|camon|thank you", "nhieu|lam|rat|nha|nhe|a|gioi|hay|tuyet|"
                "qua|tot|xin|huu ich|chi tiet|da giup|so much|a lot|very|much|you|ban|em"),
     "goodbye": ("tam biet|bye|goodbye|hen gap lai|bua khac noi chuyen|noi chuyen sau|hen bua khac",
-                "nhe|nha|a|hen|gap lai|thoi|chao|tiep|nhe|sau"),
+                "nhe|nha|a|hen|gap lai|thoi|chao|tiep|sau"),
     "identity": ("ten|la ai|robot|nguoi that|nguoi hay may|nguoi hay bot|who are you|your name|ai vay|ai day|ai the|"
                  "la gi|la nguoi|ai lam ra|ai tao ra|who made|who created|chat voi ai|"
                  "tra loi tu dong|ai dang tra loi", "ban|bot|may|em|la|gi|the|vay|a|ha|phai khong|co phai|chu|what|is|"
