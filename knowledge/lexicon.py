@@ -135,4 +135,11 @@ xử phạt|phạt tiền
 đổi tên|mang tên
 công ty|doanh nghiệp
 ban hành|ký ban hành
+trực tuyến|online|qua mạng
+khởi nghiệp|startup
+trang web|website|trang thông tin điện tử|cổng thông tin
+miễn phí|không mất tiền|không thu phí|free
+đầu tư|rót vốn|cấp vốn
+nhãn hiệu|thương hiệu
+tiểu thương|người buôn bán|người bán hàng
 """.strip().splitlines()

@@ -325,6 +325,7 @@ class KnowledgeBase:
                     if "origin" not in self.db["articles"].columns_dict:
                         self.conn.execute(_ORIGIN_COLUMN)
                     self.conn.execute("UPDATE articles SET content_hash = ''")  # the next import reads the byline
+                    self._seed_synonyms(DEFAULT_SYNONYMS[_SYNONYMS_UNTIL_SCHEMA_12:])  # the defaults added since
             if version < SCHEMA_VERSION:
                 with self.transaction():
                     self.set_meta("schema_version", str(SCHEMA_VERSION))
@@ -338,8 +339,8 @@ class KnowledgeBase:
                 self.insert("abbreviations", {"key": key, "expansion": expansion})
             self._seed_synonyms()
 
-    def _seed_synonyms(self) -> None:
-        for group in DEFAULT_SYNONYMS:
+    def _seed_synonyms(self, groups: list[str] = DEFAULT_SYNONYMS) -> None:
+        for group in groups:
             self.insert("synonyms", {"phrases": group})
 
     def insert(self, table: str, row: dict, replace: bool = False) -> int:
@@ -982,6 +983,7 @@ _LOGIN_FAILURES_TABLE = ("CREATE TABLE IF NOT EXISTS login_failures (account TEX
                          "failures INTEGER NOT NULL, last_failure REAL NOT NULL, PRIMARY KEY (account, client))")
 _PUBLISHED_INFERRED_COLUMN = "ALTER TABLE articles ADD COLUMN published_inferred INTEGER NOT NULL DEFAULT 0"
 _ORIGIN_COLUMN = "ALTER TABLE articles ADD COLUMN origin TEXT"
+_SYNONYMS_UNTIL_SCHEMA_12 = 20  # the default synonym groups a database was given up to schema 12
 # a retired article is kept (and listed for staff) but no answer, candidate or contact comes from it
 _RETIRED_COLUMN = "ALTER TABLE articles ADD COLUMN retired INTEGER NOT NULL DEFAULT 0"
 _RETIRED_INDEX = "CREATE INDEX articles_retired ON articles(id) WHERE retired = 1"

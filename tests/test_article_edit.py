@@ -168,12 +168,16 @@ def test_schema_12_database_gains_the_byline_and_reads_its_files_again(tmp_path)
     kb = KnowledgeBase.open(path)
     _shrimp_article(kb)
     kb.close()
-    with sqlite3.connect(path) as conn:
-        conn.executescript("ALTER TABLE articles DROP COLUMN origin; UPDATE meta SET value = '12' WHERE key = 'schema_version';")
+    with sqlite3.connect(path) as conn:  # a database of schema 12: its synonym defaults, one deleted by staff
+        conn.executescript("ALTER TABLE articles DROP COLUMN origin; UPDATE meta SET value = '12' WHERE key = 'schema_version';"
+                           "DELETE FROM synonyms WHERE phrases LIKE 'trực tuyến|%' OR phrases LIKE 'vi phạm|%';")
     conn.close()
     kb = KnowledgeBase.open(path)
     assert "origin" in kb.db["articles"].columns_dict
     assert [row["content_hash"] for row in kb.iter_rows("SELECT content_hash FROM articles")] == [""]
+    groups = [phrases for _, phrases in kb.synonyms()]
+    assert ["trực tuyến", "online", "qua mạng"] in groups  # a default added with schema 13
+    assert not [g for g in groups if g[0] == "vi phạm"]  # what staff deleted stays deleted
     kb.close()
 
 
