@@ -142,4 +142,7 @@ miễn phí|không mất tiền|không thu phí|free
 đầu tư|rót vốn|cấp vốn
 nhãn hiệu|thương hiệu
 tiểu thương|người buôn bán|người bán hàng
+phê duyệt|duyệt|thông qua
+triển khai|thực hiện
+đại biểu|người tham dự|khách mời
 """.strip().splitlines()
