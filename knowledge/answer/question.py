@@ -259,9 +259,9 @@ class QuestionReader:
         accented = is_accented(text)
         tokens = [self._corrected(typed, i, accented, english) for i in range(len(typed))]
         q = Question(text, typed, tokens, [], accented)
-        skip = self._read_cues(q)
-        names = _name_pairs(text) if english else set()
         frame = _yes_no_frame(tokens)
+        skip = self._read_cues(q, frame)
+        names = _name_pairs(text) if english else set()
         for i, token in enumerate(tokens):
             if i in skip or (frame and i == frame[0]):  # "co … khong": "có", whatever its accents
                 continue
@@ -288,7 +288,7 @@ class QuestionReader:
         q.numbers = {t.folded for t in tokens if t.folded.isdigit()}
         q.qualifiers = qualifiers(tokens)
         q.measures = measures(tokens)
-        q.predicate = self._predicate(q)
+        q.predicate = self._predicate(q, frame)
         self._read_qualifiers(q, english)
         self._read_contact(q)
         return q
@@ -442,14 +442,13 @@ class QuestionReader:
         return Token(best, best + "~", False)
 
     # ----- question type and qualifiers -----------------------------------------------------
-    def _read_cues(self, q: Question) -> set[int]:
+    def _read_cues(self, q: Question, frame: tuple[int, int] | None) -> set[int]:
         """Question types from their cue words, the longest cue winning where cues overlap ("ngày bao
         nhiêu" asks a date, "bây giờ" is no time); interrogative cue words are not looked for."""
         skip: set[int] = set()
         claimed: set[int] = set()
         counts: list[tuple[int, Cue]] = []
         pages: set[int] = set()  # words naming the page itself ("bài viết", "tin")
-        frame = _yes_no_frame(q.tokens)
         for start, cue in sorted(find_cues(q.tokens, TYPE_CUE_INDEX, q.accented), key=lambda found: -len(found[1].exact)):
             span = set(range(start, start + len(cue.exact)))
             if span & claimed or (not q.accented and len(cue.exact) == 1 and self._in_page_word(q.tokens, start)):
@@ -511,9 +510,9 @@ class QuestionReader:
             return
 
     @staticmethod
-    def _predicate(q: Question) -> list[int]:
-        """The content words between "có" and a closing "không"/"chưa": what a yes/no question asks about."""
-        frame = _yes_no_frame(q.tokens)
+    def _predicate(q: Question, frame: tuple[int, int] | None) -> list[int]:
+        """The content words between "có" and a closing "không"/"chưa" (``frame``): what a yes/no question
+        asks about."""
         if frame is None:
             return []
         return [n for n, term in enumerate(q.terms) if frame[0] < term.position < frame[1]]
