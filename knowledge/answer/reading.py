@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import TypeVar
 
 from ..text import ORDINAL_MARKERS, Normalizer, fold
 from .lexicon import DEPUTY_WORDS, MONEY_WORDS, PROVINCES, ROLE_WORDS
 from .question import Question, Term
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 # Qualifiers that must agree (``agrees``): a reading that fails one is never the answer.
 CONDITIONS = ("edition_missing", "qualifier_conflict", "role_conflict", "place_missing")
@@ -106,10 +111,15 @@ class Sentence:
 
     def fillers(self, pattern: re.Pattern) -> list[frozenset[str]]:
         """The folded words of each match of a slot pattern (its group "filler", or the whole match)."""
-        found = self._fillers.get(pattern)
-        if found is None:
-            found = self._fillers[pattern] = [_filler_words(m) for m in pattern.finditer(self.text)]
-        return found
+        return _kept(self._fillers, pattern, lambda: [_filler_words(m) for m in pattern.finditer(self.text)])
+
+
+def _kept(cache: dict[K, V], key: K, make: Callable[[], V]) -> V:
+    """The value kept under ``key``, made on first use (what is read once of a sentence or an article)."""
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = make()
+    return found
 
 
 class Words:
@@ -156,10 +166,7 @@ class ArticleView:
 
     def near(self, passage_id: int) -> Words:
         """A passage's words, and those of the line leading into it when it is a list item."""
-        found = self._near.get(passage_id)
-        if found is None:
-            found = self._near[passage_id] = Words(self._stored_near(passage_id))
-        return found
+        return _kept(self._near, passage_id, lambda: Words(self._stored_near(passage_id)))
 
     def _stored_near(self, passage_id: int) -> tuple[tuple[str, str], ...]:
         lead = self.leads.get(passage_id)
@@ -167,33 +174,28 @@ class ArticleView:
 
     def context(self, passage_id: int) -> Words:
         """The words ``near`` a passage and the passages before and after it."""
-        found = self._context.get(passage_id)
-        if found is None:
+        def around() -> Words:
             order = list(self.texts)
             i = order.index(passage_id)
-            found = self._context[passage_id] = Words(tuple(stored for o in order[max(i - 1, 0):i + 2]
-                                                            for stored in self._stored_near(o)))
-        return found
+            return Words(tuple(stored for o in order[max(i - 1, 0):i + 2] for stored in self._stored_near(o)))
+        return _kept(self._context, passage_id, around)
 
     def window(self, passage_id: int, index: int) -> str:
         """What the reply shows of a sentence (``_window``), read once."""
-        found = self._windows.get((passage_id, index))
-        if found is None:
-            found = self._windows[(passage_id, index)] = _window(self, passage_id, index)
-        return found
+        return _kept(self._windows, (passage_id, index), lambda: _window(self, passage_id, index))
 
     def sentences(self, passage_id: int) -> list[Sentence]:
-        found = self._sentences.get(passage_id)
-        if found is None:
-            found = [sentence_of(s, self.normalizer) for s in split_sentences(self.texts.get(passage_id, ""))]
-            lead = self.leads.get(passage_id)
-            if found and lead is not None:  # the item says what it says under its lead-in line
-                words = self.near(lead)
-                found[0] = _with_words(found[0], words.folded, words.exact, words.pairs)
-            for i in range(1, len(found)):
-                if _continues(found[i].text):  # "Trong đó 1.550 giải pháp …" is about the sentence before
-                    found[i] = _with_words(found[i], found[i - 1].folded, found[i - 1].exact, found[i - 1].pairs)
-            self._sentences[passage_id] = found
+        return _kept(self._sentences, passage_id, lambda: self._read_sentences(passage_id))
+
+    def _read_sentences(self, passage_id: int) -> list[Sentence]:
+        found = [sentence_of(s, self.normalizer) for s in split_sentences(self.texts.get(passage_id, ""))]
+        lead = self.leads.get(passage_id)
+        if found and lead is not None:  # the item says what it says under its lead-in line
+            words = self.near(lead)
+            found[0] = _with_words(found[0], words.folded, words.exact, words.pairs)
+        for i in range(1, len(found)):
+            if _continues(found[i].text):  # "Trong đó 1.550 giải pháp …" is about the sentence before
+                found[i] = _with_words(found[i], found[i - 1].folded, found[i - 1].exact, found[i - 1].pairs)
         return found
 
 
