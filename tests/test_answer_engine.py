@@ -10,7 +10,7 @@ from knowledge.answer.calibrate import labelled_sets
 from knowledge.answer.decision import DECISION_FEATURES, DECISION_SIGNS, load_model
 from knowledge.answer.initialisms import initialism_letters, spelt_by
 from knowledge.answer.question import is_english, strip_markup
-from knowledge.answer.reading import FEATURE_SIGNS, FEATURES, agrees, list_leads, split_sentences
+from knowledge.answer.reading import FEATURE_SIGNS, FEATURES, agrees, list_leads, sheet_topics, split_sentences
 from knowledge.answer.smalltalk import smalltalk_intent
 from knowledge.ingest.importer import import_paths
 from knowledge.store import KnowledgeBase
@@ -423,6 +423,27 @@ def test_an_item_of_a_list_is_answered_with_its_lead_in(tmp_path):
     best = readings[0]
     assert "182 đơn" in best.window and "Chia theo một số địa phương" in best.window
     assert best.features["near"] > 0.9  # the item's own words, with its lead-in's, hold the question
+    kb.close()
+
+
+def test_the_lines_of_a_fact_sheet_are_about_the_passage_before_them():
+    passages = [(1, "Sở tổ chức Hội thảo khoa học về sở hữu trí tuệ."), (2, "Thời gian: sáng ngày 25/4/2024"),
+                (3, "Địa điểm: khách sạn Ninh Kiều 2"), (4, "Đoạn sau không thuộc tờ thông tin."),
+                (5, "Nguồn: Báo Cần Thơ")]
+    assert sheet_topics(passages) == {2: 1, 3: 1}  # a lone labelled line ("Nguồn: …") is no sheet
+
+
+def test_a_line_of_a_fact_sheet_is_read_with_what_the_sheet_is_about(tmp_path):
+    write(tmp_path, "hoi-thao.txt", "Nền tảng thúc đẩy đổi mới sáng tạo\n\n[25/04/2024 08:41]\n\n"
+          "Chào mừng Ngày Sở hữu trí tuệ thế giới, Sở tổ chức Hội thảo khoa học về sở hữu trí tuệ.\n\n"
+          "Thời gian: sáng ngày 25/4/2024\n\nĐịa điểm: khách sạn Ninh Kiều 2, phường Tân An\n\n"
+          "Đơn vị tổ chức: Sở Khoa học và Công nghệ\n\n"
+          "Trước đó, Sở đã tổ chức nhiều hội nghị về đổi mới sáng tạo tại Hội trường thành phố.\n")
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    import_paths(kb, [tmp_path / "hoi-thao.txt"])
+    _, readings = AnswerEngine(kb).readings("hội thảo sở hữu trí tuệ tổ chức ở đâu")
+    sheet_line = next(r for r in readings if r.sentence.text.startswith("Địa điểm"))
+    assert sheet_line.features["near"] > 0.9
     kb.close()
 
 

@@ -407,11 +407,16 @@ class AnswerEngine:
         views = self._views(passages, index)  # built only for the passages read
         fits: dict[int, ArticleFit] = {}  # per article, what it holds of the question: computed once
         readings = []
+        done: set[int] = set()
         for p in passages:
             view = views[p.id]
             if id(view) not in fits:
                 fits[id(view)] = fit_article(question, view)
-            readings += read(question, view, p.id, weights, index.idf_max, index.df_folded, fits[id(view)])
+            for passage_id in (p.id, *view.sheet_lines(p.id)):  # a fact sheet's lines, with what it is about
+                if passage_id not in done:
+                    done.add(passage_id)
+                    readings += read(question, view, passage_id, weights, index.idf_max, index.df_folded,
+                                     fits[id(view)])
         add_relative_features(question, readings)
         self.model.rank(readings)
         return readings

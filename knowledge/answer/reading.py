@@ -63,6 +63,7 @@ _LIST_RE = re.compile(r":\s*[^:]{3,}[,;][^,;]{2,}[,;]|(?:[,;][^,;]{2,60}){3,}")
 _CONTINUES_RE = re.compile(r"(?:trong đó|trong số đó|trong số này|cụ thể|bao gồm)\b", re.I)
 # A role a person holds ("Phó Chủ tịch", "Giám đốc Sở", "Deputy Director"), read on folded text
 _ROLE_RE = re.compile(r"\b(?:" + "|".join(sorted(ROLE_WORDS, key=len, reverse=True)) + r")\b")
+_LABEL_LINE_RE = re.compile(r"^[^\W\d_][^:.!?;\n]{1,40}:\s+\S")  # "Địa điểm: khách sạn …"
 _BULLET_RE = re.compile(r"^(?:[-–•+*]|\d{1,2}[.)]|[a-zđ][.)])\s")
 _WORD_RE = re.compile(r"\w+")
 _PHONE_RE = re.compile(r"(?:\+84|0)\d(?:[ .\-]?\d){7,11}")
@@ -159,6 +160,7 @@ class ArticleView:
     passage_df: dict[str, int]  # folded word → how many of the article's passages hold it
     normalizer: Normalizer
     leads: dict[int, int] = field(default_factory=dict)  # list item's passage id → the passage leading into it
+    topics: dict[int, int] = field(default_factory=dict)  # fact sheet line's passage id → the passage before it
     _sentences: dict[int, list[Sentence]] = field(default_factory=dict)
     _windows: dict[tuple[int, int], str] = field(default_factory=dict)
     _near: dict[int, Words] = field(default_factory=dict)
@@ -169,8 +171,12 @@ class ArticleView:
         return _kept(self._near, passage_id, lambda: Words(self._stored_near(passage_id)))
 
     def _stored_near(self, passage_id: int) -> tuple[tuple[str, str], ...]:
-        lead = self.leads.get(passage_id)
+        lead = self.leads.get(passage_id, self.topics.get(passage_id))
         return (self.stored[passage_id],) + ((self.stored[lead],) if lead is not None else ())
+
+    def sheet_lines(self, passage_id: int) -> list[int]:
+        """The lines of the fact sheet a passage says what is about (``sheet_topics``)."""
+        return [line for line, topic in self.topics.items() if topic == passage_id]
 
     def context(self, passage_id: int) -> Words:
         """The words ``near`` a passage and the passages before and after it."""
@@ -224,7 +230,8 @@ def build_article(article_id: int, title: str, published: str | None, source: st
     đơn"): its words count as the item's own passage words."""
     title_tokens = normalizer.tokenize(title)
     title_words = [t.folded for t in title_tokens]
-    leads = list_leads([(pid, text) for pid, text, _, _ in passages])
+    texts = [(pid, text) for pid, text, _, _ in passages]
+    leads, topics = list_leads(texts), sheet_topics(texts)
     folded, exact = set(title_words), {t.exact for t in title_tokens}
     pairs: set[tuple[str, str]] = set(zip(title_words, title_words[1:]))
     passage_df: dict[str, int] = {}
@@ -243,7 +250,7 @@ def build_article(article_id: int, title: str, published: str | None, source: st
                        frozenset(t.exact for t in title_tokens), frozenset(zip(title_words, title_words[1:])),
                        {pid: text for pid, text, _, _ in passages}, {pid: (f, e) for pid, _, f, e in passages},
                        frozenset(folded), frozenset(exact), frozenset(pairs),
-                       frozenset(p for p in PROVINCES if f" {p} " in title_text), passage_df, normalizer, leads)
+                       frozenset(p for p in PROVINCES if f" {p} " in title_text), passage_df, normalizer, leads, topics)
 
 
 def list_leads(passages: list[tuple[int, str]]) -> dict[int, int]:
@@ -263,6 +270,23 @@ def list_leads(passages: list[tuple[int, str]]) -> dict[int, int]:
             lead = pid
         previous = text
     return leads
+
+
+def sheet_topics(passages: list[tuple[int, str]]) -> dict[int, int]:
+    """Which passage says what each line of a fact sheet is about: two or more labelled lines in a row
+    ("Thời gian: …", "Địa điểm: …") are about the passage before them, not about their own few words."""
+    topics: dict[int, int] = {}
+    run: list[int] = []
+    before = None
+    for pid, text in passages + [(-1, "")]:
+        if _LABEL_LINE_RE.match(text.strip()):
+            run.append(pid)
+            continue
+        if len(run) > 1 and before is not None:
+            topics.update((line, before) for line in run)
+        run = []
+        before = pid
+    return topics
 
 
 def held(terms: list[Term], folded: frozenset[str], exact: frozenset[str],
