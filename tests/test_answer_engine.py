@@ -177,6 +177,15 @@ def test_an_edition_is_a_qualifier_whatever_way_it_is_written(engine, typed):
     assert read(engine, typed).qualifiers == [("lan", "13")]
 
 
+@pytest.mark.parametrize("question, who", [
+    ("giám đốc trung tâm phục vụ hành chính công tên gì", True),
+    ("pho chu tich ubnd huyen co do ten la gi", True),
+    ("hội thi sáng tạo năm nay tên gì", False),  # no role: the name of a thing
+])
+def test_a_role_s_name_is_asked_as_who(engine, question, who):
+    assert ("who" in read(engine, question).types) is who
+
+
 def test_the_noun_before_nao_or_gi_names_what_is_wanted(engine):
     assert read(engine, "chợ công nghệ lần đầu tổ chức ở tỉnh nào").which == "tinh"
     assert read(engine, "cac de tai tap trung vao linh vuc gi").which == "linh vuc"

@@ -290,6 +290,8 @@ class QuestionReader:
         q.measures = measures(tokens)
         q.predicate = self._predicate(q, frame)
         self._read_qualifiers(q, english)
+        if q.roles and _asks_a_name(tokens):
+            q.types.add("who")  # "giám đốc trung tâm tên gì": a role's name is a person
         self._read_contact(q)
         return q
 
@@ -627,6 +629,13 @@ def with_words(terms: list[Term], tokens: list[Token], accented: bool) -> list[T
         if vocab.is_word(*pair) and vocab.spelt_side_by_side(first, second):
             words[position] = words[position + 1] = pair
     return [replace(t, word=words[t.position]) if t.position in words and not t.alternates else t for t in terms]
+
+
+def _asks_a_name(tokens: list[Token]) -> bool:
+    """Does the question ask a name ("tên gì", "tên là gì", "họ tên là gì")?"""
+    words = [t.folded for t in tokens]
+    return any(words[i + 1:i + 2] in (["gi"], ["nao"]) or words[i + 1:i + 3] == ["la", "gi"]
+               for i, w in enumerate(words) if w == "ten")
 
 
 def _yes_no_frame(tokens: list[Token]) -> tuple[int, int] | None:
