@@ -167,7 +167,8 @@ class ArticleView:
     _context: dict[int, Words] = field(default_factory=dict)
 
     def near(self, passage_id: int) -> Words:
-        """A passage's words, and those of the line leading into it when it is a list item."""
+        """A passage's words, and those of the line leading into it when it is a list item, or of the passage
+        a fact sheet's line is about."""
         return _kept(self._near, passage_id, lambda: Words(self._stored_near(passage_id)))
 
     def _stored_near(self, passage_id: int) -> tuple[tuple[str, str], ...]:
