@@ -4,13 +4,23 @@ A question word becomes a quoted term (no query syntax gets through), looked for
 when it was typed with them and the knowledge base writes it so. Candidates come from a cascade of
 queries, rarest words first: the most precise (and fastest) query first, broadening only when it
 finds too few passages.
+
+A word in half the index rows or more weighs nothing in FTS5's ``bm25()`` (its idf is clamped to 1e-6),
+yet ranking by it, or finding passages by it alone, costs a pass over its whole posting list and a score
+for each of its passages ("tại", "khoa", "công" at 10,000 articles: tens of milliseconds). Such a common
+word is left out of the ranking and OR parts of the queries (never out of their AND part), where it could
+only break exact ties; an OR query without it that finds too few passages is run with it (in a small
+knowledge base most words are common, and a passage holding only those is still a candidate).
 """
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from .text import Token
 
 RANKING_TERMS = 8  # the rarest words whose weights rank the candidates in the search
 RARE_TERMS = 5  # the question's rarest words that find the candidates
+COMMON_SHARE = 0.5  # from this share of the index rows, FTS5's bm25 gives a word no weight (idf <= 0)
 
 
 def search_term(token: Token, df_exact: dict[str, int], df_folded: dict[str, int]) -> tuple[str, int]:
@@ -20,12 +30,31 @@ def search_term(token: Token, df_exact: dict[str, int], df_folded: dict[str, int
     return '"' + token.folded.replace('"', "") + '"', df_folded.get(token.folded, 0)
 
 
-def cascade(terms: list[str]) -> list[str]:
+class Query(NamedTuple):
+    """An FTS5 query, and the fuller one to run when it finds too few passages (None: none)."""
+    text: str
+    fuller: str | None = None
+
+
+def common_terms(terms: list[tuple[str, int]], index_rows: int) -> frozenset[str]:
+    """The terms (with the passages holding them) that half the index rows or more hold: bm25 gives them
+    no weight. A document count of live passages never exceeds FTS5's own, which also counts retired
+    articles' rows, so FTS5 finds such a term in at least as many rows."""
+    return frozenset(term for term, df in terms if index_rows and df >= COMMON_SHARE * index_rows)
+
+
+def cascade(terms: list[str], common: frozenset[str] = frozenset()) -> list[Query]:
     """FTS5 queries for terms rarest first: passages with all three rarest words, ranked by the
-    rarest few; then with the two rarest; then with any of the rarest few; then with any word."""
-    ranking = " OR ".join(terms[:RANKING_TERMS])
-    queries = [f"({' AND '.join(terms[:k])}) AND ({ranking})" for k in (3, 2) if len(terms) >= k]
-    queries.append(" OR ".join(terms[:RARE_TERMS]))
-    if len(terms) > RARE_TERMS:
-        queries.append(" OR ".join(terms))
+    rarest few; then with the two rarest; then with any of the rarest few; then with any word.
+    ``common`` terms are left out of the ranking and OR parts."""
+    ranking = [t for t in terms[:RANKING_TERMS] if t not in common]
+    queries = []
+    for k in (3, 2):
+        if len(terms) >= k:
+            required = terms[:k]  # also ranked: the ranking part must never ask more than the AND part
+            ranked = required + [t for t in ranking if t not in required]
+            queries.append(Query(f"({' AND '.join(required)}) AND ({' OR '.join(ranked)})"))
+    for any_of in [terms[:RARE_TERMS]] + ([terms] if len(terms) > RARE_TERMS else []):
+        kept = [t for t in any_of if t not in common] or any_of
+        queries.append(Query(" OR ".join(kept), " OR ".join(any_of) if kept != any_of else None))
     return queries

@@ -25,7 +25,7 @@ from .answer.smalltalk import smalltalk_intent, unanswered_intent
 from .contacts import PHONE_RE, fields_to_show, is_department
 from .lexicon import (CONTACT_TYPES, CONTACT_WORDS, LEXICON_WORDS, QUESTION_TYPES, QUESTION_WORDS,
                       STOP_EXACT, STOP_FOLDED)
-from .fulltext import cascade, search_term
+from .fulltext import cascade, common_terms, search_term
 from .store import KnowledgeBase, Passage
 from .text import Token, fold
 
@@ -373,8 +373,8 @@ class Matcher:
         if not known:
             return None
         ids: list[int] = []
-        for query_text in cascade([term for term, _ in known]):  # precise and fast first
-            ids += [i for i in self.kb.search_passages(query_text, CANDIDATES) if i not in ids]
+        for search in cascade([term for term, _ in known], common_terms(known, self.kb.index_rows())):  # precise first
+            ids += [i for i in self.kb.search_passages(search.text, CANDIDATES, search.fuller) if i not in ids]
             if len(ids) >= ENOUGH_CANDIDATES:
                 break
         passages = self.kb.passages(ids[:CANDIDATES])

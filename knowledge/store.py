@@ -238,6 +238,7 @@ class KnowledgeBase:
         self._searches = VersionCache(self, RECENT_SEARCHES)
         self._passage_rows = VersionCache(self, PASSAGES_KEPT)  # passage id → Passage (None: not live)
         self._phrase_counts = VersionCache(self, PHRASE_COUNTS_KEPT)  # (phrase, cap) → passages holding it
+        self._index_rows = VersionCache(self, 1)  # rows of the passage index at a version
         self._has_counts_table: bool | None = None
         self._units: tuple[int, dict[str, str]] | None = None  # contact units at a version
 
@@ -544,11 +545,23 @@ class KnowledgeBase:
         return found
 
     # ----- passages ------------------------------------------------------------------
-    def search_passages(self, fts_query: str, limit: int) -> list[int]:
+    def search_passages(self, fts_query: str, limit: int, fuller: str | None = None) -> list[int]:
+        """The ids of the passages best matching an FTS5 query, at most ``limit``; when it finds fewer,
+        those of the ``fuller`` query instead, if one is given."""
         sql = (f"SELECT rowid FROM passage_index WHERE passage_index MATCH ? AND {_LIVE_PASSAGE} "
                "ORDER BY bm25(passage_index) LIMIT ?")  # every field counts: body, title, accented words
-        return self._searches.get((sql, fts_query, limit), lambda: [
-            r[0] for r in self.conn.execute(sql, (fts_query, limit))])
+
+        def run() -> list[int]:
+            found = [r[0] for r in self.conn.execute(sql, (fts_query, limit))]
+            if fuller is None or len(found) >= limit:
+                return found
+            return [r[0] for r in self.conn.execute(sql, (fuller, limit))]
+        return self._searches.get((sql, fts_query, fuller, limit), run)
+
+    def index_rows(self) -> int:
+        """Rows of the passage index (retired articles' passages included), as FTS5's bm25 counts them."""
+        return self._index_rows.get("rows", lambda: self.conn.execute(
+            "SELECT count(*) FROM passage_index_docsize").fetchone()[0])
 
     def phrase_count(self, words: list[str], cap: int = 20) -> int:
         """How many passages (up to ``cap``) hold these folded words side by side: a document count of the

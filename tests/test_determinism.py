@@ -26,7 +26,7 @@ from knowledge.combined import CombinedEngine
 kb = KnowledgeBase.open(sys.argv[1])
 searched = []
 search = kb.search_passages
-kb.search_passages = lambda query, limit: searched.append(query) or search(query, limit)
+kb.search_passages = lambda query, limit, fuller=None: searched.append(query) or search(query, limit, fuller)
 match = CombinedEngine(kb).match(sys.argv[2])
 print(json.dumps([searched, match.answered, round(match.score, 6), match.text]))
 """

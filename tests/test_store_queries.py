@@ -8,6 +8,7 @@ import sqlite3
 
 from handlers.conversation import Conversation
 from knowledge.ingest.importer import import_bytes
+from knowledge.fulltext import Query, cascade
 from knowledge.store import SCHEMA_VERSION, KnowledgeBase
 from knowledge.text import exact_key
 
@@ -115,4 +116,25 @@ def test_words_typed_with_their_accents_rank_the_passages_found(tmp_path):
         assert import_bytes(kb, f"upload:{n}.txt", f"{n}.txt", text.encode()).status == "added"
     found = kb.search_passages(f'"2023" AND ("2023" OR exact : "{exact_key("đỏ")}")', 5)
     assert len(found) == 3 and "Cờ Đỏ" in kb.passages(found[:1])[0].text
+    kb.close()
+
+
+def test_a_word_most_passages_hold_ranks_nothing_and_is_never_required_by_an_or_query():
+    queries = cascade(['"tom"', '"hoi"', '"thao"', '"so"', '"ca"', '"nuoi"'], frozenset({'"so"', '"thao"'}))
+    and_three, and_two, any_rare, any_word = queries
+    assert and_three.text.startswith('("tom" AND "hoi" AND "thao") AND (') and '"so"' not in and_three.text
+    assert '"thao"' in and_three.text  # the AND part keeps it: it decides which passages match
+    assert and_three.fuller is None and and_two.fuller is None  # the same passages, ranked by the words that weigh
+    assert any_rare == Query('"tom" OR "hoi" OR "ca"', '"tom" OR "hoi" OR "thao" OR "so" OR "ca"')
+    assert any_word.text == '"tom" OR "hoi" OR "ca" OR "nuoi"'
+
+
+def test_an_or_query_without_the_common_words_that_finds_too_few_passages_runs_with_them(tmp_path):
+    """In a small knowledge base most words are common, and a passage holding only those is still a candidate."""
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    assert import_bytes(kb, "upload:tom.txt", "tom.txt", SHRIMP.encode()).status == "added"
+    held = kb.search_passages('"tom"', 5)
+    assert held and kb.search_passages('"xoai"', 5) == []
+    assert kb.search_passages('"xoai"', 5, fuller='"xoai" OR "tom"') == held
+    assert kb.index_rows() >= len(held)
     kb.close()

@@ -23,7 +23,7 @@ from rapidfuzz import fuzz
 
 from .. import suggestions as suggest
 from ..contacts import fields_to_show, is_department, is_department_at
-from ..fulltext import cascade, search_term
+from ..fulltext import cascade, common_terms, search_term
 from ..store import FOOTER_CONTEXT, ContactValue, KnowledgeBase, Passage
 from ..text import Normalizer, Token, clean, exact_key
 from .decision import Model, default_model, says_the_same
@@ -365,14 +365,15 @@ class AnswerEngine:
         """Passages from the question's rarest words first; a word the synonym table says another way
         ("diễn ra" ≈ "tổ chức") comes after the others, so that a page saying it the other way is never
         left out by a search that requires the word as typed."""
-        def ordered(terms: list[Term]) -> list[str]:
+        def ordered(terms: list[Term]) -> list[tuple[str, int]]:
             said_otherwise = {index.search_term(t.token): bool(t.alternates) for t in terms}
-            return [term for term, df in sorted(said_otherwise, key=lambda found: (
-                said_otherwise[found], found[1], found[0])) if df]
-        terms = ordered([t for t in question.terms if t.factor == 1.0]) or ordered(question.terms)
+            return [found for found in sorted(said_otherwise, key=lambda found: (
+                said_otherwise[found], found[1], found[0])) if found[1]]
+        found = ordered([t for t in question.terms if t.factor == 1.0]) or ordered(question.terms)
         ids: list[int] = []
-        for query in cascade(terms) if terms else []:
-            ids += [i for i in self.kb.search_passages(query, CANDIDATES) if i not in ids]
+        searches = cascade([term for term, _ in found], common_terms(found, self.kb.index_rows())) if found else []
+        for search in searches:
+            ids += [i for i in self.kb.search_passages(search.text, CANDIDATES, search.fuller) if i not in ids]
             if len(ids) >= ENOUGH_CANDIDATES:
                 break
         return self.kb.passages(ids[:CANDIDATES])
