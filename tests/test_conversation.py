@@ -126,3 +126,42 @@ def test_warming_up_keeps_the_caches_out_of_the_garbage_collectors_way(sample_kb
     finally:
         gc.unfreeze()
         gc.set_threshold(*thresholds)
+
+
+CITIZEN_QUESTIONS = ["dia chi so khcn o dau", "sđt sở khcn", "Hội thi sáng tạo kỹ thuật tổ chức mấy năm một lần?",
+                     "giao ban khcn quan huyen lan 13 to chuc ngay nao", "giá vàng hôm nay", "cảm ơn bạn nhé",
+                     "kiem dinh can mien phi cho tieu thuong dc bao nhieu cai", "What is the department's phone number?"]
+
+
+def test_what_a_question_adds_to_the_caches_is_kept_out_of_the_collectors_way_too(sample_kb):
+    import gc
+
+    from handlers.conversation import Answerer
+    thresholds = gc.get_threshold()
+    try:
+        answerer = Answerer(sample_kb)
+        answerer.warm()
+        before = gc.get_freeze_count()
+        for question in CITIZEN_QUESTIONS:
+            answerer.match(question)
+        assert gc.get_freeze_count() > before and gc.get_count()[0] < 100  # frozen after each question
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+
+
+def test_answering_makes_no_reference_cycles(sample_kb):
+    """What the worker freezes after each question would never be collected: it must hold no garbage cycles."""
+    import gc
+
+    from handlers.conversation import Answerer
+    answerer = Answerer(sample_kb)
+    answerer.match("xin chào")  # the caches built
+    gc.collect()
+    gc.disable()
+    try:
+        for question in CITIZEN_QUESTIONS * 2:
+            answerer.match(question)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
