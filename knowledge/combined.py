@@ -63,7 +63,10 @@ class CombinedEngine:
             return fitted  # when or from where a page was published: the fitted engine reads it ("bài … đăng ngày nào")
         sure = fitted.answered and fitted.kind != "smalltalk"
         if matched.kind == "contact":  # a contact only when the fitted engine reads the question as one
-            return matched if fitted.kind == "contact" else fitted  # "cơ quan nào" asks for no "quận"
+            if fitted.kind != "contact":
+                return fitted  # "cơ quan nào" asks for no "quận"
+            matched.topic = fitted.topic  # the unit asked about, for a follow-up ("còn email?", "ở đâu?")
+            return matched
         if not matched.answered:
             return fitted if sure else matched
         same_page = _same_page(matched, fitted)

@@ -170,3 +170,24 @@ def test_an_answer_that_holds_nothing_of_what_is_asked_is_refused(tmp_path):
     match = CombinedEngine(kb).match("Ai là trưởng đoàn liên ngành kiểm tra đo lường quận Ninh Kiều năm 2020?")
     assert not match.answered
     kb.close()
+
+
+def _chat(kb):
+    from handlers.conversation import Conversation, ConversationConfig
+    from handlers.messages import IncomingMessage
+    conversation = Conversation(kb, ConversationConfig(rate_limit_messages=100))
+    return lambda text: conversation.respond(IncomingMessage("web", "chat-1", "user-1", text), log_query=False)[0]
+
+
+def test_where_asked_after_an_article_asks_where_its_event_was_not_the_departments_address(kb):
+    say = _chat(kb)
+    assert "31/10/2017" in say("giao ban khcn quan huyen lan 13 to chuc ngay nao").text
+    assert "Lý Thường kiệt" not in say("ở đâu?").text  # the page does not say where: no answer, never the Sở's
+
+
+def test_a_contact_answered_is_the_topic_a_follow_up_is_read_with(kb):
+    say = _chat(kb)
+    assert "31/10/2017" in say("giao ban khcn quan huyen lan 13 to chuc ngay nao").text
+    assert "3820674" in say("sđt sở khcn").text.replace(".", "")
+    where = say("ở đâu?")
+    assert where.kind == "contact" and "Lý Thường kiệt" in where.text

@@ -276,7 +276,9 @@ class AnswerEngine:
     # ----- contacts ------------------------------------------------------------------
     def _contact(self, question: Question, index: _Index, topic: Topic | None) -> Match | None:
         asked = list(question.attributes)
-        if not asked and "where" in question.types and not question.entity and not self._topic_words(question):
+        about_an_article = topic is not None and bool(topic.title)  # "ở đâu?" after an event: where it was held
+        if not asked and "where" in question.types and not question.entity and not self._topic_words(question) \
+                and not about_an_article:
             asked = ["address"]  # "sở ở đâu"
         if not asked:
             return None
