@@ -186,6 +186,20 @@ def test_a_role_s_name_is_asked_as_who(engine, question, who):
     assert ("who" in read(engine, question).types) is who
 
 
+def test_an_organisation_asked_for_is_the_slot_a_person_only_half_fills(tmp_path):
+    write(tmp_path, "qd.txt", "Phê duyệt chương trình phát triển tài sản trí tuệ\n\n[02/12/2025 08:00]\n\n"
+          "Ngày 01/12/2025, Ủy ban nhân dân thành phố Cần Thơ ban hành Quyết định số 2724/QĐ-UBND phê duyệt "
+          "chương trình. Người ký quyết định là ông Nguyễn Văn Khởi.\n")
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    import_paths(kb, [tmp_path / "qd.txt"])
+    question, readings = AnswerEngine(kb).readings("quyết định 2724 do cơ quan nào ban hành")
+    assert question.organisation and "who" in question.types
+    by_text = {r.sentence.text[:10]: r.features for r in readings}
+    assert by_text["Ngày 01/12"]["slot"] == 1.0  # "Ủy ban nhân dân thành phố"
+    assert by_text["Người ký q"]["slot"] == 0.0 and by_text["Người ký q"]["slot_weak"] == 1.0
+    kb.close()
+
+
 def test_the_noun_before_nao_or_gi_names_what_is_wanted(engine):
     assert read(engine, "chợ công nghệ lần đầu tổ chức ở tỉnh nào").which == "tinh"
     assert read(engine, "cac de tai tap trung vao linh vuc gi").which == "linh vuc"

@@ -68,6 +68,7 @@ class Question:
     types: set[str] = field(default_factory=set)
     head: str = ""  # the noun counted by "bao nhiêu X" (folded)
     which: str = ""  # the noun asked about by "X nào", "X gì" (folded: "tinh", "linh vuc")
+    organisation: bool = False  # "who" asked as "cơ quan nào", "đơn vị nào": an organisation answers, not a person
     numbers: set[str] = field(default_factory=set)
     qualifiers: list[tuple[str, str]] = field(default_factory=list)  # (marker, number): ("lan", "13"),
     # ("year", "2019"), ("", "1780") for any other number; the answer's page must hold each
@@ -462,6 +463,7 @@ class QuestionReader:
                 pages |= span
                 continue
             q.types.add(cue.kind)
+            q.organisation |= cue.kind == "who" and not cue.interrogative
             if cue.interrogative:
                 skip.update(range(start, start + len(cue.exact)))
             if cue.kind == "count":

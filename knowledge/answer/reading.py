@@ -501,7 +501,12 @@ def _slot(question: Question, sentence: Sentence, asked: set[str]) -> tuple[floa
     text = sentence.text
     strong = weak = head = 0.0
     for kind in question.types:
-        if kind == "who":
+        if kind == "who" and question.organisation:
+            if _says_new(sentence.fillers(_ORG_RE), asked):
+                strong = 1.0
+            elif _says_new(sentence.fillers(_PERSON_RE), asked):
+                weak = 1.0  # a person may speak for the organisation asked
+        elif kind == "who":
             if _says_new(sentence.fillers(_PERSON_RE), asked):
                 strong = 1.0
             elif not question.roles and _says_new(sentence.fillers(_ORG_RE), asked):
