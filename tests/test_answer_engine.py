@@ -200,6 +200,19 @@ def test_an_organisation_asked_for_is_the_slot_a_person_only_half_fills(tmp_path
     kb.close()
 
 
+def test_a_province_named_answers_which_province(tmp_path):
+    write(tmp_path, "cho.txt", "Chợ công nghệ và thiết bị vùng đồng bằng\n\n[02/12/2008 08:00]\n\n"
+          "Hai năm trước, Chợ Công nghệ và Thiết bị vùng ĐBSCL được tổ chức lần đầu ở An Giang. "
+          "Chợ năm nay có nhiều doanh nghiệp của Cần Thơ tham gia.\n")
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    import_paths(kb, [tmp_path / "cho.txt"])
+    _, readings = AnswerEngine(kb).readings("chợ công nghệ và thiết bị lần đầu tổ chức ở tỉnh nào")
+    by_text = {r.sentence.text[:8]: r.features for r in readings}
+    assert by_text["Hai năm "]["slot"] == 1.0
+    assert by_text["Chợ năm "]["slot"] == 0.0  # Cần Thơ is a city, and the question names none
+    kb.close()
+
+
 def test_the_noun_before_nao_or_gi_names_what_is_wanted(engine):
     assert read(engine, "chợ công nghệ lần đầu tổ chức ở tỉnh nào").which == "tinh"
     assert read(engine, "cac de tai tap trung vao linh vuc gi").which == "linh vuc"

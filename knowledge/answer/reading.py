@@ -56,6 +56,7 @@ _ORG_RE = re.compile(r"\b(?:Trung tâm|Sở|Ban|Phòng|Viện|Trường|Công ty
 _PLACE_RE = re.compile(r"\b(?:[Tt]ại|[Ởở]|[Đđ]ịa điểm:?|[Hh]ội trường|[Pp]hường|[Qq]uận|[Hh]uyện|[Xx]ã|[Đđ]ường|"
                        r"[Kk]hách sạn|[Tt]rụ sở|[Aa]t|[Ii]n)\s+(?P<filler>[" + _UPPER + r"0-9][^\s,.;:()]*"
                        r"(?:\s+[^\s,.;:()]+){0,4})")
+PROVINCE_NOUNS = frozenset({"tinh", "tinh thanh", "province"})  # "tỉnh nào": a province's name answers
 _NOT_DEPUTY = "".join(f"(?<!{word} )" for word in DEPUTY_WORDS)
 _MONEY_RE = re.compile(r"\d[\d.,]*\s*(?:triệu|tỷ|tỉ|nghìn|ngàn|đồng|USD|VND|VNĐ)", re.I)
 _LIST_RE = re.compile(r":\s*[^:]{3,}[,;][^,;]{2,}[,;]|(?:[,;][^,;]{2,60}){3,}")
@@ -519,7 +520,8 @@ def _slot(question: Question, sentence: Sentence, asked: set[str]) -> tuple[floa
                 weak = 1.0
         elif kind in _SLOT_TESTS and _SLOT_TESTS[kind](text):
             strong = 1.0
-    if question.which and _names_after(question.which, sentence):
+    if question.which and (_names_after(question.which, sentence) or (
+            question.which in PROVINCE_NOUNS and _names_a_province(sentence, question.provinces))):
         strong = 1.0
     if "count" in question.types:
         numbers = new_numbers(text, question.numbers)
@@ -552,6 +554,13 @@ def _names_after(noun: str, sentence: Sentence) -> bool:
         if re.match(r"\s*(?::|là|gồm|số)?\s*[" + _UPPER + r"0-9]", after):
             return True
     return False
+
+
+def _names_a_province(sentence: Sentence, named: set[str]) -> bool:
+    """Does the sentence name a province the question does not ("ở An Giang" answers "tỉnh nào")? Not Cần Thơ,
+    the home city every page names."""
+    plain = " " + re.sub(r"[^a-z0-9]+", " ", sentence.plain) + " "
+    return any(f" {p} " in plain for p in PROVINCES - named - {"can tho"})
 
 
 def _role_conflict(question: Question, folded: str) -> float:
