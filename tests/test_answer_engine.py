@@ -213,6 +213,18 @@ def test_a_province_named_answers_which_province(tmp_path):
     kb.close()
 
 
+def test_a_web_address_answers_which_website(tmp_path):
+    write(tmp_path, "lop.txt", "Khóa tập huấn kỹ năng số cho cán bộ cấp xã\n\n[02/12/2025 08:00]\n\n"
+          "Khóa tập huấn kỹ năng số dành cho cán bộ cấp xã, học trực tuyến. "
+          "Học viên đăng nhập tại kns.hocso.vn để học.\n")
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    import_paths(kb, [tmp_path / "lop.txt"])
+    _, readings = AnswerEngine(kb).readings("khóa tập huấn kỹ năng số học trên trang web nào")
+    by_text = {r.sentence.text[:8]: r.features for r in readings}
+    assert by_text["Học viên"]["slot"] == 1.0 and by_text["Khóa tập"]["slot"] == 0.0
+    kb.close()
+
+
 def test_the_noun_before_nao_or_gi_names_what_is_wanted(engine):
     assert read(engine, "chợ công nghệ lần đầu tổ chức ở tỉnh nào").which == "tinh"
     assert read(engine, "cac de tai tap trung vao linh vuc gi").which == "linh vuc"

@@ -56,6 +56,8 @@ _ORG_RE = re.compile(r"\b(?:Trung tâm|Sở|Ban|Phòng|Viện|Trường|Công ty
 _PLACE_RE = re.compile(r"\b(?:[Tt]ại|[Ởở]|[Đđ]ịa điểm:?|[Hh]ội trường|[Pp]hường|[Qq]uận|[Hh]uyện|[Xx]ã|[Đđ]ường|"
                        r"[Kk]hách sạn|[Tt]rụ sở|[Aa]t|[Ii]n)\s+(?P<filler>[" + _UPPER + r"0-9][^\s,.;:()]*"
                        r"(?:\s+[^\s,.;:()]+){0,4})")
+WEBSITE_NOUNS = frozenset({"trang web", "website", "web", "trang", "dia chi web", "trang thong tin", "cong thong tin"})
+_WEB_ADDRESS_RE = re.compile(r"\b(?:https?://)?(?:[\w-]+\.)+(?:vn|com|org|net|edu|gov|info)\b(?:/\S*)?", re.I)
 PROVINCE_NOUNS = frozenset({"tinh", "tinh thanh", "province"})  # "tỉnh nào": a province's name answers
 _NOT_DEPUTY = "".join(f"(?<!{word} )" for word in DEPUTY_WORDS)
 _MONEY_RE = re.compile(r"\d[\d.,]*\s*(?:triệu|tỷ|tỉ|nghìn|ngàn|đồng|USD|VND|VNĐ)", re.I)
@@ -521,7 +523,8 @@ def _slot(question: Question, sentence: Sentence, asked: set[str]) -> tuple[floa
         elif kind in _SLOT_TESTS and _SLOT_TESTS[kind](text):
             strong = 1.0
     if question.which and (_names_after(question.which, sentence) or (
-            question.which in PROVINCE_NOUNS and _names_a_province(sentence, question.provinces))):
+            question.which in PROVINCE_NOUNS and _names_a_province(sentence, question.provinces)) or (
+            question.which in WEBSITE_NOUNS and _says_new(sentence.fillers(_WEB_ADDRESS_RE), asked))):
         strong = 1.0
     if "count" in question.types:
         numbers = new_numbers(text, question.numbers)
