@@ -44,16 +44,17 @@ def common_terms(terms: list[tuple[str, int]], index_rows: int) -> frozenset[str
 
 
 def cascade(terms: list[str], common: frozenset[str] = frozenset()) -> list[Query]:
-    """FTS5 queries for terms rarest first: passages with all three rarest words, ranked by the
-    rarest few; then with the two rarest; then with any of the rarest few; then with any word.
+    """FTS5 queries for terms rarest first: passages with all three rarest words and one more of the
+    rarest few, ranked by those (every passage found holds the three: the others tell them apart); then
+    the same with the two rarest; then passages with any of the rarest few; then with any word.
     ``common`` terms are left out of the ranking and OR parts."""
     ranking = [t for t in terms[:RANKING_TERMS] if t not in common]
     queries = []
     for k in (3, 2):
         if len(terms) >= k:
-            required = terms[:k]  # also ranked: the ranking part must never ask more than the AND part
-            ranked = required + [t for t in ranking if t not in required]
-            queries.append(Query(f"({' AND '.join(required)}) AND ({' OR '.join(ranked)})"))
+            required = f"({' AND '.join(terms[:k])})"
+            others = [t for t in ranking if t not in terms[:k]]
+            queries.append(Query(f"{required} AND ({' OR '.join(others)})" if others else required))
     for any_of in [terms[:RARE_TERMS]] + ([terms] if len(terms) > RARE_TERMS else []):
         kept = [t for t in any_of if t not in common] or any_of
         queries.append(Query(" OR ".join(kept), " OR ".join(any_of) if kept != any_of else None))
