@@ -18,6 +18,17 @@ from knowledge.text import Normalizer, exact_key
 from support import SAMPLES, write
 
 
+def readings_over(tmp_path, page: str, question: str):
+    """The question as read, and its candidate sentences, over a knowledge base of one page."""
+    write(tmp_path, "page.txt", page)
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    try:
+        import_paths(kb, [tmp_path / "page.txt"])
+        return AnswerEngine(kb).readings(question)
+    finally:
+        kb.close()
+
+
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
     kb = KnowledgeBase.open(tmp_path_factory.mktemp("answer") / "kb.sqlite")
@@ -187,42 +198,33 @@ def test_a_role_s_name_is_asked_as_who(engine, question, who):
 
 
 def test_an_organisation_asked_for_is_the_slot_a_person_only_half_fills(tmp_path):
-    write(tmp_path, "qd.txt", "Phê duyệt chương trình phát triển tài sản trí tuệ\n\n[02/12/2025 08:00]\n\n"
-          "Ngày 01/12/2025, Ủy ban nhân dân thành phố Cần Thơ ban hành Quyết định số 2724/QĐ-UBND phê duyệt "
-          "chương trình. Người ký quyết định là ông Nguyễn Văn Khởi.\n")
-    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
-    import_paths(kb, [tmp_path / "qd.txt"])
-    question, readings = AnswerEngine(kb).readings("quyết định 2724 do cơ quan nào ban hành")
+    question, readings = readings_over(
+        tmp_path, "Phê duyệt chương trình phát triển tài sản trí tuệ\n\n[02/12/2025 08:00]\n\n"
+        "Ngày 01/12/2025, Ủy ban nhân dân thành phố Cần Thơ ban hành Quyết định số 2724/QĐ-UBND phê duyệt "
+        "chương trình. Người ký quyết định là ông Nguyễn Văn Khởi.\n", "quyết định 2724 do cơ quan nào ban hành")
     assert question.organisation and "who" in question.types
     by_text = {r.sentence.text[:10]: r.features for r in readings}
     assert by_text["Ngày 01/12"]["slot"] == 1.0  # "Ủy ban nhân dân thành phố"
     assert by_text["Người ký q"]["slot"] == 0.0 and by_text["Người ký q"]["slot_weak"] == 1.0
-    kb.close()
 
 
 def test_a_province_named_answers_which_province(tmp_path):
-    write(tmp_path, "cho.txt", "Chợ công nghệ và thiết bị vùng đồng bằng\n\n[02/12/2008 08:00]\n\n"
-          "Hai năm trước, Chợ Công nghệ và Thiết bị vùng ĐBSCL được tổ chức lần đầu ở An Giang. "
-          "Chợ năm nay có nhiều doanh nghiệp của Cần Thơ tham gia.\n")
-    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
-    import_paths(kb, [tmp_path / "cho.txt"])
-    _, readings = AnswerEngine(kb).readings("chợ công nghệ và thiết bị lần đầu tổ chức ở tỉnh nào")
+    _, readings = readings_over(
+        tmp_path, "Chợ công nghệ và thiết bị vùng đồng bằng\n\n[02/12/2008 08:00]\n\n"
+        "Hai năm trước, Chợ Công nghệ và Thiết bị vùng ĐBSCL được tổ chức lần đầu ở An Giang. "
+        "Chợ năm nay có nhiều doanh nghiệp của Cần Thơ tham gia.\n", "chợ công nghệ và thiết bị lần đầu tổ chức ở tỉnh nào")
     by_text = {r.sentence.text[:8]: r.features for r in readings}
     assert by_text["Hai năm "]["slot"] == 1.0
     assert by_text["Chợ năm "]["slot"] == 0.0  # Cần Thơ is a city, and the question names none
-    kb.close()
 
 
 def test_a_web_address_answers_which_website(tmp_path):
-    write(tmp_path, "lop.txt", "Khóa tập huấn kỹ năng số cho cán bộ cấp xã\n\n[02/12/2025 08:00]\n\n"
-          "Khóa tập huấn kỹ năng số dành cho cán bộ cấp xã, học trực tuyến. "
-          "Học viên đăng nhập tại kns.hocso.vn để học.\n")
-    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
-    import_paths(kb, [tmp_path / "lop.txt"])
-    _, readings = AnswerEngine(kb).readings("khóa tập huấn kỹ năng số học trên trang web nào")
+    _, readings = readings_over(
+        tmp_path, "Khóa tập huấn kỹ năng số cho cán bộ cấp xã\n\n[02/12/2025 08:00]\n\n"
+        "Khóa tập huấn kỹ năng số dành cho cán bộ cấp xã, học trực tuyến. Học viên đăng nhập tại kns.hocso.vn để học.\n",
+        "khóa tập huấn kỹ năng số học trên trang web nào")
     by_text = {r.sentence.text[:8]: r.features for r in readings}
     assert by_text["Học viên"]["slot"] == 1.0 and by_text["Khóa tập"]["slot"] == 0.0
-    kb.close()
 
 
 def test_the_noun_before_nao_or_gi_names_what_is_wanted(engine):
@@ -482,17 +484,15 @@ def test_the_lines_of_a_fact_sheet_are_about_the_passage_before_them():
 
 
 def test_a_line_of_a_fact_sheet_is_read_with_what_the_sheet_is_about(tmp_path):
-    write(tmp_path, "hoi-thao.txt", "Nền tảng thúc đẩy đổi mới sáng tạo\n\n[25/04/2024 08:41]\n\n"
-          "Chào mừng Ngày Sở hữu trí tuệ thế giới, Sở tổ chức Hội thảo khoa học về sở hữu trí tuệ.\n\n"
-          "Thời gian: sáng ngày 25/4/2024\n\nĐịa điểm: khách sạn Ninh Kiều 2, phường Tân An\n\n"
-          "Đơn vị tổ chức: Sở Khoa học và Công nghệ\n\n"
-          "Trước đó, Sở đã tổ chức nhiều hội nghị về đổi mới sáng tạo tại Hội trường thành phố.\n")
-    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
-    import_paths(kb, [tmp_path / "hoi-thao.txt"])
-    _, readings = AnswerEngine(kb).readings("hội thảo sở hữu trí tuệ tổ chức ở đâu")
+    _, readings = readings_over(
+        tmp_path, "Nền tảng thúc đẩy đổi mới sáng tạo\n\n[25/04/2024 08:41]\n\n"
+        "Chào mừng Ngày Sở hữu trí tuệ thế giới, Sở tổ chức Hội thảo khoa học về sở hữu trí tuệ.\n\n"
+        "Thời gian: sáng ngày 25/4/2024\n\nĐịa điểm: khách sạn Ninh Kiều 2, phường Tân An\n\n"
+        "Đơn vị tổ chức: Sở Khoa học và Công nghệ\n\n"
+        "Trước đó, Sở đã tổ chức nhiều hội nghị về đổi mới sáng tạo tại Hội trường thành phố.\n",
+        "hội thảo sở hữu trí tuệ tổ chức ở đâu")
     sheet_line = next(r for r in readings if r.sentence.text.startswith("Địa điểm"))
     assert sheet_line.features["near"] > 0.9
-    kb.close()
 
 
 def test_a_decade_is_a_time_the_question_when_is_answered_with(tmp_path):

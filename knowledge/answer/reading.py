@@ -522,9 +522,7 @@ def _slot(question: Question, sentence: Sentence, asked: set[str]) -> tuple[floa
                 weak = 1.0
         elif kind in _SLOT_TESTS and _SLOT_TESTS[kind](text):
             strong = 1.0
-    if question.which and (_names_after(question.which, sentence) or (
-            question.which in PROVINCE_NOUNS and _names_a_province(sentence, question.provinces)) or (
-            question.which in WEBSITE_NOUNS and _says_new(sentence.fillers(_WEB_ADDRESS_RE), asked))):
+    if question.which and _names_the_kind_asked(question, sentence, asked):
         strong = 1.0
     if "count" in question.types:
         numbers = new_numbers(text, question.numbers)
@@ -557,6 +555,15 @@ def _names_after(noun: str, sentence: Sentence) -> bool:
         if re.match(r"\s*(?::|là|gồm|số)?\s*[" + _UPPER + r"0-9]", after):
             return True
     return False
+
+
+def _names_the_kind_asked(question: Question, sentence: Sentence, asked: set[str]) -> bool:
+    """Does the sentence name one of the kind "X nào" asks for: X followed by a name (``_names_after``), a
+    province for "tỉnh nào", a web address for "trang web nào"?"""
+    which = question.which
+    return (_names_after(which, sentence)
+            or (which in PROVINCE_NOUNS and _names_a_province(sentence, question.provinces))
+            or (which in WEBSITE_NOUNS and _says_new(sentence.fillers(_WEB_ADDRESS_RE), asked)))
 
 
 def _names_a_province(sentence: Sentence, named: set[str]) -> bool:
