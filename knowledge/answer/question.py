@@ -121,13 +121,11 @@ def join_split_abbreviations(text: str, abbreviations: dict[str, str]) -> str:
             gaps = [text[a.end():b.start()] for a, b in zip(group, group[1:])]
             if any(g.strip() not in ("", "&") for g in gaps):
                 continue
-            if all(capital[i:i + size]) or any(foreign(w) for w in group):
-                pieces = [w.group(0) for w in group]
-                for candidate in (fold("&".join(pieces)), fold("".join(pieces))):
-                    if candidate in abbreviations:
-                        joined = (group, candidate)
-                        break
-            if joined:
+            pieces = [w.group(0) for w in group]
+            key = next((candidate for candidate in (fold("&".join(pieces)), fold("".join(pieces)))
+                        if candidate in abbreviations), None)  # looked up first: most pieces make none
+            if key is not None and (all(capital[i:i + size]) or any(foreign(w) for w in group)):
+                joined = (group, key)
                 break
         if joined:
             group, key = joined
