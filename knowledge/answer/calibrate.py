@@ -33,7 +33,7 @@ from ..store import KnowledgeBase
 from ..text import fold
 from .decision import DECISION_FEATURES, DECISION_SIGNS, WEIGHTS_FILE, Linear, Model, decision_features
 from .engine import AnswerEngine, question_words, reply_of
-from .lexicon import PROVINCES
+from .lexicon import HOME_PROVINCE, PROVINCES
 from .question import is_english
 from .reading import FEATURE_SIGNS, FEATURES, Reading, agrees, split_sentences
 
@@ -225,7 +225,7 @@ def _near_miss(question: str, folded_page: str, rng: random.Random, language: _L
             new = str(value + rng.choice([-3, -2, -1, 1, 2, 3, 5]) if value < 1900 else value + rng.randint(-6, 6))
             if new != old and new not in folded_page.split() and int(new) > 0:
                 return re.sub(rf"\b{old}\b", new, question, count=1)
-    absent = [p for p in sorted(PROVINCES) if p not in folded_page and p != "can tho"]
+    absent = [p for p in sorted(PROVINCES) if p not in folded_page and p != HOME_PROVINCE]
     if absent and rng.random() < 0.7:
         return question + language.province.format(rng.choice(absent))
     role, deputy = language.deputy

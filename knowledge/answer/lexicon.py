@@ -100,6 +100,7 @@ AMBIGUOUS_BARE_STOPS = frozenset(fold(w) for w in _STOP_WRITTEN) - STOP_FOLDED
 DEPARTMENT_WORDS = frozenset(fold(w) for w in """sở khoa học và công nghệ kỹ thuật thành phố cần thơ
 bên quý department science technology city dost""".split())
 
+HOME_PROVINCE = "can tho"  # the department's own city, which nearly every page names
 PROVINCES = frozenset("""an giang|ba ria vung tau|bac giang|bac kan|bac lieu|bac ninh|ben tre|binh dinh|
 binh duong|binh phuoc|binh thuan|ca mau|can tho|cao bang|da nang|dak lak|dak nong|dien bien|dong nai|
 dong thap|gia lai|ha giang|ha nam|ha noi|ha tinh|hai duong|hai phong|hau giang|hoa binh|hung yen|khanh hoa|

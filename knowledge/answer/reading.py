@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import TypeVar
 
 from ..text import ORDINAL_MARKERS, Normalizer, fold
-from .lexicon import DEPUTY_WORDS, MONEY_WORDS, PROVINCES, ROLE_WORDS
+from .lexicon import DEPUTY_WORDS, HOME_PROVINCE, MONEY_WORDS, PROVINCES, ROLE_WORDS
 from .question import Question, Term
 
 K = TypeVar("K")
@@ -372,7 +372,7 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
         "typed": float(bool(question.types & _SLOT_KINDS)),
         "num_missing": float(any(marker == "" for marker, _ in lacking)),  # a bare number: a hint
         "edition_missing": float(any(marker != "" for marker, _ in lacking)),  # a year or an edition
-        "place_conflict": float(bool(article.provinces - question.provinces - {"can tho"})),
+        "place_conflict": float(bool(article.provinces - question.provinces - {HOME_PROVINCE})),
         "place_missing": float(any(not _mentions(article, p) for p in question.provinces | question.places)),
         "terms": min(len(terms), MAX_TERMS) / MAX_TERMS,
         "bare": float(not question.accented),  # typed without accents: less to go on, judged as such
@@ -569,8 +569,7 @@ def _names_the_kind_asked(question: Question, sentence: Sentence, asked: set[str
 def _names_a_province(sentence: Sentence, named: set[str]) -> bool:
     """Does the sentence name a province the question does not ("ở An Giang" answers "tỉnh nào")? Not Cần Thơ,
     the home city every page names."""
-    plain = " " + re.sub(r"[^a-z0-9]+", " ", sentence.plain) + " "
-    return any(f" {p} " in plain for p in PROVINCES - named - {"can tho"})
+    return any(_mentions(sentence, p) for p in PROVINCES - named - {HOME_PROVINCE})
 
 
 def _role_conflict(question: Question, folded: str) -> float:
@@ -634,9 +633,10 @@ def _conflicts(qualifier: tuple[str, str], sentence: Sentence) -> bool:
     return bool(said) and number not in said
 
 
-def _mentions(article: ArticleView, phrase: str) -> bool:
+def _mentions(text: ArticleView | Sentence, phrase: str) -> bool:
+    """Does an article or a sentence name a phrase (folded): its words side by side?"""
     words = phrase.split()
-    return all(pair in article.pairs for pair in zip(words, words[1:])) if len(words) > 1 else phrase in article.folded
+    return all(pair in text.pairs for pair in zip(words, words[1:])) if len(words) > 1 else phrase in text.folded
 
 
 def idf_max_of(count: int) -> float:
