@@ -271,6 +271,8 @@ def test_money_is_asked_for_by_any_noun_that_starts_with_money(tmp_path):
     ("bao nhiêu htx ứng dụng công nghệ số", set()),  # the "xã" of "hợp tác xã"
     ("Khóa tập huấn KHCN cho cán bộ xã học trực tiếp hay online?", set()),  # a writer who uses capitals
     ("Khóa tập huấn KHCN cho cán bộ xã Thới Hưng học trực tiếp hay online?", {"xa thoi hung"}),
+    ("giao ban khcn cấp huyện thường họp vào tháng nào", set()),  # a level: "cấp huyện"
+    ("so giai phap cua cac tinh mien tay duoc ghi danh la bao nhieu", set()),  # a kind: "các tỉnh"
 ])
 def test_a_place_is_a_unit_and_its_name_not_a_word_that_starts_like_one(engine, question, places):
     assert read(engine, question).places == places
@@ -415,6 +417,10 @@ def test_words_shared_with_small_talk_do_not_make_a_question_small_talk(engine, 
      "biểu năm 2022.", True),  # "thành phố" says no "phó"
     ("phó giám đốc sở khcn tp cần thơ năm 2022 là ai", "Ông Trần Văn A, Phó Giám đốc Sở KH&CN TP. Cần Thơ, phát "
      "biểu năm 2022.", False),
+    ("Long An năm 2013 được cấp bao nhiêu văn bằng", "- An Giang: 230 đơn, 114 văn bằng;", True),  # another province
+    ("Long An năm 2013 được cấp bao nhiêu văn bằng", "- Long An: 465 đơn, 304 văn bằng;", False),
+    ("Long An năm 2013 được cấp bao nhiêu văn bằng", "Cần Thơ và Long An có 700 văn bằng.", False),  # names it too
+    ("năm 2013 long an có bao nhiêu đơn", "Hai phòng chuyên môn nhận 465 đơn.", False),  # "hai phòng", no province
 ])
 def test_a_reply_that_speaks_of_other_qualifiers_than_the_question_contradicts_it(engine, question, reply,
                                                                                 contradicts):

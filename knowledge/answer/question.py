@@ -32,6 +32,11 @@ from .lexicon import (AMBIGUOUS_BARE_STOPS, CALENDAR_WORDS, CONTACT_ATTRIBUTES, 
 from .vocabulary import spellings_by_fold, vocabulary
 
 UNIT_EXACT = frozenset(exact_key(w) for w in "huyện quận phường xã tỉnh ấp".split())
+# Words after which a unit word is a level or a kind of place, not one named place ("cấp xã", "các tỉnh
+# miền Tây", "mỗi huyện").
+_GENERIC_BEFORE = "cấp các những mọi mỗi từng nhiều mấy"
+GENERIC_UNIT_EXACT = frozenset(exact_key(w) for w in _GENERIC_BEFORE.split())
+GENERIC_UNIT_FOLDED = frozenset(fold(w) for w in _GENERIC_BEFORE.split())
 
 MARKUP_RE = re.compile(r"<[^<>]{0,200}>|[*_`#~|]+")
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -533,7 +538,8 @@ class QuestionReader:
                   if _names_a_place(q.tokens[i:i + 3], q.accented)
                   and (q.accented or not self._unit_in_a_word(words, i))
                   and not (i and (q.tokens[i - 1].folded in ADMINISTRATIVE_UNITS  # not "quận huyện …"
-                                  or _spelt_together(q.tokens[i - 1], token)))}  # not "hợp tác xã …"
+                                  or _spelt_together(q.tokens[i - 1], token)  # not "hợp tác xã …"
+                                  or _makes_generic(q.tokens[i - 1], q.accented)))}  # not "cấp xã …"
         return {place for place in places if not _named_in_lower_case(q.text, place)
                 and not (not q.accented and self._name_of_function_words(place))
                 and not (q.text.isupper() and not q.accented and not self.phrase_count(place.split()))}
@@ -667,6 +673,13 @@ def _names_a_place(tokens: list[Token], accented: bool) -> bool:
         return False  # a guess at a slip ("quay" read as "quan") names no place
     return is_unit and not _spelt_together(unit, name[0]) and not any(
         t.folded in ADMINISTRATIVE_UNITS or is_stop(t, accented) or t.folded.isdigit() for t in name)
+
+
+def _makes_generic(before: Token, accented: bool) -> bool:
+    """Is the word before a unit word one that makes it a level or a kind ("cấp xã", "các tỉnh")?"""
+    if before.marked or accented:
+        return before.exact in GENERIC_UNIT_EXACT
+    return before.folded in GENERIC_UNIT_FOLDED
 
 
 def _named_in_lower_case(text: str, place: str) -> bool:

@@ -399,7 +399,8 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
                                     or _holds_qualifier(q, article.title_folded, article.title_pairs))
                                 / len(qualifiers)) if qualifiers else 0.0
         features["qualifier_conflict"] = float(any(_conflicts(q, sentence) for q in qualifiers)
-                                               or _measure_conflict(question, sentence))
+                                               or _measure_conflict(question, sentence)
+                                               or _province_conflict(question, sentence))
         features["predicate"] = (sum(weights[n] * in_sentence[n] for n in question.predicate) / predicate_total
                                  if predicate and predicate_total else 0.0)
         features["role_conflict"] = _role_conflict(question, sentence.plain)
@@ -445,7 +446,8 @@ def contradicts(question: Question, text: str, normalizer: Normalizer) -> bool:
     "huyện Cờ Đỏ")? For a reply chosen by another engine (``combined.py``)."""
     sentence = sentence_of(text, normalizer)
     return (any(_conflicts(q, sentence) for q in question.qualifiers) or _measure_conflict(question, sentence)
-            or bool(_role_conflict(question, sentence.plain)) or _place_conflict(question, sentence))
+            or bool(_role_conflict(question, sentence.plain)) or _place_conflict(question, sentence)
+            or _province_conflict(question, sentence))
 
 
 def holds_what_is_asked(question: Question, text: str, normalizer: Normalizer) -> bool:
@@ -472,6 +474,23 @@ def _place_conflict(question: Question, sentence: Sentence) -> bool:
         if any(other != name for other in named):
             return True
     return False
+
+
+def _province_conflict(question: Question, sentence: Sentence) -> bool:
+    """Does the sentence name other provinces than the one asked, and never that one ("- An Giang: 230 đơn"
+    for Long An's figures)? Only for a question naming a province besides Cần Thơ, which every page names."""
+    if not question.provinces - {HOME_PROVINCE}:
+        return False
+    named = _provinces_named(sentence.text)
+    return bool(named) and not named & question.provinces
+
+
+def _provinces_named(text: str) -> set[str]:
+    """The provinces a text names with capitals ("An Giang", not "an giang" nor "hai phòng")."""
+    typed = _WORD_RE.findall(text)
+    words = [fold(w) for w in typed]
+    return {name for i in range(len(words)) for n in (2, 3, 4)
+            if (name := " ".join(words[i:i + n])) in PROVINCES and all(w[:1].isupper() for w in typed[i:i + n])}
 
 
 def add_relative_features(question: Question, readings: list[Reading]) -> None:
