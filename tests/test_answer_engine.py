@@ -278,6 +278,16 @@ def test_a_place_is_a_unit_and_its_name_not_a_word_that_starts_like_one(engine, 
     assert read(engine, question).places == places
 
 
+@pytest.mark.parametrize("question, provinces", [
+    ("chuyen giao cong nghe an toan thuc pham o dau", set()),  # "công nghệ" and "an toàn": no Nghệ An
+    ("chuyển giao công nghệ an toàn thực phẩm ở đâu", set()),
+    ("Nghệ An có bao nhiêu đề tài", {"nghe an"}),  # written with capitals, a name
+    ("ho tro cong nghe an giang bao nhieu tien", {"an giang"}),  # "nghệ an" is no word of the pages
+])
+def test_a_province_is_not_spelt_by_the_ends_of_two_other_words(engine, question, provinces):
+    assert read(engine, question).provinces == provinces
+
+
 def test_contact_question_is_parsed_as_entity_and_attribute(engine):
     question = read(engine, "cho em xin email phòng kinh tế Ô Môn với ạ")
     assert question.attributes == ["email"]

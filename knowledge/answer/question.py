@@ -526,10 +526,21 @@ class QuestionReader:
 
     def _read_qualifiers(self, q: Question, english: bool) -> None:
         folded = " " + q.folded + " "
-        q.provinces = {name for name in PROVINCES if f" {name} " in folded}
+        q.provinces = {name for name in PROVINCES if f" {name} " in folded and not self._glued(q, name.split())}
         q.places = set() if english else self._places(q)  # in English "Phuong's position" names no ward
         q.roles = {role for role in ROLE_WORDS if f" {role} " in folded}
         q.deputy = any(f" {word} {role} " in folded for word in DEPUTY_WORDS for role in q.roles)  # not "thành phố"
+
+    def _glued(self, q: Question, name: list[str]) -> bool:
+        """Is every place where the question's words spell a name part of other words, its first word
+        making a word of the pages with the one before, or its last with the one after ("công nghệ an
+        toàn": no Nghệ An), and the name never written with capitals?"""
+        words = [t.folded for t in q.tokens]
+        at = [i for i in range(len(words) - len(name) + 1) if words[i:i + len(name)] == name]
+        return bool(at) and not _named_in_capitals(q.text, name) and all(
+            (i and self._page_word((words[i - 1], words[i])))
+            or (i + len(name) < len(words) and self._page_word((words[i + len(name) - 1], words[i + len(name)])))
+            for i in at)
 
     def _places(self, q: Question) -> set[str]:
         """The places a Vietnamese question names: a unit word and the two words of its name (folded)."""
@@ -673,6 +684,14 @@ def _names_a_place(tokens: list[Token], accented: bool) -> bool:
         return False  # a guess at a slip ("quay" read as "quan") names no place
     return is_unit and not _spelt_together(unit, name[0]) and not any(
         t.folded in ADMINISTRATIVE_UNITS or is_stop(t, accented) or t.folded.isdigit() for t in name)
+
+
+def _named_in_capitals(text: str, name: list[str]) -> bool:
+    """Does the text write these (folded) words with capitals ("Nghệ An")?"""
+    words = _WORD_RE.findall(text)
+    folded = [fold(w.casefold()) for w in words]
+    return any(folded[i:i + len(name)] == name and all(w[0].isupper() for w in words[i:i + len(name)])
+               for i in range(len(words) - len(name) + 1))
 
 
 def _makes_generic(before: Token, accented: bool) -> bool:
