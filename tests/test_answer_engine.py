@@ -9,7 +9,7 @@ from bot.settings import PROJECT_ROOT
 from knowledge.answer.calibrate import labelled_sets
 from knowledge.answer.decision import DECISION_FEATURES, DECISION_SIGNS, load_model
 from knowledge.answer.initialisms import initialism_letters, spelt_by
-from knowledge.answer.question import is_english, strip_markup
+from knowledge.answer.question import days_named, is_english, strip_markup
 from knowledge.answer.reading import FEATURE_SIGNS, FEATURES, agrees, list_leads, sheet_topics, split_sentences
 from knowledge.answer.smalltalk import smalltalk_intent
 from knowledge.ingest.importer import import_paths
@@ -278,6 +278,23 @@ def test_a_place_is_a_unit_and_its_name_not_a_word_that_starts_like_one(engine, 
     assert read(engine, question).places == places
 
 
+@pytest.mark.parametrize("text, days", [
+    ("tu 4/6 den 11/7/2013", ["4/6", "11/7"]), ("sáng 17-5", ["17/5"]), ("ngày 04/6/2013", ["4/6"]),
+    ("tăng 12-14%/năm", []), ("giai đoạn 2020-2025", []), ("Quyết định 06/2019/QĐ-UBND", []), ("ngày 32/13", []),
+])
+def test_a_day_of_a_month_is_read_as_one_qualifier(text, days):
+    assert days_named(text) == days
+
+
+def test_a_page_holds_a_day_asked_in_its_text_or_as_its_date(tmp_path):
+    page = ("Hội nghị giao ban\n\n[02/11/2017 08:00]\n\nNgày 31/10/2017, Sở tổ chức hội nghị giao ban lần XIII "
+            "tại hội trường Sở.\n")
+    for question, missing in (("hội nghị ngày 31/10/2017 tổ chức ở đâu", 0.0), ("hội nghị giao ban đăng ngày 2/11 tổ chức ở đâu", 0.0),
+                              ("hội nghị ngày 30/10/2017 tổ chức ở đâu", 1.0)):
+        _, readings = readings_over(tmp_path, page, question)
+        assert readings and readings[0].features["edition_missing"] == missing, question
+
+
 @pytest.mark.parametrize("question, provinces", [
     ("chuyen giao cong nghe an toan thuc pham o dau", set()),  # "công nghệ" and "an toàn": no Nghệ An
     ("chuyển giao công nghệ an toàn thực phẩm ở đâu", set()),
@@ -431,6 +448,10 @@ def test_words_shared_with_small_talk_do_not_make_a_question_small_talk(engine, 
     ("Long An năm 2013 được cấp bao nhiêu văn bằng", "- Long An: 465 đơn, 304 văn bằng;", False),
     ("Long An năm 2013 được cấp bao nhiêu văn bằng", "Cần Thơ và Long An có 700 văn bằng.", False),  # names it too
     ("năm 2013 long an có bao nhiêu đơn", "Hai phòng chuyên môn nhận 465 đơn.", False),  # "hai phòng", no province
+    ("đợt thanh tra từ 4/6 đến 11/7/2013 kiểm tra bao nhiêu cơ sở", "Trong thời gian từ 04/9/2013 đến 04/10/2013, "
+     "đoàn kiểm tra 35 cơ sở.", True),  # other days
+    ("đợt thanh tra từ 4/6 đến 11/7/2013 kiểm tra bao nhiêu cơ sở", "Thời gian: từ ngày 04/6/2013 đến ngày "
+     "11/7/2013, tại 33 cơ sở.", False),
 ])
 def test_a_reply_that_speaks_of_other_qualifiers_than_the_question_contradicts_it(engine, question, reply,
                                                                                 contradicts):

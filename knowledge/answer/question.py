@@ -290,8 +290,9 @@ class QuestionReader:
         if not english:
             q.terms = self._with_slips(q.terms, tokens)
         q.numbers = {t.folded for t in tokens if t.folded.isdigit()}
-        q.qualifiers = qualifiers(tokens)
-        q.measures = measures(tokens)
+        days = days_named(q.text)
+        q.qualifiers = qualifiers(tokens, days)
+        q.measures = measures(tokens, days)
         q.predicate = self._predicate(q, frame)
         self._read_qualifiers(q, english)
         if q.roles and _asks_a_name(tokens):
@@ -725,16 +726,33 @@ def _before_number(tokens: list[Token], i: int) -> bool:
                                 and following[1].isdigit())
 
 
-def measures(tokens: list[Token]) -> set[tuple[str, str]]:
+def measures(tokens: list[Token], days: list[str] = ()) -> set[tuple[str, str]]:
     """Bare numbers with the word they count ("5 sao", "3 tỷ"): an answer giving another number of
     the same thing ("4 sao") answers another question. Calendar words are left out: "8 năm" and
-    "15/8 năm 2013" read alike; so is an edition's number ("lần thứ 8 tính theo …" counts nothing)."""
+    "15/8 năm 2013" read alike; so is an edition's number ("lần thứ 8 tính theo …" counts nothing), and
+    the month of a day named (``days``: "từ 4/6 đến" counts no "đến")."""
     found = set()
     for i, (token, after) in enumerate(zip(tokens, tokens[1:])):
         if (token.folded.isdigit() and not (len(token.folded) == 4 and token.folded[:2] in ("19", "20"))
                 and after.folded.isalpha() and after.folded not in ORDINAL_MARKERS | CALENDAR_WORDS
-                and not (i and tokens[i - 1].folded in ORDINAL_MARKERS)):
+                and not (i and tokens[i - 1].folded in ORDINAL_MARKERS)
+                and not (i and f"{tokens[i - 1].folded}/{token.folded}" in days)):
             found.add((token.folded, after.folded))
+    return found
+
+
+_DAY_RE = re.compile(r"(?<![\d/.,-])(\d{1,2})\s*[/-]\s*(\d{1,2})(?![\d.,]|[/-]\d{1,2}\b(?![/-]))")
+
+
+def days_named(text: str) -> list[str]:
+    """The days of a month a text names ("04/6/2013", "17-5"), as "day/month" without leading zeros
+    (not "1/2" of "1/2/3", nor a number range like "12-14%")."""
+    found = []
+    for match in _DAY_RE.finditer(text):
+        day, month = int(match.group(1)), int(match.group(2))
+        after = text[match.end():match.end() + 1]
+        if 1 <= day <= 31 and 1 <= month <= 12 and after != "%":
+            found.append(f"{day}/{month}")
     return found
 
 
@@ -743,13 +761,17 @@ def _neighbour_pairs(tokens: list[Token], i: int) -> list[tuple[str, str]]:
     return [(tokens[j].folded, tokens[j + 1].folded) for j in (i - 1, i) if 0 <= j and j + 1 < len(tokens)]
 
 
-def qualifiers(tokens: list[Token]) -> list[tuple[str, str]]:
-    """The numbers a question is qualified by, with what they count: an edition ("lần 13", "lần thứ
-    13", "đợt 2"), a year, or a bare number (a decision's, a period's)."""
-    found = []
+def qualifiers(tokens: list[Token], days: list[str] = ()) -> list[tuple[str, str]]:
+    """The numbers a question is qualified by, with what they count: a day of a month (``days``, "4/6"), an
+    edition ("lần 13", "lần thứ 13", "đợt 2"), a year, or a bare number (a decision's, a period's)."""
+    found = [("date", day) for day in days]
+    in_days = [n for day in days for n in day.split("/")]
     for i, token in enumerate(tokens):
         number = token.folded
         if not number.isdigit():
+            continue
+        if number in in_days:
+            in_days.remove(number)  # the day and month of a date, read as one
             continue
         before = tokens[i - 1].folded if i else ""
         if before == "thu" and i >= 2 and tokens[i - 2].folded in ORDINAL_MARKERS:

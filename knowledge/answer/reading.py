@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from ..text import ORDINAL_MARKERS, Normalizer, fold
 from .lexicon import DEPUTY_WORDS, HOME_PROVINCE, MONEY_WORDS, PROVINCES, ROLE_WORDS
-from .question import Question, Term
+from .question import Question, Term, days_named
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -360,7 +360,8 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
     pairs = list(zip(content, content[1:]))
     bigram = sum(1 for p in pairs if p in article.pairs) / len(pairs) if pairs else 0.0
     qualifiers = question.qualifiers
-    lacking = [q for q in qualifiers if not _holds_qualifier(q, article.folded, article.pairs)]
+    lacking = [q for q in qualifiers if not (_holds_qualifier(q, article.folded, article.pairs)
+                                             or _published_on(q, article.published))]
     common = {
         "title": sum(w * c for w, c in zip(weights, in_title)) / total,
         "near": sum(w * max(c, ti) for w, c, ti in zip(weights, in_near, in_title)) / total,
@@ -631,22 +632,39 @@ def _measure_conflict(question: Question, sentence: Sentence) -> bool:
 
 
 def _holds_qualifier(qualifier: tuple[str, str], words: frozenset[str], pairs: frozenset[tuple[str, str]]) -> bool:
-    """An edition counts only after its marker ("lần 13", "lần thứ 13"); a year or a bare number anywhere."""
+    """An edition counts only after its marker ("lần 13", "lần thứ 13"); a day with its month; a year or a bare
+    number anywhere."""
     marker, number = qualifier
     if marker in ("year", ""):
         return number in words
+    if marker == "date":  # "04/6/2013", "4-6" or "4 tháng 6"
+        day, month = number.split("/")
+        return (day, month) in pairs or ((day, "thang") in pairs and ("thang", month) in pairs)
     markers = ORDINAL_MARKERS if marker == "thu" else (marker, "thu")
     return any((m, number) in pairs for m in markers)
 
 
+_ISO_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def _published_on(qualifier: tuple[str, str], published: str | None) -> bool:
+    """Is a day asked the day the page was published ("tin đăng ngày 02/11/2017")?"""
+    found = _ISO_DATE_RE.match(published or "") if qualifier[0] == "date" else None
+    return bool(found) and qualifier[1] == f"{int(found.group(3))}/{int(found.group(2))}"
+
+
 def _conflicts(qualifier: tuple[str, str], sentence: Sentence) -> bool:
-    """Does the sentence speak of another year or edition than the one asked ("lần 12" for "lần 13")?"""
+    """Does the sentence speak of another year, edition or day than the one asked ("lần 12" for "lần 13",
+    "04/9" for "4/6")?"""
     marker, number = qualifier
     if marker == "":
         return False
     if marker == "year":
         years = {w for w in sentence.folded if len(w) == 4 and w[:2] in ("19", "20") and w.isdigit()}
         return bool(years) and number not in years
+    if marker == "date":
+        days = days_named(sentence.text)
+        return bool(days) and number not in days
     markers = ORDINAL_MARKERS if marker == "thu" else (marker, "thu")
     said = {n for m, n in sentence.pairs if m in markers and n.isdigit()}
     return bool(said) and number not in said
