@@ -286,7 +286,7 @@ class KnowledgeBase:
             if version < 3:
                 with self.transaction():
                     self.conn.execute(_SYNONYMS_TABLE)
-                    self._seed_synonyms()
+                    self._seed_synonyms(DEFAULT_SYNONYMS[:_SYNONYMS_UNTIL_SCHEMA_12])
             if version < 4:
                 with self.transaction():
                     self.conn.execute(_LOGIN_FAILURES_TABLE)
@@ -326,10 +326,11 @@ class KnowledgeBase:
                     if "origin" not in self.db["articles"].columns_dict:
                         self.conn.execute(_ORIGIN_COLUMN)
                     self.conn.execute("UPDATE articles SET content_hash = ''")  # the next import reads the byline
-                    self._seed_synonyms(DEFAULT_SYNONYMS[_SYNONYMS_UNTIL_SCHEMA_12:])  # the defaults added since
+                    self._seed_synonyms(DEFAULT_SYNONYMS[_SYNONYMS_UNTIL_SCHEMA_12:_SYNONYMS_UNTIL_SCHEMA_13])
             if version < SCHEMA_VERSION:
                 with self.transaction():
                     self.set_meta("schema_version", str(SCHEMA_VERSION))
+            self._seed_new_default_synonyms()
             return
         self.conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
         with self.transaction():
@@ -338,11 +339,22 @@ class KnowledgeBase:
             self.set_meta(_PAGES_CHANGED, "1")
             for key, expansion in DEFAULT_ABBREVIATIONS.items():
                 self.insert("abbreviations", {"key": key, "expansion": expansion})
-            self._seed_synonyms()
+            self._seed_synonyms(DEFAULT_SYNONYMS)
+            self.set_meta(_SYNONYMS_GIVEN, str(len(DEFAULT_SYNONYMS)))
 
-    def _seed_synonyms(self, groups: list[str] = DEFAULT_SYNONYMS) -> None:
+    def _seed_synonyms(self, groups: list[str]) -> None:
         for group in groups:
             self.insert("synonyms", {"phrases": group})
+
+    def _seed_new_default_synonyms(self) -> None:
+        """Give a database the default synonym groups added to the program since it was given its defaults.
+        Only groups beyond those already given are added: a default that staff removed stays removed."""
+        if int(self.meta(_SYNONYMS_GIVEN) or _SYNONYMS_UNTIL_SCHEMA_13) >= len(DEFAULT_SYNONYMS):
+            return
+        with self.transaction():
+            given = int(self.meta(_SYNONYMS_GIVEN) or _SYNONYMS_UNTIL_SCHEMA_13)  # again: another process may have
+            self._seed_synonyms(DEFAULT_SYNONYMS[given:])
+            self.set_meta(_SYNONYMS_GIVEN, str(len(DEFAULT_SYNONYMS)))
 
     def insert(self, table: str, row: dict, replace: bool = False) -> int:
         """Insert one row inside the caller's transaction (sqlite-utils' insert commits on its own)."""
@@ -997,6 +1009,8 @@ _LOGIN_FAILURES_TABLE = ("CREATE TABLE IF NOT EXISTS login_failures (account TEX
 _PUBLISHED_INFERRED_COLUMN = "ALTER TABLE articles ADD COLUMN published_inferred INTEGER NOT NULL DEFAULT 0"
 _ORIGIN_COLUMN = "ALTER TABLE articles ADD COLUMN origin TEXT"
 _SYNONYMS_UNTIL_SCHEMA_12 = 20  # the default synonym groups a database was given up to schema 12
+_SYNONYMS_UNTIL_SCHEMA_13 = 30  # … and up to schema 13; later defaults are counted in the meta table
+_SYNONYMS_GIVEN = "default_synonyms_given"  # how many of DEFAULT_SYNONYMS the database has been given
 # a retired article is kept (and listed for staff) but no answer, candidate or contact comes from it
 _RETIRED_COLUMN = "ALTER TABLE articles ADD COLUMN retired INTEGER NOT NULL DEFAULT 0"
 _RETIRED_INDEX = "CREATE INDEX articles_retired ON articles(id) WHERE retired = 1"

@@ -214,14 +214,37 @@ def test_a_version_1_database_is_migrated_on_open(tmp_path):
     with sqlite3.connect(path) as conn:  # the schema as version 1 left it
         conn.executescript("DROP TABLE passage_index; CREATE VIRTUAL TABLE passage_index USING "
                            "fts5(folded, title, tokenize = 'unicode61 remove_diacritics 0');"
-                           "DROP TABLE synonyms; UPDATE meta SET value = '1' WHERE key = 'schema_version';")
+                           "DROP TABLE synonyms; UPDATE meta SET value = '1' WHERE key = 'schema_version';"
+                           "DELETE FROM meta WHERE key = 'default_synonyms_given';")
     kb = KnowledgeBase.open(path)
     assert kb.meta("schema_version") == str(SCHEMA_VERSION)
-    assert kb.synonyms()  # version 3 added the synonym groups
+    from knowledge.lexicon import DEFAULT_SYNONYMS
+
+    assert sorted(phrases for _, phrases in kb.synonyms()) == sorted(g.split("|") for g in DEFAULT_SYNONYMS)
     assert kb.conn.execute("SELECT COUNT(*) FROM passage_index").fetchone()[0] == kb.stats()["passages"]
     from handlers.conversation import Conversation
 
     assert "31/10/2017" in Conversation(kb).answer("hội nghị giao ban lần 13 ngày nào").text
+
+
+def test_default_synonyms_added_to_the_program_reach_an_existing_database_once(tmp_path):
+    from knowledge.lexicon import DEFAULT_SYNONYMS
+    from knowledge.store import KnowledgeBase
+
+    path = tmp_path / "kb.sqlite"
+    kb = KnowledgeBase.open(path)
+    removed, _ = kb.synonyms()[0]
+    kb.remove_synonyms(removed)  # staff removed a default
+    latest, _ = kb.synonyms()[-1]
+    kb.remove_synonyms(latest)  # … and, as a database given its defaults before this one was added, lacks it
+    kb.conn.execute("DELETE FROM meta WHERE key = 'default_synonyms_given'")  # schema 13 counted nothing
+    kb.close()
+    for _ in range(2):  # opened again (and again): the group is added once, the removed one stays removed
+        kb = KnowledgeBase.open(path)
+        groups = [phrases for _, phrases in kb.synonyms()]
+        kb.close()
+        assert groups.count(DEFAULT_SYNONYMS[-1].split("|")) == 1
+        assert DEFAULT_SYNONYMS[0].split("|") not in groups
 
 
 def test_a_page_of_another_site_layout():
