@@ -145,4 +145,5 @@ tiểu thương|người buôn bán|người bán hàng
 phê duyệt|duyệt|thông qua
 triển khai|thực hiện
 đại biểu|người tham dự|khách mời
+sài gòn|hồ chí minh
 """.strip().splitlines()
