@@ -278,6 +278,17 @@ def test_a_place_is_a_unit_and_its_name_not_a_word_that_starts_like_one(engine, 
     assert read(engine, question).places == places
 
 
+def test_a_year_asked_is_not_answered_by_a_date_without_one(tmp_path):
+    page = ("Ký kết hợp tác với Đại học Duy Tân\n\nNgày 4/11, Sở ký kết thỏa thuận hợp tác với Đại học Duy Tân. "
+            "Trước đó, năm 2019, hai bên đã làm việc về chuyển giao công nghệ.\n")
+    question, readings = readings_over(tmp_path, page, "sở ký kết hợp tác với đại học duy tân năm nào")
+    assert question.year
+    slots = {r.sentence.text[:8]: r.features["slot"] for r in readings}
+    assert slots == {"Ngày 4/1": 0.0, "Trước đó": 1.0}
+    question, readings = readings_over(tmp_path, page, "sở ký kết hợp tác với đại học duy tân ngày nào")
+    assert not question.year and readings[0].features["slot"] == 1.0  # "ngày nào": the date answers
+
+
 @pytest.mark.parametrize("text, days", [
     ("tu 4/6 den 11/7/2013", ["4/6", "11/7"]), ("sáng 17-5", ["17/5"]), ("ngày 04/6/2013", ["4/6"]),
     ("tăng 12-14%/năm", []), ("giai đoạn 2020-2025", []), ("Quyết định 06/2019/QĐ-UBND", []), ("ngày 32/13", []),

@@ -74,6 +74,7 @@ class Question:
     head: str = ""  # the noun counted by "bao nhiêu X" (folded)
     which: str = ""  # the noun asked about by "X nào", "X gì" (folded: "tinh", "linh vuc")
     organisation: bool = False  # "who" asked as "cơ quan nào", "đơn vị nào": an organisation answers, not a person
+    year: bool = False  # "when" asked as "năm nào", "what year": a date without its year does not answer
     numbers: set[str] = field(default_factory=set)
     qualifiers: list[tuple[str, str]] = field(default_factory=list)  # (marker, number): ("lan", "13"),
     # ("year", "2019"), ("", "1780") for any other number; the answer's page must hold each
@@ -468,6 +469,7 @@ class QuestionReader:
                 continue
             q.types.add(cue.kind)
             q.organisation |= cue.kind == "who" and not cue.interrogative
+            q.year |= cue.kind == "when" and cue.interrogative and bool({"nam", "year"} & set(cue.folded))
             if cue.interrogative:
                 skip.update(range(start, start + len(cue.exact)))
             if cue.kind == "count":

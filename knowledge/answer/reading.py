@@ -44,6 +44,7 @@ _DATE_RE = re.compile(r"\b\d{1,2}[/\-.]\d{1,2}(?:[/\-.]\d{2,4})?\b|\b(?:ngày|th
                       r"\b(?:19|20)\d{2}\b|\b\d{1,2}\s+(?:January|February|March|April|May|June|July|August|"
                       r"September|October|November|December)\b|\b(?:January|February|March|April|May|June|July|"
                       r"August|September|October|November|December)\s+\d{1,2}\b", re.I)
+_YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")  # what answers "năm nào", "what year"
 _TIME_RE = re.compile(r"\b\d{1,2}\s*(?:h|giờ|:)\s*\d{0,2}\b|\b(?:sáng|chiều|tối)\b", re.I)
 _WEEKDAY_RE = re.compile(r"\b(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ nhật)\b", re.I)
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
@@ -535,7 +536,7 @@ def _slot(question: Question, sentence: Sentence, asked: set[str]) -> tuple[floa
             elif not question.roles and _says_new(sentence.fillers(_ORG_RE), asked):
                 weak = 1.0  # an organisation answers "ai", never "giám đốc … là ai"
         elif kind in _FILLERS:
-            fillers = sentence.fillers(_FILLERS[kind])
+            fillers = sentence.fillers(_YEAR_RE if kind == "when" and question.year else _FILLERS[kind])
             if _says_new(fillers, asked):
                 strong = 1.0
             elif fillers:
