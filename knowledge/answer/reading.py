@@ -44,6 +44,7 @@ _DATE_RE = re.compile(r"\b\d{1,2}[/\-.]\d{1,2}(?:[/\-.]\d{2,4})?\b|\b(?:ngày|th
                       r"\b(?:19|20)\d{2}\b|\b\d{1,2}\s+(?:January|February|March|April|May|June|July|August|"
                       r"September|October|November|December)\b|\b(?:January|February|March|April|May|June|July|"
                       r"August|September|October|November|December)\s+\d{1,2}\b", re.I)
+_DAY_MONTH_RE = re.compile(r"\b\d{1,2}[/\-.]\d{1,2}(?:[/\-.]\d{2,4})?\b")
 _YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")  # what answers "năm nào", "what year"
 _TIME_RE = re.compile(r"\b\d{1,2}\s*(?:h|giờ|:)\s*\d{0,2}\b|\b(?:sáng|chiều|tối)\b", re.I)
 _WEEKDAY_RE = re.compile(r"\b(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ nhật)\b", re.I)
@@ -458,6 +459,9 @@ def holds_what_is_asked(question: Question, text: str, normalizer: Normalizer) -
     the question ask for none of these? For a reply chosen by another engine (``combined.py``)."""
     if not question.types & _FILLED_KINDS:
         return True
+    undated = _DATE_RE.sub(" ", _DAY_MONTH_RE.sub(" ", text))  # "Ngày 5/3/2025": the whole date first
+    if "count" in question.types and not (new_numbers(undated, question.numbers) or _COUNT_WORDS_RE.search(undated)):
+        return False  # "bao nhiêu": the numbers of a date count nothing
     strong, weak, _ = _slot(question, sentence_of(text, normalizer), {t.folded for t in question.tokens})
     return bool(strong or weak)
 
