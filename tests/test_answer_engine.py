@@ -414,6 +414,9 @@ def test_a_unit_is_matched_as_a_phrase_never_by_syllables(engine, question):
     ("hội thảo có bao nhiêu đại biểu", "Hội thảo có 120 đại biểu tham dự.", True),
     ("hội thảo có bao nhiêu đại biểu", "Ngày 5/3/2025, Sở tổ chức hội thảo năm 2025.", False),  # a date counts nothing
     ("hội thảo có bao nhiêu đại biểu", "Ngày 5/3/2025, hội thảo có hai trăm đại biểu.", True),
+    ("hội thảo có bao nhiêu đại biểu", "Hội thảo có hai trăm đại biểu tham dự.", True),  # a number in words
+    ("ai phát biểu khai mạc techfest", "Bộ Khoa học và Công nghệ cùng UBND thành phố bế mạc Techfest.", False),
+    ("cơ quan nào phát biểu khai mạc techfest", "Bộ Khoa học và Công nghệ khai mạc Techfest.", True),
     ("chương trình hỗ trợ những gì", "Chương trình hỗ trợ doanh nghiệp đổi mới công nghệ.", True),  # no slot
 ])
 def test_a_reply_holds_something_of_the_kind_asked(engine, question, reply, holds):

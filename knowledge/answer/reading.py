@@ -455,15 +455,16 @@ def contradicts(question: Question, text: str, normalizer: Normalizer) -> bool:
 
 def holds_what_is_asked(question: Question, text: str, normalizer: Normalizer) -> bool:
     """Does a reply's text, read on its own, hold something of the kind the question asks for (a date for
-    "khi nào", a number for "bao nhiêu", a person or an organisation for "ai", a place for "ở đâu"), or does
-    the question ask for none of these? For a reply chosen by another engine (``combined.py``)."""
+    "khi nào", a number for "bao nhiêu", a person for "ai", an organisation for "cơ quan nào", a place for
+    "ở đâu"), or does the question ask for none of these? For a reply chosen by another engine
+    (``combined.py``)."""
     if not question.types & _FILLED_KINDS:
         return True
-    undated = _DATE_RE.sub(" ", _DAY_MONTH_RE.sub(" ", text))  # "Ngày 5/3/2025": the whole date first
-    if "count" in question.types and not (new_numbers(undated, question.numbers) or _COUNT_WORDS_RE.search(undated)):
-        return False  # "bao nhiêu": the numbers of a date count nothing
-    strong, weak, _ = _slot(question, sentence_of(text, normalizer), {t.folded for t in question.tokens})
-    return bool(strong or weak)
+    if "count" in question.types:  # a number, but not a date's: "Ngày 5/3/2025 … năm 2025" counts nothing
+        undated = _DATE_RE.sub(" ", _DAY_MONTH_RE.sub(" ", text))  # the whole date first
+        return bool(new_numbers(undated, question.numbers) or _COUNT_WORDS_RE.search(undated))
+    strong, _, _ = _slot(question, sentence_of(text, normalizer), {t.folded for t in question.tokens})
+    return bool(strong)  # what holds it only weakly (an organisation for "ai") is the matcher's guess
 
 
 def _place_conflict(question: Question, sentence: Sentence) -> bool:
