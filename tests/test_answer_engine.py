@@ -291,6 +291,7 @@ def test_a_year_asked_is_not_answered_by_a_date_without_one(tmp_path):
 
 @pytest.mark.parametrize("text, days", [
     ("tu 4/6 den 11/7/2013", ["4/6", "11/7"]), ("sáng 17-5", ["17/5"]), ("ngày 04/6/2013", ["4/6"]),
+    ("Số 209, Đường 30/4, quận Ninh Kiều", ["30/4"]), ("tỷ lệ 2/3,5", []),
     ("tăng 12-14%/năm", []), ("giai đoạn 2020-2025", []), ("Quyết định 06/2019/QĐ-UBND", []), ("ngày 32/13", []),
 ])
 def test_a_day_of_a_month_is_read_as_one_qualifier(text, days):
@@ -463,11 +464,11 @@ def test_words_shared_with_small_talk_do_not_make_a_question_small_talk(engine, 
     ("Long An năm 2013 được cấp bao nhiêu văn bằng", "- An Giang: 230 đơn, 114 văn bằng;", True),  # another province
     ("Long An năm 2013 được cấp bao nhiêu văn bằng", "- Long An: 465 đơn, 304 văn bằng;", False),
     ("Long An năm 2013 được cấp bao nhiêu văn bằng", "Cần Thơ và Long An có 700 văn bằng.", False),  # names it too
+    ("ai chủ nhiệm dự án trồng nấm ở hậu giang", "Trường Đại học Cần Thơ chủ trì, ông Lê Văn A làm chủ nhiệm.",
+     False),  # the home city names many bodies: no other province
     ("năm 2013 long an có bao nhiêu đơn", "Hai phòng chuyên môn nhận 465 đơn.", False),  # "hai phòng", no province
-    ("đợt thanh tra từ 4/6 đến 11/7/2013 kiểm tra bao nhiêu cơ sở", "Trong thời gian từ 04/9/2013 đến 04/10/2013, "
-     "đoàn kiểm tra 35 cơ sở.", True),  # other days
-    ("đợt thanh tra từ 4/6 đến 11/7/2013 kiểm tra bao nhiêu cơ sở", "Thời gian: từ ngày 04/6/2013 đến ngày "
-     "11/7/2013, tại 33 cơ sở.", False),
+    ("lễ ký kết hôm 17-5 nhằm chào mừng ngày gì", "Lễ ký kết chào mừng Ngày Khoa học và Công nghệ 18/5.",
+     False),  # another day may be the one asked for
 ])
 def test_a_reply_that_speaks_of_other_qualifiers_than_the_question_contradicts_it(engine, question, reply,
                                                                                 contradicts):

@@ -743,7 +743,7 @@ def measures(tokens: list[Token], days: list[str] = ()) -> set[tuple[str, str]]:
     return found
 
 
-_DAY_RE = re.compile(r"(?<![\d/.,-])(\d{1,2})\s*[/-]\s*(\d{1,2})(?![\d.,]|[/-]\d{1,2}\b(?![/-]))")
+_DAY_RE = re.compile(r"(?<![\d/.,-])(\d{1,2})\s*[/-]\s*(\d{1,2})(?!\d|[.,]\d|[/-]\d{1,2}\b(?![/-]))")
 
 
 def days_named(text: str) -> list[str]:

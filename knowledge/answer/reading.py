@@ -485,10 +485,11 @@ def _place_conflict(question: Question, sentence: Sentence) -> bool:
 
 def _province_conflict(question: Question, sentence: Sentence) -> bool:
     """Does the sentence name other provinces than the one asked, and never that one ("- An Giang: 230 đơn"
-    for Long An's figures)? Only for a question naming a province besides Cần Thơ, which every page names."""
+    for Long An's figures)? Cần Thơ, which every page names (and many of its bodies: "Trường Đại học Cần
+    Thơ"), counts on neither side."""
     if not question.provinces - {HOME_PROVINCE}:
         return False
-    named = _provinces_named(sentence.text)
+    named = _provinces_named(sentence.text) - {HOME_PROVINCE}
     return bool(named) and not named & question.provinces
 
 
@@ -660,17 +661,14 @@ def _published_on(qualifier: tuple[str, str], published: str | None) -> bool:
 
 
 def _conflicts(qualifier: tuple[str, str], sentence: Sentence) -> bool:
-    """Does the sentence speak of another year, edition or day than the one asked ("lần 12" for "lần 13",
-    "04/9" for "4/6")?"""
+    """Does the sentence speak of another year or edition than the one asked ("lần 12" for "lần 13")? Not of
+    another day: a sentence often gives the day asked for ("chào mừng ngày 18/5" for "hôm 17-5 … ngày gì")."""
     marker, number = qualifier
-    if marker == "":
+    if marker in ("", "date"):
         return False
     if marker == "year":
         years = {w for w in sentence.folded if len(w) == 4 and w[:2] in ("19", "20") and w.isdigit()}
         return bool(years) and number not in years
-    if marker == "date":
-        days = days_named(sentence.text)
-        return bool(days) and number not in days
     markers = ORDINAL_MARKERS if marker == "thu" else (marker, "thu")
     said = {n for m, n in sentence.pairs if m in markers and n.isdigit()}
     return bool(said) and number not in said
