@@ -689,12 +689,17 @@ def _names_a_place(tokens: list[Token], accented: bool) -> bool:
         t.folded in ADMINISTRATIVE_UNITS or is_stop(t, accented) or t.folded.isdigit() for t in name)
 
 
-def _named_in_capitals(text: str, name: list[str]) -> bool:
-    """Does the text write these (folded) words with capitals ("Nghệ An")?"""
+def _written(text: str, phrase: list[str]) -> list[list[str]]:
+    """The words of a text as typed, at each place where they spell a (folded) phrase."""
     words = _WORD_RE.findall(text)
     folded = [fold(w.casefold()) for w in words]
-    return any(folded[i:i + len(name)] == name and all(w[0].isupper() for w in words[i:i + len(name)])
-               for i in range(len(words) - len(name) + 1))
+    size = len(phrase)
+    return [words[i:i + size] for i in range(len(words) - size + 1) if folded[i:i + size] == phrase]
+
+
+def _named_in_capitals(text: str, name: list[str]) -> bool:
+    """Does the text write these (folded) words with capitals ("Nghệ An")?"""
+    return any(all(w[0].isupper() for w in spot) for spot in _written(text, name))
 
 
 def _makes_generic(before: Token, accented: bool) -> bool:
@@ -710,10 +715,7 @@ def _named_in_lower_case(text: str, place: str) -> bool:
     words = _WORD_RE.findall(text)
     if len(words) < 2 or not any(w[0].isupper() for w in words[1:]) or all(w[0].isupper() for w in words):
         return False
-    unit, *name = place.split()
-    folded = [fold(w.casefold()) for w in words]
-    return any(folded[i:i + 3] == [unit, *name] and not any(w[0].isupper() for w in words[i + 1:i + 3])
-               for i in range(len(words) - 2))
+    return any(not any(w[0].isupper() for w in spot[1:]) for spot in _written(text, place.split()))
 
 
 def _spelt_together(first: Token, second: Token) -> bool:

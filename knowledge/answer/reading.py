@@ -39,12 +39,13 @@ FEATURE_SIGNS = {**{f: 1 for f in ("sent", "title", "near", "context", "local", 
 
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;…])\s+(?=[\"“(\-–•]?\s?[A-ZĐÀ-Ỹ0-9])")
 _ABBREV_END_RE = re.compile(r"(?:\b(?:TP|Tp|ThS|TS|PGS|GS|Q|P|St|Mr|Mrs|Ms|Dr|No|KS|BS|CN)|\b[A-ZĐ])\.$")
-_DATE_RE = re.compile(r"\b\d{1,2}[/\-.]\d{1,2}(?:[/\-.]\d{2,4})?\b|\b(?:ngày|tháng|năm)\s+\d{1,4}\b|"
+_DAY_MONTH = r"\b\d{1,2}[/\-.]\d{1,2}(?:[/\-.]\d{2,4})?\b"  # "5/3", "05-3-2025"
+_DAY_MONTH_RE = re.compile(_DAY_MONTH)
+_DATE_RE = re.compile(_DAY_MONTH + r"|\b(?:ngày|tháng|năm)\s+\d{1,4}\b|"
                       r"\b(?:thập niên|thập kỷ|thế kỷ)\s+(?:\d{1,4}|[IVX]+)\b|\bquý\s+(?:[1-4]|I{1,3}|IV)\b|"
                       r"\b(?:19|20)\d{2}\b|\b\d{1,2}\s+(?:January|February|March|April|May|June|July|August|"
                       r"September|October|November|December)\b|\b(?:January|February|March|April|May|June|July|"
                       r"August|September|October|November|December)\s+\d{1,2}\b", re.I)
-_DAY_MONTH_RE = re.compile(r"\b\d{1,2}[/\-.]\d{1,2}(?:[/\-.]\d{2,4})?\b")
 _YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")  # what answers "năm nào", "what year"
 _TIME_RE = re.compile(r"\b\d{1,2}\s*(?:h|giờ|:)\s*\d{0,2}\b|\b(?:sáng|chiều|tối)\b", re.I)
 _WEEKDAY_RE = re.compile(r"\b(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ nhật)\b", re.I)
