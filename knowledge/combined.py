@@ -23,11 +23,19 @@ rarely answers wrongly but refuses more. Each covers the other's weakness:
   question words with the accents typed, also finds a contact asked for ("trực thuộc cơ quan nào" asks
   for no "quận nào").
 
+The matcher searches the articles (its costliest route) only when the fitted engine is not sure of an article
+answer (nor asked about a page itself): when it is sure, the reply's text is the fitted engine's whatever page
+the matcher would find. Such a reply carries the fitted engine's score and normalised words (the query log keeps
+both, the web API shows the score) where it carried the matcher's. The matcher still searches the articles
+where they could outweigh its answered FAQ or rule out small talk among other words (``Matcher.match``).
+
 The floor reuses the fitted engine's own numbers (its operating point and the share of it at which it
 suggests pages), so combining adds no hand-set number. Measured on the held-out sets
 (``docs/answer-engine.md``): about as many right answers as the matcher, half its wrong ones.
 """
 from __future__ import annotations
+
+from functools import cache, partial
 
 from .answer.engine import SUGGEST_SHARE, AnswerEngine, Match, Topic
 from .answer.question import PAGE_TYPES
@@ -38,6 +46,13 @@ from .store import KnowledgeBase
 def _same_page(one: Match, other: Match) -> bool:
     return bool(one.source and other.source) and all(
         one.source.get(key) == other.source.get(key) for key in ("title", "date"))
+
+
+def _text_without_articles(fitted: Match) -> bool:
+    """Is the text of the reply the fitted engine's, whatever article the matcher finds (``CombinedEngine.match``)?
+    So when it is sure of an article (on the matcher's page, the matcher's answer is read with its sentences),
+    or the question asks when or from where a page was published."""
+    return (fitted.answered and fitted.kind == "article") or bool(PAGE_TYPES.intersection(fitted.intent.split(",")))
 
 
 class CombinedEngine:
@@ -55,10 +70,13 @@ class CombinedEngine:
 
     def match(self, question: str, topic: Topic | None = None) -> Match:
         question = self.fitted.spelt_out(question)  # both engines read "STKT" as the pages write it
-        matched = self.matcher.match(self.fitted.corrected(question))  # the fitted reader's corrections
+        fitted_match = cache(partial(self.fitted.match, question, topic))  # asked once, when first needed
+        # the matcher's own article search only when the fitted engine's reply leaves the text to it
+        matched = self.matcher.match(self.fitted.corrected(question),  # the fitted reader's corrections
+                                     articles=lambda: not _text_without_articles(fitted_match()))
         if matched.answered and matched.kind not in ("article", "contact"):
             return matched  # FAQs and small talk: the fitted engine is not asked
-        fitted = self.fitted.match(question, topic)
+        fitted = fitted_match()
         if PAGE_TYPES.intersection(fitted.intent.split(",")):
             return fitted  # when or from where a page was published: the fitted engine reads it ("bài … đăng ngày nào")
         sure = fitted.answered and fitted.kind != "smalltalk"

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from os.path import commonprefix
 
 from rapidfuzz import fuzz, process
@@ -80,6 +82,11 @@ class _Query:
     predicate: frozenset[int] = frozenset()  # ids of the content words X of "… có X không?"
     rarity: list[tuple[float, float]] = field(default_factory=list)  # each content word's ``_Index.idf``,
     # as typed and as an accent slip
+
+    @cached_property
+    def small_talk(self) -> str:
+        """The small talk the message is when nothing answers it ("cảm ơn ad, bổ ích quá"), or ""."""
+        return unanswered_intent(self.typed)
 
 
 class _Index:
@@ -230,23 +237,28 @@ class Matcher:
         return self._index
 
     # ----- entry point ---------------------------------------------------------------
-    def match(self, question: str, topic: object = None) -> Match:
+    def match(self, question: str, topic: object = None, articles: bool | Callable[[], bool] = True) -> Match:
         """The answer to one question (``topic``, a follow-up's context, is not used here); small talk
-        among other words ("cảm ơn ad, bổ ích quá") when nothing else answers it."""
+        among other words ("cảm ơn ad, bổ ích quá") when nothing else answers it.
+
+        ``articles`` says whether to search the articles, the costly route: a function is asked (once) only
+        when small talk, contacts and FAQs leave the reply to them. The articles are searched whatever it
+        says when they could outweigh an answered FAQ or rule out small talk among other words; so a reply
+        without them is the same reply, except where an article would have been the match (answered or
+        not): there it is a refusal, whose score and suggestions are the FAQ's alone. The combined engine
+        asks for them only when the fitted engine is not sure of an article answer of its own."""
         # read as the fitted engine reads it: pasted markup out, "KH CN" and "UB ND" joined
         question = join_split_abbreviations(strip_markup(question), self.kb.normalizer().abbreviations)
         if not question:
             return Match("empty", False)
         index = self.index()
         query = self._parse(question, index)
-        match = self._answer(query, index)
-        if match.kind == "fallback":
-            loose = unanswered_intent(query.typed)
-            if loose:
-                return Match("smalltalk", True, 1.0, intent=loose, normalized=match.normalized)
+        match = self._answer(query, index, articles)
+        if match.kind == "fallback" and query.small_talk:
+            return Match("smalltalk", True, 1.0, intent=query.small_talk, normalized=match.normalized)
         return match
 
-    def _answer(self, query: _Query, index: _Index) -> Match:
+    def _answer(self, query: _Query, index: _Index, articles: bool | Callable[[], bool] = True) -> Match:
         normalized = query.folded
         intent = smalltalk_intent(query.typed)
         if intent:
@@ -258,7 +270,7 @@ class Matcher:
         if not query.content:
             return Match("fallback", False, intent="", normalized=normalized)
         faq = self._faq(query, index)
-        article = self._article(query, index)
+        article = self._article(query, index) if _reads_articles(query, faq, articles) else None
         best = max((m for m in (faq, article) if m), key=lambda m: m.score, default=None)
         if best and best.answered:
             best.normalized = normalized
@@ -473,6 +485,15 @@ class Matcher:
                 break
         span = " ".join(parts[start:end + 1])
         return _trim(span), _fits(query, span)
+
+
+def _reads_articles(query: _Query, faq: Match | None, articles: bool | Callable[[], bool]) -> bool:
+    """Whether ``Matcher._answer`` searches the articles: always when the best article could outscore an
+    answered FAQ or answer a message ``Matcher.match`` would otherwise read as small talk among other words;
+    else as ``articles`` says (asked only then, when it is a function)."""
+    if articles is True or (faq is not None and faq.answered) or query.small_talk:
+        return True
+    return articles() if callable(articles) else articles
 
 
 def _held(passage: Passage, index: _Index) -> tuple[set, set]:

@@ -5,6 +5,7 @@ import pytest
 
 from handlers.conversation import Conversation
 from knowledge.ingest.importer import import_paths
+from knowledge.matcher import Matcher
 from knowledge.store import KnowledgeBase
 from support import ROOT, SAMPLES
 
@@ -160,3 +161,34 @@ def test_courtesy_is_no_word_to_look_for(sample_kb):
     from knowledge.text import Normalizer
     tokens = Normalizer().tokenize("cho mình hỏi dien tich thanh pho bao nhieu")
     assert [t.folded for t in content_words(tokens)] == ["dien", "tich", "thanh", "pho"]
+
+
+def test_without_the_articles_an_article_answer_is_a_refusal_and_the_rest_the_same(conversation):
+    """``articles`` (a function, asked only once small talk, contacts and FAQs leave the reply to the articles)
+    may spare the costly article search; without it an article answer becomes a refusal, nothing else changes."""
+    matcher = Matcher(conversation.kb)
+    asked = []
+
+    def no_articles():
+        asked.append(1)
+        return False
+    question = "hoi nghi giao ban lan xiii to chuc ngay nao"
+    assert matcher.match(question).kind == "article"
+    assert (matcher.match(question, articles=no_articles).kind, asked) == ("fallback", [1])
+    assert matcher.match(question, articles=False).kind == "fallback"
+    for question in ("cảm ơn", "sđt sở khcn", "cảm ơn ad, bổ ích quá"):  # small talk, a contact, small talk among words
+        asked.clear()
+        full = matcher.match(question)
+        assert matcher.match(question, articles=no_articles) == full and not asked, question
+
+
+def test_an_answered_faq_is_still_weighed_against_the_articles(tmp_path):
+    """An article scoring above an answered FAQ takes its place: the articles are searched whatever ``articles`` says."""
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    import_paths(kb, [SAMPLES])
+    kb.add_faq("Hội nghị giao ban tổ chức ngày nào?", [], "Xem trang của Sở.")  # answers, but says less than the page
+    matcher = Matcher(kb)
+    question = "hoi nghi giao ban lan xiii to chuc ngay nao"
+    full = matcher.match(question)
+    assert full.kind == "article" and matcher.match(question, articles=False) == full
+    kb.close()
