@@ -79,7 +79,7 @@ def _shorten(text: str, limit: int) -> str:
             break
         text, shortened = step(text).strip(), True
         text = text[:1].upper() + text[1:]
-    text = _tidy(text, english, cut=shortened)
+    text = _tidy(text, english, cut=shortened or len(text) > limit)  # what only fits once tidied was cut too
     return text if len(text) <= limit else _cut(text, limit, english)
 
 
