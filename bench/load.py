@@ -262,7 +262,8 @@ class Load:
     def next(self, prefix: str) -> tuple[str, str, int]:
         self.counter += 1
         tag = f"{prefix}{self.counter}"
-        return tag, f"{QUESTIONS[self.counter % len(QUESTIONS)]} #{tag}", 900_000_000 + self.counter
+        # the tag as pasted markup, which the answer engines read past: "#12" would be a number the page lacks
+        return tag, f"{QUESTIONS[self.counter % len(QUESTIONS)]} <#{tag}>", 900_000_000 + self.counter
 
     def request(self, endpoint: Endpoint) -> tuple[str, dict, bytes, str, str]:
         """(url path, headers, body, tag, user) of one tagged question for ``endpoint``."""
@@ -421,7 +422,7 @@ def log_counts(db: Path, endpoint: Endpoint) -> tuple[int, int, int, int]:
     """(tags found once, tags missing, tags found more than once, rows of the tags) in the query log."""
     prefix = f"%#{endpoint.prefix}%"
     with sqlite3.connect(db, timeout=30) as conn:
-        rows = conn.execute("SELECT substr(question, instr(question, ' #') + 2), count(*) FROM query_log "
+        rows = conn.execute("SELECT rtrim(substr(question, instr(question, ' <#') + 3), '>'), count(*) FROM query_log "
                             "WHERE channel = ? AND question LIKE ? GROUP BY 1", (endpoint.channel, prefix)).fetchall()
     found = dict(rows)
     sent = set(endpoint.tags)

@@ -126,3 +126,19 @@ def test_staff_can_extend_the_table():
 def test_a_word_typed_with_accents_is_never_taken_for_an_abbreviation_of_its_letters(typed, read):
     tokens = Normalizer(DEFAULT_ABBREVIATIONS, CONTEXTUAL_ABBREVIATIONS).tokenize(typed)
     assert [t.exact for t in tokens] == [exact_key(w) for w in read.split()]
+
+
+def test_a_word_whose_only_mark_is_its_d_was_typed_without_accents():
+    """"đia chi" (đ typed, no tone): the bare forms are read as for a question typed without accents."""
+    from knowledge.answer.question import is_accented
+    from knowledge.text import word_token
+
+    assert not word_token("đia").marked and word_token("địa").marked and word_token("đâu").marked
+    assert not is_accented("đia chi so khoa hoc cong nghe") and is_accented("địa chỉ sở khoa học công nghệ")
+
+
+def test_an_address_asked_with_only_its_d_typed_is_answered(sample_kb):
+    from handlers.conversation import Conversation
+
+    reply = Conversation(sample_kb).answer("đia chi so khoa hoc cong nghe")
+    assert reply.kind == "contact" and "Lý Thường" in reply.text
