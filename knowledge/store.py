@@ -231,6 +231,7 @@ class KnowledgeBase:
         self._footer_tokens: list = []
         self._pending_counts: DocumentCounts | None = None  # changes of the transaction under way
         self._pending_floor: int | None = None  # the version when they began
+        self._pages_noted = False  # the transaction under way has noted that pages changed
         self._counts: _KnownCounts | None = None  # the document counts as last read (term_counts)
         # The last few full-text searches: the engines of a default reply (the matcher and the fitted engine)
         # and their suggestions run many of the same searches for one question. Small on purpose: it serves
@@ -429,9 +430,10 @@ class KnowledgeBase:
         published = article.published.isoformat() if article.published else None
         try:
             with self.transaction():
-                if prepared.abbreviations_version != self.abbreviations_version():
-                    prepared = self.prepare(article)
-                footer = self._footer_context()
+                normalizer = self.normalizer()  # the abbreviation table as of now, read once
+                if prepared.abbreviations_version != self._normalizer_version:
+                    prepared = prepare_article(article, normalizer, self._normalizer_version)
+                footer = self._footer_context(normalizer)
                 contexts = {"body": (prepared.title_folded, prepared.title_exact),
                             "footer": (folded_text(footer), exact_text(footer))}
                 # ids given, so that the passages and their full-text rows go in with one statement each
@@ -627,8 +629,8 @@ class KnowledgeBase:
                 found[article_id].append(tuple(row))
         return found
 
-    def _footer_context(self) -> list:
-        normalizer = self.normalizer()
+    def _footer_context(self, normalizer: Normalizer | None = None) -> list:
+        normalizer = normalizer or self.normalizer()
         if self._footer_for is not normalizer:
             self._footer_for, self._footer_tokens = normalizer, normalizer.tokenize(FOOTER_CONTEXT)
         return self._footer_tokens
@@ -677,8 +679,12 @@ class KnowledgeBase:
         return changed is not None and int(changed) <= version
 
     def _pages_changed(self) -> None:
-        """Articles or passages change in this transaction: noted at the version it ends at (or above)."""
+        """Articles or passages change in this transaction: noted above the version it began at, once (no
+        reader sees the versions in between: a batch of imported articles notes it with its first)."""
+        if self._pending_counts is not None and self._pages_noted:
+            return
         self.set_meta(_PAGES_CHANGED, str(self.version() + 1))
+        self._pages_noted = self._pending_counts is not None
 
     def _term_counts_table(self) -> bool:
         if not self._has_counts_table:
@@ -973,6 +979,7 @@ class _Transaction:
             self.conn.execute("BEGIN IMMEDIATE")
             if self.kb is not None:  # changes to the document counts are gathered, written at the end
                 self.kb._pending_counts, self.kb._pending_floor = DocumentCounts(), None
+                self.kb._pages_noted = False
         return self.conn
 
     def __exit__(self, exc_type, exc, tb):

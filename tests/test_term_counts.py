@@ -192,3 +192,23 @@ def test_inside_a_write_the_counts_are_those_of_the_write(sample_kb):
         assert sample_kb.term_counts() == sample_kb.term_document_counts()
         assert "hecta" in sample_kb.term_counts()[1]
     _same_as_a_recount(sample_kb)
+
+
+def test_a_batch_of_imports_in_one_transaction_is_seen_as_changed_pages_once_it_commits(tmp_path):
+    """The batch notes that pages changed once, above the version it began at: a reader that built its
+    views before sees the change, one that built them after does not rebuild them."""
+    path = tmp_path / "kb.sqlite"
+    kb = KnowledgeBase.open(path)
+    import_paths(kb, [SAMPLES])
+    before = kb.version()
+    reader = KnowledgeBase.open(path)
+    assert reader.pages_unchanged_since(before)
+    with kb.transaction():
+        for n in range(3):
+            text = ARTICLE.replace("120 hộ", f"{120 + n} hộ")
+            import_bytes(kb, f"upload:tom{n}.txt", f"tom{n}.txt", text.encode())
+    after = kb.version()
+    assert after == before + 3
+    assert not reader.pages_unchanged_since(before) and reader.pages_unchanged_since(after)
+    kb.close()
+    reader.close()
