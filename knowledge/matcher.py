@@ -21,7 +21,8 @@ from rapidfuzz.distance import OSA
 
 from . import suggestions as suggest
 from .answer.engine import Match
-from .answer.question import TYPE_CUE_INDEX, find_cues, is_accented, is_stop, join_split_abbreviations, strip_markup
+from .answer.question import (TYPE_CUE_INDEX, cleaned_question, find_cues, is_accented, is_stop,
+                               join_split_abbreviations)
 from .answer.reading import new_numbers
 from .answer.smalltalk import smalltalk_intent, unanswered_intent
 from .contacts import PHONE_RE, fields_to_show, is_department
@@ -248,7 +249,7 @@ class Matcher:
         not): there it is a refusal, whose score and suggestions are the FAQ's alone. The combined engine
         asks for them only when the fitted engine is not sure of an article answer of its own."""
         # read as the fitted engine reads it: pasted markup out, "KH CN" and "UB ND" joined
-        question = join_split_abbreviations(strip_markup(question), self.kb.normalizer().abbreviations)
+        question = join_split_abbreviations(cleaned_question(question), self.kb.normalizer().abbreviations)
         if not question:
             return Match("empty", False)
         index = self.index()

@@ -10,9 +10,8 @@ Each token carries two keys:
 * ``exact``   - vowel shapes and ``đ`` kept, the tone moved to a trailing digit, so that
   ``hoà`` and ``hòa`` (old and new tone placement) and NFD input agree (``hoa2``).
 
-``marked`` says whether the writer typed any diacritic in the token besides ``đ`` (which
-phone keyboards give apart: "đia chi" has no accent typed): a marked question word is matched
-on its ``exact`` key first, an unmarked one on ``folded`` only.
+``marked`` says whether the writer typed any diacritic in the token: a marked question
+word is matched on its ``exact`` key first, an unmarked one on ``folded`` only.
 """
 from __future__ import annotations
 
@@ -236,7 +235,7 @@ class Normalizer:
 def word_token(lower: str) -> Token:
     """The token of one lower-case word (words repeat: computed once)."""
     folded = fold(lower)
-    return Token(folded, exact_key(lower), folded != lower.replace("đ", "d"))  # "đ" alone: no tone typed
+    return Token(folded, exact_key(lower), folded != lower)
 
 
 def folded_text(tokens: list[Token]) -> str:

@@ -102,6 +102,13 @@ def strip_markup(text: str) -> str:
     return clean(text)
 
 
+def cleaned_question(text: str) -> str:
+    """A question as both engines read it: ``strip_markup``, and typed without accents but for its "đ"
+    ("đia chi so khcn": phone keyboards give "đ" apart), read as the same question typed without any."""
+    text = strip_markup(text)
+    return text if is_accented(text) or "đ" not in text.casefold() else text.replace("đ", "d").replace("Đ", "D")
+
+
 def join_split_abbreviations(text: str, abbreviations: dict[str, str]) -> str:
     """ "KH CN", "UB ND", "KH & CN" → one word when the pieces, typed in capitals or not all of them
     Vietnamese syllables, together make a known abbreviation."""
@@ -256,7 +263,7 @@ class QuestionReader:
         self.written_in_pages = spellings_by_fold(df_exact)  # folded word → the exact keys the pages write it as
 
     def read(self, question: str) -> Question:
-        text = join_split_abbreviations(strip_markup(question), self.normalizer.abbreviations)
+        text = join_split_abbreviations(cleaned_question(question), self.normalizer.abbreviations)
         english = is_english(text)
         if not english:  # "DOST" in English is no slip for "ĐMST"
             text = self._abbreviation_typos(text)
