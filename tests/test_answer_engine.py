@@ -469,6 +469,9 @@ def test_words_shared_with_small_talk_do_not_make_a_question_small_talk(engine, 
     ("năm 2013 long an có bao nhiêu đơn", "Hai phòng chuyên môn nhận 465 đơn.", False),  # "hai phòng", no province
     ("lễ ký kết hôm 17-5 nhằm chào mừng ngày gì", "Lễ ký kết chào mừng Ngày Khoa học và Công nghệ 18/5.",
      False),  # another day may be the one asked for
+    ("năm 2013 có mấy mẫu xăng không đạt", "02 mẫu xăng không đạt theo QCVN 01:2009/BKHCN và Thông tư số "
+     "14/2012/TT-BKHCN ngày 12/7/2012.", False),  # the years of documents' codes and dates
+    ("năm 2013 có mấy mẫu xăng không đạt", "Năm 2012 có 02 mẫu xăng không đạt.", True),
 ])
 def test_a_reply_that_speaks_of_other_qualifiers_than_the_question_contradicts_it(engine, question, reply,
                                                                                 contradicts):

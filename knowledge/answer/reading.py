@@ -655,6 +655,17 @@ def _holds_qualifier(qualifier: tuple[str, str], words: frozenset[str], pairs: f
 _ISO_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
+def _in_a_document_code(text: str, year: re.Match) -> bool:
+    """Is a year part of a document's code or of the date it was signed ("Quyết định số 06/2019/QĐ-UBND",
+    "QCVN 01:2009/BKHCN", "Thông tư số 14/2012/TT-BKHCN ngày 12/7/2012"), not a year the sentence speaks of?"""
+    return (text[year.start() - 1:year.start()] == ":" or bool(_CODE_AFTER_YEAR_RE.match(text, year.end()))
+            or bool(_CODE_DATE_BEFORE_YEAR_RE.search(text[max(0, year.start() - 40):year.start()])))
+
+
+_CODE_AFTER_YEAR_RE = re.compile(r"/[^\W\d_]")
+_CODE_DATE_BEFORE_YEAR_RE = re.compile(r"\d/[^\W\d_][\w.\-]*\s+(?:ngày\s+)?\d{1,2}[/-]\d{1,2}[/-]$")
+
+
 def _published_on(qualifier: tuple[str, str], published: str | None) -> bool:
     """Is a day asked the day the page was published ("tin đăng ngày 02/11/2017")?"""
     found = _ISO_DATE_RE.match(published or "") if qualifier[0] == "date" else None
@@ -668,7 +679,7 @@ def _conflicts(qualifier: tuple[str, str], sentence: Sentence) -> bool:
     if marker in ("", "date"):
         return False
     if marker == "year":
-        years = {w for w in sentence.folded if len(w) == 4 and w[:2] in ("19", "20") and w.isdigit()}
+        years = {m.group(0) for m in _YEAR_RE.finditer(sentence.text) if not _in_a_document_code(sentence.text, m)}
         return bool(years) and number not in years
     markers = ORDINAL_MARKERS if marker == "thu" else (marker, "thu")
     said = {n for m, n in sentence.pairs if m in markers and n.isdigit()}
