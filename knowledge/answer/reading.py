@@ -659,7 +659,7 @@ def _in_a_document_code(text: str, year: re.Match) -> bool:
     """Is a year part of a document's code or of the date it was signed ("Quyết định số 06/2019/QĐ-UBND",
     "QCVN 01:2009/BKHCN", "Thông tư số 14/2012/TT-BKHCN ngày 12/7/2012"), not a year the sentence speaks of?"""
     return (text[year.start() - 1:year.start()] == ":" or bool(_CODE_AFTER_YEAR_RE.match(text, year.end()))
-            or bool(_CODE_DATE_BEFORE_YEAR_RE.search(text[max(0, year.start() - 40):year.start()])))
+            or bool(_CODE_DATE_BEFORE_YEAR_RE.search(text, 0, year.start())))
 
 
 _CODE_AFTER_YEAR_RE = re.compile(r"/[^\W\d_]")
