@@ -28,7 +28,7 @@ from .answer.smalltalk import smalltalk_intent, unanswered_intent
 from .contacts import PHONE_RE, fields_to_show, is_department
 from .lexicon import (CONTACT_TYPES, CONTACT_WORDS, LEXICON_WORDS, QUESTION_TYPES, QUESTION_WORDS,
                       STOP_EXACT, STOP_FOLDED)
-from .fulltext import cascade, common_terms, search_term
+from .fulltext import search_term
 from .store import KnowledgeBase, Passage
 from .text import Token, fold
 
@@ -385,12 +385,7 @@ class Matcher:
         known = sorted({term for term in map(index.search_term, query.content) if term[1]}, key=lambda term: (term[1], term[0]))
         if not known:
             return None
-        ids: list[int] = []
-        for search in cascade([term for term, _ in known], common_terms(known, self.kb.index_rows())):  # precise first
-            ids += [i for i in self.kb.search_passages(search.text, CANDIDATES, search.fuller) if i not in ids]
-            if len(ids) >= ENOUGH_CANDIDATES:
-                break
-        passages = self.kb.passages(ids[:CANDIDATES])
+        passages = self.kb.passages(self.kb.search_cascade(known, CANDIDATES, ENOUGH_CANDIDATES))  # precise first
         if not passages:
             return None
         # Rank all candidates by their words, then read the best few closely (which sentence

@@ -22,6 +22,7 @@ from typing import Callable, Generic, Iterable, Iterator, TypeVar
 import sqlite_utils
 
 from .contacts import DEPARTMENT, FIELDS, ContactFact, unit_key
+from .fulltext import cascade, common_terms
 from .lexicon import CONTEXTUAL_ABBREVIATIONS, DEFAULT_ABBREVIATIONS, DEFAULT_SYNONYMS
 from .ingest.parsing import ParsedArticle
 from .text import Normalizer, exact_text, folded_text
@@ -571,6 +572,17 @@ class KnowledgeBase:
                 return found
             return [r[0] for r in self.conn.execute(sql, (fuller, limit))]
         return self._searches.get((sql, fts_query, fuller, limit), run)
+
+    def search_cascade(self, terms: list[tuple[str, int]], limit: int, enough: int) -> list[int]:
+        """The ids of at most ``limit`` passages found by the queries of :func:`fulltext.cascade` over ``terms``
+        (FTS5 terms with the passages holding them, rarest first): the precise queries first, the broader ones
+        only while fewer than ``enough`` passages were found."""
+        ids: list[int] = []
+        for search in cascade([term for term, _ in terms], common_terms(terms, self.index_rows())) if terms else []:
+            ids += [i for i in self.search_passages(search.text, limit, search.fuller) if i not in ids]
+            if len(ids) >= enough:
+                break
+        return ids[:limit]
 
     def index_rows(self) -> int:
         """Rows of the passage index (retired articles' passages included), as FTS5's bm25 counts them."""

@@ -23,7 +23,7 @@ from rapidfuzz import fuzz
 
 from .. import suggestions as suggest
 from ..contacts import fields_to_show, is_department, is_department_at
-from ..fulltext import cascade, common_terms, search_term
+from ..fulltext import search_term
 from ..store import FOOTER_CONTEXT, ContactValue, KnowledgeBase, Passage
 from ..text import Normalizer, Token, clean, exact_key
 from .decision import Model, default_model, says_the_same
@@ -372,13 +372,7 @@ class AnswerEngine:
             return [found for found in sorted(said_otherwise, key=lambda found: (
                 said_otherwise[found], found[1], found[0])) if found[1]]
         found = ordered([t for t in question.terms if t.factor == 1.0]) or ordered(question.terms)
-        ids: list[int] = []
-        searches = cascade([term for term, _ in found], common_terms(found, self.kb.index_rows())) if found else []
-        for search in searches:
-            ids += [i for i in self.kb.search_passages(search.text, CANDIDATES, search.fuller) if i not in ids]
-            if len(ids) >= ENOUGH_CANDIDATES:
-                break
-        return self.kb.passages(ids[:CANDIDATES])
+        return self.kb.passages(self.kb.search_cascade(found, CANDIDATES, ENOUGH_CANDIDATES))
 
     def _views(self, passages: list[Passage], index: _Index) -> dict[int, ArticleView]:
         """The article view of each passage (a footer line is a page of its own about the website)."""
