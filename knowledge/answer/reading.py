@@ -72,13 +72,8 @@ _ROLE_RE = re.compile(r"\b(?:" + "|".join(sorted(ROLE_WORDS, key=len, reverse=Tr
 _LABEL_LINE_RE = re.compile(r"^[^\W\d_][^:.!?;\n]{1,40}:\s+\S")  # "Địa điểm: khách sạn …"
 _BULLET_RE = re.compile(r"^(?:[-–•+*]|\d{1,2}[.)]|[a-zđ][.)])\s")
 _WORD_RE = re.compile(r"\w+")
-_PHONE_RE = re.compile(r"(?:\+84|0)\d(?:[ .\-]?\d){7,11}")
 _SLOT_TESTS = {
     "list": lambda s: bool(_LIST_RE.search(s)),
-    "phone": lambda s: bool(_PHONE_RE.search(s)),
-    "fax": lambda s: bool(_PHONE_RE.search(s)),
-    "hotline": lambda s: bool(_PHONE_RE.search(s)),
-    "email": lambda s: "@" in s,
     "role": lambda s: bool(_ROLE_RE.search(fold(s))),
 }
 # The slots whose filler must be new to the question: their test finds it
