@@ -155,3 +155,16 @@ def test_bench_synthetic_pages_are_deterministic_department_pages(empty_kb, tmp_
     items = questions(pages, 9)
     assert {i["category"] for i in items} == {"contact", "out of scope", "fact", "no diacritics", "typo"}
     assert len(load_questions(_write(tmp_path / "mixed.jsonl", items))) == len(items)
+
+
+def test_bench_count_question_accepts_the_figure_of_every_page_its_words_fit():
+    from bench.synthetic import Facts, Page, questions
+
+    def page(i: int, event: str, count: int) -> Page:
+        subject = f"{event} năng lượng tái tạo tại huyện Cờ Đỏ"
+        return Page(f"p{i}.txt", "", Facts(subject, 2015, "1/2/2015", "Lê Văn An", count, "đại biểu"))
+
+    pages = [page(0, "Hội thảo khoa học về", 230), page(1, "Nghiệm thu đề tài", 308),
+             page(2, "Tập huấn nâng cao năng lực về", 41)]
+    [counted] = [i for i in questions(pages, 3) if "bao nhiêu đại biểu" in i["q"]]
+    assert sorted(counted["expect_any"]) == ["230 đại biểu", "308 đại biểu", "41 đại biểu"]
