@@ -255,6 +255,22 @@ def test_money_is_asked_for_by_any_noun_that_starts_with_money(tmp_path):
     kb.close()
 
 
+def test_a_share_asked_in_words_is_a_number_written_with_a_percent_sign(tmp_path):
+    write(tmp_path, "tstt.txt", "Chương trình phát triển tài sản trí tuệ đến 2030\n\n[01/03/2022 08:00]\n\n"
+          "Số đơn đăng ký sáng chế tăng bình quân 16-18%/năm. Có 12 đơn vị tham gia chương trình.\n")
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    import_paths(kb, [tmp_path / "tstt.txt"])
+    engine = AnswerEngine(kb)
+    for asked in ("Số đơn đăng ký sáng chế tăng bao nhiêu phần trăm?", "so don dang ky sang che tang may phan tram"):
+        question, readings = engine.readings(asked)
+        assert question.head == "%" and "phan" not in {t.token.folded for t in question.terms}  # not looked for
+        by_text = {r.sentence.text[:6]: r.features for r in readings}
+        assert by_text["Số đơn"]["head"] == 1.0 and by_text["Có 12 "]["head"] == 0.0
+        assert by_text["Số đơn"]["unknown"] == 0.0  # the pages never write "phần trăm": no word missing for it
+    assert read(engine, "tỷ lệ cân còn hiệu lực là mấy phần trăm").head == "%"  # whatever "tỷ lệ" counts
+    kb.close()
+
+
 @pytest.mark.parametrize("question, places", [
     ("ai là trưởng đoàn kiểm tra đo lường quận Ninh Kiều", {"quan ninh kieu"}),
     ("sở làm việc với huyện cờ đỏ ngày nào", {"huyen co do"}),

@@ -40,6 +40,9 @@ TYPE_CUES: list[Cue] = [
     *_cues("time", "giờ làm việc, giờ hành chính, giờ mở cửa", interrogative=False),
     *_cues("weekday", "thứ mấy", ambiguous="thứ mấy"),
     *_cues("count", "bao nhiêu, mấy, how many, how much, bao lâu, bao xa, how far, how long", ambiguous="mấy"),
+    # A share: the pages write "%", so "phần trăm" is the kind of number asked, not a word to look for.
+    *_cues("count", "bao nhiêu phần trăm, mấy phần trăm, what percentage, what percent, how many percent",
+           ambiguous="mấy phần trăm"),
     *_cues("count", "số lượng, tổng số, tỷ lệ, tỉ lệ, kinh phí, số tiền, trị giá, giá trị", interrogative=False),
     *_cues("who", "ai, người nào, ông nào, bà nào, những ai, who, whom"),
     *_cues("who", "cơ quan nào, đơn vị nào, tổ chức nào, doanh nghiệp nào, trường nào", interrogative=False),
@@ -123,6 +126,10 @@ truong khoa|director|chairman|head""".replace("\n", "").split("|"))
 
 # A counted noun that asks for an amount of money ("bao nhiêu tiền").
 MONEY_WORDS = frozenset({"tien", "kinh phi", "money", "cost"})
+
+# The counted noun of a question asking for a share ("bao nhiêu phần trăm", "what percentage").
+PERCENT = "%"
+PERCENT_CUE_ENDS = (("phan", "tram"), ("percentage",), ("percent",))
 
 # Every word the lexicon looks for: a typo is corrected towards these even when no article holds them.
 LEXICON_WORDS = frozenset(

@@ -27,8 +27,8 @@ from rapidfuzz.distance import OSA
 from ..contacts import is_department_at
 from ..text import ORDINAL_MARKERS, Normalizer, Token, clean, exact_key, fold
 from .initialisms import has_vowel
-from .lexicon import (AMBIGUOUS_BARE_STOPS, CALENDAR_WORDS, CONTACT_ATTRIBUTES, DEPARTMENT_WORDS, PROVINCES,
-                      ROLE_WORDS, STOP_EXACT, STOP_FOLDED, TYPE_CUES, ADMINISTRATIVE_UNITS, DEPUTY_WORDS, ENGLISH_STOPS, Cue)
+from .lexicon import (AMBIGUOUS_BARE_STOPS, CALENDAR_WORDS, CONTACT_ATTRIBUTES, DEPARTMENT_WORDS, PERCENT,
+                      PERCENT_CUE_ENDS, PROVINCES, ROLE_WORDS, STOP_EXACT, STOP_FOLDED, TYPE_CUES, ADMINISTRATIVE_UNITS, DEPUTY_WORDS, ENGLISH_STOPS, Cue)
 from .vocabulary import spellings_by_fold, vocabulary
 
 UNIT_EXACT = frozenset(exact_key(w) for w in "huyện quận phường xã tỉnh ấp".split())
@@ -481,6 +481,8 @@ class QuestionReader:
                 skip.update(range(start, start + len(cue.exact)))
             if cue.kind == "count":
                 counts.append((start, cue))
+        if any(cue.folded[-len(end):] == end for _, cue in counts for end in PERCENT_CUE_ENDS):
+            q.head = PERCENT  # "tỷ lệ … bao nhiêu phần trăm": a share, written "%"
         for start, cue in sorted(counts, key=lambda found: found[0]):
             q.head = q.head or self._counted_noun(q, start + len(cue.exact), claimed) or (
                 "" if cue.interrogative else " ".join(cue.folded))  # "kinh phí bao nhiêu"

@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import TypeVar
 
 from ..text import ORDINAL_MARKERS, Normalizer, fold
-from .lexicon import DEPUTY_WORDS, HOME_PROVINCE, MONEY_WORDS, PROVINCES, ROLE_WORDS
+from .lexicon import DEPUTY_WORDS, HOME_PROVINCE, MONEY_WORDS, PERCENT, PROVINCES, ROLE_WORDS
 from .question import Question, Term, days_named
 
 K = TypeVar("K")
@@ -63,6 +63,7 @@ WEBSITE_NOUNS = frozenset({"trang web", "website", "web", "trang", "dia chi web"
 _WEB_ADDRESS_RE = re.compile(r"\b(?:https?://)?(?:[\w-]+\.)+(?:vn|com|org|net|edu|gov|info)\b(?:/\S*)?", re.I)
 PROVINCE_NOUNS = frozenset({"tinh", "tinh thanh", "province"})  # "tỉnh nào": a province's name answers
 _NOT_DEPUTY = "".join(f"(?<!{word} )" for word in DEPUTY_WORDS)
+_PERCENT_RE = re.compile(r"\d\s*(?:%|phần trăm|percent)", re.I)
 _MONEY_RE = re.compile(r"\d[\d.,]*\s*(?:triệu|tỷ|tỉ|nghìn|ngàn|đồng|USD|VND|VNĐ)", re.I)
 _LIST_RE = re.compile(r":\s*[^:]{3,}[,;][^,;]{2,}[,;]|(?:[,;][^,;]{2,60}){3,}")
 # Openers of a sentence that goes on about the one before it ("Trong đó, 1.550 giải pháp đạt giải").
@@ -555,6 +556,8 @@ def _slot(question: Question, sentence: Sentence, asked: set[str]) -> tuple[floa
             weak = 1.0
         if question.head in MONEY_WORDS or question.head.split(" ")[0] in MONEY_WORDS:  # "tiền thưởng" is money
             head = float(bool(_MONEY_RE.search(text)))
+        elif question.head == PERCENT:
+            head = float(bool(_PERCENT_RE.search(text)))
         elif question.head and numbers:
             head = float(bool(re.search(r"\d[\d.,]*\s*(?:\w+\s+)?" + re.escape(question.head) + r"\b",
                                         sentence.plain)))
