@@ -31,6 +31,13 @@ DEFAULT_ABBREVIATIONS: dict[str, str] = {
     "dmst": "đổi mới sáng tạo", "qđ": "quyết định", "gđ": "giám đốc", "pgđ": "phó giám đốc",
     "e": "em", "mail": "email", "gmail": "email", "thui": "thôi", "r": "rồi", "dc": "được", "đc": "được",
     "wa": "quá", "dzậy": "vậy", "zậy": "vậy", "zị": "vậy", "ak": "à", "ah": "à", "uk": "ừ",
+    # Names of ministries and departments as the press abbreviates them ("Sở NN&PTNT"), and of civil servants.
+    # Not the bare four-letter forms ("tttt", "tnmt"): one letter from other initialisms ("TSTT"), they would
+    # be taken for them.
+    "nn&ptnt": "nông nghiệp và phát triển nông thôn", "nnptnt": "nông nghiệp và phát triển nông thôn",
+    "tt&tt": "thông tin và truyền thông", "tn&mt": "tài nguyên và môi trường", "gd&đt": "giáo dục và đào tạo",
+    "kh&đt": "kế hoạch và đầu tư", "lđtb&xh": "lao động thương binh và xã hội",
+    "ldtbxh": "lao động thương binh và xã hội", "cbccvc": "cán bộ công chức viên chức",
 }
 
 # Words whose reading depends on the next word: key → (reading before a cue word or at

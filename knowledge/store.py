@@ -333,6 +333,7 @@ class KnowledgeBase:
                 with self.transaction():
                     self.set_meta("schema_version", str(SCHEMA_VERSION))
             self._seed_new_default_synonyms()
+            self._seed_new_default_abbreviations()
             return
         self.conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
         with self.transaction():
@@ -341,6 +342,7 @@ class KnowledgeBase:
             self.set_meta(_PAGES_CHANGED, "1")
             for key, expansion in DEFAULT_ABBREVIATIONS.items():
                 self.insert("abbreviations", {"key": key, "expansion": expansion})
+            self.set_meta(_ABBREVIATIONS_GIVEN, str(len(DEFAULT_ABBREVIATIONS)))
             self._seed_synonyms(DEFAULT_SYNONYMS)
             self.set_meta(_SYNONYMS_GIVEN, str(len(DEFAULT_SYNONYMS)))
 
@@ -357,6 +359,22 @@ class KnowledgeBase:
             given = int(self.meta(_SYNONYMS_GIVEN) or _SYNONYMS_UNTIL_SCHEMA_13)  # again: another process may have
             self._seed_synonyms(DEFAULT_SYNONYMS[given:])
             self.set_meta(_SYNONYMS_GIVEN, str(len(DEFAULT_SYNONYMS)))
+
+    def _seed_new_default_abbreviations(self) -> None:
+        """Give a database the default abbreviations added to the program since it was given its defaults,
+        and tokenize every passage again with them. A key staff already use keeps their expansion, and a
+        default that staff removed stays removed."""
+        if int(self.meta(_ABBREVIATIONS_GIVEN) or _ABBREVIATIONS_UNTIL_SCHEMA_13) >= len(DEFAULT_ABBREVIATIONS):
+            return
+        with self.transaction():
+            given = int(self.meta(_ABBREVIATIONS_GIVEN) or _ABBREVIATIONS_UNTIL_SCHEMA_13)
+            if given >= len(DEFAULT_ABBREVIATIONS):
+                return  # another process gave them meanwhile
+            for key, expansion in list(DEFAULT_ABBREVIATIONS.items())[given:]:
+                self.conn.execute("INSERT OR IGNORE INTO abbreviations(key, expansion) VALUES (?, ?)", (key, expansion))
+            self.set_meta(_ABBREVIATIONS_GIVEN, str(len(DEFAULT_ABBREVIATIONS)))
+            self._abbreviations_changed()
+        self.reindex()
 
     def insert(self, table: str, row: dict, replace: bool = False) -> int:
         """Insert one row inside the caller's transaction (sqlite-utils' insert commits on its own)."""
@@ -871,10 +889,14 @@ class KnowledgeBase:
                 self.conn.execute("DELETE FROM abbreviations WHERE key = ?", (key.casefold(),))
             else:
                 self.insert("abbreviations", {"key": key.casefold(), "expansion": expansion}, replace=True)
-            self.conn.execute("INSERT INTO meta(key, value) VALUES ('abbreviations_version', 1) ON CONFLICT(key) "
-                              "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
-            self._bump()
+            self._abbreviations_changed()
         self.reindex()
+
+    def _abbreviations_changed(self) -> None:
+        """Inside the caller's transaction: every text is tokenized with another table from now on."""
+        self.conn.execute("INSERT INTO meta(key, value) VALUES ('abbreviations_version', 1) ON CONFLICT(key) "
+                          "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+        self._bump()
 
     # ----- synonyms ------------------------------------------------------------------
     def synonyms(self) -> list[tuple[int, list[str]]]:
@@ -1030,6 +1052,8 @@ _ORIGIN_COLUMN = "ALTER TABLE articles ADD COLUMN origin TEXT"
 _SYNONYMS_UNTIL_SCHEMA_12 = 20  # the default synonym groups a database was given up to schema 12
 _SYNONYMS_UNTIL_SCHEMA_13 = 30  # … and up to schema 13; later defaults are counted in the meta table
 _SYNONYMS_GIVEN = "default_synonyms_given"  # how many of DEFAULT_SYNONYMS the database has been given
+_ABBREVIATIONS_UNTIL_SCHEMA_13 = 75  # the default abbreviations a database was given up to schema 13
+_ABBREVIATIONS_GIVEN = "default_abbreviations_given"  # how many of DEFAULT_ABBREVIATIONS it has been given
 # a retired article is kept (and listed for staff) but no answer, candidate or contact comes from it
 _RETIRED_COLUMN = "ALTER TABLE articles ADD COLUMN retired INTEGER NOT NULL DEFAULT 0"
 _RETIRED_INDEX = "CREATE INDEX articles_retired ON articles(id) WHERE retired = 1"

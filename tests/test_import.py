@@ -247,6 +247,36 @@ def test_default_synonyms_added_to_the_program_reach_an_existing_database_once(t
         assert DEFAULT_SYNONYMS[0].split("|") not in groups
 
 
+def test_default_abbreviations_added_to_the_program_reach_an_existing_database_once(tmp_path):
+    from knowledge.answer.engine import AnswerEngine
+    from knowledge.lexicon import DEFAULT_ABBREVIATIONS
+    from knowledge.store import _ABBREVIATIONS_UNTIL_SCHEMA_13, KnowledgeBase
+
+    path = tmp_path / "kb.sqlite"
+    kb = KnowledgeBase.open(path)
+    import_paths(kb, [write(tmp_path, "ocop.txt", "Hội đồng OCOP\n\n[05/05/2025 08:00]\n\n"
+                                                  "Ông Trần Văn An, Giám đốc Sở NN&PTNT, chủ trì hội đồng.\n")])
+    added_later = list(DEFAULT_ABBREVIATIONS)[_ABBREVIATIONS_UNTIL_SCHEMA_13:]
+    for key in added_later:  # a database given its defaults at schema 13 lacks them …
+        kb.set_abbreviation(key, None)
+    kb.set_abbreviation("tt&tt", "trung tâm thông tin")  # … and staff gave one of their keys a meaning of theirs
+    kb.conn.execute("DELETE FROM meta WHERE key = 'default_abbreviations_given'")  # schema 13 counted nothing
+    kb.close()
+    kb = KnowledgeBase.open(path)
+    assert kb.abbreviations()["nn&ptnt"] == "nông nghiệp và phát triển nông thôn"
+    assert kb.abbreviations()["tt&tt"] == "trung tâm thông tin"
+    # the page, which writes the abbreviation, was tokenized again: its index holds the name in full
+    [indexed] = [row[0] for row in kb.conn.execute("SELECT folded FROM passages") if "tran van an" in row[0]]
+    assert "nong nghiep va phat trien nong thon" in indexed
+    _, readings = AnswerEngine(kb).readings("giám đốc sở nông nghiệp và phát triển nông thôn là ai")
+    assert "Trần Văn An" in readings[0].sentence.text
+    kb.set_abbreviation("nn&ptnt", None)  # staff removed a default
+    kb.close()
+    kb = KnowledgeBase.open(path)  # opened again: the removed default stays removed
+    assert "nn&ptnt" not in kb.abbreviations() and "ldtbxh" in kb.abbreviations()
+    kb.close()
+
+
 def test_a_page_of_another_site_layout():
     """No h1 but an og:title, the date as a weekday line, a table, 'other news' and a site footer."""
     article = parse_document("tin.html", (SAMPLES.parent.parent / "tests" / "data" / "extra-articles" /
