@@ -244,6 +244,13 @@ def test_the_counted_noun_is_the_word_after_the_count_cue(engine, question, head
     assert read(engine, question).head == head
 
 
+@pytest.mark.parametrize("question", ["hội thi có tổng cộng bao nhiêu giải pháp", "hoi thi tong cong co may giai phap"])
+def test_in_total_is_part_of_asking_how_many_not_a_word_to_look_for(engine, question):
+    read_question = read(engine, question)
+    assert "count" in read_question.types and read_question.head == "giai phap"
+    assert not {"tong", "cong"} & {t.token.folded for t in read_question.terms}
+
+
 def test_money_is_asked_for_by_any_noun_that_starts_with_money(tmp_path):
     write(tmp_path, "techfest.txt", "Techfest Mekong 2022\n\n[21/10/2022 08:00]\n\n"
           "Có 20 dự án được cam kết đầu tư, tổng số tiền quan tâm đầu tư khoảng 1,2 triệu USD.\n")

@@ -40,6 +40,8 @@ TYPE_CUES: list[Cue] = [
     *_cues("time", "giờ làm việc, giờ hành chính, giờ mở cửa", interrogative=False),
     *_cues("weekday", "thứ mấy", ambiguous="thứ mấy"),
     *_cues("count", "bao nhiêu, mấy, how many, how much, bao lâu, bao xa, how far, how long", ambiguous="mấy"),
+    # Words that only frame a question ("tổng cộng bao nhiêu": how many in all): neither a type nor looked for.
+    *_cues("frame", "tổng cộng, in total, all together"),
     # A share: the pages write "%", so "phần trăm" is the kind of number asked, not a word to look for.
     *_cues("count", "bao nhiêu phần trăm, mấy phần trăm, what percentage, what percent, how many percent",
            ambiguous="mấy phần trăm"),

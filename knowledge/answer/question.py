@@ -471,6 +471,9 @@ class QuestionReader:
             if cue.interrogative and frame and frame[0] < start and start + len(cue.exact) <= frame[1]:
                 continue  # "có ai dự không", "có xem dau … không": inside a yes/no question it asks nothing
             claimed |= span
+            if cue.kind == "frame":
+                skip |= span
+                continue
             if cue.kind == "page":
                 pages |= span
                 continue
