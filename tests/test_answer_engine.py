@@ -661,6 +661,19 @@ def test_calibration_finds_the_projects_own_sets_from_the_project_root_and_never
     assert not [path for path in own if path.name.startswith("unseen-") or path.parent.name.startswith("unseen-")]
 
 
+def test_calibration_scores_a_question_about_a_page_by_what_the_reply_says_first(tmp_path):
+    from knowledge.answer.calibrate import ask, outcomes
+    write(tmp_path, "techmart.txt", "Techmart Cần Thơ 2008\n\n[29/10/2008 08:00]\n\n"
+          "Techmart Cần Thơ 2008 sẽ diễn ra tại Nhà thi đấu đa năng. Có 250 gian hàng tham gia.\n")
+    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    import_paths(kb, [tmp_path / "techmart.txt"])
+    asked = ask(AnswerEngine(kb), "bài về techmart cần thơ 2008 đăng ngày nào", ["29/10/2008"], "techmart", True)
+    assert asked.correct and all(asked.correct)  # the page's date, which the reply says first, is the answer
+    [(_, right, must_answer)] = outcomes([asked], load_model())
+    assert right and must_answer
+    kb.close()
+
+
 def test_the_committed_weights_cover_every_feature_and_an_operating_point():
     model = load_model()
     assert set(model.ranker.weights) == set(FEATURES)

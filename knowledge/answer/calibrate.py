@@ -24,7 +24,7 @@ import random
 import re
 import tempfile
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..evaluation import load_questions, norm
@@ -34,8 +34,8 @@ from ..text import fold
 from .decision import DECISION_FEATURES, DECISION_SIGNS, WEIGHTS_FILE, Linear, Model, decision_features
 from .engine import AnswerEngine, question_words, reply_of
 from .lexicon import HOME_PROVINCE, PROVINCES
-from .question import is_english
-from .reading import FEATURE_SIGNS, FEATURES, Reading, agrees, split_sentences
+from .question import PAGE_TYPES, is_english
+from .reading import FEATURE_SIGNS, FEATURES, ArticleView, Reading, agrees, split_sentences
 
 MAX_WRONG = 0.03
 LABELLED_WEIGHT = 4.0  # a labelled row counts as this many generated ones
@@ -91,11 +91,25 @@ class Asked:
     readings: list[Reading]
     correct: list[bool]
     words: frozenset[str]  # the question's own words, as the reply is cut to them
+    # A question about a page itself ("bài … đăng ngày nào"): what the reply says first of each page (article id
+    # → its date and byline), the answer asked for; empty for other questions.
+    said_first: dict[int, str] = field(default_factory=dict)
+
+    def reply(self, best: Reading, text: str) -> str:
+        """The reply's text as the bot shows it (what it says first of a page asked about, then the text)."""
+        return f"{self.said_first.get(best.article.article_id, '')} {text}"
 
 
-def _holds(reading: Reading, expects: list[str]) -> bool:
-    text = norm(reading.window)
+def _holds(reading: Reading, expects: list[str], said_first: str = "") -> bool:
+    text = norm(f"{said_first} {reading.window}")
     return any(norm(e) in text for e in expects)
+
+
+def _page_facts(kb: KnowledgeBase, page: ArticleView) -> str:
+    """A page's date as the bot writes it (day/month/year) and its byline: what a reply to a question about
+    the page itself says first."""
+    date = "/".join(reversed(page.published[:10].split("-"))) if page.published else ""
+    return f"{date} {kb.article_origin(page.article_id) or ''}"
 
 
 def labelled_sets(root: Path, shared: Path) -> list[tuple[Path, list[Path]]]:
@@ -122,8 +136,10 @@ def ask(engine: AnswerEngine, question: str, expects: list[str], group: str, lab
     if match.kind in ("smalltalk", "contact", "empty"):
         return None
     read, readings = engine.readings(question)
-    return Asked(question, group, labelled, expects, readings, [bool(expects) and _holds(r, expects) for r in readings],
-                 question_words(read))
+    said_first = ({r.article.article_id: _page_facts(engine.kb, r.article) for r in readings}
+                  if read.types & PAGE_TYPES else {})
+    correct = [bool(expects) and _holds(r, expects, said_first.get(r.article.article_id, "")) for r in readings]
+    return Asked(question, group, labelled, expects, readings, correct, question_words(read), said_first)
 
 
 def labelled_questions(root: Path, shared: Path, cache: dict, workdir: Path) -> list[Asked]:
@@ -314,7 +330,7 @@ def outcomes(asked: list[Asked], model: Model) -> list[tuple[float, bool, bool]]
             continue
         readings = [r for r, _ in _ranked(a, model.ranker)]
         best, text = reply_of(readings, a.words)
-        right = any(norm(e) in norm(text) for e in a.expects)
+        right = any(norm(e) in norm(a.reply(best, text)) for e in a.expects)
         out.append((model.confidence(readings) if agrees(best) else 0.0, right, bool(a.expects)))
     return out
 
