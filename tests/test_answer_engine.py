@@ -29,6 +29,21 @@ def readings_over(tmp_path, page: str, question: str):
         kb.close()
 
 
+@pytest.fixture
+def kb_of(tmp_path):
+    """A fresh knowledge base with the pages at the given paths imported (closed after the test)."""
+    opened = []
+
+    def make(*paths) -> KnowledgeBase:
+        kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+        opened.append(kb)
+        import_paths(kb, list(paths))
+        return kb
+    yield make
+    for kb in opened:
+        kb.close()
+
+
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
     kb = KnowledgeBase.open(tmp_path_factory.mktemp("answer") / "kb.sqlite")
@@ -251,22 +266,19 @@ def test_in_total_is_part_of_asking_how_many_not_a_word_to_look_for(engine, ques
     assert not {"tong", "cong"} & {t.token.folded for t in read_question.terms}
 
 
-def test_money_is_asked_for_by_any_noun_that_starts_with_money(tmp_path):
+def test_money_is_asked_for_by_any_noun_that_starts_with_money(tmp_path, kb_of):
     write(tmp_path, "techfest.txt", "Techfest Mekong 2022\n\n[21/10/2022 08:00]\n\n"
           "Có 20 dự án được cam kết đầu tư, tổng số tiền quan tâm đầu tư khoảng 1,2 triệu USD.\n")
-    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
-    import_paths(kb, [tmp_path / "techfest.txt"])
+    kb = kb_of(tmp_path / "techfest.txt")
     question, readings = AnswerEngine(kb).readings("tong so tien quan tam dau tu la bao nhieu")
     assert question.head == "tien quan"  # "tiền quan tâm", read as a word of the language
     assert readings[0].features["head"] == 1.0  # … yet money: "1,2 triệu USD"
-    kb.close()
 
 
-def test_a_share_asked_in_words_is_a_number_written_with_a_percent_sign(tmp_path):
+def test_a_share_asked_in_words_is_a_number_written_with_a_percent_sign(tmp_path, kb_of):
     write(tmp_path, "tstt.txt", "Chương trình phát triển tài sản trí tuệ đến 2030\n\n[01/03/2022 08:00]\n\n"
           "Số đơn đăng ký sáng chế tăng bình quân 16-18%/năm. Có 12 đơn vị tham gia chương trình.\n")
-    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
-    import_paths(kb, [tmp_path / "tstt.txt"])
+    kb = kb_of(tmp_path / "tstt.txt")
     engine = AnswerEngine(kb)
     for asked in ("Số đơn đăng ký sáng chế tăng bao nhiêu phần trăm?", "so don dang ky sang che tang may phan tram"):
         question, readings = engine.readings(asked)
@@ -275,7 +287,6 @@ def test_a_share_asked_in_words_is_a_number_written_with_a_percent_sign(tmp_path
         assert by_text["Số đơn"]["head"] == 1.0 and by_text["Có 12 "]["head"] == 0.0
         assert by_text["Số đơn"]["unknown"] == 0.0  # the pages never write "phần trăm": no word missing for it
     assert read(engine, "tỷ lệ cân còn hiệu lực là mấy phần trăm").head == "%"  # whatever "tỷ lệ" counts
-    kb.close()
 
 
 @pytest.mark.parametrize("question, places", [
@@ -514,14 +525,13 @@ def test_what_the_pages_do_not_hold_is_refused(engine, question):
     assert not engine.match(question).answered
 
 
-def test_faq_answers_the_same_question_typed_with_or_without_accents(tmp_path):
-    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+def test_faq_answers_the_same_question_typed_with_or_without_accents(kb_of):
+    kb = kb_of()
     kb.add_faq("Sở làm việc mấy giờ?", [], "Từ 7 giờ đến 17 giờ, thứ Hai đến thứ Sáu.")
     kb.add_faq("gio tiep cong dan cua so", [], "Sáng thứ Năm hằng tuần.")
     engine = AnswerEngine(kb)
     assert engine.match("so lam viec may gio").kind == "faq"
     assert engine.match("giờ tiếp công dân của sở").text == "Sáng thứ Năm hằng tuần."
-    kb.close()
 
 
 def test_a_follow_up_is_read_with_the_previous_topic(sample_kb):
@@ -543,17 +553,15 @@ def test_a_list_item_belongs_to_the_line_leading_into_it():
     assert list_leads(passages) == {2: 1, 3: 1, 6: 5, 7: 5}
 
 
-def test_an_item_of_a_list_is_answered_with_its_lead_in(tmp_path):
+def test_an_item_of_a_list_is_answered_with_its_lead_in(tmp_path, kb_of):
     write(tmp_path, "thong-ke.txt", "Thống kê đơn đăng ký nhãn hiệu vùng đồng bằng\n\n[05/02/2014 08:00]\n\n"
           "Theo thống kê của Cục Sở hữu trí tuệ, trong năm 2013 cả vùng có 1.837 đơn đăng ký nhãn hiệu. "
           "Chia theo một số địa phương:\n\n- Long An: 465 đơn;\n\n- Hậu Giang: 288 đơn;\n\n- Đồng Tháp: 182 đơn.\n")
-    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
-    import_paths(kb, [tmp_path / "thong-ke.txt"])
+    kb = kb_of(tmp_path / "thong-ke.txt")
     _, readings = AnswerEngine(kb).readings("năm 2013 đồng tháp có bao nhiêu đơn đăng ký nhãn hiệu")
     best = readings[0]
     assert "182 đơn" in best.window and "Chia theo một số địa phương" in best.window
     assert best.features["near"] > 0.9  # the item's own words, with its lead-in's, hold the question
-    kb.close()
 
 
 def test_the_lines_of_a_fact_sheet_are_about_the_passage_before_them():
@@ -575,20 +583,18 @@ def test_a_line_of_a_fact_sheet_is_read_with_what_the_sheet_is_about(tmp_path):
     assert sheet_line.features["near"] > 0.9
 
 
-def test_a_decade_is_a_time_the_question_when_is_answered_with(tmp_path):
+def test_a_decade_is_a_time_the_question_when_is_answered_with(tmp_path, kb_of):
     write(tmp_path, "lich-su.txt", "Lịch sử Trung tâm Thông tin\n\n[05/02/2014 08:00]\n\n"
           "Trung tâm được hình thành từ giữa thập niên 80 với tên gọi ban đầu là Trung tâm Đào tạo. "
           "Năm 2001, đơn vị mang tên Trung tâm Thông tin Khoa học Cần Thơ. "
           "Năm 2002 đơn vị mang tên Trung tâm Thông tin Tư liệu.\n")
-    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
-    import_paths(kb, [tmp_path / "lich-su.txt"])
+    kb = kb_of(tmp_path / "lich-su.txt")
     _, readings = AnswerEngine(kb).readings("trung tâm thông tin hình thành từ khi nào")
     assert readings[0].sentence.text.startswith("Trung tâm được hình thành từ giữa thập niên 80")
     assert readings[0].features["slot"] == 1.0
-    kb.close()
 
 
-def _long_report(tmp_path, last_check: str) -> KnowledgeBase:
+def _long_report(tmp_path, kb_of, last_check: str) -> KnowledgeBase:
     """A page of one long sentence listing checks and their figures, ``last_check`` at its end."""
     checks = "; ".join(f"kiểm tra đo lường và chất lượng {thing} tại {n} cơ sở" for thing, n in
                        [("vàng", 28), ("xăng dầu", 32), ("phân bón", 17), ("mũ bảo hiểm", 9), ("đồ chơi trẻ em", 21),
@@ -596,41 +602,35 @@ def _long_report(tmp_path, last_check: str) -> KnowledgeBase:
     write(tmp_path, "kiem-tra.txt", "Kết quả kiểm tra năm 2017\n\n[05/02/2018 08:00]\n\n"
           f"Năm 2017, các quận, huyện đã phối hợp với các đơn vị chuyên môn trực thuộc Sở triển khai {checks}, "
           f"{last_check}.\n")
-    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
-    import_paths(kb, [tmp_path / "kiem-tra.txt"])
-    return kb
+    return kb_of(tmp_path / "kiem-tra.txt")
 
 
-def test_a_long_sentence_is_cut_to_the_clauses_that_hold_the_question(tmp_path):
-    kb = _long_report(tmp_path, "kiểm tra chất lượng nhãn hàng hóa sản phẩm thép lưu thông trên thị trường tại 12 cơ sở")
+def test_a_long_sentence_is_cut_to_the_clauses_that_hold_the_question(tmp_path, kb_of):
+    kb = _long_report(tmp_path, kb_of, "kiểm tra chất lượng nhãn hàng hóa sản phẩm thép lưu thông trên thị trường tại 12 cơ sở")
     question, readings = AnswerEngine(kb).readings("kiểm tra nhãn hàng hóa thép năm 2017 ở mấy cơ sở")
     _, text = reply_of(readings, question_words(question))
     assert len(readings[0].window) > MAX_SPAN_CHARS
     assert "thép lưu thông trên thị trường tại 12 cơ sở" in text and text.startswith("… ")
     assert len(text) <= MAX_SPAN_CHARS + 4
-    kb.close()
 
 
-def test_a_long_reply_is_cut_where_the_question_s_words_are_as_the_normaliser_reads_them(tmp_path):
+def test_a_long_reply_is_cut_where_the_question_s_words_are_as_the_normaliser_reads_them(tmp_path, kb_of):
     """The clause says "HTX", the citizen "hợp tác xã": both are read by the one normaliser."""
-    kb = _long_report(tmp_path, "kiểm tra các HTX tại 12 cơ sở")
+    kb = _long_report(tmp_path, kb_of, "kiểm tra các HTX tại 12 cơ sở")
     question, readings = AnswerEngine(kb).readings("kiểm tra hợp tác xã năm 2017 ở mấy cơ sở")
     _, text = reply_of(readings, question_words(question))
     assert len(readings[0].window) > MAX_SPAN_CHARS
     assert "kiểm tra các HTX tại 12 cơ sở" in text
-    kb.close()
 
 
-def test_an_organisation_answers_who_but_never_who_holds_a_role(tmp_path):
+def test_an_organisation_answers_who_but_never_who_holds_a_role(tmp_path, kb_of):
     write(tmp_path, "trung-tam.txt", "Giới thiệu Trung tâm Thông tin\n\n[05/02/2014 08:00]\n\n"
           "Trung tâm Thông tin được thành lập năm 1990, trực thuộc Sở Khoa học và Công nghệ.\n")
-    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
-    import_paths(kb, [tmp_path / "trung-tam.txt"])
+    kb = kb_of(tmp_path / "trung-tam.txt")
     engine = AnswerEngine(kb)
     for question, filled in [("trung tâm thông tin trực thuộc ai", 1.0), ("giám đốc trung tâm thông tin là ai", 0.0)]:
         _, readings = engine.readings(question)
         assert readings[0].features["slot_weak"] == filled, question
-    kb.close()
 
 
 def test_another_count_of_the_same_thing_conflicts(engine):
@@ -661,17 +661,15 @@ def test_calibration_finds_the_projects_own_sets_from_the_project_root_and_never
     assert not [path for path in own if path.name.startswith("unseen-") or path.parent.name.startswith("unseen-")]
 
 
-def test_calibration_scores_a_question_about_a_page_by_what_the_reply_says_first(tmp_path):
+def test_calibration_scores_a_question_about_a_page_by_what_the_reply_says_first(tmp_path, kb_of):
     from knowledge.answer.calibrate import ask, outcomes
     write(tmp_path, "techmart.txt", "Techmart Cần Thơ 2008\n\n[29/10/2008 08:00]\n\n"
           "Techmart Cần Thơ 2008 sẽ diễn ra tại Nhà thi đấu đa năng. Có 250 gian hàng tham gia.\n")
-    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
-    import_paths(kb, [tmp_path / "techmart.txt"])
+    kb = kb_of(tmp_path / "techmart.txt")
     asked = ask(AnswerEngine(kb), "bài về techmart cần thơ 2008 đăng ngày nào", ["29/10/2008"], "techmart", True)
     assert asked.correct and all(asked.correct)  # the page's date, which the reply says first, is the answer
     [(_, right, must_answer)] = outcomes([asked], load_model())
     assert right and must_answer
-    kb.close()
 
 
 def test_the_committed_weights_cover_every_feature_and_an_operating_point():
@@ -785,13 +783,13 @@ def test_a_deputy_is_not_the_head_in_english_either(engine):
     assert deputies and all(r.features["role_conflict"] == 1.0 and not agrees(r) for r in deputies)
 
 
-def test_a_page_saying_the_asked_event_another_way_is_still_a_candidate(tmp_path):
+def test_a_page_saying_the_asked_event_another_way_is_still_a_candidate(kb_of):
     """Ten pages hold the three rarest words as typed ("lần 13", "cấp", "diễn ra"); the one that answers says
     "tổ chức" (the synonym table: tổ chức ≈ diễn ra). The search requires the words as typed only
     after the ones nobody says another way, so the answering page is read."""
     from knowledge.ingest.importer import import_bytes
 
-    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    kb = kb_of()
     pages = {"giao-ban.txt": "Tiêu đề: Giao ban cấp quận huyện lần XIII\nNgày đăng: 02/11/2017\n\nHội nghị giao ban "
                              "KH&CN cấp quận huyện lần thứ 13 được tổ chức ngày 31/10/2017 tại quận Cái Răng.\n"}
     for i in range(10):
@@ -804,14 +802,13 @@ def test_a_page_saying_the_asked_event_another_way_is_still_a_candidate(tmp_path
         assert import_bytes(kb, f"upload:{name}", name, text.encode()).status == "added"
     _, readings = AnswerEngine(kb).readings("Hội nghị giao ban cấp quận huyện lần XIII diễn ra ngày nào?")
     assert any("31/10/2017" in r.sentence.text for r in readings)
-    kb.close()
 
 
-def test_a_sentence_going_on_from_the_one_before_is_read_and_shown_with_it(tmp_path):
+def test_a_sentence_going_on_from_the_one_before_is_read_and_shown_with_it(kb_of):
     """"Trong đó 1.550 giải pháp đạt giải cấp tỉnh" is about the contest the sentence before names."""
     from knowledge.ingest.importer import import_bytes
 
-    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    kb = kb_of()
     page = ("Tiêu đề: Hội thảo đánh giá 10 năm hội thi sáng tạo kỹ thuật\nNgày đăng: 03/11/2022\n\n"
             "Một số con số được nêu tại hội thảo: Hội thi sáng tạo kỹ thuật của các tỉnh ĐBSCL, qua hơn 10 năm, "
             "đã có 5.049 giải pháp dự thi. Trong đó 1.550 giải pháp đạt giải cấp tỉnh, thành phố; 52 giải pháp "
@@ -822,16 +819,15 @@ def test_a_sentence_going_on_from_the_one_before_is_read_and_shown_with_it(tmp_p
     best, text = reply_of(readings, question_words(question))
     assert best.sentence.text.startswith("Trong đó 1.550")
     assert text.startswith("Một số con số") and "1.550 giải pháp đạt giải cấp tỉnh" in text
-    kb.close()
 
 
 @pytest.mark.parametrize("question", ["ông Trần Văn An giữ chức vụ gì", "ong tran van an giu chuc gi",
                                       "What is Tran Van An's position?"])
-def test_asking_a_persons_position_wants_a_role_in_the_answer(tmp_path, question):
+def test_asking_a_persons_position_wants_a_role_in_the_answer(question, kb_of):
     """"giữ chức vụ gì" is answered by a sentence naming a role ("Phó Chủ tịch UBND"), never one that names none."""
     from knowledge.ingest.importer import import_bytes
 
-    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    kb = kb_of()
     page = ("Tiêu đề: Họp hội đồng khoa học tỉnh\nNgày đăng: 03/11/2022\n\nÔng Trần Văn An đến dự cuộc họp từ sớm. "
             "Cuộc họp do ông Trần Văn An, Phó Chủ tịch UBND tỉnh, chủ trì.\n")
     assert import_bytes(kb, "upload:hop.txt", "hop.txt", page.encode()).status == "added"
@@ -839,20 +835,18 @@ def test_asking_a_persons_position_wants_a_role_in_the_answer(tmp_path, question
     assert "role" in read_question.types
     slots = {r.sentence.text[:12]: r.features["slot"] for r in readings}
     assert slots == {"Ông Trần Văn": 0.0, "Cuộc họp do ": 1.0}
-    kb.close()
 
 
 @pytest.mark.parametrize("question", ["giao ban tổ chức sáng hay chiều", "giao ban to chuc sang hay chieu"])
-def test_either_word_of_a_choice_answers_it(tmp_path, question):
+def test_either_word_of_a_choice_answers_it(question, kb_of):
     """"sáng hay chiều": the answer names one of the two, and is not short of the other."""
     from knowledge.ingest.importer import import_bytes
 
-    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    kb = kb_of()
     page = "Tiêu đề: Hội nghị giao ban\nNgày đăng: 20/01/2022\n\nChiều 19/01/2022, hội nghị giao ban được tổ chức tại Cần Thơ.\n"
     assert import_bytes(kb, "upload:giao-ban.txt", "giao-ban.txt", page.encode()).status == "added"
     _, readings = AnswerEngine(kb).readings(question)
     assert readings and readings[0].sentence.text.startswith("Chiều") and readings[0].features["sent"] == 1.0
-    kb.close()
 
 
 @pytest.mark.parametrize("question, read_as, never", [
@@ -880,13 +874,13 @@ def test_a_number_the_question_states_is_never_a_new_one_however_written():
     assert new_numbers("tại 03 cơ sở", {"3"}) == set()
 
 
-def test_a_page_and_its_copy_saying_the_same_do_not_compete(tmp_path):
+def test_a_page_and_its_copy_saying_the_same_do_not_compete(kb_of):
     """An article republished under another title says what it says: its sentence is no rival that makes
     the engine less sure of the answer (the decider's margin and share)."""
     from knowledge.answer.decision import decision_features
     from knowledge.ingest.importer import import_bytes
 
-    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    kb = kb_of()
     body = ("Hội thi Sáng tạo kỹ thuật thành phố Cần Thơ lần thứ 8 trao 12 giải. "
             "Giải nhất được thưởng 15 triệu đồng, giải nhì 10 triệu đồng.\n")
     for name, title, date in (("hoi-thi.txt", "Khởi động Hội thi Sáng tạo kỹ thuật lần 8", "02/03/2014"),
@@ -899,15 +893,14 @@ def test_a_page_and_its_copy_saying_the_same_do_not_compete(tmp_path):
     assert copy.probability > 0.5 * best.probability  # the copy reads as well as the page
     rival = next(r for r in readings if r.article is not best.article and r.sentence.text != best.sentence.text)
     assert decision_features(readings)["margin"] == pytest.approx(best.probability - rival.probability)
-    kb.close()
 
 
-def test_the_next_best_sentence_of_the_page_joins_the_best_when_both_fit(tmp_path):
+def test_the_next_best_sentence_of_the_page_joins_the_best_when_both_fit(kb_of):
     """The sentence that names the event often reads best; the one that holds the figure comes next, however
     far behind: the reply shows both, in page order, when they fit in a reply."""
     from knowledge.ingest.importer import import_bytes
 
-    kb = KnowledgeBase.open(tmp_path / "kb.sqlite")
+    kb = kb_of()
     text = ("Tiêu đề: Chấm thi Hội thi Sáng tạo kỹ thuật lần thứ 12\nNgày đăng: 16/08/2023\n\n"
             "Ngày 15/8/2023, Ban Tổ chức Hội thi Sáng tạo kỹ thuật lần thứ 12 đã họp Hội đồng chấm thi tại Sở.\n\n"
             "Hội đồng gồm các nhà khoa học của các trường đại học và viện nghiên cứu trên địa bàn.\n\n"
@@ -922,4 +915,3 @@ def test_the_next_best_sentence_of_the_page_joins_the_best_when_both_fit(tmp_pat
     ranked = sorted(readings, key=lambda r: -r.probability)
     best, shown = reply_of(ranked, question_words(read_as))
     assert best is intro and shown.index("Ngày 15/8/2023") < shown.index("108 giải pháp")
-    kb.close()
