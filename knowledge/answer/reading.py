@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from ..text import ORDINAL_MARKERS, Normalizer, fold
 from .lexicon import DEPUTY_WORDS, HOME_PROVINCE, MONEY_WORDS, PERCENT, PROVINCES, ROLE_WORDS
-from .question import Question, Term, days_named
+from .question import Question, Term
 
 K = TypeVar("K")
 V = TypeVar("V")
