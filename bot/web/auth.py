@@ -55,7 +55,7 @@ def served_over_https(request: web.Request) -> bool:
     return request.secure or request.headers.get("X-Forwarded-Proto", "").lower() == "https"
 
 
-def current_user(request: web.Request) -> User | None:
+def current_user(request: web.Request) -> users.User | None:
     session = request[SESSION_KEY]
     return users.from_session(request.app[KB_KEY], session.get("u"), session.get("k"))
 
