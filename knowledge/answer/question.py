@@ -27,8 +27,9 @@ from rapidfuzz.distance import OSA
 from ..contacts import is_department_at
 from ..text import ORDINAL_MARKERS, Normalizer, Token, clean, exact_key, fold
 from .initialisms import has_vowel
-from .lexicon import (AMBIGUOUS_BARE_STOPS, CALENDAR_WORDS, CONTACT_ATTRIBUTES, DEPARTMENT_WORDS, PERCENT,
-                      PERCENT_CUE_ENDS, PROVINCES, ROLE_WORDS, STOP_EXACT, STOP_FOLDED, TYPE_CUES, ADMINISTRATIVE_UNITS, DEPUTY_WORDS, ENGLISH_STOPS, Cue)
+from .lexicon import (ADMINISTRATIVE_UNITS, AMBIGUOUS_BARE_STOPS, CALENDAR_WORDS, CONTACT_ATTRIBUTES, DEPARTMENT_WORDS,
+                      DEPUTY_WORDS, ENGLISH_STOPS, PERCENT, PERCENT_CUE_ENDS, PROVINCES, ROLE_WORDS, STOP_EXACT,
+                      STOP_FOLDED, TYPE_CUES, Cue)
 from .vocabulary import spellings_by_fold, vocabulary
 
 UNIT_EXACT = frozenset(exact_key(w) for w in "huyện quận phường xã tỉnh ấp".split())
