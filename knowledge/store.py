@@ -1052,7 +1052,7 @@ _ORIGIN_COLUMN = "ALTER TABLE articles ADD COLUMN origin TEXT"
 _SYNONYMS_UNTIL_SCHEMA_12 = 20  # the default synonym groups a database was given up to schema 12
 _SYNONYMS_UNTIL_SCHEMA_13 = 30  # … and up to schema 13; later defaults are counted in the meta table
 _SYNONYMS_GIVEN = "default_synonyms_given"  # how many of DEFAULT_SYNONYMS the database has been given
-_ABBREVIATIONS_UNTIL_SCHEMA_13 = 75  # the default abbreviations a database was given up to schema 13
+_ABBREVIATIONS_UNTIL_SCHEMA_13 = 75  # the default abbreviations a database was given before they were counted
 _ABBREVIATIONS_GIVEN = "default_abbreviations_given"  # how many of DEFAULT_ABBREVIATIONS it has been given
 # a retired article is kept (and listed for staff) but no answer, candidate or contact comes from it
 _RETIRED_COLUMN = "ALTER TABLE articles ADD COLUMN retired INTEGER NOT NULL DEFAULT 0"
