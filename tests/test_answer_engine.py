@@ -266,6 +266,14 @@ def test_in_total_is_part_of_asking_how_many_not_a_word_to_look_for(engine, ques
     assert not {"tong", "cong"} & {t.token.folded for t in read_question.terms}
 
 
+def test_a_span_of_time_or_the_year_counts_nothing_but_answers_how_many_months_or_years(engine):
+    span = "Buổi làm việc điểm lại hoạt động trong 07 tháng đầu năm và phương hướng đến cuối năm 2023."
+    assert not engine.holds_what_is_asked("sở có bao nhiêu cán bộ", span)  # "năm" is the year, "07 tháng" a span
+    assert engine.holds_what_is_asked("giao ban họp mấy tháng một lần", span)
+    assert engine.holds_what_is_asked("hội thi mấy năm tổ chức một lần", "Hội thi được tổ chức hai năm một lần.")
+    assert engine.holds_what_is_asked("sở có bao nhiêu cán bộ", "Sở có 45 cán bộ, công chức.")
+
+
 def test_money_is_asked_for_by_any_noun_that_starts_with_money(tmp_path, kb_of):
     write(tmp_path, "techfest.txt", "Techfest Mekong 2022\n\n[21/10/2022 08:00]\n\n"
           "Có 20 dự án được cam kết đầu tư, tổng số tiền quan tâm đầu tư khoảng 1,2 triệu USD.\n")

@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import TypeVar
 
 from ..text import ORDINAL_MARKERS, Normalizer, fold
-from .lexicon import DEPUTY_WORDS, HOME_PROVINCE, MONEY_WORDS, PERCENT, PROVINCES, ROLE_WORDS
+from .lexicon import CALENDAR_WORDS, DEPUTY_WORDS, HOME_PROVINCE, MONEY_WORDS, PERCENT, PROVINCES, ROLE_WORDS
 from .question import Question, Term
 
 K = TypeVar("K")
@@ -50,7 +50,9 @@ _YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")  # what answers "năm nào", "what 
 _TIME_RE = re.compile(r"\b\d{1,2}\s*(?:h|giờ|:)\s*\d{0,2}\b|\b(?:sáng|chiều|tối)\b", re.I)
 _WEEKDAY_RE = re.compile(r"\b(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ nhật)\b", re.I)
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
-_COUNT_WORDS_RE = re.compile(r"\b(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|trăm|nghìn|ngàn|triệu|tỷ|tỉ)\b", re.I)
+_SPAN_RE = re.compile(r"\b\d+\s+(?:năm|tháng|ngày|giờ|tuần|quý)\b", re.I)  # a span of time: "07 tháng"
+# Numbers in words; not "năm", which is far more often "year" ("đầu năm") than five.
+_COUNT_WORDS_RE = re.compile(r"\b(?:một|hai|ba|bốn|sáu|bảy|tám|chín|mười|trăm|nghìn|ngàn|triệu|tỷ|tỉ)\b", re.I)
 _UPPER = "A-ZĐÀÁẢÃẠĂẮẰẲẴẶÂẤẦẨẪẬÈÉẺẼẸÊẾỀỂỄỆÌÍỈĨỊÒÓỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢÙÚỦŨỤƯỨỪỬỮỰỲÝỶỸỴ"
 _PERSON_RE = re.compile(r"\b(?:[Ôô]ng|[Bb]à|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|TS\.?|ThS\.?|PGS\.?|GS\.?|KS\.?)\s+[" + _UPPER + r"]|"
                         r"\b[" + _UPPER + r"][a-zà-ỹđ]+(?:\s+[" + _UPPER + r"][a-zà-ỹđ]+){2,3}\b")
@@ -459,6 +461,8 @@ def holds_what_is_asked(question: Question, text: str, normalizer: Normalizer) -
         return True
     if "count" in question.types:  # a number, but not a date's: "Ngày 5/3/2025 … năm 2025" counts nothing
         undated = _DATE_RE.sub(" ", _DAY_MONTH_RE.sub(" ", text))  # the whole date first
+        if question.head not in CALENDAR_WORDS:  # nor a span's ("07 tháng đầu năm"), unless a span is asked
+            undated = _SPAN_RE.sub(" ", undated)
         return bool(new_numbers(undated, question.numbers) or _COUNT_WORDS_RE.search(undated))
     strong, _, _ = _slot(question, sentence_of(text, normalizer), {t.folded for t in question.tokens})
     return bool(strong)  # what holds it only weakly (an organisation for "ai") is the matcher's guess
