@@ -353,28 +353,33 @@ class KnowledgeBase:
     def _seed_new_default_synonyms(self) -> None:
         """Give a database the default synonym groups added to the program since it was given its defaults.
         Only groups beyond those already given are added: a default that staff removed stays removed."""
-        if int(self.meta(_SYNONYMS_GIVEN) or _SYNONYMS_UNTIL_SCHEMA_13) >= len(DEFAULT_SYNONYMS):
-            return
-        with self.transaction():
-            given = int(self.meta(_SYNONYMS_GIVEN) or _SYNONYMS_UNTIL_SCHEMA_13)  # again: another process may have
-            self._seed_synonyms(DEFAULT_SYNONYMS[given:])
-            self.set_meta(_SYNONYMS_GIVEN, str(len(DEFAULT_SYNONYMS)))
+        self._give_new_defaults(_SYNONYMS_GIVEN, _SYNONYMS_UNTIL_SCHEMA_13, DEFAULT_SYNONYMS, self._seed_synonyms)
 
     def _seed_new_default_abbreviations(self) -> None:
         """Give a database the default abbreviations added to the program since it was given its defaults,
         and tokenize every passage again with them. A key staff already use keeps their expansion, and a
         default that staff removed stays removed."""
-        if int(self.meta(_ABBREVIATIONS_GIVEN) or _ABBREVIATIONS_UNTIL_SCHEMA_13) >= len(DEFAULT_ABBREVIATIONS):
-            return
-        with self.transaction():
-            given = int(self.meta(_ABBREVIATIONS_GIVEN) or _ABBREVIATIONS_UNTIL_SCHEMA_13)
-            if given >= len(DEFAULT_ABBREVIATIONS):
-                return  # another process gave them meanwhile
-            for key, expansion in list(DEFAULT_ABBREVIATIONS.items())[given:]:
-                self.conn.execute("INSERT OR IGNORE INTO abbreviations(key, expansion) VALUES (?, ?)", (key, expansion))
-            self.set_meta(_ABBREVIATIONS_GIVEN, str(len(DEFAULT_ABBREVIATIONS)))
+        def add(abbreviations: list[tuple[str, str]]) -> None:
+            self.conn.executemany("INSERT OR IGNORE INTO abbreviations(key, expansion) VALUES (?, ?)", abbreviations)
             self._abbreviations_changed()
-        self.reindex()
+        if self._give_new_defaults(_ABBREVIATIONS_GIVEN, _ABBREVIATIONS_UNTIL_SCHEMA_13,
+                                   list(DEFAULT_ABBREVIATIONS.items()), add):
+            self.reindex()
+
+    def _give_new_defaults(self, given_key: str, given_before: int, defaults: list,
+                           add: Callable[[list], None]) -> bool:
+        """Add (``add``, inside one transaction) the defaults beyond the count the database was given (the meta
+        row ``given_key``, or ``given_before`` for a database from before it was counted), and count them; True
+        when any were added. Only those beyond the count: a default that staff removed stays removed."""
+        if int(self.meta(given_key) or given_before) >= len(defaults):
+            return False
+        with self.transaction():
+            given = int(self.meta(given_key) or given_before)
+            if given >= len(defaults):
+                return False  # another process gave them meanwhile
+            add(defaults[given:])
+            self.set_meta(given_key, str(len(defaults)))
+        return True
 
     def insert(self, table: str, row: dict, replace: bool = False) -> int:
         """Insert one row inside the caller's transaction (sqlite-utils' insert commits on its own)."""
