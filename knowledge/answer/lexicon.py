@@ -42,8 +42,9 @@ TYPE_CUES: list[Cue] = [
     *_cues("count", "bao nhiêu, mấy, how many, how much, bao lâu, bao xa, how far, how long", ambiguous="mấy"),
     # Words that only frame a question ("tổng cộng bao nhiêu": how many in all): neither a type nor looked for.
     *_cues("frame", "tổng cộng, in total, all together"),
-    # A share: the pages write "%", so "phần trăm" is the kind of number asked, not a word to look for.
-    *_cues("count", "bao nhiêu phần trăm, mấy phần trăm, what percentage, what percent, how many percent",
+    # A share ("count" of a "%"): the pages write "%", so "phần trăm" is the kind of number asked, not a word
+    # to look for.
+    *_cues("share", "bao nhiêu phần trăm, mấy phần trăm, what percentage, what percent, how many percent",
            ambiguous="mấy phần trăm"),
     *_cues("count", "số lượng, tổng số, tỷ lệ, tỉ lệ, kinh phí, số tiền, trị giá, giá trị", interrogative=False),
     *_cues("who", "ai, người nào, ông nào, bà nào, những ai, who, whom"),
@@ -131,7 +132,6 @@ MONEY_WORDS = frozenset({"tien", "kinh phi", "money", "cost"})
 
 # The counted noun of a question asking for a share ("bao nhiêu phần trăm", "what percentage").
 PERCENT = "%"
-PERCENT_CUE_ENDS = (("phan", "tram"), ("percentage",), ("percent",))
 
 # Every word the lexicon looks for: a typo is corrected towards these even when no article holds them.
 LEXICON_WORDS = frozenset(

@@ -28,7 +28,7 @@ from ..contacts import is_department_at
 from ..text import ORDINAL_MARKERS, Normalizer, Token, clean, exact_key, fold
 from .initialisms import has_vowel
 from .lexicon import (ADMINISTRATIVE_UNITS, AMBIGUOUS_BARE_STOPS, CALENDAR_WORDS, CONTACT_ATTRIBUTES, DEPARTMENT_WORDS,
-                      DEPUTY_WORDS, ENGLISH_STOPS, PERCENT, PERCENT_CUE_ENDS, PROVINCES, ROLE_WORDS, STOP_EXACT,
+                      DEPUTY_WORDS, ENGLISH_STOPS, PERCENT, PROVINCES, ROLE_WORDS, STOP_EXACT,
                       STOP_FOLDED, TYPE_CUES, Cue)
 from .vocabulary import spellings_by_fold, vocabulary
 
@@ -475,6 +475,11 @@ class QuestionReader:
             if cue.kind == "frame":
                 skip |= span
                 continue
+            if cue.kind == "share":  # "bao nhiêu phần trăm": how many, of a share the pages write "%"
+                q.types.add("count")
+                q.head = PERCENT
+                skip |= span
+                continue
             if cue.kind == "page":
                 pages |= span
                 continue
@@ -485,8 +490,6 @@ class QuestionReader:
                 skip.update(range(start, start + len(cue.exact)))
             if cue.kind == "count":
                 counts.append((start, cue))
-        if any(cue.folded[-len(end):] == end for _, cue in counts for end in PERCENT_CUE_ENDS):
-            q.head = PERCENT  # "tỷ lệ … bao nhiêu phần trăm": a share, written "%"
         for start, cue in sorted(counts, key=lambda found: found[0]):
             q.head = q.head or self._counted_noun(q, start + len(cue.exact), claimed) or (
                 "" if cue.interrogative else " ".join(cue.folded))  # "kinh phí bao nhiêu"
