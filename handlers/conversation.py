@@ -29,6 +29,7 @@ from typing import Awaitable, Callable
 from knowledge import querylog
 from knowledge.answer import Match, Topic
 from knowledge.combined import ENGINES, engine_for
+from knowledge.local_time import shown_date
 from knowledge.privacy import mask_personal_data
 from knowledge.sources import public_source
 from knowledge.store import KnowledgeBase
@@ -72,10 +73,7 @@ def feedback_reason_choices() -> list[tuple[str, str]]:
 
 
 def format_date(iso: str | None) -> str:
-    if not iso:
-        return texts.UNDATED
-    year, month, day = iso[:10].split("-")
-    return f"{day}/{month}/{year}"
+    return shown_date(iso) if iso else texts.UNDATED
 
 
 class RateLimiter:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from ..evaluation import load_questions, norm
 from ..ingest.importer import import_paths
+from ..local_time import shown_date
 from ..store import KnowledgeBase
 from ..text import fold
 from .decision import DECISION_FEATURES, DECISION_SIGNS, WEIGHTS_FILE, Linear, Model, decision_features
@@ -108,7 +109,7 @@ def _holds(reading: Reading, expects: list[str], said_first: str = "") -> bool:
 def _page_facts(kb: KnowledgeBase, page: ArticleView) -> str:
     """A page's date as the bot writes it (day/month/year) and its byline: what a reply to a question about
     the page itself says first."""
-    date = "/".join(reversed(page.published[:10].split("-"))) if page.published else ""
+    date = shown_date(page.published) if page.published else ""
     return f"{date} {kb.article_origin(page.article_id) or ''}"
 
 
