@@ -65,11 +65,8 @@ class _Answers:
     def corrected(self, question):
         return question
 
-    def contradicts(self, question, reply):
-        return self.contradicted
-
-    def holds_what_is_asked(self, question, reply):
-        return True
+    def answers_in_agreement(self, question, reply):
+        return not self.contradicted
 
 
 class _Model:

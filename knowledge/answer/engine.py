@@ -30,8 +30,8 @@ from .decision import Model, default_model, says_the_same
 from .initialisms import has_vowel, initialism_letters, spell_out, spelt_by
 from .lexicon import AMBIGUOUS_BARE_STOPS, DEPARTMENT_WORDS, ENGLISH_STOPS, LEXICON_WORDS, STOP_FOLDED
 from .question import Question, QuestionReader, Term, is_english, is_stop
-from .reading import (ArticleFit, ArticleView, Reading, add_relative_features, agrees, build_article, contradicts,
-                      fit_article, holds_what_is_asked, idf_max_of, read, weights_of)
+from .reading import (ArticleFit, ArticleView, Reading, add_relative_features, agrees, answers_in_agreement,
+                      build_article, fit_article, idf_max_of, read, weights_of)
 from .smalltalk import smalltalk_intent, unanswered_intent
 from .vocabulary import vocabulary
 
@@ -237,13 +237,10 @@ class AnswerEngine:
             return text
         return _WORD_RE.sub(lambda m: meant.get(exact_key(m.group(0).casefold()), m.group(0)), text)
 
-    def contradicts(self, question: str, reply: str) -> bool:
-        """Does a reply's text speak of another year, edition, number, rank or place than the question?"""
-        return contradicts(self.index().read(clean(question)), reply, self.kb.normalizer())
-
-    def holds_what_is_asked(self, question: str, reply: str) -> bool:
-        """Does a reply's text hold a date, a number, a person or a place where the question asks for one?"""
-        return holds_what_is_asked(self.index().read(clean(question)), reply, self.kb.normalizer())
+    def answers_in_agreement(self, question: str, reply: str) -> bool:
+        """Does a sentence of a reply hold a date, a number, a person or a place where the question asks for one,
+        and does none of the reply speak of another year, edition, number, rank or place than the question?"""
+        return answers_in_agreement(self.index().read(clean(question)), reply, self.kb.normalizer())
 
     def readings(self, text: str) -> tuple[Question, list[Reading]]:
         """Every candidate sentence with its features (for calibration and diagnosis)."""

@@ -37,7 +37,9 @@ FEATURE_SIGNS = {**{f: 1 for f in ("sent", "title", "near", "context", "local", 
                  **{f: -1 for f in ("missing", "missing_rare", "unknown", "num_missing", "place_conflict",
                                     "sent_gap", "near_gap", "sent_rare_missing") + CONDITIONS}}
 
-_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;…])\s+(?=[\"“(\-–•]?\s?[A-ZĐÀ-Ỹ0-9])")
+_SPLIT_AFTER = r"\s+(?=[\"“(\-–•]?\s?[A-ZĐÀ-Ỹ0-9])"
+_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;…])" + _SPLIT_AFTER)  # a clause after ";" is read alone
+_FULL_STOP_SPLIT_RE = re.compile(r"(?<=[.!?…])" + _SPLIT_AFTER)
 _ABBREV_END_RE = re.compile(r"(?:\b(?:TP|Tp|ThS|TS|PGS|GS|Q|P|St|Mr|Mrs|Ms|Dr|No|KS|BS|CN)|\b[A-ZĐ])\.$")
 _DAY_MONTH = r"\b\d{1,2}[/\-.]\d{1,2}(?:[/\-.]\d{2,4})?\b"  # "5/3", "05-3-2025"
 _DAY_MONTH_RE = re.compile(_DAY_MONTH)
@@ -91,9 +93,10 @@ MAX_WINDOW_CHARS = 400  # a sentence is shown with the next one while both fit i
 ROLE_REACH = 60  # characters either side of a role within which a person's name is taken as holding it
 
 
-def split_sentences(text: str) -> list[str]:
+def split_sentences(text: str, clauses: bool = True) -> list[str]:
+    """The sentences of a text; with ``clauses``, each clause after a ";" on its own (a list's items)."""
     parts: list[str] = []
-    for piece in _SENTENCE_SPLIT_RE.split(text):
+    for piece in (_SENTENCE_SPLIT_RE if clauses else _FULL_STOP_SPLIT_RE).split(text):
         if piece is None or not piece.strip():
             continue
         if parts and _ABBREV_END_RE.search(parts[-1]):
@@ -466,6 +469,16 @@ def holds_what_is_asked(question: Question, text: str, normalizer: Normalizer) -
         return bool(new_numbers(undated, question.numbers) or _COUNT_WORDS_RE.search(undated))
     strong, _, _ = _slot(question, sentence_of(text, normalizer), {t.folded for t in question.tokens})
     return bool(strong)  # what holds it only weakly (an organisation for "ai") is the matcher's guess
+
+
+def answers_in_agreement(question: Question, text: str, normalizer: Normalizer) -> bool:
+    """Does one sentence of a reply hold what the question asks for and agree with its qualifiers, and does the
+    reply as a whole not contradict them? A reply whose only sentence with a number speaks of 2014 does not
+    answer "năm 2022 … bao nhiêu" because a later sentence names 2022. For a reply chosen by another engine
+    (``combined.py``)."""
+    return not contradicts(question, text, normalizer) and any(
+        holds_what_is_asked(question, part, normalizer) and not contradicts(question, part, normalizer)
+        for part in split_sentences(text, clauses=False))  # "Năm 2014, … ; 6 nhiệm vụ …" speaks of 2014
 
 
 def _place_conflict(question: Question, sentence: Sentence) -> bool:
