@@ -515,6 +515,9 @@ def test_words_shared_with_small_talk_do_not_make_a_question_small_talk(engine, 
     ("Long An năm 2013 được cấp bao nhiêu văn bằng", "- An Giang: 230 đơn, 114 văn bằng;", True),  # another province
     ("Long An năm 2013 được cấp bao nhiêu văn bằng", "- Long An: 465 đơn, 304 văn bằng;", False),
     ("Long An năm 2013 được cấp bao nhiêu văn bằng", "Cần Thơ và Long An có 700 văn bằng.", False),  # names it too
+    ("Long An năm 2013 được cấp bao nhiêu văn bằng", "Năm 2013 cả vùng ĐBSCL được cấp 1.204 văn bằng.",
+     True),  # the whole region's figure, not the province's
+    ("Long An năm 2013 được cấp bao nhiêu văn bằng", "Long An dẫn đầu cả nước với 304 văn bằng.", False),
     ("ai chủ nhiệm dự án trồng nấm ở hậu giang", "Trường Đại học Cần Thơ chủ trì, ông Lê Văn A làm chủ nhiệm.",
      False),  # the home city names many bodies: no other province
     ("năm 2013 long an có bao nhiêu đơn", "Hai phòng chuyên môn nhận 465 đơn.", False),  # "hai phòng", no province

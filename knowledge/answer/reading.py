@@ -67,6 +67,7 @@ WEBSITE_NOUNS = frozenset({"trang web", "website", "web", "trang", "dia chi web"
 _WEB_ADDRESS_RE = re.compile(r"\b(?:https?://)?(?:[\w-]+\.)+(?:vn|com|org|net|edu|gov|info)\b(?:/\S*)?", re.I)
 PROVINCE_NOUNS = frozenset({"tinh", "tinh thanh", "province"})  # "tỉnh nào": a province's name answers
 _NOT_DEPUTY = "".join(f"(?<!{word} )" for word in DEPUTY_WORDS)
+_WIDER_SCOPE_RE = re.compile(r"\b(?:cả|toàn) (?:nước|quốc|vùng|khu vực)\b|\bcác tỉnh\b|\bnationwide\b", re.I)
 _PERCENT_RE = re.compile(r"\d\s*(?:%|phần trăm|percent)", re.I)
 _MONEY_RE = re.compile(r"\d[\d.,]*\s*(?:triệu|tỷ|tỉ|nghìn|ngàn|đồng|USD|VND|VNĐ)", re.I)
 _LIST_RE = re.compile(r":\s*[^:]{3,}[,;][^,;]{2,}[,;]|(?:[,;][^,;]{2,60}){3,}")
@@ -498,13 +499,15 @@ def _place_conflict(question: Question, sentence: Sentence) -> bool:
 
 
 def _province_conflict(question: Question, sentence: Sentence) -> bool:
-    """Does the sentence name other provinces than the one asked, and never that one ("- An Giang: 230 đơn"
-    for Long An's figures)? Cần Thơ, which every page names (and many of its bodies: "Trường Đại học Cần
-    Thơ"), counts on neither side."""
+    """Does the sentence name other provinces than the one asked, or a wider scope ("cả vùng", "cả nước"), and
+    never that one ("- An Giang: 230 đơn", "cả vùng ĐBSCL có 1.837 đơn" for Long An's figures)? Cần Thơ, which
+    every page names (and many of its bodies: "Trường Đại học Cần Thơ"), counts on neither side."""
     if not question.provinces - {HOME_PROVINCE}:
         return False
     named = _provinces_named(sentence.text) - {HOME_PROVINCE}
-    return bool(named) and not named & question.provinces
+    if named & question.provinces:
+        return False
+    return bool(named) or bool(_WIDER_SCOPE_RE.search(sentence.text))
 
 
 def _provinces_named(text: str) -> set[str]:
