@@ -292,6 +292,19 @@ def test_money_is_asked_for_by_any_noun_that_starts_with_money(tmp_path, kb_of):
     assert readings[0].features["head"] == 1.0  # … yet money: "1,2 triệu USD"
 
 
+def test_which_in_english_asks_for_a_name_of_the_kind_after_it_not_a_list(tmp_path, kb_of):
+    write(tmp_path, "ocop.md", "# OCOP intellectual property project\n\n[12/03/2024 08:00]\n\n"
+          "Planned work: survey data of stakeholders; build a brand identity system; train local officials; "
+          "monitor the project.\n\nImplementing agency: the Department of Agriculture and Rural Development of "
+          "Can Tho City.\n\nThose taking part included Mr. Hoang Anh, specialist of the Legal and Policy Division.\n")
+    engine = AnswerEngine(kb_of(tmp_path / "ocop.md"))
+    question, readings = engine.readings("which agency implements the OCOP IP project")
+    assert question.which == "agency" and "list" not in question.types
+    assert "Department of Agriculture" in readings[0].sentence.text and readings[0].features["slot"] == 1.0
+    _, readings = engine.readings("Which division does Mr. Hoang Anh work in?")
+    assert "Legal and Policy Division" in readings[0].sentence.text and readings[0].features["slot"] == 1.0
+
+
 def test_a_share_asked_in_words_is_a_number_written_with_a_percent_sign(tmp_path, kb_of):
     write(tmp_path, "tstt.txt", "Chương trình phát triển tài sản trí tuệ đến 2030\n\n[01/03/2022 08:00]\n\n"
           "Số đơn đăng ký sáng chế tăng bình quân 16-18%/năm. Có 12 đơn vị tham gia chương trình.\n")

@@ -53,7 +53,7 @@ TYPE_CUES: list[Cue] = [
                    "làm chức gì, what position, which position, what role, position"),
     *_cues("where", "ở đâu, tại đâu, nơi nào, chỗ nào, ở nào, đâu, where"),
     *_cues("where", "địa điểm, tổ chức tại, diễn ra tại", interrogative=False),
-    *_cues("list", "những gì, gồm những, bao gồm, gồm, những nội dung nào, which, what are, liệt kê, "
+    *_cues("list", "những gì, gồm những, bao gồm, gồm, những nội dung nào, what are, liệt kê, "
                    "những nào, các nào", interrogative=False),
     *_cues("what", "là gì, là như thế nào, như thế nào, thế nào, ra sao, what is, what"),
     *_cues("current", "hiện nay, hiện tại, bây giờ, hiện giờ, mới nhất, now, currently, current"),

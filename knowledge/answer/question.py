@@ -73,7 +73,8 @@ class Question:
     accented: bool
     types: set[str] = field(default_factory=set)
     head: str = ""  # the noun counted by "bao nhiêu X" (folded)
-    which: str = ""  # the noun asked about by "X nào", "X gì" (folded: "tinh", "linh vuc")
+    which: str = ""  # the noun asked about by "X nào", "X gì", "which X" (folded: "tinh", "linh vuc", "agency")
+    english: bool = False
     organisation: bool = False  # "who" asked as "cơ quan nào", "đơn vị nào": an organisation answers, not a person
     year: bool = False  # "when" asked as "năm nào", "what year": a date without its year does not answer
     numbers: set[str] = field(default_factory=set)
@@ -271,7 +272,7 @@ class QuestionReader:
         typed = self.normalizer.tokenize(text)
         accented = is_accented(text)
         tokens = [self._corrected(typed, i, accented, english) for i in range(len(typed))]
-        q = Question(text, typed, tokens, [], accented)
+        q = Question(text, typed, tokens, [], accented, english=english)
         frame = _yes_no_frame(tokens)
         skip = self._read_cues(q, frame)
         names = _name_pairs(text) if english else set()
@@ -520,8 +521,14 @@ class QuestionReader:
     @staticmethod
     def _read_which(q: Question, skip: set[int]) -> None:
         """ "tỉnh nào", "lĩnh vực gì", "quyết định nào": the noun before the question word names the
-        kind of thing wanted; a two-syllable word is kept whole."""
+        kind of thing wanted; a two-syllable word is kept whole. In English the noun after "which"."""
         vocab = vocabulary()
+        for i, token in enumerate(q.tokens[:-1]):
+            after = q.tokens[i + 1]
+            if q.english and token.folded == "which" and i + 1 not in skip and not is_stop(after, False, True):
+                q.which = after.folded  # "which agency": the noun after names the kind of thing wanted
+                q.types.add("which")
+                return
         for i, token in enumerate(q.tokens):
             if token.folded not in ("nao", "gi") or i == 0 or (token.marked and token.exact not in ("nao2", "gi2")):
                 continue

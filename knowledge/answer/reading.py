@@ -603,11 +603,24 @@ def _names_after(noun: str, sentence: Sentence) -> bool:
     return False
 
 
+def _named_beside(noun: str, sentence: Sentence) -> bool:
+    """In English, is the noun part of a name: a capitalised word before it ("Legal and Policy Division",
+    "Duy Tan University") or after it ("Ministry of Culture", "agency: the Department of …")?"""
+    text, folded = sentence.text, sentence.plain
+    if len(folded) != len(text):
+        return False
+    for match in re.finditer(r"\b" + re.escape(noun) + r"\b", folded):
+        if re.search(r"\b[A-Z]\w*\s+$", text[max(0, match.start() - 30):match.start()]) or re.match(
+                r"(?:\s+of|\s*:)?\s+(?:the\s+)?[A-Z]", text[match.end():match.end() + 30]):
+            return True
+    return False
+
+
 def _names_the_kind_asked(question: Question, sentence: Sentence, asked: set[str]) -> bool:
     """Does the sentence name one of the kind "X nào" asks for: X followed by a name (``_names_after``), a
     province for "tỉnh nào", a web address for "trang web nào"?"""
     which = question.which
-    return (_names_after(which, sentence)
+    return (_names_after(which, sentence) or (question.english and _named_beside(which, sentence))
             or (which in PROVINCE_NOUNS and _names_a_province(sentence, question.provinces))
             or (which in WEBSITE_NOUNS and _says_new(sentence.fillers(_WEB_ADDRESS_RE), asked)))
 
