@@ -305,6 +305,18 @@ def test_which_in_english_asks_for_a_name_of_the_kind_after_it_not_a_list(tmp_pa
     assert "Legal and Policy Division" in readings[0].sentence.text and readings[0].features["slot"] == 1.0
 
 
+@pytest.mark.parametrize("sentence, enumerates", [
+    ("Các sản phẩm được công nhận gồm bánh tráng Thuận Hưng, trà mãng cầu, nem chua Cái Răng và mật ong.", True),
+    ("Hội thảo bàn về cảm biến IoT, truy xuất nguồn gốc và sàn thương mại điện tử.", True),
+    ("Thành phần: Sở Tư pháp, Sở Công Thương, Công an thành phố.", True),
+    ("Sở đã tổ chức hội thảo về sở hữu trí tuệ cho doanh nghiệp.", False),
+])
+def test_an_enumeration_answers_what_a_list_question_asks(tmp_path, kb_of, sentence, enumerates):
+    write(tmp_path, "list.txt", f"Sản phẩm OCOP\n\n[12/03/2024 08:00]\n\n{sentence}\n")
+    _, readings = AnswerEngine(kb_of(tmp_path / "list.txt")).readings("sản phẩm ocop gồm những gì")
+    assert readings[0].features["slot"] == float(enumerates)
+
+
 def test_a_share_asked_in_words_is_a_number_written_with_a_percent_sign(tmp_path, kb_of):
     write(tmp_path, "tstt.txt", "Chương trình phát triển tài sản trí tuệ đến 2030\n\n[01/03/2022 08:00]\n\n"
           "Số đơn đăng ký sáng chế tăng bình quân 16-18%/năm. Có 12 đơn vị tham gia chương trình.\n")

@@ -70,7 +70,7 @@ _NOT_DEPUTY = "".join(f"(?<!{word} )" for word in DEPUTY_WORDS)
 _WIDER_SCOPE_RE = re.compile(r"\b(?:cả|toàn) (?:nước|quốc|vùng|khu vực)\b|\bcác tỉnh\b|\bnationwide\b", re.I)
 _PERCENT_RE = re.compile(r"\d\s*(?:%|phần trăm|percent)", re.I)
 _MONEY_RE = re.compile(r"\d[\d.,]*\s*(?:triệu|tỷ|tỉ|nghìn|ngàn|đồng|USD|VND|VNĐ)", re.I)
-_LIST_RE = re.compile(r":\s*[^:]{3,}[,;][^,;]{2,}[,;]|(?:[,;][^,;]{2,60}){3,}")
+_LIST_RE = re.compile(r":\s*[^:]{3,}[,;][^,;]{2,}[,;]|(?:[,;][^,;]{2,60}){3,}|(?:[,;][^,;]{2,60}){1,}\s(?:và|and|hoặc|or)\s")
 # Openers of a sentence that goes on about the one before it ("Trong đó, 1.550 giải pháp đạt giải").
 _CONTINUES_RE = re.compile(r"(?:trong đó|trong số đó|trong số này|cụ thể|bao gồm)\b", re.I)
 # A role a person holds ("Phó Chủ tịch", "Giám đốc Sở", "Deputy Director"), read on folded text
