@@ -551,6 +551,9 @@ def test_words_shared_with_small_talk_do_not_make_a_question_small_talk(engine, 
     ("năm 2013 có mấy mẫu xăng không đạt", "02 mẫu xăng không đạt theo QCVN 01:2009/BKHCN và Thông tư số "
      "14/2012/TT-BKHCN ngày 12/7/2012.", False),  # the years of documents' codes and dates
     ("năm 2013 có mấy mẫu xăng không đạt", "Năm 2012 có 02 mẫu xăng không đạt.", True),
+    ("so với năm 2021 thì năm 2022 cần thơ tăng mấy bậc", "Cần Thơ xếp thứ 5/63, tăng 10 bậc so với năm 2021.",
+     False),  # one of the two years compared
+    ("so với năm 2021 thì năm 2022 cần thơ tăng mấy bậc", "Năm 2020 Cần Thơ tăng 3 bậc.", True),
 ])
 def test_a_reply_that_speaks_of_other_qualifiers_than_the_question_contradicts_it(engine, question, reply,
                                                                                 contradicted):
