@@ -283,6 +283,21 @@ def test_a_span_of_time_or_the_year_counts_nothing_but_answers_how_many_months_o
     assert holds_what_is_asked(engine, "sở có bao nhiêu cán bộ", "Sở có 45 cán bộ, công chức.")
 
 
+@pytest.mark.parametrize("question, head", [
+    ("Tổng kinh phí dành cho hội thi lần VIII là bao nhiêu?", "kinh phi"),  # not "dành"
+    ("tong kinh phi danh cho hoi thi lan 8 la bao nhieu", "kinh phi"),
+    ("Tỷ lệ mẫu xăng không đạt chất lượng là bao nhiêu?", "%"),  # a share: the pages write "%"
+    ("tổng số cán bộ của sở là bao nhiêu", "can bo"),  # "tổng số" counts the noun after it
+])
+def test_a_word_naming_the_quantity_asked_is_what_is_counted(engine, question, head):
+    read_question = read(engine, question)
+    assert "count" in read_question.types and read_question.head == head
+
+
+def test_a_share_named_by_its_word_is_still_looked_for(engine):
+    assert {"ty", "le"} <= {t.token.folded for t in read(engine, "tỷ lệ mẫu xăng không đạt là bao nhiêu").terms}
+
+
 def test_money_is_asked_for_by_any_noun_that_starts_with_money(tmp_path, kb_of):
     write(tmp_path, "techfest.txt", "Techfest Mekong 2022\n\n[21/10/2022 08:00]\n\n"
           "Có 20 dự án được cam kết đầu tư, tổng số tiền quan tâm đầu tư khoảng 1,2 triệu USD.\n")

@@ -46,7 +46,10 @@ TYPE_CUES: list[Cue] = [
     # to look for.
     *_cues("share", "bao nhiêu phần trăm, mấy phần trăm, what percentage, what percent, how many percent",
            ambiguous="mấy phần trăm"),
-    *_cues("count", "số lượng, tổng số, tỷ lệ, tỉ lệ, kinh phí, số tiền, trị giá, giá trị", interrogative=False),
+    *_cues("count", "số lượng, tổng số", interrogative=False),  # of the noun after them ("tổng số cán bộ")
+    # Words naming the quantity asked for themselves: a share, an amount of money.
+    *_cues("share", "tỷ lệ, tỉ lệ", interrogative=False),
+    *_cues("money", "kinh phí, số tiền, trị giá, giá trị", interrogative=False),
     *_cues("who", "ai, người nào, ông nào, bà nào, những ai, who, whom"),
     *_cues("who", "cơ quan nào, đơn vị nào, tổ chức nào, doanh nghiệp nào, trường nào", interrogative=False),
     *_cues("role", "chức vụ gì, chức vụ nào, chức gì, chức danh gì, chức danh nào, giữ chức vụ gì, giữ chức gì, "
@@ -128,7 +131,7 @@ chanh van phong|chi cuc truong|hieu truong|vien truong|bi thu|bo truong|thu truo
 truong khoa|director|chairman|head""".replace("\n", "").split("|"))
 
 # A counted noun that asks for an amount of money ("bao nhiêu tiền").
-MONEY_WORDS = frozenset({"tien", "kinh phi", "money", "cost"})
+MONEY_WORDS = frozenset({"tien", "kinh phi", "so tien", "tri gia", "gia tri", "money", "cost"})
 
 # The counted noun of a question asking for a share ("bao nhiêu phần trăm", "what percentage").
 PERCENT = "%"

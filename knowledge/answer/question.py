@@ -476,10 +476,15 @@ class QuestionReader:
             if cue.kind == "frame":
                 skip |= span
                 continue
-            if cue.kind == "share":  # "bao nhiêu phần trăm": how many, of a share the pages write "%"
+            if cue.kind == "share":  # "bao nhiêu phần trăm", "tỷ lệ": how many, of a share the pages write "%"
                 q.types.add("count")
                 q.head = PERCENT
-                skip |= span
+                if cue.interrogative:
+                    skip |= span
+                continue
+            if cue.kind == "money":  # "kinh phí … bao nhiêu": an amount of money, whatever word follows
+                q.types.add("count")
+                q.head = q.head or " ".join(cue.folded)
                 continue
             if cue.kind == "page":
                 pages |= span
