@@ -498,7 +498,7 @@ class QuestionReader:
                 counts.append((start, cue))
         for start, cue in sorted(counts, key=lambda found: found[0]):
             q.head = q.head or self._counted_noun(q, start + len(cue.exact), claimed) or (
-                "" if cue.interrogative else " ".join(cue.folded))  # "kinh phí bao nhiêu"
+                "" if cue.interrogative else " ".join(cue.folded))  # "tổng số là bao nhiêu"
         if q.types & PAGE_TYPES:  # "bài viết về Techmart đăng ngày nào": the page itself is asked about
             q.types.discard("when")
             skip |= pages | ({0} if q.tokens and q.tokens[0].folded == "tin" else set())  # "tin Sóc Trăng họp …"
