@@ -363,6 +363,8 @@ def test_a_share_asked_in_words_is_a_number_written_with_a_percent_sign(tmp_path
     ("Khóa tập huấn KHCN cho cán bộ xã học trực tiếp hay online?", set()),  # a writer who uses capitals
     ("Khóa tập huấn KHCN cho cán bộ xã Thới Hưng học trực tiếp hay online?", {"xa thoi hung"}),
     ("giao ban khcn cấp huyện thường họp vào tháng nào", set()),  # a level: "cấp huyện"
+    ("lớp tập huấn online cho cán bộ xã kết thúc ngày nào", set()),  # no capitals anywhere, no page says
+    # "xã kết thúc"
     ("so giai phap cua cac tinh mien tay duoc ghi danh la bao nhieu", set()),  # a kind: "các tỉnh"
 ])
 def test_a_place_is_a_unit_and_its_name_not_a_word_that_starts_like_one(engine, question, places):

@@ -584,7 +584,7 @@ class QuestionReader:
                                   or _makes_generic(q.tokens[i - 1], q.accented)))}  # not "cấp xã …"
         return {place for place in places if not _named_in_lower_case(q.text, place)
                 and not (not q.accented and self._name_of_function_words(place))
-                and not (q.text.isupper() and not q.accented and not self.phrase_count(place.split()))}
+                and not (_no_capitals_for_names(q.text) and not self.phrase_count(place.split()))}
 
     def _unit_in_a_word(self, words: list[str], i: int) -> bool:
         """Typed without accents, is the unit word of a would-be place part of a word the pages write: with
@@ -735,6 +735,13 @@ def _makes_generic(before: Token, accented: bool) -> bool:
     if before.marked or accented:
         return before.exact in GENERIC_UNIT_EXACT
     return before.folded in GENERIC_UNIT_FOLDED
+
+
+def _no_capitals_for_names(text: str) -> bool:
+    """Does the writer leave names unmarked: every word in capitals, or none after the first? Then a unit word
+    and the two words after it name a place only where a page writes them ("cán bộ xã kết thúc ngày nào")."""
+    words = _WORD_RE.findall(text)
+    return text.isupper() or not any(w[0].isupper() for w in words[1:])
 
 
 def _named_in_lower_case(text: str, place: str) -> bool:
