@@ -371,6 +371,14 @@ def test_a_place_is_a_unit_and_its_name_not_a_word_that_starts_like_one(engine, 
     assert read(engine, question).places == places
 
 
+def test_words_the_pages_write_after_a_unit_word_typed_bare_name_no_place(tmp_path, kb_of):
+    write(tmp_path, "lop.txt", "Khai giảng lớp tập huấn\n\n[01/12/2025 08:00]\n\n"
+          "Sáng 01/12/2025, Bộ khai giảng lớp tập huấn cho cán bộ cấp xã.\n")
+    reader = AnswerEngine(kb_of(tmp_path / "lop.txt")).index().reader
+    assert reader.read("lop tap huan cho can bo xa khai giang hom nao").places == set()
+    assert reader.read("lop tap huan o huyen phong dien khai giang hom nao").places == {"huyen phong dien"}
+
+
 def test_a_year_asked_is_not_answered_by_a_date_without_one(tmp_path):
     page = ("Ký kết hợp tác với Đại học Duy Tân\n\nNgày 4/11, Sở ký kết thỏa thuận hợp tác với Đại học Duy Tân. "
             "Trước đó, năm 2019, hai bên đã làm việc về chuyển giao công nghệ.\n")

@@ -584,16 +584,17 @@ class QuestionReader:
                                   or _makes_generic(q.tokens[i - 1], q.accented)))}  # not "cấp xã …"
         return {place for place in places if not _named_in_lower_case(q.text, place)
                 and not (not q.accented and self._name_of_function_words(place))
-                and not (_no_capitals_for_names(q.text) and self._name_is_a_word(q, place)
-                         and not self.phrase_count(place.split()))}
+                and not (_no_capitals_for_names(q.text) and self._a_word_not_a_place(q, place))}
 
-    @staticmethod
-    def _name_is_a_word(q: Question, place: str) -> bool:
-        """Is the name after a unit word a word of the language as typed with its accents ("kết thúc"), not only a
-        name ("Phong Điền")? Without accents nothing tells them apart ("phong dien" is also "phong điện")."""
+    def _a_word_not_a_place(self, q: Question, place: str) -> bool:
+        """Are the two words after a unit word a word of their own ("kết thúc", "khai giảng": written so in the
+        pages, or spelt so as typed), never written after the unit word? Then they name no place; a place no
+        page names at all ("huyện Phong Điền") stays one."""
         unit, *name = place.split()
-        found = next(i for i in range(len(q.tokens) - 2) if [t.folded for t in q.tokens[i:i + 3]] == [unit, *name])
-        return _spelt_together(q.tokens[found + 1], q.tokens[found + 2])
+        if self.phrase_count([unit, *name]):
+            return False
+        at = next(i for i in range(len(q.tokens) - 2) if [t.folded for t in q.tokens[i:i + 3]] == [unit, *name])
+        return bool(self.phrase_count(name)) or _spelt_together(q.tokens[at + 1], q.tokens[at + 2])
 
     def _unit_in_a_word(self, words: list[str], i: int) -> bool:
         """Typed without accents, is the unit word of a would-be place part of a word the pages write: with
@@ -747,9 +748,8 @@ def _makes_generic(before: Token, accented: bool) -> bool:
 
 
 def _no_capitals_for_names(text: str) -> bool:
-    """Does the writer leave names unmarked: every word in capitals, or none after the first? Then a unit word
-    and two words after it that make a word of the language name a place only where a page writes them ("cán bộ
-    xã kết thúc ngày nào")."""
+    """Does the writer leave names unmarked: every word in capitals, or none after the first? Then the pages tell
+    a place ("huyện cờ đỏ") from a unit word before other words ("cán bộ xã kết thúc ngày nào")."""
     words = _WORD_RE.findall(text)
     return text.isupper() or not any(w[0].isupper() for w in words[1:])
 
