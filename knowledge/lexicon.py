@@ -153,4 +153,11 @@ phê duyệt|duyệt|thông qua
 triển khai|thực hiện
 đại biểu|người tham dự|khách mời
 sài gòn|hồ chí minh
+nộp|gửi
+trao|tặng|trao tặng
+giảm|cắt giảm|cắt bớt|lược bớt
+trưng bày|triển lãm
+khen thưởng|tuyên dương|biểu dương
+số hóa|chuyển đổi số
+tập huấn|đào tạo|bồi dưỡng
 """.strip().splitlines()

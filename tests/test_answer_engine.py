@@ -782,6 +782,8 @@ def test_an_unknown_engine_in_the_settings_is_refused_with_its_name():
     ("lớp học online hay học trực tiếp", "online", ("truc", "tuyen")),  # how citizens say "trực tuyến"
     ("kiểm định cân free cho tiểu thương", "free", ("mien", "phi")),
     ("website của sở là gì", "website", ("trang", "web")),
+    ("techfest có bao nhiêu sản phẩm trưng bày", "trung", ("trien", "lam")),
+    ("thủ tục mới lược bớt những gì", "luoc", ("cat", "giam")),
 ])
 def test_a_question_word_is_found_through_its_synonym(engine, typed, word, other):
     term = next(t for t in read(engine, typed).terms if t.token.folded == word)
