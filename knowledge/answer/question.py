@@ -74,7 +74,7 @@ class Question:
     types: set[str] = field(default_factory=set)
     head: str = ""  # the noun counted by "bao nhiêu X" (folded)
     which: str = ""  # the noun asked about by "X nào", "X gì", "which X" (folded: "tinh", "linh vuc", "agency")
-    english: bool = False
+    english: bool = False  # asked in English (``is_english``)
     organisation: bool = False  # "who" asked as "cơ quan nào", "đơn vị nào": an organisation answers, not a person
     year: bool = False  # "when" asked as "năm nào", "what year": a date without its year does not answer
     numbers: set[str] = field(default_factory=set)
@@ -576,25 +576,27 @@ class QuestionReader:
     def _places(self, q: Question) -> set[str]:
         """The places a Vietnamese question names: a unit word and the two words of its name (folded)."""
         words = [t.folded for t in q.tokens]
-        places = {" ".join(words[i:i + 3]) for i, token in enumerate(q.tokens[:-2])
-                  if _names_a_place(q.tokens[i:i + 3], q.accented)
-                  and (q.accented or not self._unit_in_a_word(words, i))
-                  and not (i and (q.tokens[i - 1].folded in ADMINISTRATIVE_UNITS  # not "quận huyện …"
-                                  or _spelt_together(q.tokens[i - 1], token)  # not "hợp tác xã …"
-                                  or _makes_generic(q.tokens[i - 1], q.accented)))}  # not "cấp xã …"
-        return {place for place in places if not _named_in_lower_case(q.text, place)
+        found: dict[str, int] = {}  # each place, at its first unit word
+        for i, token in enumerate(q.tokens[:-2]):
+            if (_names_a_place(q.tokens[i:i + 3], q.accented)
+                    and (q.accented or not self._unit_in_a_word(words, i))
+                    and not (i and (q.tokens[i - 1].folded in ADMINISTRATIVE_UNITS  # not "quận huyện …"
+                                    or _spelt_together(q.tokens[i - 1], token)  # not "hợp tác xã …"
+                                    or _makes_generic(q.tokens[i - 1], q.accented)))):  # not "cấp xã …"
+                found.setdefault(" ".join(words[i:i + 3]), i)
+        return {place for place, at in found.items() if not _named_in_lower_case(q.text, place)
                 and not (not q.accented and self._name_of_function_words(place))
-                and not (_no_capitals_for_names(q.text) and self._a_word_not_a_place(q, place))}
+                and not (_no_capitals_for_names(q.text) and self._a_word_not_a_place(q.tokens[at:at + 3]))}
 
-    def _a_word_not_a_place(self, q: Question, place: str) -> bool:
+    def _a_word_not_a_place(self, tokens: list[Token]) -> bool:
         """Are the two words after a unit word a word of their own ("kết thúc", "khai giảng": written so in the
         pages, or spelt so as typed), never written after the unit word? Then they name no place; a place no
         page names at all ("huyện Phong Điền") stays one."""
-        unit, *name = place.split()
-        if self.phrase_count([unit, *name]):
+        unit, *name = tokens
+        folded = [t.folded for t in tokens]
+        if self.phrase_count(folded):
             return False
-        at = next(i for i in range(len(q.tokens) - 2) if [t.folded for t in q.tokens[i:i + 3]] == [unit, *name])
-        return bool(self.phrase_count(name)) or _spelt_together(q.tokens[at + 1], q.tokens[at + 2])
+        return bool(self.phrase_count(folded[1:])) or _spelt_together(*name)
 
     def _unit_in_a_word(self, words: list[str], i: int) -> bool:
         """Typed without accents, is the unit word of a would-be place part of a word the pages write: with

@@ -70,7 +70,7 @@ _NOT_DEPUTY = "".join(f"(?<!{word} )" for word in DEPUTY_WORDS)
 _WIDER_SCOPE_RE = re.compile(r"\b(?:cả|toàn) (?:nước|quốc|vùng|khu vực)\b|\bcác tỉnh\b|\bnationwide\b", re.I)
 _PERCENT_RE = re.compile(r"\d\s*(?:%|phần trăm|percent)", re.I)
 _MONEY_RE = re.compile(r"\d[\d.,]*\s*(?:triệu|tỷ|tỉ|nghìn|ngàn|đồng|USD|VND|VNĐ)", re.I)
-_LIST_RE = re.compile(r":\s*[^:]{3,}[,;][^,;]{2,}[,;]|(?:[,;][^,;]{2,60}){3,}|(?:[,;][^,;]{2,60}){1,}\s(?:và|and|hoặc|or)\s")
+_LIST_RE = re.compile(r":\s*[^:]{3,}[,;][^,;]{2,}[,;]|(?:[,;][^,;]{2,60}){3,}|(?:[,;][^,;]{2,60})+\s(?:và|and|hoặc|or)\s")
 # Openers of a sentence that goes on about the one before it ("Trong đó, 1.550 giải pháp đạt giải").
 _CONTINUES_RE = re.compile(r"(?:trong đó|trong số đó|trong số này|cụ thể|bao gồm)\b", re.I)
 # A role a person holds ("Phó Chủ tịch", "Giám đốc Sở", "Deputy Director"), read on folded text
@@ -365,6 +365,7 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
     pairs = list(zip(content, content[1:]))
     bigram = sum(1 for p in pairs if p in article.pairs) / len(pairs) if pairs else 0.0
     qualifiers = question.qualifiers
+    years_asked = _years_asked(qualifiers)
     lacking = [q for q in qualifiers if not (_holds_qualifier(q, article.folded, article.pairs)
                                              or _published_on(q, article.published))]
     common = {
@@ -404,7 +405,7 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
         features["num_sent"] = (sum(1 for q in qualifiers if _holds_qualifier(q, sentence.folded, sentence.pairs)
                                     or _holds_qualifier(q, article.title_folded, article.title_pairs))
                                 / len(qualifiers)) if qualifiers else 0.0
-        features["qualifier_conflict"] = float(any(_conflicts(q, sentence, qualifiers) for q in qualifiers)
+        features["qualifier_conflict"] = float(any(_conflicts(q, sentence, years_asked) for q in qualifiers)
                                                or _measure_conflict(question, sentence)
                                                or _province_conflict(question, sentence))
         features["predicate"] = (sum(weights[n] * in_sentence[n] for n in question.predicate) / predicate_total
@@ -451,7 +452,7 @@ def contradicts(question: Question, text: str, normalizer: Normalizer) -> bool:
     the question asks ("năm 2020" for "năm 2011", "phó giám đốc" for "giám đốc", "huyện Phong Điền" for
     "huyện Cờ Đỏ")? For a reply chosen by another engine (``combined.py``)."""
     sentence = sentence_of(text, normalizer)
-    return (any(_conflicts(q, sentence, question.qualifiers) for q in question.qualifiers)
+    return (any(_conflicts(q, sentence, _years_asked(question.qualifiers)) for q in question.qualifiers)
             or _measure_conflict(question, sentence)
             or bool(_role_conflict(question, sentence.plain)) or _place_conflict(question, sentence)
             or _province_conflict(question, sentence))
@@ -704,16 +705,20 @@ def _published_on(qualifier: tuple[str, str], published: str | None) -> bool:
     return bool(found) and qualifier[1] == f"{int(found.group(3))}/{int(found.group(2))}"
 
 
-def _conflicts(qualifier: tuple[str, str], sentence: Sentence, asked: list[tuple[str, str]]) -> bool:
+def _years_asked(qualifiers: list[tuple[str, str]]) -> set[str]:
+    return {number for marker, number in qualifiers if marker == "year"}
+
+
+def _conflicts(qualifier: tuple[str, str], sentence: Sentence, years_asked: set[str]) -> bool:
     """Does the sentence speak of another year or edition than the one asked ("lần 12" for "lần 13")? Of none of
-    the years ``asked``, when a question compares two ("so với năm 2021, năm 2022 tăng mấy bậc"). Not of another
+    the years asked, when a question compares two ("so với năm 2021, năm 2022 tăng mấy bậc"). Not of another
     day: a sentence often gives the day asked for ("chào mừng ngày 18/5" for "hôm 17-5 … ngày gì")."""
     marker, number = qualifier
     if marker in ("", "date"):
         return False
     if marker == "year":
         years = {m.group(0) for m in _YEAR_RE.finditer(sentence.text) if not _in_a_document_code(sentence.text, m)}
-        return bool(years) and not years & {n for m, n in asked if m == "year"}
+        return bool(years) and not years & years_asked
     markers = ORDINAL_MARKERS if marker == "thu" else (marker, "thu")
     said = {n for m, n in sentence.pairs if m in markers and n.isdigit()}
     return bool(said) and number not in said
