@@ -477,10 +477,9 @@ class QuestionReader:
                 skip |= span
                 continue
             if cue.kind == "share":  # "bao nhiêu phần trăm", "tỷ lệ": how many, of a share the pages write "%"
-                q.types.add("count")
+                q.types.add("count")  # ("chiếm 9,7%" as often as "tỷ lệ 5%"): the "%" is looked for, not the words
                 q.head = PERCENT
-                if cue.interrogative:
-                    skip |= span
+                skip |= span
                 continue
             if cue.kind == "money":  # "kinh phí … bao nhiêu": an amount of money, whatever word follows
                 q.types.add("count")
