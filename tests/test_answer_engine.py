@@ -58,11 +58,11 @@ def read(engine, text):
 
 
 def holds_what_is_asked(engine, question, reply):
-    return reading.holds_what_is_asked(read(engine, question), reply, engine.kb.normalizer())
+    return reading.holds_what_is_asked(read(engine, question), reading.sentence_of(reply, engine.kb.normalizer()))
 
 
 def contradicts(engine, question, reply):
-    return reading.contradicts(read(engine, question), reply, engine.kb.normalizer())
+    return reading.contradicts(read(engine, question), reading.sentence_of(reply, engine.kb.normalizer()))
 
 
 # ----- stage 1: reading the question --------------------------------------------------------

@@ -591,11 +591,10 @@ class QuestionReader:
         """Are the two words after a unit word a word of their own ("kết thúc", "khai giảng": written so in the
         pages, or spelt so as typed), never written after the unit word? Then they name no place; a place no
         page names at all ("huyện Phong Điền") stays one."""
-        unit, *name = tokens
         folded = [t.folded for t in tokens]
         if self.phrase_count(folded):
             return False
-        return bool(self.phrase_count(folded[1:])) or _spelt_together(*name)
+        return bool(self.phrase_count(folded[1:])) or _spelt_together(*tokens[1:])
 
     def _unit_in_a_word(self, words: list[str], i: int) -> bool:
         """Typed without accents, is the unit word of a would-be place part of a word the pages write: with

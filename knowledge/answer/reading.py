@@ -447,30 +447,29 @@ def agrees(reading: Reading) -> bool:
     return not any(reading.features[name] for name in CONDITIONS)
 
 
-def contradicts(question: Question, text: str, normalizer: Normalizer) -> bool:
+def contradicts(question: Question, sentence: Sentence) -> bool:
     """Does a reply's text, read on its own, speak of another year, edition, number, rank or place than
     the question asks ("năm 2020" for "năm 2011", "phó giám đốc" for "giám đốc", "huyện Phong Điền" for
-    "huyện Cờ Đỏ")? For a reply chosen by another engine (``combined.py``)."""
-    sentence = sentence_of(text, normalizer)
-    return (any(_conflicts(q, sentence, _years_asked(question.qualifiers)) for q in question.qualifiers)
+    "huyện Cờ Đỏ")?"""
+    years_asked = _years_asked(question.qualifiers)
+    return (any(_conflicts(q, sentence, years_asked) for q in question.qualifiers)
             or _measure_conflict(question, sentence)
             or bool(_role_conflict(question, sentence.plain)) or _place_conflict(question, sentence)
             or _province_conflict(question, sentence))
 
 
-def holds_what_is_asked(question: Question, text: str, normalizer: Normalizer) -> bool:
+def holds_what_is_asked(question: Question, sentence: Sentence) -> bool:
     """Does a reply's text, read on its own, hold something of the kind the question asks for (a date for
     "khi nào", a number for "bao nhiêu", a person for "ai", an organisation for "cơ quan nào", a place for
-    "ở đâu"), or does the question ask for none of these? For a reply chosen by another engine
-    (``combined.py``)."""
+    "ở đâu"), or does the question ask for none of these?"""
     if not question.types & _FILLED_KINDS:
         return True
     if "count" in question.types:  # a number, but not a date's: "Ngày 5/3/2025 … năm 2025" counts nothing
-        undated = _DATE_RE.sub(" ", _DAY_MONTH_RE.sub(" ", text))  # the whole date first
+        undated = _DATE_RE.sub(" ", _DAY_MONTH_RE.sub(" ", sentence.text))  # the whole date first
         if question.head not in CALENDAR_WORDS:  # nor a span's ("07 tháng đầu năm"), unless a span is asked
             undated = _SPAN_RE.sub(" ", undated)
         return bool(new_numbers(undated, question.numbers) or _COUNT_WORDS_RE.search(undated))
-    strong, _, _ = _slot(question, sentence_of(text, normalizer), {t.folded for t in question.tokens})
+    strong, _, _ = _slot(question, sentence, {t.folded for t in question.tokens})
     return bool(strong)  # what holds it only weakly (an organisation for "ai") is the matcher's guess
 
 
@@ -478,10 +477,12 @@ def answers_in_agreement(question: Question, text: str, normalizer: Normalizer) 
     """Does one sentence of a reply hold what the question asks for and agree with its qualifiers, and does the
     reply as a whole not contradict them? A reply whose only sentence with a number speaks of 2014 does not
     answer "năm 2022 … bao nhiêu" because a later sentence names 2022. For a reply chosen by another engine
-    (``combined.py``)."""
-    return not contradicts(question, text, normalizer) and any(
-        holds_what_is_asked(question, part, normalizer) and not contradicts(question, part, normalizer)
-        for part in split_sentences(text, clauses=False))  # "Năm 2014, … ; 6 nhiệm vụ …" speaks of 2014
+    (``combined.py``); each sentence is read once."""
+    whole = sentence_of(text, normalizer)
+    parts = split_sentences(text, clauses=False)  # "Năm 2014, … ; 6 nhiệm vụ …" speaks of 2014
+    sentences = [sentence_of(part, normalizer) for part in parts] if len(parts) > 1 else [whole]
+    return not contradicts(question, whole) and any(
+        holds_what_is_asked(question, sentence) and not contradicts(question, sentence) for sentence in sentences)
 
 
 def _place_conflict(question: Question, sentence: Sentence) -> bool:
