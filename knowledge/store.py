@@ -601,7 +601,7 @@ class KnowledgeBase:
         (FTS5 terms with the passages holding them, rarest first): the precise queries first, the broader ones
         only while fewer than ``enough`` passages were found."""
         ids: list[int] = []
-        for search in cascade([term for term, _ in terms], common_terms(terms, self.index_rows())) if terms else []:
+        for search in cascade(terms, common_terms(terms, self.index_rows()), limit) if terms else []:
             ids += [i for i in self.search_passages(search.text, limit, search.fuller) if i not in ids]
             if len(ids) >= enough:
                 break

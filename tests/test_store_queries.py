@@ -120,13 +120,26 @@ def test_words_typed_with_their_accents_rank_the_passages_found(tmp_path):
 
 
 def test_a_word_most_passages_hold_ranks_nothing_and_is_never_required_by_an_or_query():
-    queries = cascade(['"tom"', '"hoi"', '"thao"', '"so"', '"ca"', '"nuoi"'], frozenset({'"so"', '"thao"'}))
+    terms = [(t, 10) for t in ('"tom"', '"hoi"', '"thao"', '"so"', '"ca"', '"nuoi"')]
+    queries = cascade(terms, frozenset({'"so"', '"thao"'}))
     and_three, and_two, any_rare, any_word = queries
     assert and_three.text == '("tom" AND "hoi" AND "thao") AND ("ca" OR "nuoi")'  # the AND part keeps "thao"
     assert and_two.text == '("tom" AND "hoi") AND ("ca" OR "nuoi")'
     assert and_three.fuller is None and and_two.fuller is None
     assert any_rare == Query('"tom" OR "hoi" OR "ca"', '"tom" OR "hoi" OR "thao" OR "so" OR "ca"')
     assert any_word.text == '"tom" OR "hoi" OR "ca" OR "nuoi"'
+
+
+def test_an_or_query_over_words_many_passages_hold_requires_its_rarest_words():
+    """Scoring every passage that holds any word costs about a microsecond each (tens of milliseconds at 10,000
+    articles): past SCORED_ROWS passages, a passage must hold one of the rarest words, the others only rank."""
+    terms = [('"dot"', 4), ('"cot"', 2_500), ('"xang"', 6_000), ('"dau"', 7_000)]
+    *_, any_rare = cascade(terms, limit=40)
+    assert any_rare == Query('("dot" OR "cot") AND ("dot" OR "cot" OR "xang" OR "dau")', '"dot" OR "cot" OR "xang" OR "dau"')
+    few = [('"dot"', 4), ('"cot"', 30), ('"xang"', 600), ('"dau"', 700)]
+    assert cascade(few, limit=40)[-1] == Query('"dot" OR "cot" OR "xang" OR "dau"')  # 1,334 passages: all scored
+    rare = [('"dot"', 4), ('"cot"', 50), ('"xang"', 6_000)]
+    assert cascade(rare, limit=40)[-1].text == '("dot" OR "cot") AND ("dot" OR "cot" OR "xang")'
 
 
 def test_an_or_query_without_the_common_words_that_finds_too_few_passages_runs_with_them(tmp_path):
