@@ -7,7 +7,7 @@ from knowledge.answer import AnswerEngine
 from knowledge.answer.engine import MAX_SPAN_CHARS, question_words, reply_of
 from bot.settings import PROJECT_ROOT
 from knowledge.answer.calibrate import labelled_sets
-from knowledge.answer.decision import DECISION_FEATURES, DECISION_SIGNS, load_model
+from knowledge.answer.decision import DECISION_FEATURES, DECISION_SIGNS, Additive, Step, load_model
 from knowledge.answer.initialisms import initialism_letters, spelt_by
 from knowledge.answer import reading
 from knowledge.answer.question import days_named, is_english, strip_markup
@@ -736,10 +736,38 @@ def test_who_asked_with_a_role_wants_a_person_beside_that_role(engine):
 
 
 # ----- the fitted decision -------------------------------------------------------------------
+def _keeps_direction(step: Step, sign: int) -> bool:
+    return all((b - a) * sign >= 0 for a, b in zip(step.values, step.values[1:]))
+
+
 def test_the_fitted_models_keep_each_feature_to_its_direction():
     model = load_model()
     assert all(model.ranker.weights[f] * sign >= 0 for f, sign in FEATURE_SIGNS.items())
-    assert all(model.decider.weights[f] * sign >= 0 for f, sign in DECISION_SIGNS.items())
+    assert all(_keeps_direction(step, DECISION_SIGNS.get(f, 0)) for f, step in model.decider.steps.items())
+
+
+def test_a_decider_step_counts_a_value_at_its_threshold_as_below_it():
+    step = Step((0.5, 2.0), (-1.0, 0.25, 1.0))
+    assert [step(v) for v in (-3.0, 0.5, 0.51, 2.0, 9.0)] == [-1.0, -1.0, 0.25, 0.25, 1.0]
+    decider = Additive({"margin": step}, bias=0.0)
+    assert decider.probability({"margin": 9.0}) > decider.probability({}) > decider.probability({"margin": 0.1}) - 1e-12
+
+
+def test_the_decider_is_fitted_as_steps_that_only_rise_with_evidence_and_reproduce_the_boosted_trees():
+    """A margin counts only past some size (a straight line cannot say so); a feature that may only lower the
+    probability never raises it, whatever the rows say."""
+    pytest.importorskip("sklearn", reason="make calibrate's requirements (requirements-calibrate.txt)")
+    import numpy as np
+    from knowledge.answer.calibrate import _fit_additive
+    rng = np.random.default_rng(3)
+    margin, conflict = rng.uniform(0, 1, 600), rng.integers(0, 2, 600).astype(float)
+    right = (margin > 0.6) | (conflict * rng.uniform(0, 1, 600) > 0.7)  # rows where a conflict seems to help
+    decider = _fit_additive(np.column_stack([margin, conflict]), right.astype(int), np.ones(600),
+                            ("margin", "conflict"), {"margin": 1, "conflict": -1})
+    assert _keeps_direction(decider.steps["margin"], 1)
+    assert "conflict" not in decider.steps or _keeps_direction(decider.steps["conflict"], -1)
+    low, high = (decider.probability({"margin": m, "conflict": 0.0}) for m in (0.5, 0.7))
+    assert low < 0.3 < 0.7 < high  # a step at 0.6, not a slope
 
 
 def test_calibration_finds_the_projects_own_sets_from_the_project_root_and_never_a_held_out_one(tmp_path):
@@ -763,7 +791,7 @@ def test_calibration_scores_a_question_about_a_page_by_what_the_reply_says_first
 def test_the_committed_weights_cover_every_feature_and_an_operating_point():
     model = load_model()
     assert set(model.ranker.weights) == set(FEATURES)
-    assert set(model.decider.weights) == set(DECISION_FEATURES)
+    assert model.decider.steps and set(model.decider.steps) <= set(DECISION_FEATURES)
     assert 0.0 < model.operating_point < 1.0
 
 

@@ -7,7 +7,9 @@ Two small logistic models, fitted by ``run_bot.py kb calibrate`` (``calibrate.py
   reading features (``reading.FEATURES``);
 * the *decider* gives the probability that the best sentence is a right answer, from the question's
   view of the race (``DECISION_FEATURES``): how sure the ranker is, its margin over the best sentence of
-  another page, its share of the five best, and the best sentence's own reading features.
+  another page, its share of the five best, and the best sentence's own reading features. It is
+  additive: each feature adds a step function of its value (``Additive``), rising or falling only in
+  the feature's direction, so that a confidence past some level may count for much more than below it.
 
 The only hand-set number is the operating point stored with the weights, chosen at calibration for
 at most 3% wrong answers.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -69,9 +72,29 @@ class Linear:
 
 
 @dataclass(frozen=True)
+class Step:
+    """A step function of one feature: ``values[i]`` for a value above exactly ``i`` of the ascending
+    ``above`` thresholds (at or below a threshold is below it)."""
+    above: tuple[float, ...]
+    values: tuple[float, ...]
+
+    def __call__(self, value: float) -> float:
+        return self.values[bisect_left(self.above, value)]
+
+
+@dataclass(frozen=True)
+class Additive:
+    steps: dict[str, Step]
+    bias: float
+
+    def probability(self, features: dict[str, float]) -> float:
+        return _sigmoid(self.bias + sum(step(features.get(name, 0.0)) for name, step in self.steps.items()))
+
+
+@dataclass(frozen=True)
 class Model:
     ranker: Linear
-    decider: Linear
+    decider: Additive
     operating_point: float  # answer when the decider's probability reaches this
 
     def rank(self, readings: list[Reading]) -> None:
@@ -85,9 +108,11 @@ class Model:
 
 
 def model_from(data: dict) -> Model:
-    def linear(part: dict) -> Linear:
-        return Linear({k: float(v) for k, v in part["weights"].items()}, float(part["bias"]))
-    return Model(linear(data["ranker"]), linear(data["decider"]), float(data["operating_point"]))
+    ranker, decider = data["ranker"], data["decider"]
+    steps = {name: Step(tuple(map(float, step["above"])), tuple(map(float, step["values"])))
+             for name, step in decider["steps"].items()}
+    return Model(Linear({k: float(v) for k, v in ranker["weights"].items()}, float(ranker["bias"])),
+                 Additive(steps, float(decider["bias"])), float(data["operating_point"]))
 
 
 def load_model(path: Path = WEIGHTS_FILE) -> Model:
@@ -99,4 +124,5 @@ def default_model() -> Model:
     return load_model()
 
 
-__all__ = ["FEATURES", "DECISION_FEATURES", "Model", "decision_features", "load_model", "model_from"]
+__all__ = ["FEATURES", "DECISION_FEATURES", "Additive", "Linear", "Model", "Step", "decision_features", "load_model",
+           "model_from"]
