@@ -44,7 +44,7 @@ NEAR_TIE = 0.03  # probabilities this close say the same thing as well as each o
 UNIT_MATCH = 0.75  # share of the entity's words a unit's name must hold
 FOLLOW_UP_WEIGHT = 0.5  # weight of the previous topic's words in a follow-up
 _SO = exact_key("sở")  # the department's own head word, typed with its accents
-SUGGEST_SHARE = 0.35  # an unsure reply suggests pages when its confidence reaches this share of the operating
+SUGGEST_SHARE = 0.30  # an unsure reply suggests pages when its confidence reaches this share of the operating
 # point, and then only pages whose best sentence reaches this share of the best one; an FAQ when its
 # similarity reaches this share of FAQ_THRESHOLD
 ARTICLE_CACHE = 2_000  # articles whose sentences are kept between questions
