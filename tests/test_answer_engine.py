@@ -978,6 +978,17 @@ def test_an_english_word_is_only_read_as_another_form_of_itself(engine, question
     assert read_as in words and never not in words
 
 
+def test_an_english_word_is_read_as_the_form_the_pages_write_its_ending_added_or_taken_off(tmp_path, kb_of):
+    """"open" is "opened", "exhibitor" "exhibitors": two or three letters from the typed word, too far for a slip."""
+    write(tmp_path, "fest.md", "# Start-up festival in Ben Tre\n\n[23/11/2020 08:00]\n\n"
+          "The start-up festival opened in Ben Tre on 21 November 2020, with more than 120 exhibitors.\n")
+    engine = AnswerEngine(kb_of(tmp_path / "fest.md"))
+    question, readings = engine.readings("When did the start-up festival open in Ben Tre?")
+    assert "opened" in question.content_folded and readings[0].features["unknown"] == 0.0
+    assert "exhibitors" in engine.readings("how many exhibitor came to the festival")[0].content_folded
+    assert "opened" not in engine.readings("when was the festival opening ceremony")[0].content_folded  # 4 letters
+
+
 @pytest.mark.parametrize("typed, meant", [("Departmet", "department"), ("Intellecual", "intellectual"),
                                           ("Technolgy", "technology")])
 def test_a_long_english_word_one_letter_from_a_word_of_the_pages_is_that_word(engine, typed, meant):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from typing import Callable
 from os.path import commonprefix
@@ -46,6 +47,7 @@ _WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 AMBIGUOUS_STOP_WEIGHT = 0.3
 PAGE_TYPES = frozenset({"published", "origin"})  # questions about a page itself: when, and from where
 MIN_STEM = 4  # letters an English word must keep to be read as a form of a longer one
+ENGLISH_ENDING = 3  # letters of the longest regular English ending ("-ing"): "open" is "opened", "opening"
 ENGLISH_SLIP_LETTERS = 8  # an English word this long, one letter from a word of the pages, is it mistyped
 CHOICE_WORDS = frozenset({"hay", "hoac", "or"})  # "A hay B": a choice between two words
 
@@ -413,6 +415,8 @@ class QuestionReader:
         limit = 1 if len(word) <= 6 else 2
         found = [f for f in process.extract(word, self.vocabulary, scorer=OSA.distance, score_cutoff=limit, limit=None)
                  if f[0] != word and (not english or _inflected(word, f[0]) or _long_slip(word, f[1]))]
+        if english and not found:
+            found = [(form, abs(len(form) - len(word)), 0) for form in self._english_forms(word)]
         if not found:
             return token
 
@@ -457,6 +461,20 @@ class QuestionReader:
                                   in_context(c), in_pages(c),
                                   len(commonprefix([c, word])), self.df_folded.get(c, 0)))
         return Token(best, best + "~", False)
+
+    def _english_forms(self, word: str) -> list[str]:
+        """The forms of an English word the pages write, its ending added or taken off ("open" → "opened",
+        "trainings" → "training"), when a letter's slip would not reach them."""
+        if len(word) < MIN_STEM:
+            return []
+        longer, at = [], bisect_left(self.vocabulary, word)
+        while at < len(self.vocabulary) and self.vocabulary[at].startswith(word):
+            if len(self.vocabulary[at]) - len(word) <= ENGLISH_ENDING:
+                longer.append(self.vocabulary[at])
+            at += 1
+        shorter = [word[:-n] for n in range(1, ENGLISH_ENDING + 1)
+                   if len(word) - n >= MIN_STEM and self.df_folded.get(word[:-n])]
+        return [w for w in longer + shorter if w != word]
 
     # ----- question type and qualifiers -----------------------------------------------------
     def _read_cues(self, q: Question, frame: tuple[int, int] | None) -> set[int]:
