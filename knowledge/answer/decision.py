@@ -1,10 +1,10 @@
 """Stage 4, deciding: which candidate sentence answers, and whether it is good enough.
 
-Two small logistic models, fitted by ``run_bot.py kb calibrate`` (``calibrate.py``) and kept in
-``weights.json`` beside this file, read once at start-up:
+Two small models, fitted by ``run_bot.py kb calibrate`` (``calibrate.py``) and kept in ``weights.json``
+beside this file, read once at start-up:
 
-* the *ranker* gives each candidate sentence the probability that it holds the answer, from the
-  reading features (``reading.FEATURES``);
+* the *ranker*, a logistic regression, gives each candidate sentence the probability that it holds the
+  answer, from the reading features (``reading.FEATURES``);
 * the *decider* gives the probability that the best sentence is a right answer, from the question's
   view of the race (``DECISION_FEATURES``): how sure the ranker is, its margin over the best sentence of
   another page, its share of the five best, and the best sentence's own reading features. It is
