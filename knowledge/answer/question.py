@@ -544,13 +544,13 @@ class QuestionReader:
     def _read_which(q: Question, skip: set[int]) -> None:
         """ "tỉnh nào", "lĩnh vực gì", "quyết định nào": the noun before the question word names the
         kind of thing wanted; a two-syllable word is kept whole. In English the noun after "which"."""
+        if q.english:
+            for i, (token, after) in enumerate(zip(q.tokens, q.tokens[1:])):
+                if token.folded == "which" and i + 1 not in skip and not is_stop(after, False, True):
+                    q.which = after.folded  # "which agency": the noun after names the kind of thing wanted
+                    q.types.add("which")
+                    return
         vocab = vocabulary()
-        for i, token in enumerate(q.tokens[:-1]):
-            after = q.tokens[i + 1]
-            if q.english and token.folded == "which" and i + 1 not in skip and not is_stop(after, False, True):
-                q.which = after.folded  # "which agency": the noun after names the kind of thing wanted
-                q.types.add("which")
-                return
         for i, token in enumerate(q.tokens):
             if token.folded not in ("nao", "gi") or i == 0 or (token.marked and token.exact not in ("nao2", "gi2")):
                 continue

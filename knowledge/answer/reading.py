@@ -405,7 +405,7 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
         features["num_sent"] = (sum(1 for q in qualifiers if _holds_qualifier(q, sentence.folded, sentence.pairs)
                                     or _holds_qualifier(q, article.title_folded, article.title_pairs))
                                 / len(qualifiers)) if qualifiers else 0.0
-        features["qualifier_conflict"] = float(any(_conflicts(q, sentence, years_asked) for q in qualifiers)
+        features["qualifier_conflict"] = float(_conflicts(qualifiers, years_asked, sentence)
                                                or _measure_conflict(question, sentence)
                                                or _province_conflict(question, sentence))
         features["predicate"] = (sum(weights[n] * in_sentence[n] for n in question.predicate) / predicate_total
@@ -451,8 +451,7 @@ def contradicts(question: Question, sentence: Sentence) -> bool:
     """Does a reply's text, read on its own, speak of another year, edition, number, rank or place than
     the question asks ("năm 2020" for "năm 2011", "phó giám đốc" for "giám đốc", "huyện Phong Điền" for
     "huyện Cờ Đỏ")?"""
-    years_asked = _years_asked(question.qualifiers)
-    return (any(_conflicts(q, sentence, years_asked) for q in question.qualifiers)
+    return (_conflicts(question.qualifiers, _years_asked(question.qualifiers), sentence)
             or _measure_conflict(question, sentence)
             or bool(_role_conflict(question, sentence.plain)) or _place_conflict(question, sentence)
             or _province_conflict(question, sentence))
@@ -710,19 +709,22 @@ def _years_asked(qualifiers: list[tuple[str, str]]) -> set[str]:
     return {number for marker, number in qualifiers if marker == "year"}
 
 
-def _conflicts(qualifier: tuple[str, str], sentence: Sentence, years_asked: set[str]) -> bool:
-    """Does the sentence speak of another year or edition than the one asked ("lần 12" for "lần 13")? Of none of
-    the years asked, when a question compares two ("so với năm 2021, năm 2022 tăng mấy bậc"). Not of another
-    day: a sentence often gives the day asked for ("chào mừng ngày 18/5" for "hôm 17-5 … ngày gì")."""
-    marker, number = qualifier
-    if marker in ("", "date"):
-        return False
-    if marker == "year":
+def _conflicts(qualifiers: list[tuple[str, str]], years_asked: set[str], sentence: Sentence) -> bool:
+    """Does the sentence speak of another edition than one asked ("lần 12" for "lần 13"), or of years, none of them
+    one asked (a question comparing two, "so với năm 2021, năm 2022 tăng mấy bậc", agrees with either)? Not of
+    another day: a sentence often gives the day asked for ("chào mừng ngày 18/5" for "hôm 17-5 … ngày gì")."""
+    if years_asked:
         years = {m.group(0) for m in _YEAR_RE.finditer(sentence.text) if not _in_a_document_code(sentence.text, m)}
-        return bool(years) and not years & years_asked
-    markers = ORDINAL_MARKERS if marker == "thu" else (marker, "thu")
-    said = {n for m, n in sentence.pairs if m in markers and n.isdigit()}
-    return bool(said) and number not in said
+        if years and not years & years_asked:
+            return True
+    for marker, number in qualifiers:
+        if marker in ("", "date", "year"):
+            continue
+        markers = ORDINAL_MARKERS if marker == "thu" else (marker, "thu")
+        said = {n for m, n in sentence.pairs if m in markers and n.isdigit()}
+        if said and number not in said:
+            return True
+    return False
 
 
 def _mentions(text: ArticleView | Sentence, phrase: str) -> bool:
