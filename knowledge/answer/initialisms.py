@@ -1,9 +1,9 @@
 """Initialisms a citizen types for a phrase of the pages ("STKT" for "Sáng tạo kỹ thuật", "cds" for
 "chuyển đổi số", "hs" for "hồ sơ"), spelt out from the pages the rest of the question finds.
 
-A word is taken for an initialism only when nothing else can read it: it has no vowel (so it is no
-Vietnamese syllable and no typo of one), the knowledge base never writes it, and the abbreviation table
-does not know it. Its phrase is the run of words, inside one clause of the candidate passages, whose
+A word is taken for an initialism only when nothing else can read it: it is no Vietnamese syllable
+(it has no vowel, "stkt", or its letters spell no syllable, "ATBX", "UD") and no Roman numeral, the
+knowledge base never writes it, and the abbreviation table does not know it. Its phrase is the run of words, inside one clause of the candidate passages, whose
 first letters spell it ("và" is skipped, as in "Thông tin và Truyền thông" for "TTTT"); the pages must
 use that run more than once (once is a coincidence of letters, not a term), and the most frequent run
 wins. A word no candidate spells stays as typed. The abbreviation table stays the place for what staff
@@ -16,12 +16,14 @@ from collections import Counter
 from collections.abc import Iterable
 
 from ..text import Token, fold
+from .vocabulary import vocabulary
 
 _LETTERS = re.compile(r"[^\W\d_]+")
 _CLAUSE_BREAK = re.compile(r"[.,;:!?()\[\]\n\"“”]+")
 _VOWELS = frozenset("aeiouy")
 _SKIPPED = {"va"}  # "và" joins the parts of a name but gives it no letter
 LONGEST = 6  # letters: a longer run of consonants is not typed as an initialism
+_ROMAN = re.compile(r"x{0,3}(?:ix|iv|v?i{0,3})")  # "III", "XIV": an edition, not a phrase
 
 
 def has_vowel(folded: str) -> bool:
@@ -34,9 +36,9 @@ def initialism_letters(token: Token, known: Iterable[str]) -> str | None:
     letters = token.folded
     if not (2 <= len(letters) <= LONGEST and letters.isalpha() and letters.isascii()):
         return None
-    if has_vowel(letters) or letters in known:
+    if letters in known or _ROMAN.fullmatch(letters):
         return None
-    return letters
+    return None if has_vowel(letters) and vocabulary().is_syllable(letters) else letters
 
 
 def _clauses(text: str) -> list[list[str]]:
