@@ -5,13 +5,16 @@ Not one list of phrases: the folded text (teencode expanded) is read for *office
 ("giờ làm việc", "giờ hành chính", "lịch làm việc", "giờ mở cửa"), or for a verb of being open
 (làm việc, làm, mở cửa, đóng cửa, nghỉ, trực) standing alone — not "làm việc với huyện …",
 "buổi làm việc" — together with a *time* word (mấy giờ, thứ Bảy, Chủ nhật, trưa, bây giờ, ngày lễ …).
-A question about another place or an event ("bệnh viện … mấy giờ", "hội thảo mở cửa mấy giờ") or
+The department's own name ("sở khoa học", which folds like "khóa học", a course) is not another
+place. A question about another place or an event ("bệnh viện … mấy giờ", "hội thảo mở cửa mấy giờ") or
 about receiving citizens ("tiếp dân", published in articles) is not about the office's hours.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from knowledge.contacts import is_department_at
 
 from .handover_intent import normalise
 
@@ -47,10 +50,16 @@ class HoursQuestion:
     noon: bool  # asked about the lunch break
 
 
+def _without_department(plain: str) -> str:
+    """The folded text with the department's name taken out: "sở khoa học" is no course ("khóa học")."""
+    span = is_department_at(plain)
+    return plain[:span[0]] + "so" + plain[span[1]:] if span else plain
+
+
 def recognise(text: str) -> HoursQuestion | None:
     """The working-hours question in ``text``, or None when it asks about something else."""
     plain = normalise(text)
-    if _OTHER.search(plain):
+    if _OTHER.search(_without_department(plain)):
         return None
     if not (_HOURS_WORDS.search(plain)
             or (_OPEN_VERB.search(plain) and (_TIME_RE.search(plain) or _NOW_RE.search(plain)))):

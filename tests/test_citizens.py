@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 HOURS_QUESTIONS = ["giờ làm việc", "mấy giờ sở mở cửa", "sở có làm việc thứ bảy không",
                    "bây giờ sở còn mở cửa không", "gio lam viec cua so", "thứ 7 có làm không",
                    "trưa có làm việc không", "Sở KH&CN làm việc thứ 7 không ạ?", "chủ nhật sở có mở cửa ko",
-                   "lịch làm việc của sở khcn", "sở đóng cửa lúc mấy giờ", "giờ hành chính của sở"]
+                   "lịch làm việc của sở khcn", "sở đóng cửa lúc mấy giờ", "giờ hành chính của sở",
+                   "sở khoa học làm việc mấy giờ", "so khoa hoc lam viec may h, t7 co lam ko ad"]
 ZONE = dt.timezone(dt.timedelta(hours=7))
 SATURDAY_EVENING = dt.datetime(2026, 11, 28, 19, 5, tzinfo=ZONE)
 MONDAY_MORNING = dt.datetime(2026, 11, 30, 9, 30, tzinfo=ZONE)

@@ -4,7 +4,9 @@ where it came from: the staff, an article's body, or the footer every page carri
 import datetime as dt
 
 from knowledge import management
-from knowledge.contacts import DEPARTMENT, body_contacts, fields_to_show, footer_contacts
+import pytest
+
+from knowledge.contacts import DEPARTMENT, body_contacts, fields_to_show, footer_contacts, is_department
 from knowledge.ingest.importer import import_file
 
 from support import write
@@ -47,6 +49,14 @@ def test_pinned_value_beats_the_newest_article(empty_kb, tmp_path):
     import_file(empty_kb, write(tmp_path, "b.txt", page("01/01/2024", "0292.3999999")))
     empty_kb.set_contact("Sở Khoa học và Công nghệ thành phố Cần Thơ", "phone", "0292.3111111", True, "staff")
     assert empty_kb.resolve_contacts()["phone"].value == "0292.3111111"
+
+
+@pytest.mark.parametrize("name, department", [
+    ("Sở Khoa học và Công nghệ thành phố Cần Thơ", True), ("Sở KH&CN", True), ("so khcn", True),
+    ("sở khoa học công nghệ", True), ("sở khoa học", True),  # how citizens shorten it
+    ("Sở Công Thương", False), ("khóa học kỹ năng số", False), ("Bộ Khoa học và Công nghệ", False)])
+def test_the_department_is_known_by_its_shortened_names(name, department):
+    assert is_department(name) is department
 
 
 def test_other_bodies_contacts_are_theirs():
