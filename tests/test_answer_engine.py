@@ -156,6 +156,15 @@ def test_an_initialism_is_a_phrase_the_pages_use_more_than_once():
     assert spelt_by("ttht", ["Trung tâm thông tin Hội trường lớn."] * 2) == ("thong tin hoi truong", "thông tin hội trường")
 
 
+def test_an_initialism_standing_where_the_question_has_it_wins_over_a_more_frequent_phrase():
+    texts = ["Thông tin tuyển sinh.", "Thông tin đấu thầu.", "Trung tâm Tư vấn họp."]
+    assert spelt_by("tt", texts) == ("thong tin", "thông tin")
+    assert spelt_by("tt", texts, after=frozenset({"tu"})) == ("trung tam", "trung tâm")  # "TT Tư vấn"
+    assert spelt_by("tt", texts, before=frozenset({"khoi"})) == ("thong tin", "thông tin")  # nothing in place
+    assert spelt_by("ud", ["Khối Ứng dụng tiến bộ họp."], after=frozenset({"tien"})) == ("ung dung", "ứng dụng")
+    assert spelt_by("ud", ["Khối Ứng dụng tiến bộ họp."]) is None  # once, and not in place: chance
+
+
 def test_an_english_acronym_is_no_slip_for_a_vietnamese_abbreviation(engine):
     words = read(engine, "When did the Can Tho DOST hold its training?").content_folded
     assert "department" in words and "sang" not in words  # the table's DOST, not "ĐMST" (đổi mới sáng tạo)

@@ -204,14 +204,19 @@ class AnswerEngine:
         if text in index.last_spelt:
             return index.last_spelt[text]  # the combined engine asks first, then the fitted engine reads it
         question = index.read(clean(text))
-        letters = {found for token in question.typed
-                   if (found := initialism_letters(token, index.df_folded)) and found not in LEXICON_WORDS}
+        typed = question.typed
+        letters: dict[str, tuple[set[str], set[str]]] = {}  # initialism → the words before it, after it
+        for position, token in enumerate(typed):
+            if (found := initialism_letters(token, index.df_folded)) and found not in LEXICON_WORDS:
+                before, after = letters.setdefault(found, (set(), set()))
+                before.update(t.folded for t in typed[max(0, position - 1):position])
+                after.update(t.folded for t in typed[position + 1:position + 2])
         phrases = {}
         if letters and not is_english(question.text):
             passages = self._candidates(question, index)
             texts = [part for p in passages for part in (p.title, p.text)]
-            for initialism in letters:
-                phrase = spelt_by(initialism, texts)
+            for initialism, (before, after) in letters.items():
+                phrase = spelt_by(initialism, texts, frozenset(before), frozenset(after))
                 if phrase:
                     phrases[initialism] = phrase[1] if question.accented else phrase[0]
         spelt = spell_out(text, phrases) if phrases else text
