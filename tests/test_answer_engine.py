@@ -504,10 +504,18 @@ def test_english_contact_question(engine):
     ("Trụ sở của sở thuộc quận nào, phường nào vậy ạ?", "address"),
     ("Sở KHCN tp Cần Thơ nằm chỗ nào vậy ạ?", "address"),
     ("so khcn o phuong gi quan gi z ad", "address"),
+    # which number the department has is its phone number; a greeting in front asks nothing
+    ("sở khcn số mấy", "phone"), ("alo sở khcn số mấy ad ơi", "phone"), ("so khcn so bao nhieu vay", "phone"),
+    ("hello, sở khcn ở đâu", "address"), ("hi ad, cho mình hỏi sđt sở khcn", "phone"),
 ])
 def test_words_that_name_no_unit_do_not_drop_the_department_s_contact_route(engine, question, attribute):
     match = engine.match(question)
     assert match.kind == "contact" and attribute in match.contacts
+
+
+@pytest.mark.parametrize("question", ["sở khcn có mấy phòng", "nộp theo mẫu số mấy của sở khcn"])
+def test_other_numbers_asked_of_the_department_are_no_phone(engine, question):
+    assert read(engine, question).attributes == []
 
 
 def test_the_longest_contact_cue_says_what_is_asked(engine):

@@ -242,8 +242,9 @@ def is_stop(token: Token, accented: bool, english: bool = False) -> bool | None:
         return token.exact in STOP_EXACT
     if token.folded in ENGLISH_STOPS:
         return None if vocabulary().is_syllable(token.folded) and not english else True
-    if accented:  # a word typed without accents among accented ones is written as it is meant
-        return token.folded in STOP_EXACT
+    if accented:  # a word typed without accents among accented ones is written as it is meant, and one no
+        # accent could make a Vietnamese word ("hello", "admin") is as it would be in any question
+        return token.folded in STOP_EXACT or (token.folded in STOP_FOLDED and not vocabulary().is_syllable(token.folded))
     if token.folded in STOP_FOLDED:
         return True
     return None if token.folded in AMBIGUOUS_BARE_STOPS else False
@@ -629,7 +630,7 @@ class QuestionReader:
 
     @staticmethod
     def _read_contact(q: Question) -> None:
-        found = find_cues(q.tokens, CONTACT_CUE_INDEX, q.accented)
+        found = find_cues(q.tokens, CONTACT_CUE_INDEX, q.accented) or _number_of_the_department(q.tokens)
         if not found:
             return
         used: set[int] = set()
@@ -646,6 +647,21 @@ class QuestionReader:
         if entity and named and any(start < named[0] for start, _ in found) and named[1] < entity[0].position:
             entity = []  # "email sở khcn, để gửi hồ sơ": the department is named; what follows is not a unit
         q.entity = [t.token for t in entity]
+
+
+_NUMBER_ASKED = (("so", "may"), ("so", "bao", "nhieu"))  # "số mấy", "số bao nhiêu": which number
+_PHONE = next(cue for cue in CONTACT_ATTRIBUTES if cue.kind == "phone")
+
+
+def _number_of_the_department(tokens: list[Token]) -> list[tuple[int, Cue]]:
+    """"sở khcn số mấy": which number the department has is its phone number (not which house number:
+    that is asked "ở số mấy"). Only right after the department's name, as other numbers are asked so too
+    ("mẫu số mấy")."""
+    named = _department_named(tokens)
+    if named is None:
+        return []
+    after = tuple(t.folded for t in tokens[named[1] + 1:named[1] + 4])
+    return [(named[1] + 1, _PHONE)] if any(after[:len(asked)] == asked for asked in _NUMBER_ASKED) else []
 
 
 def _department_named(tokens: list[Token]) -> tuple[int, int] | None:
