@@ -602,6 +602,13 @@ def test_words_shared_with_small_talk_do_not_make_a_question_small_talk(engine, 
     ("so với năm 2021 thì năm 2022 cần thơ tăng mấy bậc", "Cần Thơ xếp thứ 5/63, tăng 10 bậc so với năm 2021.",
      False),  # one of the two years compared
     ("so với năm 2021 thì năm 2022 cần thơ tăng mấy bậc", "Năm 2020 Cần Thơ tăng 3 bậc.", True),
+    ("techfest ai phat bieu khai mac", "Phát biểu bế mạc, Giám đốc Sở Ngô Anh Tín cảm ơn các đơn vị.",
+     True),  # the closing speech for the opening one
+    ("ai phát biểu khai mạc hội thảo", "Ông Ngô Anh Tín phát biểu khai mạc; ông Trần Văn A phát biểu bế mạc.",
+     False),  # names the one asked too
+    ("giải nhì hội thi được bao nhiêu tiền", "Giải nhất 15 triệu đồng.", True),
+    ("giải nhì hội thi được bao nhiêu tiền", "Giải nhất 15 triệu đồng; giải nhì 10 triệu đồng.", False),
+    ("Techmart bắt đầu và kết thúc ngày nào", "Techmart bế mạc ngày 30/11/2008.", False),  # both asked
 ])
 def test_a_reply_that_speaks_of_other_qualifiers_than_the_question_contradicts_it(engine, question, reply,
                                                                                 contradicted):

@@ -130,6 +130,17 @@ ROLE_WORDS = frozenset("""giam doc|chu tich|truong ban|truong phong|truong doan|
 chanh van phong|chi cuc truong|hieu truong|vien truong|bi thu|bo truong|thu truong|chu nhiem|cuc truong|
 truong khoa|director|chairman|head""".replace("\n", "").split("|"))
 
+# Things that exclude each other: each tuple lists the ways of naming one alternative. A sentence that names
+# another alternative and never the one asked (the closing speech for the opening one, the second prize for
+# the first) answers something else.
+CONTRASTS: tuple[tuple[tuple[str, ...], ...], ...] = (
+    (("khai mac", "bat dau", "khai giang", "khoi dong", "opening", "opened", "began", "start"),
+     ("be mac", "ket thuc", "be giang", "closing", "closed", "ended")),
+    (("giai nhat", "giai a", "first prize"), ("giai nhi", "giai b", "second prize"), ("giai ba", "giai c", "third prize"),
+     ("giai khuyen khich", "consolation prize"), ("giai dac biet", "special prize")),
+    (("huy chuong vang", "giai vang", "gold medal"), ("huy chuong bac", "giai bac", "silver medal"),
+     ("huy chuong dong", "giai dong", "bronze medal")),
+)
 # A counted noun that asks for an amount of money ("bao nhiêu tiền").
 MONEY_WORDS = frozenset({"tien", "kinh phi", "so tien", "tri gia", "gia tri", "money", "cost"})
 

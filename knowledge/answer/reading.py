@@ -18,7 +18,8 @@ from functools import cached_property
 from typing import TypeVar
 
 from ..text import ORDINAL_MARKERS, Normalizer, fold
-from .lexicon import CALENDAR_WORDS, DEPUTY_WORDS, HOME_PROVINCE, MONEY_WORDS, PERCENT, PROVINCES, ROLE_WORDS
+from .lexicon import (CALENDAR_WORDS, CONTRASTS, DEPUTY_WORDS, HOME_PROVINCE, MONEY_WORDS, PERCENT, PROVINCES,
+                      ROLE_WORDS)
 from .question import Question, Term
 
 K = TypeVar("K")
@@ -407,7 +408,8 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
                                 / len(qualifiers)) if qualifiers else 0.0
         features["qualifier_conflict"] = float(_conflicts(qualifiers, years_asked, sentence)
                                                or _measure_conflict(question, sentence)
-                                               or _province_conflict(question, sentence))
+                                               or _province_conflict(question, sentence)
+                                               or _contrast_conflict(question, sentence))
         features["predicate"] = (sum(weights[n] * in_sentence[n] for n in question.predicate) / predicate_total
                                  if predicate and predicate_total else 0.0)
         features["role_conflict"] = _role_conflict(question, sentence.plain)
@@ -454,7 +456,7 @@ def contradicts(question: Question, sentence: Sentence) -> bool:
     return (_conflicts(question.qualifiers, _years_asked(question.qualifiers), sentence)
             or _measure_conflict(question, sentence)
             or bool(_role_conflict(question, sentence.plain)) or _place_conflict(question, sentence)
-            or _province_conflict(question, sentence))
+            or _province_conflict(question, sentence) or _contrast_conflict(question, sentence))
 
 
 def holds_what_is_asked(question: Question, sentence: Sentence) -> bool:
@@ -510,6 +512,24 @@ def _province_conflict(question: Question, sentence: Sentence) -> bool:
     if named & question.provinces:
         return False
     return bool(named) or bool(_WIDER_SCOPE_RE.search(sentence.text))
+
+
+_CONTRAST_RES = tuple(tuple(re.compile(r"\b(?:" + "|".join(names) + r")\b") for names in contrast)
+                      for contrast in CONTRASTS)
+
+
+def _contrast_conflict(question: Question, sentence: Sentence) -> bool:
+    """Does the sentence name another of alternatives that exclude each other (``CONTRASTS``) than the one the
+    question asks, and never that one ("phát biểu bế mạc" for who spoke at the opening, "giải nhì" for the
+    first prize)? A question naming two of them ("bắt đầu và kết thúc") asks about both."""
+    for alternatives in _CONTRAST_RES:
+        asked = [i for i, named in enumerate(alternatives) if named.search(question.folded)]
+        if len(asked) != 1:
+            continue
+        said = [i for i, named in enumerate(alternatives) if named.search(sentence.plain)]
+        if said and asked[0] not in said:
+            return True
+    return False
 
 
 def _provinces_named(text: str) -> set[str]:
