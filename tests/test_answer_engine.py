@@ -507,6 +507,10 @@ def test_english_contact_question(engine):
     # which number the department has is its phone number; a greeting in front asks nothing
     ("sở khcn số mấy", "phone"), ("alo sở khcn số mấy ad ơi", "phone"), ("so khcn so bao nhieu vay", "phone"),
     ("hello, sở khcn ở đâu", "address"), ("hi ad, cho mình hỏi sđt sở khcn", "phone"),
+    # naming no one at all: the department's own contacts, whatever the question says it wants them for
+    ("Mình muốn tới liên hệ trực tiếp thì đến địa chỉ nào ạ?", "address"),
+    ("muốn nộp hồ sơ trực tiếp thì tới địa chỉ nào", "address"),
+    ("cho mình xin sđt để hỏi về đăng ký nhãn hiệu", "phone"), ("email để gửi góp ý là gì", "email"),
 ])
 def test_words_that_name_no_unit_do_not_drop_the_department_s_contact_route(engine, question, attribute):
     match = engine.match(question)
@@ -523,7 +527,9 @@ def test_the_longest_contact_cue_says_what_is_asked(engine):
 
 
 @pytest.mark.parametrize("question", ["số điện thoại công an phường", "Số điện thoại Sở Y tế Cần Thơ là gì?",
-                                      "email sở tài nguyên môi trường", "sđt sở GTVT", "địa chỉ sở xây dựng"])
+                                      "email sở tài nguyên môi trường", "sđt sở GTVT", "địa chỉ sở xây dựng",
+                                      "sdt cua ong Tin", "số điện thoại bệnh viện đa khoa",
+                                      "What is the phone number of the Can Tho Department of Health?"])
 def test_a_unit_is_matched_as_a_phrase_never_by_syllables(engine, question):
     match = engine.match(question)
     assert not (match.kind == "contact" and match.contacts)

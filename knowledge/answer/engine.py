@@ -29,7 +29,7 @@ from ..text import Normalizer, Token, clean, exact_key
 from .decision import Model, default_model, says_the_same
 from .initialisms import has_vowel, initialism_letters, spell_out, spelt_by
 from .lexicon import AMBIGUOUS_BARE_STOPS, DEPARTMENT_WORDS, ENGLISH_STOPS, LEXICON_WORDS, STOP_FOLDED
-from .question import Question, QuestionReader, Term, is_english, is_stop
+from .question import Question, QuestionReader, Term, is_english, is_stop, names_someone
 from .reading import (ArticleFit, ArticleView, Reading, add_relative_features, agrees, answers_in_agreement,
                       build_article, fit_article, idf_max_of, read, weights_of)
 from .smalltalk import smalltalk_intent, unanswered_intent
@@ -286,7 +286,8 @@ class AnswerEngine:
             return None
         entity = question.entity or (topic.entity if topic else [])
         key = "department" if not entity or is_department(" ".join(t.folded for t in entity)) else \
-            self._unit_for(entity, index) or ("department" if self._names_only_the_department(question) else None)
+            self._unit_for(entity, index) or ("department" if self._names_only_the_department(question)
+                                              or not names_someone(question) else None)
         if key is None:
             return None
         resolved = self.kb.resolve_contacts(key)

@@ -88,6 +88,15 @@ CONTACT_ATTRIBUTES: list[Cue] = [
     *_cues("contact", "thông tin liên hệ, liên hệ, liên lạc, contact"),
 ]
 
+# Head words of the names of organisations, local authorities and people ("Phòng Kinh tế …", "công an phường …",
+# "xã Mỹ Khánh", "ông …", "giám đốc …"): a contact question naming none asks for the department's own contacts,
+# whatever else it says ("muốn nộp hồ sơ trực tiếp thì tới địa chỉ nào").
+NAME_HEADS: list[Cue] = _cues("name", """sở, phòng, ban, trung tâm, chi cục, cục, viện, trường, bệnh viện, công an,
+    ủy ban, uỷ ban, ubnd, hội, bộ, công ty, ngân hàng, hợp tác xã, htx, đại học, văn phòng, thanh tra, tòa án,
+    toà án, quận, huyện, xã, phường, tỉnh, thành ủy, thành uỷ, đoàn, liên hiệp, quỹ, cơ quan, đơn vị, doanh nghiệp,
+    nhà máy, trạm, đội, khu, ông, bà, giám đốc, chủ tịch, trưởng, chánh, cán bộ, chuyên viên, agency, office,
+    centre, center, institute, university, company, ministry, department, committee, police, mr, mrs, ms, director,
+    chairman, head""".replace("\n", " "), interrogative=False)
 # Stop words as written with their accents (matched on exact keys of the typed form).
 _STOP_WRITTEN = """là của và có không được cho tôi mình em bạn anh chị ạ ơi nhé nha vậy thế thì mà với
 các những này đó kia ấy một cái về ở tại trong nào gì ai đâu sao hỏi xin biết muốn giúp hãy vui lòng làm

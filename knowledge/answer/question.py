@@ -29,7 +29,7 @@ from ..contacts import is_department_at
 from ..text import ORDINAL_MARKERS, Normalizer, Token, clean, exact_key, fold
 from .initialisms import has_vowel
 from .lexicon import (ADMINISTRATIVE_UNITS, AMBIGUOUS_BARE_STOPS, CALENDAR_WORDS, CONTACT_ATTRIBUTES, DEPARTMENT_WORDS,
-                      DEPUTY_WORDS, ENGLISH_STOPS, PERCENT, PROVINCES, ROLE_WORDS, STOP_EXACT,
+                      DEPUTY_WORDS, ENGLISH_STOPS, NAME_HEADS, PERCENT, PROVINCES, ROLE_WORDS, STOP_EXACT,
                       STOP_FOLDED, TYPE_CUES, Cue)
 from .vocabulary import spellings_by_fold, vocabulary
 
@@ -228,6 +228,7 @@ def by_first_word(cues: list[Cue]) -> dict[str, list[Cue]]:
 
 TYPE_CUE_INDEX = by_first_word(TYPE_CUES)
 CONTACT_CUE_INDEX = by_first_word(CONTACT_ATTRIBUTES)
+_NAME_HEAD_INDEX = by_first_word(NAME_HEADS)
 
 
 def find_cues(tokens: list[Token], cues: dict[str, list[Cue]], accented: bool) -> list[tuple[int, Cue]]:
@@ -662,6 +663,15 @@ def _number_of_the_department(tokens: list[Token]) -> list[tuple[int, Cue]]:
         return []
     after = tuple(t.folded for t in tokens[named[1] + 1:named[1] + 4])
     return [(named[1] + 1, _PHONE)] if any(after[:len(asked)] == asked for asked in _NUMBER_ASKED) else []
+
+
+def names_someone(q: Question) -> bool:
+    """Does the question name an organisation, a local authority or a person other than the department (by a head
+    word of their names, ``NAME_HEADS``)? Typed without accents, "so" of "số" is taken for "sở": when in doubt,
+    it does."""
+    named = _department_named(q.tokens)
+    return any(not (named and named[0] <= start <= named[1])
+               for start, _ in find_cues(q.tokens, _NAME_HEAD_INDEX, q.accented))
 
 
 def _department_named(tokens: list[Token]) -> tuple[int, int] | None:
