@@ -10,7 +10,7 @@ from knowledge.answer.calibrate import labelled_sets
 from knowledge.answer.decision import DECISION_FEATURES, DECISION_SIGNS, Additive, Step, load_model
 from knowledge.answer.initialisms import initialism_letters, spelt_by
 from knowledge.answer import reading
-from knowledge.answer.question import days_named, is_english, strip_markup
+from knowledge.answer.question import _verb_forms, days_named, is_english, strip_markup
 from knowledge.answer.reading import FEATURE_SIGNS, FEATURES, agrees, list_leads, sheet_topics, split_sentences
 from knowledge.answer.smalltalk import smalltalk_intent
 from knowledge.ingest.importer import import_paths
@@ -1020,6 +1020,24 @@ def test_an_english_word_is_read_as_the_form_the_pages_write_its_ending_added_or
     assert "opened" in question.content_folded and readings[0].features["unknown"] == 0.0
     assert "exhibitors" in engine.readings("how many exhibitor came to the festival")[0].content_folded
     assert "opened" not in engine.readings("when was the festival opening ceremony")[0].content_folded  # 4 letters
+
+
+def test_an_irregular_english_verb_is_read_as_the_form_the_pages_write(tmp_path, kb_of):
+    write(tmp_path, "fest.md", "# Start-up festival in Ben Tre\n\n[23/11/2020 08:00]\n\n"
+          "The festival opened on 21 November 2020, with more than 120 exhibitors taking part. "
+          "The province held a seminar on start-ups.\n")
+    engine = AnswerEngine(kb_of(tmp_path / "fest.md"))
+    question, readings = engine.readings("How many exhibitors took part in the festival?")
+    assert "taking" in question.content_folded and readings[0].features["unknown"] == 0.0
+    assert "held" in engine.readings("What seminar did the province hold?")[0].content_folded
+    assert "wrote" in engine.readings("who wrote the report")[0].content_folded  # no form of it: as typed
+
+
+@pytest.mark.parametrize("verb, forms", [(("take", "took", "taken"), ("take", "takes", "taking", "took", "taken")),
+                                         (("run", "ran", "run"), ("run", "runs", "running", "ran")),
+                                         (("go", "went", "gone"), ("go", "goes", "going", "went", "gone"))])
+def test_the_forms_of_an_irregular_verb(verb, forms):
+    assert _verb_forms(*verb) == forms
 
 
 @pytest.mark.parametrize("typed, meant", [("Departmet", "department"), ("Intellecual", "intellectual"),

@@ -111,6 +111,19 @@ sao xin hay vui ra tren nua deu rat tat ca hoac neu gium dum ne luon roi chao al
 # "do", "an", "in") are only possibly stop words.
 ENGLISH_STOPS = frozenset("""what is are was were the a an of to in on at for and or by with does do did which
 who whom when where how many much please tell me i you it its this that from as be been can could""".split())
+# English verbs whose past forms take no "-ed" (base past participle): "took part" is what a page writes
+# "taking part" or "take part"; the regular forms come from the pages' own words (``QuestionReader``).
+ENGLISH_IRREGULAR_VERBS = tuple(tuple(line.split()) for line in """become became become|begin began begun
+bring brought brought|build built built|buy bought bought|choose chose chosen|come came come|draw drew drawn
+drive drove driven|fall fell fallen|feel felt felt|find found found|get got got|give gave given|go went gone
+grow grew grown|have had had|hear heard heard|hold held held|keep kept kept|know knew known|lay laid laid
+lead led led|leave left left|lend lent lent|lose lost lost|make made made|mean meant meant|meet met met
+pay paid paid|rise rose risen|run ran run|say said said|see saw seen|sell sold sold|send sent sent
+show showed shown|speak spoke spoken|spend spent spent|stand stood stood|take took taken|teach taught taught
+tell told told|think thought thought|understand understood understood|undertake undertook undertaken
+win won won|write wrote written|set set set|put put put|cut cut cut|cost cost cost|let let let
+withdraw withdrew withdrawn|overcome overcame overcome|seek sought sought|sit sat sat|wear wore worn""".replace(
+    "\n", "|").split("|"))
 # Bare forms of stop words that are also content words (bạn / giao ban, chợ, xăng dầu, đề tài, …).
 AMBIGUOUS_BARE_STOPS = frozenset(fold(w) for w in _STOP_WRITTEN) - STOP_FOLDED
 

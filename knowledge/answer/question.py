@@ -29,7 +29,7 @@ from ..contacts import is_department_at
 from ..text import ORDINAL_MARKERS, Normalizer, Token, clean, exact_key, fold
 from .initialisms import has_vowel
 from .lexicon import (ADMINISTRATIVE_UNITS, AMBIGUOUS_BARE_STOPS, CALENDAR_WORDS, CONTACT_ATTRIBUTES, DEPARTMENT_WORDS,
-                      DEPUTY_WORDS, ENGLISH_STOPS, NAME_HEADS, PERCENT, PROVINCES, ROLE_WORDS, STOP_EXACT,
+                      DEPUTY_WORDS, ENGLISH_IRREGULAR_VERBS, ENGLISH_STOPS, NAME_HEADS, PERCENT, PROVINCES, ROLE_WORDS, STOP_EXACT,
                       STOP_FOLDED, TYPE_CUES, Cue)
 from .vocabulary import spellings_by_fold, vocabulary
 
@@ -466,9 +466,11 @@ class QuestionReader:
 
     def _english_forms(self, word: str) -> list[str]:
         """The forms of an English word the pages write, its ending added or taken off ("open" → "opened",
-        "trainings" → "training"), when a letter's slip would not reach them."""
+        "trainings" → "training"), or another form of an irregular verb ("took" → "taking"), when a letter's
+        slip would not reach them."""
+        irregular = [form for form in _IRREGULAR_FORMS.get(word, ()) if form != word and self.df_folded.get(form)]
         if len(word) < MIN_STEM:
-            return []
+            return irregular
         longer, at = [], bisect_left(self.vocabulary, word)
         while at < len(self.vocabulary) and self.vocabulary[at].startswith(word):
             if len(self.vocabulary[at]) - len(word) <= ENGLISH_ENDING:
@@ -476,7 +478,7 @@ class QuestionReader:
             at += 1
         shorter = [word[:-n] for n in range(1, ENGLISH_ENDING + 1)
                    if len(word) - n >= MIN_STEM and self.df_folded.get(word[:-n])]
-        return [w for w in longer + shorter if w != word]
+        return irregular + [w for w in longer + shorter if w != word]
 
     # ----- question type and qualifiers -----------------------------------------------------
     def _read_cues(self, q: Question, frame: tuple[int, int] | None) -> set[int]:
@@ -663,6 +665,21 @@ def _number_of_the_department(tokens: list[Token]) -> list[tuple[int, Cue]]:
         return []
     after = tuple(t.folded for t in tokens[named[1] + 1:named[1] + 4])
     return [(named[1] + 1, _PHONE)] if any(after[:len(asked)] == asked for asked in _NUMBER_ASKED) else []
+
+
+def _verb_forms(base: str, past: str, participle: str) -> tuple[str, ...]:
+    """Every form of an irregular English verb: "take" → takes, taking, took, taken."""
+    if base.endswith("e") and not base.endswith("ee"):
+        ing = base[:-1] + "ing"  # "taking"
+    elif len(base) <= 5 and re.search(r"[^aeiou][aeiou][bdgklmnprt]$", base):
+        ing = base + base[-1] + "ing"  # "running", "beginning"
+    else:
+        ing = base + "ing"
+    third = base + ("es" if re.search(r"(?:s|sh|ch|x|o)$", base) else "s")
+    return tuple(dict.fromkeys((base, third, ing, past, participle)))
+
+
+_IRREGULAR_FORMS = {form: forms for forms in (_verb_forms(*verb) for verb in ENGLISH_IRREGULAR_VERBS) for form in forms}
 
 
 def names_someone(q: Question) -> bool:
