@@ -46,7 +46,8 @@ PHONE_RE = re.compile(r"(?:\+84|0)\d(?:[ .\-]?\d){7,11}")  # a Vietnamese phone 
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _ADDRESS_HINT_RE = re.compile(r"\d|phường|quận|đường|huyện|xã|street|ward|district|road|city", re.I)
 _DEPARTMENT_RE = re.compile(
-    r"\bso (khoa hoc(?: (va )?cong nghe)?|kh ?& ?cn|khcn)\b|sokhcn|department of science (and|&) technology")
+    r"(?<!\bho )(?<!\bco )\bso (khoa hoc(?: (va )?cong nghe)?|kh ?& ?cn|khcn)\b|sokhcn|"  # not "hồ sơ", "cơ sở"
+    r"department of science (and|&) technology")
 _COPYRIGHT_OWNER_RE = re.compile(r"thuộc về\s+(.+?)(?:[.;]|\s+Địa chỉ|$)", re.I)
 _UNIT_PREFIX_RE = re.compile(r"^(?:.*?(?:liên hệ|liên lạc|contact|nơi nhận)[^:]*:\s*)", re.I)
 

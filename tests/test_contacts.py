@@ -54,7 +54,9 @@ def test_pinned_value_beats_the_newest_article(empty_kb, tmp_path):
 @pytest.mark.parametrize("name, department", [
     ("Sở Khoa học và Công nghệ thành phố Cần Thơ", True), ("Sở KH&CN", True), ("so khcn", True),
     ("sở khoa học công nghệ", True), ("sở khoa học", True),  # how citizens shorten it
-    ("Sở Công Thương", False), ("khóa học kỹ năng số", False), ("Bộ Khoa học và Công nghệ", False)])
+    ("Sở Công Thương", False), ("khóa học kỹ năng số", False), ("Bộ Khoa học và Công nghệ", False),
+    ("ho so khoa hoc di tich", False), ("cơ sở khoa học của đề tài", False),  # a dossier, a basis
+    ("các cơ sở khoa học và công nghệ", False)])  # science and technology institutions
 def test_the_department_is_known_by_its_shortened_names(name, department):
     assert is_department(name) is department
 
