@@ -19,6 +19,7 @@ import html
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Callable
 from os.path import commonprefix
 
@@ -28,7 +29,8 @@ from rapidfuzz.distance import OSA
 from ..contacts import is_department_at
 from ..text import ORDINAL_MARKERS, Normalizer, Token, clean, exact_key, fold
 from .initialisms import has_vowel
-from .lexicon import (ADMINISTRATIVE_UNITS, AMBIGUOUS_BARE_STOPS, CALENDAR_WORDS, CONTACT_ATTRIBUTES, DEPARTMENT_WORDS,
+from .lexicon import (ADMINISTRATIVE_UNITS, AMBIGUOUS_BARE_STOPS, CALENDAR_WORDS, CONTACT_ATTRIBUTES, CONTRASTS,
+                      DEPARTMENT_WORDS,
                       DEPUTY_WORDS, ENGLISH_IRREGULAR_VERBS, ENGLISH_STOPS, NAME_HEADS, PERCENT, PROVINCES, ROLE_WORDS, STOP_EXACT,
                       STOP_FOLDED, TYPE_CUES, Cue)
 from .vocabulary import spellings_by_fold, vocabulary
@@ -88,10 +90,12 @@ class Question:
     places: set[str] = field(default_factory=set)  # "huyen co do", "phuong tan an": a unit and its name
     roles: set[str] = field(default_factory=set)  # folded role phrases ("giam doc")
     deputy: bool = False
+    alternatives: dict[int, int] = field(default_factory=dict)  # of each set of ``CONTRASTS`` the question names
+    # one alternative of, that alternative ("giải nhì": the prizes → the second)
     attributes: list[str] = field(default_factory=list)  # contact fields asked for
     entity: list[Token] = field(default_factory=list)  # what the contact attributes are of
 
-    @property
+    @cached_property
     def folded(self) -> str:
         return " ".join(t.folded for t in self.tokens)
 
@@ -582,6 +586,10 @@ class QuestionReader:
         q.places = set() if english else self._places(q)  # in English "Phuong's position" names no ward
         q.roles = {role for role in ROLE_WORDS if f" {role} " in folded}
         q.deputy = any(f" {word} {role} " in folded for word in DEPUTY_WORDS for role in q.roles)  # not "thành phố"
+        for contrast, alternatives in enumerate(CONTRAST_RES):
+            named = [i for i, alternative in enumerate(alternatives) if alternative.search(folded)]
+            if len(named) == 1:  # naming two ("bắt đầu và kết thúc") asks about both
+                q.alternatives[contrast] = named[0]
 
     def _glued(self, q: Question, name: list[str]) -> bool:
         """Is every place where the question's words spell a name part of other words, its first word
@@ -665,6 +673,11 @@ def _number_of_the_department(tokens: list[Token]) -> list[tuple[int, Cue]]:
         return []
     after = tuple(t.folded for t in tokens[named[1] + 1:named[1] + 4])
     return [(named[1] + 1, _PHONE)] if any(after[:len(asked)] == asked for asked in _NUMBER_ASKED) else []
+
+
+# The ways of naming each alternative of each set of ``CONTRASTS``, as patterns over folded text.
+CONTRAST_RES = tuple(tuple(re.compile(r"\b(?:" + "|".join(names) + r")\b") for names in contrast)
+                     for contrast in CONTRASTS)
 
 
 def _verb_forms(base: str, past: str, participle: str) -> tuple[str, ...]:

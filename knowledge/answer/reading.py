@@ -18,9 +18,8 @@ from functools import cached_property
 from typing import TypeVar
 
 from ..text import ORDINAL_MARKERS, Normalizer, fold
-from .lexicon import (CALENDAR_WORDS, CONTRASTS, DEPUTY_WORDS, HOME_PROVINCE, MONEY_WORDS, PERCENT, PROVINCES,
-                      ROLE_WORDS)
-from .question import Question, Term
+from .lexicon import CALENDAR_WORDS, DEPUTY_WORDS, HOME_PROVINCE, MONEY_WORDS, PERCENT, PROVINCES, ROLE_WORDS
+from .question import CONTRAST_RES, Question, Term
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -514,20 +513,13 @@ def _province_conflict(question: Question, sentence: Sentence) -> bool:
     return bool(named) or bool(_WIDER_SCOPE_RE.search(sentence.text))
 
 
-_CONTRAST_RES = tuple(tuple(re.compile(r"\b(?:" + "|".join(names) + r")\b") for names in contrast)
-                      for contrast in CONTRASTS)
-
-
 def _contrast_conflict(question: Question, sentence: Sentence) -> bool:
     """Does the sentence name another of alternatives that exclude each other (``CONTRASTS``) than the one the
-    question asks, and never that one ("phát biểu bế mạc" for who spoke at the opening, "giải nhì" for the
-    first prize)? A question naming two of them ("bắt đầu và kết thúc") asks about both."""
-    for alternatives in _CONTRAST_RES:
-        asked = [i for i, named in enumerate(alternatives) if named.search(question.folded)]
-        if len(asked) != 1:
-            continue
-        said = [i for i, named in enumerate(alternatives) if named.search(sentence.plain)]
-        if said and asked[0] not in said:
+    question asks (``Question.alternatives``), and never that one ("phát biểu bế mạc" for who spoke at the opening,
+    "giải nhì" for the first prize)?"""
+    for contrast, asked in question.alternatives.items():
+        said = [i for i, named in enumerate(CONTRAST_RES[contrast]) if named.search(sentence.plain)]
+        if said and asked not in said:
             return True
     return False
 
