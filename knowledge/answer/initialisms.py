@@ -3,9 +3,11 @@
 
 A word is taken for an initialism only when nothing else can read it: it is no Vietnamese syllable
 (it has no vowel, "stkt", or its letters spell no syllable, "ATBX", "UD") and no Roman numeral, the
-knowledge base never writes it, and the abbreviation table does not know it. Its phrase is the run of words, inside one clause of the candidate passages, whose
-first letters spell it ("và" is skipped, as in "Thông tin và Truyền thông" for "TTTT"); the pages must
-use that run more than once (once is a coincidence of letters, not a term), and the most frequent run
+knowledge base never writes it, and the abbreviation table does not know it. Its phrase is the run of
+words, inside one clause of the candidate passages, whose first letters spell it ("và" is skipped, as in
+"Thông tin và Truyền thông" for "TTTT"). A run standing where the question has the initialism, next to the
+same word ("Khối UD tiến bộ": "Khối Ứng dụng tiến bộ"), wins, even used once; else the pages must use the
+run more than once (once is a coincidence of letters, not a term), and the most frequent run
 wins. A word no candidate spells stays as typed. The abbreviation table stays the place for what staff
 want read one way everywhere.
 """
@@ -68,7 +70,8 @@ def spelt_by(letters: str, texts: Iterable[str], before: frozenset[str] = frozen
                 if all(folded[start + k][0] == letters[k] for k in range(n)):
                     key = " ".join(folded[start:start + n])
                     found[key] += 1
-                    if (start and folded[start - 1] in before) or (start + n < len(words) and folded[start + n] in after):
+                    if (start and folded[start - 1] in before) or folded[start + n:start + n + 1] and (
+                            folded[start + n] in after):
                         in_place[key] += 1
                     written.setdefault(key, Counter())[" ".join(words[start:start + n]).casefold()] += 1
     if in_place:

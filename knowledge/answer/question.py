@@ -30,9 +30,8 @@ from ..contacts import is_department_at
 from ..text import ORDINAL_MARKERS, Normalizer, Token, clean, exact_key, fold
 from .initialisms import has_vowel
 from .lexicon import (ADMINISTRATIVE_UNITS, AMBIGUOUS_BARE_STOPS, CALENDAR_WORDS, CONTACT_ATTRIBUTES, CONTRASTS,
-                      DEPARTMENT_WORDS,
-                      DEPUTY_WORDS, ENGLISH_IRREGULAR_VERBS, ENGLISH_STOPS, NAME_HEADS, PERCENT, PROVINCES, ROLE_WORDS, STOP_EXACT,
-                      STOP_FOLDED, TYPE_CUES, Cue)
+                      DEPARTMENT_WORDS, DEPUTY_WORDS, ENGLISH_IRREGULAR_VERBS, ENGLISH_STOPS, NAME_HEADS, PERCENT,
+                      PROVINCES, ROLE_WORDS, STOP_EXACT, STOP_FOLDED, TYPE_CUES, Cue)
 from .vocabulary import spellings_by_fold, vocabulary
 
 UNIT_EXACT = frozenset(exact_key(w) for w in "huyện quận phường xã tỉnh ấp".split())
@@ -249,7 +248,8 @@ def is_stop(token: Token, accented: bool, english: bool = False) -> bool | None:
         return None if vocabulary().is_syllable(token.folded) and not english else True
     if accented:  # a word typed without accents among accented ones is written as it is meant, and one no
         # accent could make a Vietnamese word ("hello", "admin") is as it would be in any question
-        return token.folded in STOP_EXACT or (token.folded in STOP_FOLDED and not vocabulary().is_syllable(token.folded))
+        return token.folded in STOP_EXACT or (
+            token.folded in STOP_FOLDED and not vocabulary().is_syllable(token.folded))
     if token.folded in STOP_FOLDED:
         return True
     return None if token.folded in AMBIGUOUS_BARE_STOPS else False
