@@ -509,7 +509,11 @@ class QuestionReader:
                 continue
             if cue.kind == "money":  # "kinh phí … bao nhiêu": an amount of money, whatever word follows
                 q.types.add("count")
-                q.head = q.head or " ".join(cue.folded)
+                if cue.interrogative:  # "bao nhiêu tiền": asks the amount, the money word is not looked for
+                    q.head = cue.folded[-1]
+                    skip |= span
+                else:
+                    q.head = q.head or " ".join(cue.folded)
                 continue
             if cue.kind == "page":
                 pages |= span
