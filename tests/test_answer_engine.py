@@ -171,13 +171,6 @@ def test_an_english_acronym_is_no_slip_for_a_vietnamese_abbreviation(engine):
     assert "sang" in read(engine, "trung tâm dmts cần thơ ở đâu").content_folded  # a slip in Vietnamese
 
 
-@pytest.mark.parametrize("typed", ["hội thi sáng tạo kỹ thuật lần 8 giải nhất bao nhiêu tiền",
-                                   "giai nhat hoi thi stkt lan 8 duoc bao nhieu tien"])
-def test_how_much_money_asks_an_amount_not_the_word_money(engine, typed):
-    question = read(engine, typed)
-    assert "count" in question.types and question.head == "tien" and "tien" not in question.content_folded
-
-
 def test_question_type_is_read_on_the_accents_the_citizen_typed(engine):
     assert "count" in read(engine, "hội thi có mấy giải").types
     counted = read(engine, "số máy lẻ của sở")

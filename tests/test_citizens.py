@@ -63,11 +63,6 @@ def at(conversation: Conversation, moment: dt.datetime) -> Conversation:
     return conversation
 
 
-def test_how_much_money_a_prize_brings_is_answered_with_the_amount(new_kb):
-    reply = Conversation(new_kb).answer("hội thi sáng tạo kỹ thuật lần 8 giải nhất bao nhiêu tiền")
-    assert reply.answered and "giải nhất 15 triệu đồng" in reply.text
-
-
 # ----- working hours ------------------------------------------------------------------------------
 @pytest.mark.parametrize("question", HOURS_QUESTIONS)
 def test_working_hours_are_answered_from_the_settings_on_a_new_knowledge_base(new_kb, question):

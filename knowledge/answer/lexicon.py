@@ -50,8 +50,6 @@ TYPE_CUES: list[Cue] = [
     # Words naming the quantity asked for themselves: a share, an amount of money.
     *_cues("share", "tỷ lệ, tỉ lệ", interrogative=False),
     *_cues("money", "kinh phí, số tiền, trị giá, giá trị", interrogative=False),
-    # How much money: the pages write the amount ("15 triệu đồng"), never "tiền" beside it.
-    *_cues("money", "bao nhiêu tiền, mấy tiền, how much money", ambiguous="mấy tiền"),
     *_cues("who", "ai, người nào, ông nào, bà nào, những ai, who, whom"),
     *_cues("who", "cơ quan nào, đơn vị nào, tổ chức nào, doanh nghiệp nào, trường nào", interrogative=False),
     *_cues("role", "chức vụ gì, chức vụ nào, chức gì, chức danh gì, chức danh nào, giữ chức vụ gì, giữ chức gì, "

@@ -509,11 +509,7 @@ class QuestionReader:
                 continue
             if cue.kind == "money":  # "kinh phí … bao nhiêu": an amount of money, whatever word follows
                 q.types.add("count")
-                if cue.interrogative:  # "bao nhiêu tiền": asks the amount, the money word is not looked for
-                    q.head = cue.folded[-1]
-                    skip |= span
-                else:
-                    q.head = q.head or " ".join(cue.folded)
+                q.head = q.head or " ".join(cue.folded)
                 continue
             if cue.kind == "page":
                 pages |= span
