@@ -207,7 +207,7 @@ class AnswerEngine:
         typed = question.typed
         letters: dict[str, tuple[set[str], set[str]]] = {}  # initialism → the words before it, after it
         for position, token in enumerate(typed):
-            if (found := initialism_letters(token, index.df_folded)) and found not in LEXICON_WORDS:
+            if (found := initialism_letters(token)) and found not in LEXICON_WORDS:
                 before, after = letters.setdefault(found, (set(), set()))
                 before.update(t.folded for t in typed[max(0, position - 1):position])
                 after.update(t.folded for t in typed[position + 1:position + 2])
@@ -216,7 +216,8 @@ class AnswerEngine:
             passages = self._candidates(question, index)
             texts = [part for p in passages for part in (p.title, p.text)]
             for initialism, (before, after) in letters.items():
-                phrase = spelt_by(initialism, texts, frozenset(before), frozenset(after))
+                phrase = spelt_by(initialism, texts, frozenset(before), frozenset(after),
+                                  in_place_only=bool(index.df_folded.get(initialism)))
                 if phrase:
                     phrases[initialism] = phrase[1] if question.accented else phrase[0]
         spelt = spell_out(text, phrases) if phrases else text

@@ -2,14 +2,15 @@
 "chuyển đổi số", "hs" for "hồ sơ"), spelt out from the pages the rest of the question finds.
 
 A word is taken for an initialism only when nothing else can read it: it is no Vietnamese syllable
-(it has no vowel, "stkt", or its letters spell no syllable, "ATBX", "UD") and no Roman numeral, the
-knowledge base never writes it, and the abbreviation table does not know it. Its phrase is the run of
-words, inside one clause of the candidate passages, whose first letters spell it ("và" is skipped, as in
-"Thông tin và Truyền thông" for "TTTT"). A run standing where the question has the initialism, next to the
-same word ("Khối UD tiến bộ": "Khối Ứng dụng tiến bộ"), wins, even used once; else the pages must use the
-run more than once (once is a coincidence of letters, not a term), and the most frequent run
-wins. A word no candidate spells stays as typed. The abbreviation table stays the place for what staff
-want read one way everywhere.
+(it has no vowel, "stkt", or its letters spell no syllable, "ATBX", "UD") and no Roman numeral, and the
+abbreviation table does not know it. Its phrase is the run of words, inside one clause of the candidate
+passages, whose first letters spell it ("và" is skipped, as in "Thông tin và Truyền thông" for "TTTT"),
+never a run holding the letters themselves as a word ("tư TT" of "Thông tư …/TT-BKHCN"). A run standing where
+the question has the initialism, next to the same word ("Khối UD tiến bộ": "Khối Ứng dụng tiến bộ"), wins, even
+used once; else the pages must use the run more than once (once is a coincidence of letters,
+not a term), and the most frequent run wins. Letters the pages also write as a word of their own ("TT" of
+"TT-BKHCN") are spelt out only in place ("TT Thông tin": "Trung tâm Thông tin"). A word no candidate spells
+stays as typed. The abbreviation table stays the place for what staff want read one way everywhere.
 """
 from __future__ import annotations
 
@@ -33,12 +34,12 @@ def has_vowel(folded: str) -> bool:
     return not _VOWELS.isdisjoint(folded)
 
 
-def initialism_letters(token: Token, known: Iterable[str]) -> str | None:
+def initialism_letters(token: Token) -> str | None:
     """The folded letters of a token that can only be an initialism, else None."""
     letters = token.folded
     if not (2 <= len(letters) <= LONGEST and letters.isalpha() and letters.isascii()):
         return None
-    if letters in known or _ROMAN.fullmatch(letters):
+    if _ROMAN.fullmatch(letters):
         return None
     return None if has_vowel(letters) and vocabulary().is_syllable(letters) else letters
 
@@ -54,11 +55,12 @@ def _clauses(text: str) -> list[list[str]]:
 
 
 def spelt_by(letters: str, texts: Iterable[str], before: frozenset[str] = frozenset(),
-             after: frozenset[str] = frozenset()) -> tuple[str, str] | None:
+             after: frozenset[str] = frozenset(), in_place_only: bool = False) -> tuple[str, str] | None:
     """The phrase the texts spell ``letters`` with most often: (folded, as written in lower case). A run
     standing where the question has it, after a word of ``before`` or before a word of ``after`` (the folded
     words around the initialism as typed: "Trung tâm TT KH&CN"), wins over more frequent ones elsewhere, and
-    is no coincidence even when the pages use it once."""
+    is no coincidence even when the pages use it once. Letters the pages also write as a word of their own
+    ("TT" of "TT-BKHCN") are spelt out only in place (``in_place_only``)."""
     found: Counter[str] = Counter()
     in_place: Counter[str] = Counter()
     written: dict[str, Counter[str]] = {}
@@ -67,8 +69,9 @@ def spelt_by(letters: str, texts: Iterable[str], before: frozenset[str] = frozen
         for words in _clauses(text):
             folded = [fold(w.casefold()) for w in words]
             for start in range(len(words) - n + 1):
-                if all(folded[start + k][0] == letters[k] for k in range(n)):
-                    key = " ".join(folded[start:start + n])
+                run = folded[start:start + n]
+                if all(run[k][0] == letters[k] for k in range(n)) and letters not in run:
+                    key = " ".join(run)
                     found[key] += 1
                     if (start and folded[start - 1] in before) or folded[start + n:start + n + 1] and (
                             folded[start + n] in after):
@@ -76,7 +79,7 @@ def spelt_by(letters: str, texts: Iterable[str], before: frozenset[str] = frozen
                     written.setdefault(key, Counter())[" ".join(words[start:start + n]).casefold()] += 1
     if in_place:
         key = in_place.most_common(1)[0][0]
-    elif found and (best := found.most_common(1)[0])[1] > 1:
+    elif found and not in_place_only and (best := found.most_common(1)[0])[1] > 1:
         key = best[0]
     else:
         return None
