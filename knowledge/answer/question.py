@@ -641,7 +641,8 @@ class QuestionReader:
 
     @staticmethod
     def _read_contact(q: Question) -> None:
-        found = find_cues(q.tokens, CONTACT_CUE_INDEX, q.accented) or _number_of_the_department(q.tokens)
+        named = _department_named(q.tokens)
+        found = find_cues(q.tokens, CONTACT_CUE_INDEX, q.accented) or _number_of_the_department(q.tokens, named)
         if not found:
             return
         used: set[int] = set()
@@ -654,7 +655,6 @@ class QuestionReader:
             used.update(span)
         entity = [t for t in q.terms
                   if t.factor == 1.0 and t.token.folded not in DEPARTMENT_WORDS and t.position not in used]
-        named = _department_named(q.tokens)
         if entity and named and any(start < named[0] for start, _ in found) and named[1] < entity[0].position:
             entity = []  # "email sở khcn, để gửi hồ sơ": the department is named; what follows is not a unit
         q.entity = [t.token for t in entity]
@@ -664,11 +664,10 @@ _NUMBER_ASKED = (("so", "may"), ("so", "bao", "nhieu"))  # "số mấy", "số b
 _PHONE = next(cue for cue in CONTACT_ATTRIBUTES if cue.kind == "phone")
 
 
-def _number_of_the_department(tokens: list[Token]) -> list[tuple[int, Cue]]:
-    """"sở khcn số mấy": which number the department has is its phone number (not which house number:
-    that is asked "ở số mấy"). Only right after the department's name, as other numbers are asked so too
-    ("mẫu số mấy")."""
-    named = _department_named(tokens)
+def _number_of_the_department(tokens: list[Token], named: tuple[int, int] | None) -> list[tuple[int, Cue]]:
+    """"sở khcn số mấy": which number the department (``named`` where the tokens name it) has is its phone
+    number (not which house number: that is asked "ở số mấy"). Only right after the department's name, as other
+    numbers are asked so too ("mẫu số mấy")."""
     if named is None:
         return []
     after = tuple(t.folded for t in tokens[named[1] + 1:named[1] + 4])
