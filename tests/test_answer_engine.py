@@ -752,6 +752,16 @@ def test_a_long_reply_is_cut_where_the_question_s_words_are_as_the_normaliser_re
     assert "kiểm tra các HTX tại 12 cơ sở" in text
 
 
+def test_a_clause_ending_in_a_semicolon_is_shown_with_the_clause_that_finishes_its_sentence(engine):
+    """The sentence splitter ends a piece at ";": "kiểm tra 180 cột … của 35 cơ sở;" is read alone, but shown
+    alone it stops before "02 cơ sở không phù hợp", the figure asked for."""
+    question, readings = engine.readings("kiem tra xang dau dot 2 nam 2013 co bao nhieu co so vi pham")
+    assert any(r.sentence.text.endswith("của 35 cơ sở;") for r in readings[:2])
+    _, text = reply_of(readings, question_words(question))
+    assert "35 cơ sở; 09 cột đo của 02 cơ sở không phù hợp" in text
+    assert text.count("35 cơ sở;") == 1
+
+
 def test_an_organisation_answers_who_but_never_who_holds_a_role(tmp_path, kb_of):
     write(tmp_path, "trung-tam.txt", "Giới thiệu Trung tâm Thông tin\n\n[05/02/2014 08:00]\n\n"
           "Trung tâm Thông tin được thành lập năm 1990, trực thuộc Sở Khoa học và Công nghệ.\n")

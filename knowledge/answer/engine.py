@@ -490,18 +490,22 @@ def _prefer_newer(readings: list[Reading]) -> Reading:
 
 def _span(best: Reading, readings: list[Reading], words: frozenset[str]) -> str:
     """The best sentence with the one after it, and the next best sentence of the same page when both fit in a
-    reply (the best is often the sentence that names the event, the next the one that holds the figure), in
-    page order, without page noise (photo credits); cut to its clauses that hold the question when too long."""
-    chosen = [best]
+    reply (the best is often the sentence that names the event, the next the one that holds the figure) -- with
+    the piece after it when it ends in ";", a sentence the splitter cut in its middle -- in page order, without page noise (photo credits); cut to its clauses that hold the question when too long."""
+    chosen = [(best, best.window)]
     for r in readings:
         if r.article is not best.article or r.sentence.text in best.window:
             continue
-        if len(best.window) + len(r.sentence.text) < MAX_SPAN_CHARS:
-            chosen.append(r)
+        unfinished = (r.sentence.text.endswith(";") and r.window.startswith(r.sentence.text + " ")
+                      and best.sentence.text not in r.window)
+        for text in (r.window, r.sentence.text) if unfinished else (r.sentence.text,):
+            if len(best.window) + len(text) < MAX_SPAN_CHARS:  # a clause ending in ";" with the one after it
+                chosen.append((r, text))
+                break
         break
     order = {pid: i for i, pid in enumerate(best.article.texts)}
-    chosen.sort(key=lambda r: (order.get(r.passage_id, 0), r.index))
-    texts = [r.window if r is best else r.sentence.text for r in chosen]
+    chosen.sort(key=lambda pair: (order.get(pair[0].passage_id, 0), pair[0].index))
+    texts = [text for _, text in chosen]
     text = _NOISE_RE.sub("", " ".join(texts)).strip()
     return _focused(text, words, best.article.normalizer) if len(text) > MAX_SPAN_CHARS else text
 
