@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
 from ..text import Token, fold
 from .vocabulary import vocabulary
@@ -44,14 +45,17 @@ def initialism_letters(token: Token) -> str | None:
     return None if has_vowel(letters) and vocabulary().is_syllable(letters) else letters
 
 
-def _clauses(text: str) -> list[list[str]]:
-    """The words of each clause, without the words an initialism skips."""
+@lru_cache(maxsize=4096)
+def _clauses(text: str) -> tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...]:
+    """Each clause's words (without the words an initialism skips), folded, and their first letters: read
+    once per passage, which the candidates of one question after another share."""
     clauses = []
     for part in _CLAUSE_BREAK.split(text):
-        words = [w for w in _LETTERS.findall(part) if fold(w.casefold()) not in _SKIPPED]
+        words = tuple(w for w in _LETTERS.findall(part) if fold(w.casefold()) not in _SKIPPED)
         if words:
-            clauses.append(words)
-    return clauses
+            folded = tuple(fold(w.casefold()) for w in words)
+            clauses.append((words, folded, "".join(f[0] for f in folded)))
+    return tuple(clauses)
 
 
 def spelt_by(letters: str, texts: Iterable[str], before: frozenset[str] = frozenset(),
@@ -66,17 +70,18 @@ def spelt_by(letters: str, texts: Iterable[str], before: frozenset[str] = frozen
     written: dict[str, Counter[str]] = {}
     n = len(letters)
     for text in texts:
-        for words in _clauses(text):
-            folded = [fold(w.casefold()) for w in words]
-            for start in range(len(words) - n + 1):
+        for words, folded, initials in _clauses(text):
+            start = initials.find(letters)
+            while start >= 0:
                 run = folded[start:start + n]
-                if all(run[k][0] == letters[k] for k in range(n)) and letters not in run:
+                if letters not in run:
                     key = " ".join(run)
                     found[key] += 1
                     if (start and folded[start - 1] in before) or folded[start + n:start + n + 1] and (
                             folded[start + n] in after):
                         in_place[key] += 1
                     written.setdefault(key, Counter())[" ".join(words[start:start + n]).casefold()] += 1
+                start = initials.find(letters, start + 1)
     if in_place:
         key = in_place.most_common(1)[0][0]
     elif found and not in_place_only and (best := found.most_common(1)[0])[1] > 1:
