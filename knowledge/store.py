@@ -16,6 +16,7 @@ import secrets
 import sqlite3
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Generic, Iterable, Iterator, TypeVar
 
@@ -171,10 +172,17 @@ def prepare_article(article: ParsedArticle, normalizer: Normalizer, abbreviation
             tokens = normalizer.tokenize(text)
             passages.append((text, role, folded_text(tokens), exact_text(tokens)))
     title_folded, title_exact = folded_text(title_tokens), exact_text(title_tokens)
-    footer = normalizer.tokenize(FOOTER_CONTEXT)
     counts = term_bag(((role, folded, exact) for _text, role, folded, exact in passages),
-                      {"body": (title_folded, title_exact), "footer": (folded_text(footer), exact_text(footer))})
+                      {"body": (title_folded, title_exact), "footer": _footer_terms(normalizer)})
     return PreparedArticle(article, abbreviations_version, title_folded, title_exact, passages, counts)
+
+
+@lru_cache(maxsize=1)
+def _footer_terms(normalizer: Normalizer) -> tuple[str, str]:
+    """The context of a footer line (the website), folded and exact: tokenized once per normalizer,
+    not for every article a worker process prepares."""
+    tokens = normalizer.tokenize(FOOTER_CONTEXT)
+    return folded_text(tokens), exact_text(tokens)
 
 
 def _index_row(passage_id: int, folded: str, exact: str, context: tuple[str, str]) -> tuple:
@@ -482,19 +490,18 @@ class KnowledgeBase:
                 normalizer = self.normalizer()  # the abbreviation table as of now, read once
                 if prepared.abbreviations_version != self._normalizer_version:
                     prepared = prepare_article(article, normalizer, self._normalizer_version)
-                footer = self._footer_context(normalizer)
-                contexts = {"body": (prepared.title_folded, prepared.title_exact),
-                            "footer": (folded_text(footer), exact_text(footer))}
+                contexts = {"body": (prepared.title_folded, prepared.title_exact), "footer": _footer_terms(normalizer)}
                 # ids given, so that the passages and their full-text rows go in with one statement each
                 old = self.find_article(source)
                 if old:
                     self._delete_article_rows(old["id"])
                 retired = old["retired"] if old else 0  # a new version of a retired file stays retired
+                imported_at = now_iso()
                 article_id = self.insert("articles", {
                     "source": source, "title": article.title, "published": published, "url": article.url,
                     "published_inferred": int(article.published_inferred), "origin": article.origin,
                     "format": article.format, "body": "\n\n".join(article.paragraphs),
-                    "content_hash": content_hash, "imported_at": now_iso(),
+                    "content_hash": content_hash, "imported_at": imported_at,
                     "title_folded": prepared.title_folded, "title_exact": prepared.title_exact,
                     "retired": retired, "revision": self.version() + 1})
                 first = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM passages").fetchone()[0]
@@ -510,18 +517,18 @@ class KnowledgeBase:
                 if not retired:
                     self._change_counts(prepared.counts or document_counts(
                         ((role, folded, exact) for _text, role, folded, exact in prepared.passages), contexts))
-                self._insert_contacts(article.contacts, article_id, article.title, published)
+                self._insert_contacts(article.contacts, article_id, article.title, published, imported_at)
                 self._bump()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot write to the database {self.path}: {exc}") from exc
         return "updated" if old else "added"
 
     def _insert_contacts(self, facts: Iterable[ContactFact], article_id: int | None,
-                         title: str | None, published: str | None) -> None:
+                         title: str | None, published: str | None, updated_at: str) -> None:
         self.conn.executemany(
             "INSERT INTO contacts (unit, unit_key, field, value, article_id, source_title, source_date, pinned, "
             "updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, NULL)",
-            [(f.unit, unit_key(f.unit), f.field, f.value, article_id, title, published, now_iso()) for f in facts])
+            [(f.unit, unit_key(f.unit), f.field, f.value, article_id, title, published, updated_at) for f in facts])
 
     def _delete_article_rows(self, article_id: int) -> None:
         self._pages_changed()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import sqlite3
 from dataclasses import dataclass
 from itertools import chain
@@ -80,7 +81,7 @@ def write_prepared(kb: KnowledgeBase, file: IncomingFile) -> ImportResult:
 
 
 def import_file(kb: KnowledgeBase, path: Path) -> ImportResult:
-    return _write(kb, _prepared(kb, _read(kb, path)))
+    return _write(kb, _prepared(kb, _read(kb, path, {})))
 
 
 def _prepared(kb: KnowledgeBase, file: IncomingFile) -> IncomingFile:
@@ -88,7 +89,8 @@ def _prepared(kb: KnowledgeBase, file: IncomingFile) -> IncomingFile:
     return file
 
 
-def _read(kb: KnowledgeBase, path: Path) -> IncomingFile:
+def _read(kb: KnowledgeBase, path: Path, folders: dict[str, str]) -> IncomingFile:
+    """The file's bytes under its source (see :func:`_source`), or why it is not imported."""
     if path.name.lower().startswith("readme"):
         return IncomingFile(path.name, "", result=ImportResult(path.name, "skipped",
                                                         "tệp hướng dẫn, không phải bài viết"))
@@ -97,7 +99,20 @@ def _read(kb: KnowledgeBase, path: Path) -> IncomingFile:
     except OSError as exc:
         return IncomingFile(path.name, "", result=ImportResult(str(path), "failed",
                                                         f"không đọc được tệp: {exc.strerror or exc}"))
-    return _loaded(kb, str(path.resolve()), path.name, raw)
+    return _loaded(kb, _source(path, folders), path.name, raw)
+
+
+def _source(path: Path, folders: dict[str, str]) -> str:
+    """A file's source: its absolute path with symbolic links resolved, as ``path.resolve()`` gives it.
+    Each folder is resolved once per run and kept in ``folders``: resolving every file walked its
+    whole path again (0.2 s for 10,000 files). A file that is a link itself is resolved in full."""
+    if path.is_symlink():
+        return str(path.resolve())
+    parent = os.path.dirname(path)
+    folder = folders.get(parent)
+    if folder is None:
+        folder = folders[parent] = str(Path(parent).resolve())
+    return os.path.join(folder, path.name)
 
 
 def _loaded(kb: KnowledgeBase, source: str, name: str, raw: bytes) -> IncomingFile:
@@ -225,8 +240,9 @@ def _import_files(kb: KnowledgeBase, paths: list[Path]) -> Iterator[ImportResult
 def _read_batches(kb: KnowledgeBase, paths: list[Path]) -> Iterator[tuple[list[IncomingFile], list[Job]]]:
     batch: list[IncomingFile] = []
     size = 0
+    folders: dict[str, str] = {}
     for path in paths:
-        batch.append(_read(kb, path))
+        batch.append(_read(kb, path, folders))
         size += len(batch[-1].raw)
         if len(batch) == BATCH_FILES or size >= BATCH_BYTES:
             yield batch, _jobs(batch)
