@@ -178,10 +178,15 @@ def prepare_article(article: ParsedArticle, normalizer: Normalizer, abbreviation
 
 
 @lru_cache(maxsize=1)
+def _footer_tokens(normalizer: Normalizer) -> tuple:
+    """The context of a footer line (the website), tokenized once per normalizer (abbreviation table),
+    not for every article prepared or counted."""
+    return tuple(normalizer.tokenize(FOOTER_CONTEXT))
+
+
 def _footer_terms(normalizer: Normalizer) -> tuple[str, str]:
-    """The context of a footer line (the website), folded and exact: tokenized once per normalizer,
-    not for every article a worker process prepares."""
-    tokens = normalizer.tokenize(FOOTER_CONTEXT)
+    """:func:`_footer_tokens`, folded and exact."""
+    tokens = _footer_tokens(normalizer)
     return folded_text(tokens), exact_text(tokens)
 
 
@@ -261,8 +266,6 @@ class KnowledgeBase:
         self.db = sqlite_utils.Database(conn)
         self._normalizer: Normalizer | None = None
         self._normalizer_version = -1
-        self._footer_for: Normalizer | None = None
-        self._footer_tokens: list = []
         self._pending_counts: DocumentCounts | None = None  # changes of the transaction under way
         self._pending_floor: int | None = None  # the version when they began
         self._pages_noted = False  # the transaction under way has noted that pages changed
@@ -677,11 +680,11 @@ class KnowledgeBase:
         sql = (f"SELECT p.id, p.article_id, p.text, p.folded, p.exact, a.title, a.title_folded, "
                f"a.title_exact, a.published, a.source, a.url, p.role FROM passages p "
                f"JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks}) AND a.retired = 0")
-        context = self._footer_context()
+        context = _footer_terms(self.normalizer())
         by_id = {}
         for row in self.conn.execute(sql, ids):
             if row[-1] == "footer":
-                row = (*row[:6], folded_text(context), exact_text(context), *row[8:])
+                row = (*row[:6], *context, *row[8:])
             by_id[row[0]] = Passage(*row)
         return by_id
 
@@ -695,12 +698,6 @@ class KnowledgeBase:
                     f"AND role = 'body' ORDER BY article_id, position", article_ids):
                 found[article_id].append(tuple(row))
         return found
-
-    def _footer_context(self, normalizer: Normalizer | None = None) -> list:
-        normalizer = normalizer or self.normalizer()
-        if self._footer_for is not normalizer:
-            self._footer_for, self._footer_tokens = normalizer, normalizer.tokenize(FOOTER_CONTEXT)
-        return self._footer_tokens
 
     def term_counts(self) -> tuple[int, dict[str, int], dict[str, int]]:
         """What :meth:`term_document_counts` returns, read from the ``term_counts`` table that every
@@ -765,11 +762,10 @@ class KnowledgeBase:
                                 (article_id,)).fetchone()
         if not row or row[2]:
             return None
-        footer = self._footer_context()
         rows = self.conn.execute("SELECT role, folded, exact FROM passages WHERE article_id = ?", (article_id,))
         return document_counts(
             (("body" if role == "body" else "footer", folded, exact) for role, folded, exact in rows),
-            {"body": (row[0], row[1]), "footer": (folded_text(footer), exact_text(footer))})
+            {"body": (row[0], row[1]), "footer": _footer_terms(self.normalizer())})
 
     def _change_counts(self, counts: DocumentCounts | TermBag | None, sign: int = 1) -> None:
         """Add (or with ``sign`` -1 take away) passages' counts: written to ``term_counts`` when the
@@ -824,12 +820,11 @@ class KnowledgeBase:
         folded: dict[str, int] = {}
         exact: dict[str, int] = {}
         count = 0
-        footer = self._footer_context()
         for f_text, e_text, t_folded, t_exact in self.conn.execute(
                 "SELECT p.folded, p.exact, CASE p.role WHEN 'body' THEN a.title_folded ELSE ? END, "
                 "CASE p.role WHEN 'body' THEN a.title_exact ELSE ? END "
                 "FROM passages p JOIN articles a ON a.id = p.article_id WHERE a.retired = 0",
-                (folded_text(footer), exact_text(footer))):
+                _footer_terms(self.normalizer())):
             count += 1
             for term in set(f_text.split()) | set(t_folded.split()):
                 folded[term] = folded.get(term, 0) + 1
@@ -960,7 +955,7 @@ class KnowledgeBase:
         """Tokenize every title and passage again (after the abbreviation table changed), and count
         them again (``counts`` False: upgrading a database from before ``term_counts``)."""
         normalizer = self.normalizer()
-        footer_context = self._footer_context()
+        footer_context = _footer_tokens(normalizer)
         with self.transaction():
             self.conn.execute("DELETE FROM passage_index")
             titles = {}
