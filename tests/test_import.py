@@ -126,6 +126,23 @@ def test_changed_file_replaces_its_old_version(empty_kb, tmp_path):
     assert "150 đại biểu" in empty_kb.article(body["id"])["body"]
 
 
+def test_a_file_reached_through_a_link_or_a_relative_path_is_the_same_source(empty_kb, tmp_path, monkeypatch):
+    """An article's source is its file's real path: read again through a linked folder, a linked file or a
+    relative path with "..", the changed file replaces its article instead of adding another."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    path = write(folder, "page.txt", DEPARTMENT_PAGE)
+    assert [r.status for r in import_paths(empty_kb, [folder])] == ["added"]
+    (tmp_path / "linked").symlink_to(folder, target_is_directory=True)
+    (tmp_path / "page-link.txt").symlink_to(path)
+    monkeypatch.chdir(folder)
+    for n, reached in enumerate([tmp_path / "linked", tmp_path / "page-link.txt", Path("..") / "pages" / "page.txt"]):
+        path.write_text(DEPARTMENT_PAGE.replace("120 đại biểu", f"{130 + n} đại biểu"), encoding="utf-8")
+        assert [r.status for r in import_paths(empty_kb, [reached])] == ["updated"], reached
+    assert empty_kb.stats()["articles"] == 1
+    assert [a["source"] for a in empty_kb.articles()] == [str(path.resolve())]
+
+
 def test_malformed_files_fail_with_a_reason_and_change_nothing(empty_kb, tmp_path):
     good = write(tmp_path, "good.md", MARKDOWN_PAGE)
     bad = [write(tmp_path, "binary.txt", b"\x00\x01\x02garbage"),
