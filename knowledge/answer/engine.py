@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from rapidfuzz import fuzz
 
 from .. import suggestions as suggest
-from ..contacts import fields_to_show, is_department, is_department_at
+from ..contacts import fields_to_show, is_department
 from ..fulltext import search_term
 from ..store import FOOTER_CONTEXT, ContactValue, KnowledgeBase, Passage
 from ..text import Normalizer, Token, clean, exact_key
@@ -308,7 +308,7 @@ class AnswerEngine:
         that makes a word with the next ("Sở Y tế", "sở tài nguyên") or is no syllable ("sở GTVT") names
         another department."""
         tokens = question.tokens
-        if is_department_at(" ".join(t.folded for t in tokens)):
+        if question.department is not None:
             return True
         heads = [i for i, t in enumerate(tokens) if t.marked and t.exact == _SO]
         return bool(heads) and not any(self._names_a_department(tokens[i + 1:i + 3]) for i in heads)

@@ -98,6 +98,15 @@ class Question:
     def folded(self) -> str:
         return " ".join(t.folded for t in self.tokens)
 
+    @cached_property
+    def department(self) -> tuple[int, int] | None:
+        """The first and last position of the department's name ("sở khoa học và công nghệ"), if named."""
+        found = is_department_at(self.folded)
+        if found is None:
+            return None
+        start = self.folded[:found[0]].count(" ")
+        return start, start + self.folded[found[0]:found[1]].count(" ")
+
     @property
     def content_folded(self) -> list[str]:
         return [t.token.folded for t in self.terms]
@@ -641,7 +650,7 @@ class QuestionReader:
 
     @staticmethod
     def _read_contact(q: Question) -> None:
-        named = _department_named(q.tokens)
+        named = q.department
         found = find_cues(q.tokens, CONTACT_CUE_INDEX, q.accented) or _number_of_the_department(q.tokens, named)
         if not found:
             return
@@ -698,19 +707,9 @@ def names_someone(q: Question) -> bool:
     """Does the question name an organisation, a local authority or a person other than the department (by a head
     word of their names, ``NAME_HEADS``)? Typed without accents, "so" of "số" is taken for "sở": when in doubt,
     it does."""
-    named = _department_named(q.tokens)
+    named = q.department
     return any(not (named and named[0] <= start <= named[1])
                for start, _ in find_cues(q.tokens, _NAME_HEAD_INDEX, q.accented))
-
-
-def _department_named(tokens: list[Token]) -> tuple[int, int] | None:
-    """The first and last position of the department's name ("sở khoa học và công nghệ"), if named."""
-    text = " ".join(t.folded for t in tokens)
-    found = is_department_at(text)
-    if found is None:
-        return None
-    start = text[:found[0]].count(" ")
-    return start, start + text[found[0]:found[1]].count(" ")
 
 
 def with_synonyms(terms: list[Term], tokens: list[Token], groups: list[tuple[str, ...]]) -> list[Term]:
