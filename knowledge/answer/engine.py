@@ -490,18 +490,20 @@ def _prefer_newer(readings: list[Reading]) -> Reading:
 
 def _span(best: Reading, readings: list[Reading], words: frozenset[str]) -> str:
     """The best sentence with the one after it, and the next best sentence of the same page when both fit in a
-    reply (the best is often the sentence that names the event, the next the one that holds the figure) -- with
-    the piece after it when it ends in ";", a sentence the splitter cut in its middle -- in page order, without page noise (photo credits); cut to its clauses that hold the question when too long."""
+    reply (the best is often the sentence that names the event, the next the one that holds the figure), in
+    page order, without page noise (photo credits); cut to its clauses that hold the question when too long.
+    A next best that ends in ";" (a sentence the splitter cut in its middle) comes with the piece after it
+    when that fits too and the best does not already show it."""
     chosen = [(best, best.window)]
     for r in readings:
         if r.article is not best.article or r.sentence.text in best.window:
             continue
-        unfinished = (r.sentence.text.endswith(";") and r.window.startswith(r.sentence.text + " ")
-                      and best.sentence.text not in r.window)
-        for text in (r.window, r.sentence.text) if unfinished else (r.sentence.text,):
-            if len(best.window) + len(text) < MAX_SPAN_CHARS:  # a clause ending in ";" with the one after it
-                chosen.append((r, text))
-                break
+        shown = r.sentence.text
+        if (shown.endswith(";") and r.window.startswith(shown + " ") and best.sentence.text not in r.window
+                and len(best.window) + len(r.window) < MAX_SPAN_CHARS):
+            shown = r.window
+        if len(best.window) + len(shown) < MAX_SPAN_CHARS:
+            chosen.append((r, shown))
         break
     order = {pid: i for i, pid in enumerate(best.article.texts)}
     chosen.sort(key=lambda pair: (order.get(pair[0].passage_id, 0), pair[0].index))
