@@ -6,7 +6,8 @@ webhook routes to ``app`` and returns an object with ``name``, ``async start()``
 ``async stop()``, or None (after saying which setting turns it on) when it is not configured.
 A channel that can send staff's answers to hand-over requests also offers ``deliver`` (see
 :mod:`bot.channels.handover_delivery`, whose loop runs beside the channels). Questions are matched in the
-worker processes of :mod:`bot.workers` (``[server] workers``; with 1, on the event loop as before).
+worker processes of :mod:`bot.workers` (``[server] workers``; with 1, on the event loop as before);
+the query log and hand-over state are written behind the replies (:mod:`knowledge.write_behind`).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from aiohttp import web
 from handlers.conversation import Conversation
 from knowledge import handover, querylog
 from knowledge.store import KnowledgeBase
+from knowledge.write_behind import WriteBehind
 
 from .channels.handover_delivery import Delivery, DeliveryConfig
 from .settings import Settings
@@ -80,7 +82,8 @@ def admin_banner(kb: KnowledgeBase, base_url: str) -> str:
 async def serve(settings: Settings, kb: KnowledgeBase, stop: asyncio.Event) -> None:
     config, workers = settings.conversation(), settings.workers()
     pool = AnswerPool(kb.path, config.answer_engine, workers) if workers > 1 else None
-    conversation = Conversation(kb, config, pool.match if pool else None)
+    writes = WriteBehind(kb.path) if kb.path != ":memory:" else None  # no reply waits for a staff import's lock
+    conversation = Conversation(kb, config, pool.match if pool else None, writes)
     if pool is None:
         conversation.answerer.warm()  # answering on the loop: its caches built before the first question
     app = create_app(conversation, kb, settings.secret("WEB_SESSION_SECRET"),
@@ -120,6 +123,8 @@ async def serve(settings: Settings, kb: KnowledgeBase, stop: asyncio.Event) -> N
             except Exception:
                 log.exception("stopping %s failed", channel.name)
         await runner.cleanup()
+        if writes is not None:  # the channels' last answers logged
+            writes.close()
         if pool is not None:  # last: the channels' last answers needed it
             pool.close()
 

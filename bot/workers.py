@@ -6,7 +6,7 @@ This module owns those processes. Each opens its own read-only connection to the
 keeps its own :class:`handlers.conversation.Answerer`, whose caches follow the knowledge base's
 version, read on every question: a staff edit committed by any process reaches every worker on its
 next question. Workers only read; the query log, feedback, hand-over requests and the inbox are
-written by the main process alone, on its one connection (in WAL mode readers never wait for it).
+written by the main process alone (in WAL mode readers never wait for it).
 
 The pool is a :class:`concurrent.futures.ProcessPoolExecutor` whose processes are *spawned* (a fresh
 interpreter, so that nothing of the main process's threads or SQLite connection is inherited). They

@@ -15,7 +15,9 @@ topic), the engine's :class:`Match` of the question (:class:`Answerer`: read-onl
 that the running bot asks it in worker processes, :mod:`bot.workers`), and
 :meth:`Conversation._finish` (the reply, the topic remembered, the query log). :meth:`Conversation.respond`
 runs the three in a row; :meth:`Conversation.respond_async` awaits the middle one, so that the event
-loop does not compute answers. Every write (query log, hand-over, feedback) happens in this process.
+loop does not compute answers. Every write (query log, hand-over, feedback) happens in this process,
+through ``writes``: in the running bot a :class:`knowledge.write_behind.WriteBehind`, so that no reply
+waits for SQLite's write lock; else at once (:class:`knowledge.write_behind.WriteThrough`).
 """
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ from knowledge.sources import public_source
 from knowledge.store import KnowledgeBase
 from knowledge.suggestions import Targets
 from knowledge.text import clean
+from knowledge.write_behind import WriteBehind, WriteThrough
 
 from . import texts
 from .handover import HandOver, HandoverConfig
@@ -187,11 +190,14 @@ class Turn:
 class Conversation:
     """Channel-agnostic replies. Adapters on the event loop call :meth:`respond_async`, the terminal
     and the tests :meth:`respond`, and render what comes back. ``match_async`` is how
-    :meth:`respond_async` asks the engine (the running bot's worker processes); None asks it here."""
+    :meth:`respond_async` asks the engine (the running bot's worker processes); None asks it here.
+    ``writes`` makes this process's writes; None makes them at once on ``kb``."""
 
     def __init__(self, kb: KnowledgeBase, config: ConversationConfig | None = None,
-                 match_async: Callable[[str, Topic | None], Awaitable[Match]] | None = None):
+                 match_async: Callable[[str, Topic | None], Awaitable[Match]] | None = None,
+                 writes: WriteBehind | WriteThrough | None = None):
         self.kb = kb
+        self.writes = writes or WriteThrough(kb)
         self.config = config or ConversationConfig()
         self.answerer = Answerer(kb, self.config.answer_engine)
         self.engine = self.answerer.engine
@@ -199,7 +205,7 @@ class Conversation:
         self.topics = Topics()
         self.starters = Starters(kb)  # what is offered on /start, with help and as the first chips
         self.limiter = RateLimiter(self.config.rate_limit_messages, self.config.rate_limit_seconds)
-        self.handover = HandOver(kb, self.config.handover, self._contact_line)
+        self.handover = HandOver(kb, self.config.handover, self._contact_line, self.writes)
 
     # ----- entry points --------------------------------------------------------------
     def respond(self, message: IncomingMessage, log_query: bool = True) -> list[Reply]:
@@ -236,6 +242,7 @@ class Conversation:
         answer the same user received."""
         user_hash = self.kb.hash_user(f"{message.channel}:{message.user_id}")
         try:
+            self.writes.settle(user_hash)  # the answer's row written
             recorded = querylog.record_feedback(self.kb, log_id, value, user_hash, reason)
         except Exception:
             log.exception("could not record feedback")
@@ -333,10 +340,10 @@ class Conversation:
                 normalized = folded(self.kb, mask_personal_data(folded(self.kb, question)))
         source = (reply.source or {}).get("title")
         try:
-            return self.kb.log_query(channel=message.channel, user_hash=user_hash, question=question,
-                                     normalized=normalized, kind=reply.kind, answered=int(reply.answered),
-                                     score=round(reply.score, 4), source=source, faq_id=match.faq_id,
-                                     response_ms=round(elapsed_ms, 2))
+            return self.writes.log(user_hash, dict(
+                channel=message.channel, user_hash=user_hash, question=question, normalized=normalized,
+                kind=reply.kind, answered=int(reply.answered), score=round(reply.score, 4), source=source,
+                faq_id=match.faq_id, response_ms=round(elapsed_ms, 2)))
         except Exception:  # the citizen still gets the answer if logging fails
             log.exception("could not write the query log")
             return None

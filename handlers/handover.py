@@ -18,6 +18,7 @@ from typing import Callable
 
 from knowledge import handover
 from knowledge.store import KnowledgeBase
+from knowledge.write_behind import WriteBehind, WriteThrough
 
 from . import texts
 from .handover_intent import is_cancel, recognise
@@ -49,18 +50,19 @@ def _quote(question: str) -> str:
 class HandOver:
     """One per :class:`~handlers.conversation.Conversation`; remembers, per conversation, the last
     refused question and whether a question is awaited, for ``remember_seconds``, in the database
-    (:func:`knowledge.handover.remember`)."""
+    (:func:`knowledge.handover.remember`), written through ``writes`` under the conversation's key."""
 
-    def __init__(self, kb: KnowledgeBase, config: HandoverConfig, contact_line: Callable[[], str]):
+    def __init__(self, kb: KnowledgeBase, config: HandoverConfig, contact_line: Callable[[], str],
+                 writes: WriteBehind | WriteThrough):
         handover.ensure_table(kb)
-        self.kb, self.config, self.contact_line = kb, config, contact_line
+        self.kb, self.config, self.contact_line, self.writes = kb, config, contact_line, writes
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)
 
     def respond(self, message: IncomingMessage, user_hash: str, text: str) -> Reply | None:
         """The hand-over reply to a text message, or None when it is an ordinary question."""
         now = self.clock()
         handover.citizen_wrote(self.kb, user_hash, now)
-        pending = handover.take_pending(self.kb, self._conversation(message), self._expired_before(now))
+        pending = self._take_pending(message, now)
         if pending is not None and pending.awaiting:
             if is_cancel(text):
                 return Reply(texts.HANDOVER_CANCELLED, KIND)
@@ -96,8 +98,19 @@ class HandOver:
         """The conversation as the database knows it: a keyed hash, never the chat's address."""
         return self.kb.hash_user(f"{message.channel}:{message.chat_id}")
 
+    def _take_pending(self, message: IncomingMessage, now: dt.datetime) -> handover.Pending | None:
+        """The conversation's pending state unless expired, forgotten (a message is answered once)."""
+        conversation = self._conversation(message)
+        self.writes.settle(conversation)  # what the previous message left
+        found = handover.read_pending(self.kb, conversation)
+        if found is None:
+            return None
+        self.writes.submit(conversation, lambda kb: handover.drop_pending(kb, conversation))
+        return found if found.at >= self._expired_before(now) else None
+
     def _expired_before(self, now: dt.datetime) -> str:
         return handover.iso(now - dt.timedelta(seconds=self.config.remember_seconds))
 
     def _remember(self, message: IncomingMessage, user_hash: str, pending: handover.Pending, now: dt.datetime) -> None:
-        handover.remember(self.kb, self._conversation(message), user_hash, pending, self._expired_before(now))
+        conversation, expired_before = self._conversation(message), self._expired_before(now)
+        self.writes.submit(conversation, lambda kb: handover.remember(kb, conversation, user_hash, pending, expired_before))

@@ -147,17 +147,17 @@ def remember(kb: KnowledgeBase, conversation: str, user_hash: str, pending: Pend
                                        "refused": pending.refused, "awaiting": int(pending.awaiting)}, replace=True)
 
 
-def take_pending(kb: KnowledgeBase, conversation: str, expired_before: str) -> Pending | None:
-    """The conversation's pending state, removed (a message is answered once); None when there is
-    none, or only one written before ``expired_before``."""
+def read_pending(kb: KnowledgeBase, conversation: str) -> Pending | None:
+    """The conversation's pending state, however old (:func:`remember` drops the expired ones)."""
     row = kb.conn.execute("SELECT at, refused, awaiting FROM handover_pending WHERE conversation = ?",
                           (conversation,)).fetchone()
-    if row is None:
-        return None
+    return None if row is None else Pending(row[0], row[1], bool(row[2]))
+
+
+def drop_pending(kb: KnowledgeBase, conversation: str) -> None:
+    """Forget the conversation's pending state: a message is answered once."""
     with kb.transaction():
         kb.conn.execute("DELETE FROM handover_pending WHERE conversation = ?", (conversation,))
-    at, refused, awaiting = row
-    return Pending(at, refused, bool(awaiting)) if at >= expired_before else None
 
 
 # ----- staff's side ----------------------------------------------------------------------

@@ -293,12 +293,7 @@ class KnowledgeBase:
             except OSError as exc:
                 raise StoreError(f"cannot create the database folder {parent}: {exc.strerror}") from exc
         try:
-            conn = sqlite3.connect(path, timeout=10, check_same_thread=False, isolation_level=None)
-            conn.execute("PRAGMA busy_timeout = 10000")
-            if path != ":memory:":
-                conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA synchronous = NORMAL")
+            conn = connect(path)
             kb = cls(conn, path, hash_key.encode() if hash_key else _hash_key_file(path))
             kb._ensure_schema()
         except sqlite3.DatabaseError as exc:
@@ -993,6 +988,18 @@ class KnowledgeBase:
 
     def iter_rows(self, sql: str, args: Iterable = ()) -> Iterator[dict]:
         yield from self.db.query(sql, list(args))
+
+
+def connect(path: str) -> sqlite3.Connection:
+    """A connection to the database at ``path`` as every writer of it uses one: autocommit (transactions
+    are explicit), WAL, foreign keys on, waiting up to 10 s for another writer's lock."""
+    conn = sqlite3.connect(path, timeout=10, check_same_thread=False, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout = 10000")
+    if path != ":memory:":
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
 
 
 def _hash_key_file(db_path: str) -> bytes:

@@ -1,0 +1,106 @@
+"""Writes behind the replies (knowledge.write_behind): while another process holds SQLite's write
+lock (a staff import), a citizen still gets the answer with its log id, and the row, a rating of it
+and a hand-over state follow once the lock is free, in order; an id another process took meanwhile
+is not reused; closing writes what is queued."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+
+from handlers import texts
+from handlers.conversation import Conversation, ConversationConfig
+from handlers.messages import IncomingMessage
+from knowledge.write_behind import WriteBehind
+
+ANSWERED = "Số điện thoại của Sở là gì?"
+
+
+@pytest.fixture
+def writes(sample_kb):
+    writes = WriteBehind(sample_kb.path)
+    yield writes
+    writes.close()
+
+
+@pytest.fixture
+def conversation(sample_kb, writes):
+    return Conversation(sample_kb, ConversationConfig(rate_limit_messages=1000), writes=writes)
+
+
+@pytest.fixture
+def staff_lock(sample_kb):
+    """Another process's write transaction (a staff import), held until ``release`` is called."""
+    other = sqlite3.connect(sample_kb.path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+
+    class Lock:
+        released = False
+
+        def release(self, after: float = 0.0) -> None:
+            threading.Timer(after, self._commit).start() if after else self._commit()
+
+        def _commit(self) -> None:
+            if not self.released:
+                self.released = True
+                other.execute("COMMIT")
+
+    lock = Lock()
+    yield lock
+    lock.release()
+    other.close()
+
+
+def say(conversation: Conversation, text: str, user: str = "lan"):
+    [reply] = conversation.respond(IncomingMessage("web", user, user, text, deliver_via=""))
+    return reply
+
+
+def log_rows(kb) -> list[dict]:
+    return list(kb.iter_rows("SELECT id, question, kind, answered, user_hash FROM query_log ORDER BY id"))
+
+
+def test_an_answer_does_not_wait_for_a_staff_import_and_its_row_follows(conversation, sample_kb, writes, staff_lock):
+    reply = say(conversation, ANSWERED)
+    assert reply.answered and reply.log_id is not None  # given while the lock is held
+    assert log_rows(sample_kb) == []  # not written yet
+    staff_lock.release()
+    writes.settle(sample_kb.hash_user("web:lan"))
+    assert log_rows(sample_kb) == [{"id": reply.log_id, "question": ANSWERED, "kind": "contact", "answered": 1,
+                                    "user_hash": sample_kb.hash_user("web:lan")}]
+
+
+def test_a_rating_given_before_the_row_is_written_is_kept(conversation, sample_kb, staff_lock):
+    reply = say(conversation, ANSWERED)
+    staff_lock.release(after=0.2)
+    thanks = conversation.feedback(IncomingMessage("web", "lan", "lan", None), reply.log_id, 1)
+    assert thanks.text == texts.FEEDBACK_THANKS[1]
+    assert next(sample_kb.iter_rows("SELECT feedback FROM query_log WHERE id = ?", [reply.log_id]))["feedback"] == 1
+
+
+def test_a_refused_question_left_behind_is_handed_over_by_the_next_message(conversation, sample_kb, staff_lock):
+    refused = say(conversation, "Giá vàng hôm nay bao nhiêu?")
+    assert refused.offers_handover
+    staff_lock.release(after=0.2)
+    reply = say(conversation, texts.HANDOVER_BUTTON)  # reads what the refusal left, once it is written
+    assert reply.text.startswith(texts.HANDOVER_CONFIRM.split("{")[0] + "Giá vàng hôm nay bao nhiêu?")
+
+
+def test_an_id_taken_by_another_process_is_not_given_again(conversation, sample_kb, writes):
+    taken = sample_kb.log_query(channel="cli", user_hash="demo", question="demo", kind="faq", answered=1)
+    first = say(conversation, ANSWERED)
+    second = say(conversation, "Email của Sở là gì?")
+    writes.settle(sample_kb.hash_user("web:lan"))
+    rows = log_rows(sample_kb)
+    assert first.log_id == taken and [r["question"] for r in rows] == ["demo", ANSWERED, "Email của Sở là gì?"]
+    assert rows[2]["id"] == second.log_id and second.log_id > rows[1]["id"]  # the next one's id is its own
+
+
+def test_closing_writes_what_is_queued(conversation, sample_kb, writes, staff_lock):
+    ids = [say(conversation, ANSWERED, user=f"u{i}").log_id for i in range(5)]
+    staff_lock.release(after=0.2)
+    writes.close()
+    assert [r["id"] for r in log_rows(sample_kb)] == ids
+    with pytest.raises(RuntimeError):
+        writes.log("u0", {})
