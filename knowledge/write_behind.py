@@ -7,8 +7,10 @@ consecutive query-log rows in one transaction. A query-log row's id is given whe
 (one more than the last one given; the table's highest when the writer opened), so that a reply
 carries it for its feedback buttons before the row exists. Every write is queued under a key (the
 citizen, or the conversation, it belongs to), and :meth:`WriteBehind.settle` waits for that key's
-writes only: a read of what a citizen's earlier message wrote sees it, and nobody else waits.
-:class:`WriteThrough` has the same methods and writes at once on the caller's connection (the
+writes only: a read of what a citizen's earlier message wrote sees it, and nobody else waits. A
+write whose caller needs its result (the inbox's record of an update, before the platform's 200) is
+queued with :meth:`WriteBehind.call`, which returns its future: the caller waits, the event loop does
+not. :class:`WriteThrough` has the same methods and writes at once on the caller's connection (the
 terminal, the tests, an in-memory database).
 
 While the bot runs it is the only process that adds query-log rows. Should another add one meanwhile
@@ -22,6 +24,7 @@ import logging
 import sqlite3
 import threading
 from collections import Counter, deque
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Callable
 
@@ -30,6 +33,13 @@ from .store import KnowledgeBase, connect, now_iso
 log = logging.getLogger(__name__)
 
 Job = Callable[[KnowledgeBase], object]  # a write, given the writer's connection
+
+
+def _run_into(future: Future, job: Job, kb: KnowledgeBase) -> None:
+    try:
+        future.set_result(job(kb))
+    except Exception as exc:  # the caller's to handle
+        future.set_exception(exc)
 
 
 class WriteThrough:
@@ -44,6 +54,12 @@ class WriteThrough:
 
     def submit(self, key: str, job: Job) -> None:
         job(self.kb)
+
+    def call(self, key: str, job: Job) -> Future:
+        """``job`` run now; the future of what it returned or raised."""
+        future: Future = Future()
+        _run_into(future, job, self.kb)
+        return future
 
     def settle(self, key: str) -> None:
         """Nothing to wait for."""
@@ -84,6 +100,12 @@ class WriteBehind:
         """Queue ``job``, run after every write queued before it."""
         with self._changed:
             self._put(_Write(key, job=job))
+
+    def call(self, key: str, job: Job) -> Future:
+        """Queue ``job``; the future of what it returns or raises."""
+        future: Future = Future()
+        self.submit(key, lambda kb: _run_into(future, job, kb))
+        return future
 
     def settle(self, key: str) -> None:
         """Wait until every write queued under ``key`` is written (or has failed)."""

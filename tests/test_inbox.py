@@ -81,9 +81,9 @@ async def killed_while_answering(inbox: Inbox, item) -> None:
 # ----- the inbox on its own -------------------------------------------------------------------------
 async def test_an_update_stays_until_answered_and_a_restart_resumes_the_rest(db):
     kb, inbox = reopened(db)
-    first = inbox.accept("m-1", {"message": {"text": "sđt sở"}})
-    second = inbox.accept("m-2", {"message": {"text": "địa chỉ sở"}})
-    third = inbox.accept(None, {"message": {"text": "không có mã"}})  # no id: kept, never recognised
+    first = await inbox.accept("m-1", {"message": {"text": "sđt sở"}})
+    second = await inbox.accept("m-2", {"message": {"text": "địa chỉ sở"}})
+    third = await inbox.accept(None, {"message": {"text": "không có mã"}})  # no id: kept, never recognised
     await inbox.work(first, answer)
     await killed_while_answering(inbox, second)
     kb.close()
@@ -102,14 +102,14 @@ async def test_an_update_stays_until_answered_and_a_restart_resumes_the_rest(db)
 
 async def test_a_delivery_id_is_recognised_after_a_restart_and_kept_apart_per_channel(db):
     kb, inbox = reopened(db)
-    item = inbox.accept("42", {"update_id": 42})
+    item = await inbox.accept("42", {"update_id": 42})
     await inbox.work(item, answer)
-    assert inbox.accept("42", {"update_id": 42}) is None
+    assert await inbox.accept("42", {"update_id": 42}) is None
     kb.close()
     kb, inbox = reopened(db)
     try:
-        assert inbox.accept("42", {"update_id": 42}) is None
-        assert Inbox(kb, "telegram").accept("42", {"update_id": 42}) is not None
+        assert await inbox.accept("42", {"update_id": 42}) is None
+        assert await Inbox(kb, "telegram").accept("42", {"update_id": 42}) is not None
         # the table holds a hash of the id, never the id (the OA's fallback id names the citizen)
         keys = [row[0] for row in kb.conn.execute("SELECT key FROM inbox_seen")]
         assert len(keys) == 2 and "42" not in keys
@@ -121,16 +121,16 @@ async def test_delivery_ids_are_forgotten_after_the_redelivery_window(db):
     clock = Clock()
     kb, inbox = reopened(db, clock=clock)
     try:
-        await inbox.work(inbox.accept("old", {}), answer)
+        await inbox.work(await inbox.accept("old", {}), answer)
         clock.now += KEEP_SEEN_SECONDS - 60
-        await inbox.work(inbox.accept("recent", {}), answer)
-        assert inbox.prune() == 0
+        await inbox.work(await inbox.accept("recent", {}), answer)
+        assert await inbox.prune() == 0
         clock.now += 120
-        assert inbox.prune() == 1  # "old" is past the window, "recent" is not
-        assert inbox.accept("recent", {}) is None
-        assert inbox.accept("old", {}) is not None
+        assert await inbox.prune() == 1  # "old" is past the window, "recent" is not
+        assert await inbox.accept("recent", {}) is None
+        assert await inbox.accept("old", {}) is not None
         clock.now += KEEP_SEEN_SECONDS + 1  # accepting prunes by itself now and then
-        inbox.accept("new", {})
+        await inbox.accept("new", {})
         assert kb.conn.execute("SELECT count(*) FROM inbox_seen").fetchone()[0] == 1
     finally:
         kb.close()
@@ -138,8 +138,8 @@ async def test_delivery_ids_are_forgotten_after_the_redelivery_window(db):
 
 async def test_a_poison_update_is_dropped_with_a_log_line_after_a_few_attempts(db, caplog):
     kb, inbox = reopened(db)
-    poison = inbox.accept("poison", {"text": "kills the bot"})
-    healthy = inbox.accept("healthy", {"text": "xin chào"})
+    poison = await inbox.accept("poison", {"text": "kills the bot"})
+    healthy = await inbox.accept("healthy", {"text": "xin chào"})
     await killed_while_answering(inbox, poison)
     kb.close()
     for attempt in range(2, MAX_ATTEMPTS + 1):  # each restart tries it again, and dies again
@@ -157,7 +157,7 @@ async def test_a_poison_update_is_dropped_with_a_log_line_after_a_few_attempts(d
         assert f"zalo_bot: dropped update {poison.id}" in caplog.text
         assert f"started {MAX_ATTEMPTS} times" in caplog.text and "kills the bot" not in caplog.text
         assert kb.conn.execute("SELECT count(*) FROM inbox").fetchone()[0] == 0
-        assert inbox.accept("poison", {}) is None  # a redelivery of it is still recognised
+        assert await inbox.accept("poison", {}) is None  # a redelivery of it is still recognised
     finally:
         kb.close()
 
@@ -173,7 +173,7 @@ async def test_an_answer_that_raises_is_logged_once_and_the_others_go_on(db, cap
         answered.append(payload)
 
     try:
-        items = [inbox.accept(str(i), "bad" if i == 3 else i) for i in range(6)]
+        items = [await inbox.accept(str(i), "bad" if i == 3 else i) for i in range(6)]
         await asyncio.gather(*(inbox.work(item, handle) for item in items))
         assert sorted(answered) == [0, 1, 2, 4, 5]
         assert "answering update" in caplog.text and "broken answer" in caplog.text
@@ -185,14 +185,14 @@ async def test_an_answer_that_raises_is_logged_once_and_the_others_go_on(db, cap
 async def test_the_backlog_is_bounded_for_webhooks_only(db):
     kb, inbox = reopened(db, max_backlog=2)
     try:
-        items = [inbox.accept("a", 1, bounded=True), inbox.accept("b", 2, bounded=True)]
+        items = [await inbox.accept("a", 1, bounded=True), await inbox.accept("b", 2, bounded=True)]
         assert inbox.full()
         with pytest.raises(Refused):
-            inbox.accept("c", 3, bounded=True)
-        assert inbox.accept("d", 4) is not None  # polling is not refused: the update is already fetched
+            await inbox.accept("c", 3, bounded=True)
+        assert await inbox.accept("d", 4) is not None  # polling is not refused: the update is already fetched
         await inbox.work(items[0], answer)
         await inbox.work(items[1], answer)
-        assert inbox.accept("c", 3, bounded=True) is not None  # "c" was not marked as seen when refused
+        assert await inbox.accept("c", 3, bounded=True) is not None  # "c" was not marked as seen when refused
     finally:
         kb.close()
 
@@ -204,9 +204,9 @@ async def test_a_database_that_cannot_be_written_refuses_the_update(db):
     try:
         other.execute("BEGIN IMMEDIATE")  # someone else holds the write lock for too long
         with pytest.raises(Refused):
-            inbox.accept("m-1", {})
+            await inbox.accept("m-1", {})
         other.execute("ROLLBACK")
-        assert inbox.accept("m-1", {}) is not None  # not marked as seen by the failed try
+        assert await inbox.accept("m-1", {}) is not None  # not marked as seen by the failed try
     finally:
         other.close()
         kb.close()
@@ -235,10 +235,10 @@ async def test_concurrent_answers_and_another_writer_lose_and_double_nothing(db)
     try:
         tasks = []
         for n in range(300):
-            item = inbox.accept(str(n), n)
+            item = await inbox.accept(str(n), n)
             tasks.append(asyncio.create_task(inbox.work(item, handle)))
             if n % 7 == 0:
-                inbox.accept(str(n), n)  # delivered again meanwhile
+                await inbox.accept(str(n), n)  # delivered again meanwhile
             await asyncio.sleep(0)
         await asyncio.gather(*tasks)
     finally:

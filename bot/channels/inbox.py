@@ -8,9 +8,10 @@ This module owns two tables in the knowledge base's file, created with ``CREATE 
 EXISTS`` on the bot's own connection (``KnowledgeBase.conn``): ``inbox`` (one row per update not yet
 answered: channel, payload as JSON, attempts) and ``inbox_seen`` (channel and a hash of the
 delivery id, never the id itself, which may hold a citizen's id). Every write is one short
-``BEGIN IMMEDIATE`` transaction, never awaiting inside it, so the event loop's callers cannot
-interleave; other processes and threads wait on SQLite's busy timeout (WAL mode), as for every
-other write of the bot.
+``BEGIN IMMEDIATE`` transaction made by the bot's writer thread (``writes``, a
+:class:`knowledge.write_behind.WriteBehind` in the running bot) and awaited: while a staff import
+holds SQLite's write lock, the update waits for it (its webhook's 200 too), the event loop and every
+other conversation do not.
 
 An update is tried a bounded number of times: each start of an answer counts an attempt, so one
 that kills the process every time (a poison update) is dropped, with a log line, at a later start
@@ -21,17 +22,20 @@ platform's acceptance of the reply and the delete here, the update is answered a
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
 import sqlite3
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
 from knowledge.store import KnowledgeBase
+from knowledge.write_behind import Job, WriteBehind, WriteThrough
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +78,13 @@ def _key_hash(key: str) -> str:
 
 
 class Inbox:
-    """One channel's updates in the bot's database (``channel`` keeps the channels apart)."""
+    """One channel's updates in the bot's database (``channel`` keeps the channels apart), written
+    through ``writes`` (None: at once, on ``kb``'s connection)."""
 
     def __init__(self, kb: KnowledgeBase, channel: str, max_backlog: int = MAX_BACKLOG,
                  max_attempts: int = MAX_ATTEMPTS, keep_seen_seconds: float = KEEP_SEEN_SECONDS,
-                 clock: Callable[[], float] = time.time):
-        self.kb, self.channel = kb, channel
+                 clock: Callable[[], float] = time.time, writes: WriteBehind | WriteThrough | None = None):
+        self.kb, self.channel, self.writes = kb, channel, writes or WriteThrough(kb)
         self.max_backlog, self.max_attempts, self.keep_seen_seconds = max_backlog, max_attempts, keep_seen_seconds
         self.clock = clock
         self._pending: set[int] = set()  # ids accepted or resumed by this process, not yet answered
@@ -91,30 +96,38 @@ class Inbox:
     def full(self) -> bool:
         return len(self._pending) >= self.max_backlog
 
-    def accept(self, key: str | None, payload: Any, bounded: bool = False) -> Item | None:
+    async def accept(self, key: str | None, payload: Any, bounded: bool = False) -> Item | None:
         """Record an update delivered with id ``key`` (None: the platform gave it none, so it cannot be
         recognised again); None when that id was taken before. ``bounded`` (a webhook): refused beyond
         the backlog. Raises :class:`Refused` when the update is not recorded."""
         if bounded and self.full():
             raise Refused("backlog full")
         now = self.clock()
+        prune = now - self._pruned_at >= PRUNE_EVERY_SECONDS
+        if prune:
+            self._pruned_at = now
         try:
-            if now - self._pruned_at >= PRUNE_EVERY_SECONDS:
-                self.prune()
-            with self.kb.transaction():
-                if key is not None and not self.kb.conn.execute(
-                        "INSERT OR IGNORE INTO inbox_seen (channel, key, seen_at) VALUES (?, ?, ?)",
-                        (self.channel, _key_hash(key), now)).rowcount:
-                    log.info("%s: an update delivered again was ignored", self.channel)
-                    return None
-                item_id = self.kb.conn.execute(
-                    "INSERT INTO inbox (channel, payload, attempts, received_at) VALUES (?, ?, 0, ?)",
-                    (self.channel, json.dumps(payload), now)).lastrowid
+            item_id = await self._write(partial(self._record, key, payload, now, prune))
         except sqlite3.Error as exc:
             log.error("%s: could not record an update: %s", self.channel, exc)
             raise Refused(str(exc)) from exc
+        if item_id is None:
+            log.info("%s: an update delivered again was ignored", self.channel)
+            return None
         self._pending.add(item_id)
         return Item(item_id, payload)
+
+    def _record(self, key: str | None, payload: Any, now: float, prune: bool, kb: KnowledgeBase) -> int | None:
+        """The update's inbox row id, or None when its delivery id was seen before (the writer's thread)."""
+        if prune:
+            self._prune(kb, now)
+        with kb.transaction():
+            if key is not None and not kb.conn.execute(
+                    "INSERT OR IGNORE INTO inbox_seen (channel, key, seen_at) VALUES (?, ?, ?)",
+                    (self.channel, _key_hash(key), now)).rowcount:
+                return None
+            return kb.conn.execute("INSERT INTO inbox (channel, payload, attempts, received_at) VALUES (?, ?, 0, ?)",
+                                   (self.channel, json.dumps(payload), now)).lastrowid
 
     def resume(self) -> list[Item]:
         """The updates a previous process recorded but did not answer, oldest first; those already
@@ -143,24 +156,32 @@ class Inbox:
         """Answer one update with ``handle(payload)``: the attempt is counted first, and the update
         leaves the inbox once ``handle`` returned or raised (the failure logged). Cancelled (the bot
         stopping) or killed, it stays for the next start."""
-        self._write("UPDATE inbox SET attempts = attempts + 1 WHERE id = ?", item.id)
+        await self._change("UPDATE inbox SET attempts = attempts + 1 WHERE id = ?", item.id)
         try:
             await handle(item.payload)
         except Exception:
             log.exception("%s: answering update %d failed", self.channel, item.id)
-        self._write("DELETE FROM inbox WHERE id = ?", item.id)
+        await self._change("DELETE FROM inbox WHERE id = ?", item.id)
         self._pending.discard(item.id)
 
-    def prune(self) -> int:
+    async def prune(self) -> int:
         """Forget delivery ids older than the redelivery window; how many were forgotten."""
-        self._pruned_at = self.clock()
-        with self.kb.transaction():
-            return self.kb.conn.execute("DELETE FROM inbox_seen WHERE channel = ? AND seen_at < ?",
-                                        (self.channel, self._pruned_at - self.keep_seen_seconds)).rowcount
+        now = self._pruned_at = self.clock()
+        return await self._write(partial(self._prune, now=now))
 
-    def _write(self, sql: str, item_id: int) -> None:
+    def _prune(self, kb: KnowledgeBase, now: float) -> int:
+        with kb.transaction():
+            return kb.conn.execute("DELETE FROM inbox_seen WHERE channel = ? AND seen_at < ?",
+                                   (self.channel, now - self.keep_seen_seconds)).rowcount
+
+    async def _write(self, job: Job) -> Any:
+        return await asyncio.wrap_future(self.writes.call(self.channel, job))
+
+    async def _change(self, sql: str, item_id: int) -> None:
+        def change(kb: KnowledgeBase) -> None:
+            with kb.transaction():
+                kb.conn.execute(sql, (item_id,))
         try:
-            with self.kb.transaction():
-                self.kb.conn.execute(sql, (item_id,))
+            await self._write(change)
         except sqlite3.Error as exc:  # the answer goes on; at worst the update is answered again after a restart
             log.error("%s: could not update inbox row %d: %s", self.channel, item_id, exc)

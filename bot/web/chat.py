@@ -9,6 +9,7 @@ offered after a 👎 are :data:`knowledge.querylog.FEEDBACK_REASON_LABELS`, give
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
@@ -150,7 +151,8 @@ async def messages(request: web.Request) -> web.Response:
     session = request.query.get("session", "")[:64]  # as /api/ask keeps it
     if not session:
         return web.json_response({"error": "Thiếu tham số «session» (mã phiên trò chuyện)."}, status=400)
-    answers = handover.take_answers(request.app[KB_KEY], "web", session)
+    writes = request.app[CONVERSATION_KEY].writes  # the event loop never waits for a staff import's lock
+    answers = await asyncio.wrap_future(writes.call(session, lambda kb: handover.take_answers(kb, "web", session)))
     return web.json_response({"messages": [{"text": answer_text(r)} for r in answers]})
 
 
