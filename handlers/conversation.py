@@ -21,6 +21,7 @@ waits for SQLite's write lock; else at once (:class:`knowledge.write_behind.Writ
 """
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import time
@@ -237,13 +238,13 @@ class Conversation:
         log.debug("answered in %.1f ms", (time.perf_counter() - started) * 1000)
         return reply
 
-    def feedback(self, message: IncomingMessage, log_id: int, value: int, reason: str | None = None) -> Reply:
+    async def feedback(self, message: IncomingMessage, log_id: int, value: int, reason: str | None = None) -> Reply:
         """Record 👍 (1) or 👎 (-1), and with 👎 what was wrong (``querylog.FEEDBACK_REASONS``), on an
-        answer the same user received."""
+        answer the same user received; written after the answer's row, the event loop not waiting."""
         user_hash = self.kb.hash_user(f"{message.channel}:{message.user_id}")
         try:
-            self.writes.settle(user_hash)  # the answer's row written
-            recorded = querylog.record_feedback(self.kb, log_id, value, user_hash, reason)
+            recorded = await asyncio.wrap_future(self.writes.call(
+                user_hash, lambda kb: querylog.record_feedback(kb, log_id, value, user_hash, reason)))
         except Exception:
             log.exception("could not record feedback")
             recorded = False

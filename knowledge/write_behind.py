@@ -8,9 +8,9 @@ consecutive query-log rows in one transaction. A query-log row's id is given whe
 carries it for its feedback buttons before the row exists. Every write is queued under a key (the
 citizen, or the conversation, it belongs to), and :meth:`WriteBehind.settle` waits for that key's
 writes only: a read of what a citizen's earlier message wrote sees it, and nobody else waits. A
-write whose caller needs its result (the inbox's record of an update, before the platform's 200) is
-queued with :meth:`WriteBehind.call`, which returns its future: the caller waits, the event loop does
-not. :class:`WriteThrough` has the same methods and writes at once on the caller's connection (the
+write whose caller needs its result (a rating, the inbox's record of an update before the platform's
+200) is queued with :meth:`WriteBehind.call`, which returns its future: the caller waits, the event
+loop does not. :class:`WriteThrough` has the same methods and writes at once on the caller's connection (the
 terminal, the tests, an in-memory database).
 
 While the bot runs it is the only process that adds query-log rows. Should another add one meanwhile

@@ -32,11 +32,11 @@ def run_logs(kb, *args):
                           capture_output=True, text=True, timeout=60)
 
 
-def test_feedback_only_from_the_person_who_asked(conversation):
+async def test_feedback_only_from_the_person_who_asked(conversation):
     reply = ask(conversation, "sđt sở", user="alice")
-    other = conversation.feedback(IncomingMessage("web", "c", "mallory", None), reply.log_id, -1)
+    other = await conversation.feedback(IncomingMessage("web", "c", "mallory", None), reply.log_id, -1)
     assert "Không ghi nhận" in other.text
-    mine = conversation.feedback(IncomingMessage("web", "c", "alice", None), reply.log_id, 1)
+    mine = await conversation.feedback(IncomingMessage("web", "c", "alice", None), reply.log_id, 1)
     assert "Cảm ơn" in mine.text
     [row] = querylog.rows(conversation.kb, LogFilter(feedback=1))
     assert row["id"] == reply.log_id

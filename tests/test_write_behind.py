@@ -81,10 +81,10 @@ def test_an_answer_does_not_wait_for_a_staff_import_and_its_row_follows(conversa
                                     "user_hash": sample_kb.hash_user("web:lan")}]
 
 
-def test_a_rating_given_before_the_row_is_written_is_kept(conversation, sample_kb, staff_lock):
+async def test_a_rating_given_before_the_row_is_written_is_kept(conversation, sample_kb, staff_lock):
     reply = say(conversation, ANSWERED)
     staff_lock.release(after=0.2)
-    thanks = conversation.feedback(IncomingMessage("web", "lan", "lan", None), reply.log_id, 1)
+    thanks = await conversation.feedback(IncomingMessage("web", "lan", "lan", None), reply.log_id, 1)
     assert thanks.text == texts.FEEDBACK_THANKS[1]
     assert next(sample_kb.iter_rows("SELECT feedback FROM query_log WHERE id = ?", [reply.log_id]))["feedback"] == 1
 

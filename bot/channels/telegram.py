@@ -672,7 +672,7 @@ class TelegramChannel:
         thanks shows as a toast. A 👎 turns the rating row into the reasons, a reason removes them."""
         chat_id = str(query.message.chat.id) if query.message else ""
         rater = IncomingMessage(CHANNEL, chat_id, str(query.from_user.id), None)
-        thanks = self.conversation.feedback(rater, log_id, value, reason)
+        thanks = await self.conversation.feedback(rater, log_id, value, reason)
         recorded = thanks.text != texts.FEEDBACK_EXPIRED
         ask = recorded and value == -1 and reason is None
         try:

@@ -103,21 +103,21 @@ class ZaloConversation:
             if explainable and text.isdigit() and 1 <= int(text) <= len(reasons):
                 message = IncomingMessage(CHANNEL, user_id, user_id, None)
                 reason = reasons[int(text) - 1][0]
-                return self.render_all(user_id, [self.conversation.feedback(message, explainable, -1, reason)])
+                return self.render_all(user_id, [await self.conversation.feedback(message, explainable, -1, reason)])
             if text.isdigit() and 1 <= int(text) <= len(offered):
                 text, content_type = offered[int(text) - 1], "suggestion"
             elif text in offered:  # a suggestion's button tapped on the OA
                 content_type = "suggestion"
             elif rateable and text in FEEDBACK_VALUES:
-                return self._rate(user_id, rateable, FEEDBACK_VALUES[text])
+                return await self._rate(user_id, rateable, FEEDBACK_VALUES[text])
             elif text.startswith("/"):
                 content_type = "command"
         message = IncomingMessage(CHANNEL, user_id, user_id, text, content_type, deliver_via=self.route)
         return self.render_all(user_id, await self.conversation.respond_async(message))
 
-    def _rate(self, user_id: str, log_id: int, value: int) -> list[Piece]:
+    async def _rate(self, user_id: str, log_id: int, value: int) -> list[Piece]:
         """Record a 1/2 rating; after a 👎 recorded, ask what was wrong, the reasons numbered."""
-        thanks = self.conversation.feedback(IncomingMessage(CHANNEL, user_id, user_id, None), log_id, value)
+        thanks = await self.conversation.feedback(IncomingMessage(CHANNEL, user_id, user_id, None), log_id, value)
         if value == -1 and thanks.text != texts.FEEDBACK_EXPIRED:
             self.explainable[user_id] = log_id
             labels = [label for _, label in feedback_reason_choices()]

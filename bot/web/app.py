@@ -94,7 +94,7 @@ async def api_feedback(request: web.Request) -> web.Response:
                                            f"{', '.join(querylog.FEEDBACK_REASONS)} và đi kèm «value» -1."},
                                  status=400)
     session = _session(request, payload)
-    reply = request.app[CONVERSATION_KEY].feedback(IncomingMessage("web", session, session, None), log_id, value, reason)
+    reply = await request.app[CONVERSATION_KEY].feedback(IncomingMessage("web", session, session, None), log_id, value, reason)
     return web.json_response({"text": reply.text, "recorded": reply.text != texts.FEEDBACK_EXPIRED})
 
 
