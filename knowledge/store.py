@@ -990,6 +990,11 @@ class KnowledgeBase:
         yield from self.db.query(sql, list(args))
 
 
+def transaction(conn: sqlite3.Connection):
+    """Context manager on any connection: BEGIN IMMEDIATE … COMMIT, or ROLLBACK on error."""
+    return _Transaction(conn)
+
+
 def connect(path: str) -> sqlite3.Connection:
     """A connection to the database at ``path`` as every writer of it uses one: autocommit (transactions
     are explicit), WAL, foreign keys on, waiting up to 10 s for another writer's lock."""
@@ -1031,8 +1036,9 @@ def strip_secrets(copy: sqlite3.Connection) -> None:
     """Remove the secrets from a backup copy, overwritten rather than only unlinked: the key that
     signs web sessions and the Zalo OA tokens (a restored bot makes a new key; the OA tokens come
     again from the environment, or from re-authorising the OA), the channels' inbox of messages
-    waiting for their answer and the hand-overs waiting for a citizen's next message (a citizen's
-    words, kept seconds or minutes by the running bot)."""
+    waiting for their answer (in a file of its own since, never in a backup; an older database may
+    still hold it) and the hand-overs waiting for a citizen's next message (a citizen's words, kept
+    seconds or minutes by the running bot)."""
     copy.execute("PRAGMA secure_delete = ON")
     copy.execute("DELETE FROM meta WHERE key = ?", (SESSION_SECRET_META,))
     for table in ("zalo_oa_tokens", "inbox", "inbox_seen", "handover_pending"):  # created when they are first used

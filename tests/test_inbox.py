@@ -1,6 +1,8 @@
 """The durable inbox (bot/channels/inbox.py): updates kept until answered and resumed after a reopen,
 delivery ids recognised across a reopen and forgotten after the redelivery window, a poison update
-dropped after a few attempts, a bounded backlog; and, end to end, ``run_bot.py run`` killed with
+dropped after a few attempts, a bounded backlog, updates recorded while a staff import holds the
+knowledge base's write lock (the inbox has a file of its own), rows an older version left in the
+knowledge base's file moved once; and, end to end, ``run_bot.py run`` killed with
 SIGKILL in the middle of a burst of webhook updates on Telegram, Zalo OA and Zalo Bot at once, then
 restarted: every update acknowledged with 200 is answered exactly once (counted at the fakes).
 
@@ -9,6 +11,7 @@ Each test uses a real SQLite file in ``tmp_path``.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import os
@@ -30,7 +33,7 @@ from fake_telegram import FakeTelegram
 from fake_zalo import FakeZaloBot, FakeZaloOA, now_ms, oa_signature
 from support import ROOT
 
-from bot.channels.inbox import KEEP_SEEN_SECONDS, MAX_ATTEMPTS, Inbox, Refused
+from bot.channels.inbox import KEEP_SEEN_SECONDS, MAX_ATTEMPTS, Inbox, Item, Refused, inbox_path
 from knowledge.store import KnowledgeBase
 
 
@@ -81,9 +84,9 @@ async def killed_while_answering(inbox: Inbox, item) -> None:
 # ----- the inbox on its own -------------------------------------------------------------------------
 async def test_an_update_stays_until_answered_and_a_restart_resumes_the_rest(db):
     kb, inbox = reopened(db)
-    first = await inbox.accept("m-1", {"message": {"text": "sđt sở"}})
-    second = await inbox.accept("m-2", {"message": {"text": "địa chỉ sở"}})
-    third = await inbox.accept(None, {"message": {"text": "không có mã"}})  # no id: kept, never recognised
+    first = inbox.accept("m-1", {"message": {"text": "sđt sở"}})
+    second = inbox.accept("m-2", {"message": {"text": "địa chỉ sở"}})
+    third = inbox.accept(None, {"message": {"text": "không có mã"}})  # no id: kept, never recognised
     await inbox.work(first, answer)
     await killed_while_answering(inbox, second)
     kb.close()
@@ -102,16 +105,16 @@ async def test_an_update_stays_until_answered_and_a_restart_resumes_the_rest(db)
 
 async def test_a_delivery_id_is_recognised_after_a_restart_and_kept_apart_per_channel(db):
     kb, inbox = reopened(db)
-    item = await inbox.accept("42", {"update_id": 42})
+    item = inbox.accept("42", {"update_id": 42})
     await inbox.work(item, answer)
-    assert await inbox.accept("42", {"update_id": 42}) is None
+    assert inbox.accept("42", {"update_id": 42}) is None
     kb.close()
     kb, inbox = reopened(db)
     try:
-        assert await inbox.accept("42", {"update_id": 42}) is None
-        assert await Inbox(kb, "telegram").accept("42", {"update_id": 42}) is not None
+        assert inbox.accept("42", {"update_id": 42}) is None
+        assert Inbox(kb, "telegram").accept("42", {"update_id": 42}) is not None
         # the table holds a hash of the id, never the id (the OA's fallback id names the citizen)
-        keys = [row[0] for row in kb.conn.execute("SELECT key FROM inbox_seen")]
+        keys = [row[0] for row in inbox.conn.execute("SELECT key FROM inbox_seen")]
         assert len(keys) == 2 and "42" not in keys
     finally:
         kb.close()
@@ -121,25 +124,25 @@ async def test_delivery_ids_are_forgotten_after_the_redelivery_window(db):
     clock = Clock()
     kb, inbox = reopened(db, clock=clock)
     try:
-        await inbox.work(await inbox.accept("old", {}), answer)
+        await inbox.work(inbox.accept("old", {}), answer)
         clock.now += KEEP_SEEN_SECONDS - 60
-        await inbox.work(await inbox.accept("recent", {}), answer)
-        assert await inbox.prune() == 0
+        await inbox.work(inbox.accept("recent", {}), answer)
+        assert inbox.prune() == 0
         clock.now += 120
-        assert await inbox.prune() == 1  # "old" is past the window, "recent" is not
-        assert await inbox.accept("recent", {}) is None
-        assert await inbox.accept("old", {}) is not None
+        assert inbox.prune() == 1  # "old" is past the window, "recent" is not
+        assert inbox.accept("recent", {}) is None
+        assert inbox.accept("old", {}) is not None
         clock.now += KEEP_SEEN_SECONDS + 1  # accepting prunes by itself now and then
-        await inbox.accept("new", {})
-        assert kb.conn.execute("SELECT count(*) FROM inbox_seen").fetchone()[0] == 1
+        inbox.accept("new", {})
+        assert inbox.conn.execute("SELECT count(*) FROM inbox_seen").fetchone()[0] == 1
     finally:
         kb.close()
 
 
 async def test_a_poison_update_is_dropped_with_a_log_line_after_a_few_attempts(db, caplog):
     kb, inbox = reopened(db)
-    poison = await inbox.accept("poison", {"text": "kills the bot"})
-    healthy = await inbox.accept("healthy", {"text": "xin chào"})
+    poison = inbox.accept("poison", {"text": "kills the bot"})
+    healthy = inbox.accept("healthy", {"text": "xin chào"})
     await killed_while_answering(inbox, poison)
     kb.close()
     for attempt in range(2, MAX_ATTEMPTS + 1):  # each restart tries it again, and dies again
@@ -156,8 +159,8 @@ async def test_a_poison_update_is_dropped_with_a_log_line_after_a_few_attempts(d
         assert inbox.resume() == []
         assert f"zalo_bot: dropped update {poison.id}" in caplog.text
         assert f"started {MAX_ATTEMPTS} times" in caplog.text and "kills the bot" not in caplog.text
-        assert kb.conn.execute("SELECT count(*) FROM inbox").fetchone()[0] == 0
-        assert await inbox.accept("poison", {}) is None  # a redelivery of it is still recognised
+        assert inbox.conn.execute("SELECT count(*) FROM inbox").fetchone()[0] == 0
+        assert inbox.accept("poison", {}) is None  # a redelivery of it is still recognised
     finally:
         kb.close()
 
@@ -173,7 +176,7 @@ async def test_an_answer_that_raises_is_logged_once_and_the_others_go_on(db, cap
         answered.append(payload)
 
     try:
-        items = [await inbox.accept(str(i), "bad" if i == 3 else i) for i in range(6)]
+        items = [inbox.accept(str(i), "bad" if i == 3 else i) for i in range(6)]
         await asyncio.gather(*(inbox.work(item, handle) for item in items))
         assert sorted(answered) == [0, 1, 2, 4, 5]
         assert "answering update" in caplog.text and "broken answer" in caplog.text
@@ -185,30 +188,74 @@ async def test_an_answer_that_raises_is_logged_once_and_the_others_go_on(db, cap
 async def test_the_backlog_is_bounded_for_webhooks_only(db):
     kb, inbox = reopened(db, max_backlog=2)
     try:
-        items = [await inbox.accept("a", 1, bounded=True), await inbox.accept("b", 2, bounded=True)]
+        items = [inbox.accept("a", 1, bounded=True), inbox.accept("b", 2, bounded=True)]
         assert inbox.full()
         with pytest.raises(Refused):
-            await inbox.accept("c", 3, bounded=True)
-        assert await inbox.accept("d", 4) is not None  # polling is not refused: the update is already fetched
+            inbox.accept("c", 3, bounded=True)
+        assert inbox.accept("d", 4) is not None  # polling is not refused: the update is already fetched
         await inbox.work(items[0], answer)
         await inbox.work(items[1], answer)
-        assert await inbox.accept("c", 3, bounded=True) is not None  # "c" was not marked as seen when refused
+        assert inbox.accept("c", 3, bounded=True) is not None  # "c" was not marked as seen when refused
     finally:
         kb.close()
 
 
 async def test_a_database_that_cannot_be_written_refuses_the_update(db):
     kb, inbox = reopened(db)
-    kb.conn.execute("PRAGMA busy_timeout = 50")
-    other = sqlite3.connect(db, isolation_level=None)
+    inbox.conn.execute("PRAGMA busy_timeout = 50")
+    other = sqlite3.connect(inbox_path(str(db)), isolation_level=None)
     try:
         other.execute("BEGIN IMMEDIATE")  # someone else holds the write lock for too long
         with pytest.raises(Refused):
-            await inbox.accept("m-1", {})
+            inbox.accept("m-1", {})
         other.execute("ROLLBACK")
-        assert await inbox.accept("m-1", {}) is not None  # not marked as seen by the failed try
+        assert inbox.accept("m-1", {}) is not None  # not marked as seen by the failed try
     finally:
         other.close()
+        kb.close()
+
+
+def test_an_update_is_recorded_while_a_staff_import_holds_the_knowledge_bases_write_lock(db):
+    kb, inbox = reopened(db)
+    staff = sqlite3.connect(db, isolation_level=None)
+    try:
+        staff.execute("BEGIN IMMEDIATE")  # a large upload being written
+        kb.conn.execute("PRAGMA busy_timeout = 50")  # were the inbox in the same file, it would wait and fail
+        item = inbox.accept("m-1", {"text": "sđt sở"})
+        assert item is not None and inbox.resume() == [] and left_in(db) == [item]
+        staff.execute("ROLLBACK")
+    finally:
+        staff.close()
+        kb.close()
+
+
+OLD_INBOX = ("CREATE TABLE inbox (id INTEGER PRIMARY KEY, channel TEXT NOT NULL, payload TEXT NOT NULL, "
+             "attempts INTEGER NOT NULL DEFAULT 0, received_at REAL NOT NULL)",
+             "CREATE TABLE inbox_seen (channel TEXT NOT NULL, key TEXT NOT NULL, seen_at REAL NOT NULL, "
+             "PRIMARY KEY (channel, key)) WITHOUT ROWID")
+
+
+def left_by_an_older_version(db: Path) -> None:
+    """An update and its delivery id in the knowledge base's file, where an older version kept them."""
+    kb = KnowledgeBase.open(db)
+    for statement in OLD_INBOX:
+        kb.conn.execute(statement)
+    kb.conn.execute("INSERT INTO inbox VALUES (7, 'zalo_bot', ?, 1, 1700000000.0)", (json.dumps({"text": "sđt sở"}),))
+    kb.conn.execute("INSERT INTO inbox_seen VALUES ('zalo_bot', ?, ?)",
+                    (hashlib.blake2s(b"m-7", digest_size=16).hexdigest(), time.time()))
+    kb.close()
+
+
+def test_updates_an_older_version_left_in_the_knowledge_base_are_moved_once(db):
+    left_by_an_older_version(db)
+    assert left_in(db) == [Item(7, {"text": "sđt sở"})]
+    left_by_an_older_version(db)  # as if the move had stopped before the old tables were dropped
+    kb, inbox = reopened(db)
+    try:
+        assert inbox.resume() == [Item(7, {"text": "sđt sở"})]  # once, not twice
+        assert inbox.accept("m-7", {}) is None  # its delivery id moved too
+        assert kb.conn.execute("SELECT name FROM sqlite_master WHERE name IN ('inbox', 'inbox_seen')").fetchall() == []
+    finally:
         kb.close()
 
 
@@ -235,10 +282,10 @@ async def test_concurrent_answers_and_another_writer_lose_and_double_nothing(db)
     try:
         tasks = []
         for n in range(300):
-            item = await inbox.accept(str(n), n)
+            item = inbox.accept(str(n), n)
             tasks.append(asyncio.create_task(inbox.work(item, handle)))
             if n % 7 == 0:
-                await inbox.accept(str(n), n)  # delivered again meanwhile
+                inbox.accept(str(n), n)  # delivered again meanwhile
             await asyncio.sleep(0)
         await asyncio.gather(*tasks)
     finally:
@@ -247,7 +294,7 @@ async def test_concurrent_answers_and_another_writer_lose_and_double_nothing(db)
         staff.close()
     try:
         assert answered == Counter({n: 1 for n in range(300)})
-        assert kb.conn.execute("SELECT count(*) FROM inbox").fetchone()[0] == 0
+        assert inbox.conn.execute("SELECT count(*) FROM inbox").fetchone()[0] == 0
         assert not inbox.full() and inbox.resume() == []
     finally:
         kb.close()
@@ -385,7 +432,7 @@ async def burst(session: aiohttp.ClientSession, base: str, platform: Platform) -
 
 
 def inbox_rows(db: Path) -> list[tuple[str, dict]]:
-    conn = sqlite3.connect(db)
+    conn = sqlite3.connect(inbox_path(str(db)))
     try:
         return [(channel, json.loads(payload)) for channel, payload in
                 conn.execute("SELECT channel, payload FROM inbox ORDER BY id")]

@@ -4,7 +4,6 @@ after); user ids in the query log are hashed with a key kept out of the database
 database is upgraded; ``kb backup`` leaves the secrets out."""
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import os
@@ -163,7 +162,7 @@ def test_backup_leaves_out_the_session_key_and_the_zalo_tokens(tmp_path, capsys)
     add_user(kb, "lan", "staff")
     session_key = users.session_secret(kb)
     ZaloTokenStore(kb, "4313412345678901234").initial("access-bi-mat-123456", "refresh-bi-mat-654321")
-    asyncio.run(Inbox(kb, "zalo_oa").accept("msg-1", {"text": "cho em hỏi số nhà riêng của giám đốc"}))
+    Inbox(kb, "zalo_oa").accept("msg-1", {"text": "cho em hỏi số nhà riêng của giám đốc"})
     kb.close()
     backup = tmp_path / "copy.sqlite"
     assert main(["kb", "backup", str(backup), "--db", db]) == 0
@@ -174,7 +173,7 @@ def test_backup_leaves_out_the_session_key_and_the_zalo_tokens(tmp_path, capsys)
     copy = KnowledgeBase.open(backup)  # the copy is a working knowledge base with its accounts
     assert users.authenticate(copy, "lan", PASSWORD) is not None
     assert copy.conn.execute("SELECT COUNT(*) FROM zalo_oa_tokens").fetchone() == (0,)
-    assert copy.conn.execute("SELECT COUNT(*) FROM inbox").fetchone() == (0,)
+    assert copy.conn.execute("SELECT name FROM sqlite_master WHERE name = 'inbox'").fetchone() is None  # a file apart
     copy.close()
     original = KnowledgeBase.open(db)  # the running bot keeps its own
     assert users.session_secret(original) == session_key

@@ -329,7 +329,7 @@ async def test_duplicate_update_is_answered_once(bot, fake):
 async def test_updates_left_by_a_stopped_run_are_answered_at_start_and_not_again(fake, conversation, sample_kb):
     left = Inbox(sample_kb, tg.CHANNEL)
     for update_id, user_id in ((900101, 5101), (900102, 5102)):
-        await left.accept(str(update_id), {"update_id": update_id, **fake.text_update("sđt sở khcn", user_id=user_id)})
+        left.accept(str(update_id), {"update_id": update_id, **fake.text_update("sđt sở khcn", user_id=user_id)})
     async with Harness(fake, conversation):
         first, second = await fake.wait_sent(2)
         assert {first.params["chat_id"], second.params["chat_id"]} == {"5101", "5102"}

@@ -1,18 +1,15 @@
 """Writes behind the replies (knowledge.write_behind): while another process holds SQLite's write
 lock (a staff import), a citizen still gets the answer with its log id, and the row, a rating of it
 and a hand-over state follow once the lock is free, in order; an id another process took meanwhile
-is not reused; closing writes what is queued. A chat update waiting to be recorded in the inbox
-waits alone: other conversations are answered meanwhile. A web chat page asking for staff's answers
-when none wait takes no write lock."""
+is not reused; closing writes what is queued. A web chat page asking for staff's answers when none
+wait takes no write lock."""
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 import threading
 
 import pytest
 
-from bot.channels.inbox import Inbox
 from handlers import texts
 from handlers.conversation import Conversation, ConversationConfig
 from handlers.messages import IncomingMessage
@@ -32,11 +29,6 @@ def writes(sample_kb):
 @pytest.fixture
 def conversation(sample_kb, writes):
     return Conversation(sample_kb, ConversationConfig(rate_limit_messages=1000), writes=writes)
-
-
-@pytest.fixture
-def inbox(sample_kb, writes):
-    return Inbox(sample_kb, "zalo_bot", writes=writes)
 
 
 @pytest.fixture
@@ -114,18 +106,6 @@ def test_closing_writes_what_is_queued(conversation, sample_kb, writes, staff_lo
     assert [r["id"] for r in log_rows(sample_kb)] == ids
     with pytest.raises(RuntimeError):
         writes.log("u0", {})
-
-
-async def test_an_update_waiting_for_the_lock_does_not_hold_up_other_conversations(conversation, inbox, sample_kb,
-                                                                                   staff_lock):
-    recording = asyncio.create_task(inbox.accept("m-1", {"message": {"text": "sđt sở"}}, bounded=True))
-    await asyncio.sleep(0.05)  # the event loop runs: the update waits for the lock on the writer's thread
-    [reply] = await conversation.respond_async(IncomingMessage("web", "lan", "lan", ANSWERED))
-    assert reply.answered and not recording.done()
-    staff_lock.release()
-    item = await recording
-    assert item.payload == {"message": {"text": "sđt sở"}}
-    assert sample_kb.conn.execute("SELECT count(*) FROM inbox").fetchone()[0] == 1
 
 
 @pytest.fixture

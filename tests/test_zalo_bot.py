@@ -11,7 +11,7 @@ from fake_zalo import FakeZaloBot
 from support import serving
 
 from bot.channels import zalo_bot
-from bot.channels.inbox import MAX_BACKLOG
+from bot.channels.inbox import MAX_BACKLOG, inbox_path
 from bot.runner import channel_factories
 from bot.settings import load_settings
 from bot.web.app import create_app
@@ -194,10 +194,10 @@ async def test_webhook_asks_zalo_to_wait_when_far_behind_or_unable_to_record(web
     channel.tasks.inbox.max_backlog = 0  # as if 200 updates were waiting to be answered
     assert await deliver() == (503, "5")
     channel.tasks.inbox.max_backlog = MAX_BACKLOG
-    sample_kb.conn.execute("PRAGMA busy_timeout = 50")
-    other = sqlite3.connect(sample_kb.path, isolation_level=None)
+    channel.tasks.inbox.conn.execute("PRAGMA busy_timeout = 50")
+    other = sqlite3.connect(inbox_path(sample_kb.path), isolation_level=None)
     try:
-        other.execute("BEGIN IMMEDIATE")  # the database cannot record the update: not acknowledged either
+        other.execute("BEGIN IMMEDIATE")  # the inbox cannot record the update: not acknowledged either
         assert await deliver() == (503, "5")
         other.execute("ROLLBACK")
     finally:

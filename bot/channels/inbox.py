@@ -4,14 +4,14 @@ removed once it has been answered, so that a crash loses nothing that was acknow
 keeps the ids of deliveries already taken for the platforms' redelivery window, so that an update
 delivered again — after a restart too — is not answered twice.
 
-This module owns two tables in the knowledge base's file, created with ``CREATE TABLE IF NOT
-EXISTS`` on the bot's own connection (``KnowledgeBase.conn``): ``inbox`` (one row per update not yet
-answered: channel, payload as JSON, attempts) and ``inbox_seen`` (channel and a hash of the
-delivery id, never the id itself, which may hold a citizen's id). Every write is one short
-``BEGIN IMMEDIATE`` transaction made by the bot's writer thread (``writes``, a
-:class:`knowledge.write_behind.WriteBehind` in the running bot) and awaited: while a staff import
-holds SQLite's write lock, the update waits for it (its webhook's 200 too), the event loop and every
-other conversation do not.
+This module owns a database file of its own beside the knowledge base's (``bot.sqlite`` →
+``bot.inbox.sqlite``, :func:`inbox_path`), so that recording an update never waits for the knowledge
+base's write lock, which a staff import holds for up to a second a file: only the bot's event loop
+writes it. It holds two tables: ``inbox`` (one row per update not yet answered: channel, payload as
+JSON, attempts) and ``inbox_seen`` (channel and a hash of the delivery id, never the id itself, which
+may hold a citizen's id). Every write is one short ``BEGIN IMMEDIATE`` transaction, never awaiting
+inside it, so the event loop's callers cannot interleave. Rows an older version left in the
+knowledge base's file are moved here when the inbox opens.
 
 An update is tried a bounded number of times: each start of an answer counts an attempt, so one
 that kills the process every time (a poison update) is dropped, with a log line, at a later start
@@ -22,20 +22,18 @@ platform's acceptance of the reply and the delete here, the update is answered a
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
 import sqlite3
 import time
 from dataclasses import dataclass
-from functools import partial
+from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from knowledge.store import KnowledgeBase
-from knowledge.write_behind import Job, WriteBehind, WriteThrough
+from knowledge.store import KnowledgeBase, connect, transaction
 
 log = logging.getLogger(__name__)
 
@@ -73,67 +71,86 @@ def busy_response() -> web.Response:
                              headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
+def inbox_path(db_path: str) -> str:
+    """The inbox's file beside the knowledge base's at ``db_path``; in memory for an in-memory one."""
+    if db_path == ":memory:":
+        return db_path
+    path = Path(db_path)
+    return str(path.with_name(f"{path.stem}.inbox{path.suffix or '.sqlite'}"))
+
+
 def _key_hash(key: str) -> str:
     return hashlib.blake2s(key.encode("utf-8", "replace"), digest_size=16).hexdigest()
 
 
 class Inbox:
-    """One channel's updates in the bot's database (``channel`` keeps the channels apart), written
-    through ``writes`` (None: at once, on ``kb``'s connection)."""
+    """One channel's updates in the inbox file of the knowledge base ``kb`` (``channel`` keeps the
+    channels apart), on a connection of its own."""
 
     def __init__(self, kb: KnowledgeBase, channel: str, max_backlog: int = MAX_BACKLOG,
                  max_attempts: int = MAX_ATTEMPTS, keep_seen_seconds: float = KEEP_SEEN_SECONDS,
-                 clock: Callable[[], float] = time.time, writes: WriteBehind | WriteThrough | None = None):
-        self.kb, self.channel, self.writes = kb, channel, writes or WriteThrough(kb)
+                 clock: Callable[[], float] = time.time):
+        self.channel = channel
+        self.conn = connect(inbox_path(kb.path))
         self.max_backlog, self.max_attempts, self.keep_seen_seconds = max_backlog, max_attempts, keep_seen_seconds
         self.clock = clock
         self._pending: set[int] = set()  # ids accepted or resumed by this process, not yet answered
         self._pruned_at = float("-inf")
-        with kb.transaction():
+        with transaction(self.conn):
             for statement in _SCHEMA:
-                kb.conn.execute(statement)
+                self.conn.execute(statement)
+        self._adopt_rows_of(kb)
+
+    def _adopt_rows_of(self, kb: KnowledgeBase) -> None:
+        """Move the inbox rows an older version kept in the knowledge base's file (ids kept, so a move
+        cut short is finished at the next start without doubling an update)."""
+        if not kb.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'inbox'").fetchone():
+            return
+        updates = kb.conn.execute("SELECT id, channel, payload, attempts, received_at FROM inbox").fetchall()
+        seen = kb.conn.execute("SELECT channel, key, seen_at FROM inbox_seen").fetchall()
+        with transaction(self.conn):
+            self.conn.executemany("INSERT OR IGNORE INTO inbox (id, channel, payload, attempts, received_at) "
+                                  "VALUES (?, ?, ?, ?, ?)", updates)
+            self.conn.executemany("INSERT OR IGNORE INTO inbox_seen (channel, key, seen_at) VALUES (?, ?, ?)", seen)
+        with kb.transaction():
+            kb.conn.execute("DROP TABLE inbox")
+            kb.conn.execute("DROP TABLE inbox_seen")
+        if updates:
+            log.warning("moved %d unanswered update(s) from the knowledge base's file to the inbox's", len(updates))
 
     def full(self) -> bool:
         return len(self._pending) >= self.max_backlog
 
-    async def accept(self, key: str | None, payload: Any, bounded: bool = False) -> Item | None:
+    def accept(self, key: str | None, payload: Any, bounded: bool = False) -> Item | None:
         """Record an update delivered with id ``key`` (None: the platform gave it none, so it cannot be
         recognised again); None when that id was taken before. ``bounded`` (a webhook): refused beyond
         the backlog. Raises :class:`Refused` when the update is not recorded."""
         if bounded and self.full():
             raise Refused("backlog full")
         now = self.clock()
-        prune = now - self._pruned_at >= PRUNE_EVERY_SECONDS
-        if prune:
-            self._pruned_at = now
         try:
-            item_id = await self._write(partial(self._record, key, payload, now, prune))
+            if now - self._pruned_at >= PRUNE_EVERY_SECONDS:
+                self.prune()
+            with transaction(self.conn):
+                if key is not None and not self.conn.execute(
+                        "INSERT OR IGNORE INTO inbox_seen (channel, key, seen_at) VALUES (?, ?, ?)",
+                        (self.channel, _key_hash(key), now)).rowcount:
+                    log.info("%s: an update delivered again was ignored", self.channel)
+                    return None
+                item_id = self.conn.execute(
+                    "INSERT INTO inbox (channel, payload, attempts, received_at) VALUES (?, ?, 0, ?)",
+                    (self.channel, json.dumps(payload), now)).lastrowid
         except sqlite3.Error as exc:
             log.error("%s: could not record an update: %s", self.channel, exc)
             raise Refused(str(exc)) from exc
-        if item_id is None:
-            log.info("%s: an update delivered again was ignored", self.channel)
-            return None
         self._pending.add(item_id)
         return Item(item_id, payload)
-
-    def _record(self, key: str | None, payload: Any, now: float, prune: bool, kb: KnowledgeBase) -> int | None:
-        """The update's inbox row id, or None when its delivery id was seen before (the writer's thread)."""
-        if prune:
-            self._prune(kb, now)
-        with kb.transaction():
-            if key is not None and not kb.conn.execute(
-                    "INSERT OR IGNORE INTO inbox_seen (channel, key, seen_at) VALUES (?, ?, ?)",
-                    (self.channel, _key_hash(key), now)).rowcount:
-                return None
-            return kb.conn.execute("INSERT INTO inbox (channel, payload, attempts, received_at) VALUES (?, ?, 0, ?)",
-                                   (self.channel, json.dumps(payload), now)).lastrowid
 
     def resume(self) -> list[Item]:
         """The updates a previous process recorded but did not answer, oldest first; those already
         started ``max_attempts`` times are dropped (logged)."""
         items, dropped = [], []
-        for item_id, payload, attempts, received_at in self.kb.conn.execute(
+        for item_id, payload, attempts, received_at in self.conn.execute(
                 "SELECT id, payload, attempts, received_at FROM inbox WHERE channel = ? ORDER BY id",
                 (self.channel,)).fetchall():
             if item_id in self._pending:
@@ -146,8 +163,8 @@ class Inbox:
             self._pending.add(item_id)
             items.append(Item(item_id, json.loads(payload)))
         if dropped:
-            with self.kb.transaction():
-                self.kb.conn.executemany("DELETE FROM inbox WHERE id = ?", [(i,) for i in dropped])
+            with transaction(self.conn):
+                self.conn.executemany("DELETE FROM inbox WHERE id = ?", [(i,) for i in dropped])
         if items:
             log.warning("%s: answering %d update(s) left unanswered by the previous run", self.channel, len(items))
         return items
@@ -156,32 +173,24 @@ class Inbox:
         """Answer one update with ``handle(payload)``: the attempt is counted first, and the update
         leaves the inbox once ``handle`` returned or raised (the failure logged). Cancelled (the bot
         stopping) or killed, it stays for the next start."""
-        await self._change("UPDATE inbox SET attempts = attempts + 1 WHERE id = ?", item.id)
+        self._write("UPDATE inbox SET attempts = attempts + 1 WHERE id = ?", item.id)
         try:
             await handle(item.payload)
         except Exception:
             log.exception("%s: answering update %d failed", self.channel, item.id)
-        await self._change("DELETE FROM inbox WHERE id = ?", item.id)
+        self._write("DELETE FROM inbox WHERE id = ?", item.id)
         self._pending.discard(item.id)
 
-    async def prune(self) -> int:
+    def prune(self) -> int:
         """Forget delivery ids older than the redelivery window; how many were forgotten."""
-        now = self._pruned_at = self.clock()
-        return await self._write(partial(self._prune, now=now))
+        self._pruned_at = self.clock()
+        with transaction(self.conn):
+            return self.conn.execute("DELETE FROM inbox_seen WHERE channel = ? AND seen_at < ?",
+                                        (self.channel, self._pruned_at - self.keep_seen_seconds)).rowcount
 
-    def _prune(self, kb: KnowledgeBase, now: float) -> int:
-        with kb.transaction():
-            return kb.conn.execute("DELETE FROM inbox_seen WHERE channel = ? AND seen_at < ?",
-                                   (self.channel, now - self.keep_seen_seconds)).rowcount
-
-    async def _write(self, job: Job) -> Any:
-        return await asyncio.wrap_future(self.writes.call(self.channel, job))
-
-    async def _change(self, sql: str, item_id: int) -> None:
-        def change(kb: KnowledgeBase) -> None:
-            with kb.transaction():
-                kb.conn.execute(sql, (item_id,))
+    def _write(self, sql: str, item_id: int) -> None:
         try:
-            await self._write(change)
+            with transaction(self.conn):
+                self.conn.execute(sql, (item_id,))
         except sqlite3.Error as exc:  # the answer goes on; at worst the update is answered again after a restart
             log.error("%s: could not update inbox row %d: %s", self.channel, item_id, exc)

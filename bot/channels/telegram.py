@@ -302,7 +302,7 @@ class TelegramChannel:
         self.jobs = jobs if jobs is not None else Jobs(self.kb)  # staff documents are imported there
         self._own_jobs = jobs is None
         self.suggestions = SuggestionStore()
-        self.inbox = Inbox(self.kb, CHANNEL, writes=conversation.writes)
+        self.inbox = Inbox(self.kb, CHANNEL)
         self._queued: dict[int, Item] = {}  # update id → its inbox item, for updates queued from the inbox
         self._chat_locks: dict[int, tuple[asyncio.Lock, int]] = {}
         self.bot_id: int | None = None
@@ -452,7 +452,7 @@ class TelegramChannel:
         try:
             # too far behind, or nowhere to record it: Telegram keeps an update it could not deliver
             # and sends it again later
-            item = await self.inbox.accept(str(update.update_id), payload, bounded=True)
+            item = self.inbox.accept(str(update.update_id), payload, bounded=True)
         except Refused:
             return busy_response()
         if item is not None:
@@ -529,7 +529,7 @@ class TelegramChannel:
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         item = self._queued.pop(update.update_id, None)
         if item is None:  # from getUpdates: recorded now, so that a redelivery is recognised
-            item = await self.inbox.accept(str(update.update_id), update.to_dict())
+            item = self.inbox.accept(str(update.update_id), update.to_dict())
             if item is None:
                 return
         chat_id = update.effective_chat.id if update.effective_chat else None

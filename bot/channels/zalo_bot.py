@@ -110,7 +110,7 @@ class ZaloBotChannel:
     def __init__(self, config: BotConfig, client: ZaloBotClient, conversation: Conversation):
         self.config, self.client = config, client
         self.zalo = ZaloConversation(conversation, self.name)
-        self.tasks = InboxTasks(conversation.kb, self.name, self._handle, conversation.writes)
+        self.tasks = InboxTasks(conversation.kb, self.name, self._handle)
         self._poller: asyncio.Task | None = None
 
     async def start(self) -> None:
@@ -160,7 +160,7 @@ class ZaloBotChannel:
             pause = 1.0
             for update in result if isinstance(result, list) else [result]:
                 with contextlib.suppress(Refused):  # logged; Zalo has counted it delivered
-                    await self._accept(update)
+                    self._accept(update)
 
     async def webhook(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")
@@ -178,19 +178,19 @@ class ZaloBotChannel:
             log.warning("Zalo Bot webhook: refused a malformed request")
             return web.json_response({"ok": False, "description": "malformed update"}, status=400)
         try:
-            await self._accept(update, bounded=True)
+            self._accept(update, bounded=True)
         except Refused:
             return busy_response()
         return web.json_response({"ok": True})
 
-    async def _accept(self, update, bounded: bool = False) -> None:
+    def _accept(self, update, bounded: bool = False) -> None:
         """Record one message update in the inbox and start answering it, once per message id;
         raises :class:`Refused` when it cannot be recorded."""
         message = update.get("message") if isinstance(update, dict) else None
         if not isinstance(message, dict):
             return
         message_id = message.get("message_id")
-        await self.tasks.take(str(message_id) if message_id else None, update, bounded)
+        self.tasks.take(str(message_id) if message_id else None, update, bounded)
 
     async def _handle(self, update: dict) -> None:
         message = update["message"]

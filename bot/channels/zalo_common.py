@@ -16,7 +16,6 @@ from handlers import texts
 from handlers.conversation import Conversation, feedback_reason_choices
 from handlers.messages import IncomingMessage, Reply
 from knowledge.store import KnowledgeBase
-from knowledge.write_behind import WriteBehind, WriteThrough
 
 from . import text_split
 from .inbox import Inbox, Item
@@ -192,16 +191,15 @@ class InboxTasks(BackgroundTasks):
     answers), then answered by ``handle(update)`` in a background task; :meth:`resume` answers
     those a stopped or killed process left."""
 
-    def __init__(self, kb: KnowledgeBase, route: str, handle: Callable[[Any], Awaitable[None]],
-                 writes: WriteBehind | WriteThrough):
+    def __init__(self, kb: KnowledgeBase, route: str, handle: Callable[[Any], Awaitable[None]]):
         super().__init__()
-        self.inbox = Inbox(kb, route, writes=writes)
+        self.inbox = Inbox(kb, route)
         self.route, self.handle = route, handle
 
-    async def take(self, key: str | None, update: Any, bounded: bool = False) -> None:
+    def take(self, key: str | None, update: Any, bounded: bool = False) -> None:
         """Record and start answering one update, unless delivered before; raises
         :class:`bot.channels.inbox.Refused` when it could not be recorded (``bounded``: or the backlog is full)."""
-        item = await self.inbox.accept(key, update, bounded)
+        item = self.inbox.accept(key, update, bounded)
         if item is not None:
             self._answer(item)
 

@@ -217,7 +217,7 @@ class ZaloOAChannel:
     def __init__(self, config: OAConfig, client: ZaloOAClient, conversation: Conversation):
         self.config, self.client = config, client
         self.zalo = ZaloConversation(conversation, self.name)
-        self.tasks = InboxTasks(conversation.kb, self.name, self._handle, conversation.writes)
+        self.tasks = InboxTasks(conversation.kb, self.name, self._handle)
         self._keep_fresh: asyncio.Task | None = None
 
     async def start(self) -> None:
@@ -282,7 +282,7 @@ class ZaloOAChannel:
         message = event.get("message") if isinstance(event.get("message"), dict) else {}
         key = str(message.get("msg_id") or f"{event.get('event_name', '')}:{_user_of(event)}:{timestamp}")
         try:
-            await self.tasks.take(key, event, bounded=True)
+            self.tasks.take(key, event, bounded=True)
         except Refused:
             return busy_response()
         return web.json_response({"error": 0, "message": "Success"})
