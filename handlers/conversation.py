@@ -244,7 +244,7 @@ class Conversation:
         user_hash = self.kb.hash_user(f"{message.channel}:{message.user_id}")
         try:
             recorded = await asyncio.wrap_future(self.writes.call(
-                user_hash, lambda kb: querylog.record_feedback(kb, log_id, value, user_hash, reason)))
+                lambda kb: querylog.record_feedback(kb, log_id, value, user_hash, reason)))
         except Exception:
             log.exception("could not record feedback")
             recorded = False
@@ -341,7 +341,7 @@ class Conversation:
                 normalized = folded(self.kb, mask_personal_data(folded(self.kb, question)))
         source = (reply.source or {}).get("title")
         try:
-            return self.writes.log(user_hash, dict(
+            return self.writes.log(dict(
                 channel=message.channel, user_hash=user_hash, question=question, normalized=normalized,
                 kind=reply.kind, answered=int(reply.answered), score=round(reply.score, 4), source=source,
                 faq_id=match.faq_id, response_ms=round(elapsed_ms, 2)))

@@ -13,6 +13,7 @@ restart loses nothing.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -50,12 +51,15 @@ def _quote(question: str) -> str:
 class HandOver:
     """One per :class:`~handlers.conversation.Conversation`; remembers, per conversation, the last
     refused question and whether a question is awaited, for ``remember_seconds``, in the database
-    (:func:`knowledge.handover.remember`), written through ``writes`` under the conversation's key."""
+    (:func:`knowledge.handover.remember`), written through ``writes``. Until a state is written, this
+    process reads it from memory (:meth:`_pending`): the event loop never waits for the writer."""
 
     def __init__(self, kb: KnowledgeBase, config: HandoverConfig, contact_line: Callable[[], str],
                  writes: WriteBehind | WriteThrough):
         handover.ensure_table(kb)
         self.kb, self.config, self.contact_line, self.writes = kb, config, contact_line, writes
+        self._unwritten: dict[str, tuple[handover.Pending | None]] = {}  # conversation → its state queued
+        self._unwritten_lock = threading.Lock()  # the writer's thread forgets a state once written
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)
 
     def respond(self, message: IncomingMessage, user_hash: str, text: str) -> Reply | None:
@@ -101,16 +105,36 @@ class HandOver:
     def _take_pending(self, message: IncomingMessage, now: dt.datetime) -> handover.Pending | None:
         """The conversation's pending state unless expired, forgotten (a message is answered once)."""
         conversation = self._conversation(message)
-        self.writes.settle(conversation)  # what the previous message left
-        found = handover.read_pending(self.kb, conversation)
+        found = self._pending(conversation)
         if found is None:
             return None
-        self.writes.submit(conversation, lambda kb: handover.drop_pending(kb, conversation))
+        self._queue(conversation, None, lambda kb: handover.drop_pending(kb, conversation))
         return found if found.at >= self._expired_before(now) else None
+
+    def _pending(self, conversation: str) -> handover.Pending | None:
+        """The conversation's pending state: the one queued for the writer, else the database's."""
+        with self._unwritten_lock:
+            queued = self._unwritten.get(conversation)
+        return queued[0] if queued is not None else handover.read_pending(self.kb, conversation)
+
+    def _queue(self, conversation: str, state: handover.Pending | None, write: Callable[[KnowledgeBase], None]) -> None:
+        """Queue the write that leaves the conversation in ``state``; read from memory until written."""
+        entry = (state,)  # its identity tells this write from a later one of the same conversation
+        with self._unwritten_lock:
+            self._unwritten[conversation] = entry
+
+        def job(kb: KnowledgeBase) -> None:
+            try:
+                write(kb)
+            finally:
+                with self._unwritten_lock:
+                    if self._unwritten.get(conversation) is entry:
+                        del self._unwritten[conversation]
+        self.writes.submit(job)
 
     def _expired_before(self, now: dt.datetime) -> str:
         return handover.iso(now - dt.timedelta(seconds=self.config.remember_seconds))
 
     def _remember(self, message: IncomingMessage, user_hash: str, pending: handover.Pending, now: dt.datetime) -> None:
         conversation, expired_before = self._conversation(message), self._expired_before(now)
-        self.writes.submit(conversation, lambda kb: handover.remember(kb, conversation, user_hash, pending, expired_before))
+        self._queue(conversation, pending, lambda kb: handover.remember(kb, conversation, user_hash, pending, expired_before))

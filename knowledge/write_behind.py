@@ -5,12 +5,10 @@ must not wait that long, nor every other conversation behind it on the event loo
 :class:`WriteBehind` queues them for one thread that writes them in order on a connection of its own,
 consecutive query-log rows in one transaction. A query-log row's id is given when the row is queued
 (one more than the last one given; the table's highest when the writer opened), so that a reply
-carries it for its feedback buttons before the row exists. Every write is queued under a key (the
-citizen, or the conversation, it belongs to), and :meth:`WriteBehind.settle` waits for that key's
-writes only: a read of what a citizen's earlier message wrote sees it, and nobody else waits. A
-write whose caller needs its result (a rating, the inbox's record of an update before the platform's
-200) is queued with :meth:`WriteBehind.call`, which returns its future: the caller waits, the event
-loop does not. :class:`WriteThrough` has the same methods and writes at once on the caller's connection (the
+carries it for its feedback buttons before the row exists. A write whose caller needs its result
+(a rating, a web page's fetch of staff answers) is queued with :meth:`WriteBehind.call`, which returns
+its future: the caller waits, the event loop does not. Nothing here blocks the caller's thread but
+the short lock around the queue. :class:`WriteThrough` has the same methods and writes at once on the caller's connection (the
 terminal, the tests, an in-memory database).
 
 While the bot runs it is the only process that adds query-log rows. Should another add one meanwhile
@@ -23,7 +21,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections import Counter, deque
+from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Callable
@@ -48,21 +46,18 @@ class WriteThrough:
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
 
-    def log(self, key: str, row: dict) -> int:
+    def log(self, row: dict) -> int:
         """Add a query-log row; its id."""
         return self.kb.log_query(**row)
 
-    def submit(self, key: str, job: Job) -> None:
+    def submit(self, job: Job) -> None:
         job(self.kb)
 
-    def call(self, key: str, job: Job) -> Future:
+    def call(self, job: Job) -> Future:
         """``job`` run now; the future of what it returned or raised."""
         future: Future = Future()
         _run_into(future, job, self.kb)
         return future
-
-    def settle(self, key: str) -> None:
-        """Nothing to wait for."""
 
     def close(self) -> None:
         """Nothing to close: the connection is the caller's."""
@@ -70,7 +65,6 @@ class WriteThrough:
 
 @dataclass
 class _Write:
-    key: str
     row: dict | None = None  # a query-log row (its id given), or
     job: Job | None = None
 
@@ -84,33 +78,27 @@ class WriteBehind:
         self._next_id = kb.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM query_log").fetchone()[0]
         self._changed = threading.Condition()
         self._queue: deque[_Write] = deque()
-        self._unwritten: Counter[str] = Counter()  # key → writes queued or being written
         self._closed = False
         self._thread = threading.Thread(target=self._run, args=(kb,), name="write-behind", daemon=True)
         self._thread.start()
 
-    def log(self, key: str, row: dict) -> int:
+    def log(self, row: dict) -> int:
         """Queue a query-log row (stamped now); the id it will have."""
         with self._changed:
             row_id, self._next_id = self._next_id, self._next_id + 1
-            self._put(_Write(key, row={"id": row_id, "ts": now_iso(), **row}))
+            self._put(_Write(row={"id": row_id, "ts": now_iso(), **row}))
         return row_id
 
-    def submit(self, key: str, job: Job) -> None:
+    def submit(self, job: Job) -> None:
         """Queue ``job``, run after every write queued before it."""
         with self._changed:
-            self._put(_Write(key, job=job))
+            self._put(_Write(job=job))
 
-    def call(self, key: str, job: Job) -> Future:
+    def call(self, job: Job) -> Future:
         """Queue ``job``; the future of what it returns or raises."""
         future: Future = Future()
-        self.submit(key, lambda kb: _run_into(future, job, kb))
+        self.submit(lambda kb: _run_into(future, job, kb))
         return future
-
-    def settle(self, key: str) -> None:
-        """Wait until every write queued under ``key`` is written (or has failed)."""
-        with self._changed:
-            self._changed.wait_for(lambda: not self._unwritten[key])
 
     def close(self) -> None:
         with self._changed:
@@ -122,7 +110,6 @@ class WriteBehind:
         if self._closed:
             raise RuntimeError("the write-behind thread is closed")
         self._queue.append(write)
-        self._unwritten[write.key] += 1
         self._changed.notify_all()
 
     def _run(self, kb: KnowledgeBase) -> None:
@@ -134,13 +121,7 @@ class WriteBehind:
                         return
                     batch = list(self._queue)
                     self._queue.clear()
-                try:
-                    self._write(kb, batch)
-                finally:
-                    with self._changed:
-                        self._unwritten.subtract(write.key for write in batch)
-                        self._unwritten += Counter()  # drop the keys at zero
-                        self._changed.notify_all()
+                self._write(kb, batch)
         finally:
             kb.close()
 

@@ -152,7 +152,7 @@ async def messages(request: web.Request) -> web.Response:
     if not session:
         return web.json_response({"error": "Thiếu tham số «session» (mã phiên trò chuyện)."}, status=400)
     writes = request.app[CONVERSATION_KEY].writes  # the event loop never waits for a staff import's lock
-    answers = await asyncio.wrap_future(writes.call(session, lambda kb: handover.take_answers(kb, "web", session)))
+    answers = await asyncio.wrap_future(writes.call(lambda kb: handover.take_answers(kb, "web", session)))
     return web.json_response({"messages": [{"text": answer_text(r)} for r in answers]})
 
 
