@@ -3,7 +3,8 @@
 upload large articles in ``/admin``, beside how fast it answers with no upload.
 
 1. Imports ``data/sample`` into a fresh SQLite file, adds a staff account and starts ``run_bot.py run``
-   (web only) as a subprocess on 127.0.0.1.
+   as a subprocess on 127.0.0.1, with Telegram, Zalo OA and Zalo Bot on local fakes of their APIs
+   (``bench/load.py``'s server).
 2. Writes ``--files`` articles of ``--mb`` MB each (the admin's limit is 5 MB a file), sentences from a
    bigram chain over the real articles (``bench/hygiene.py``'s generator). With ``--content unrelated``
    (the default) the body's letters are rotated (ROT13, accents kept): the files cost the same to
@@ -11,7 +12,10 @@ upload large articles in ``/admin``, beside how fast it answers with no upload.
    because the knowledge base grew, and what is measured is the upload's own cost. ``--content
    related`` keeps the sentences as they are.
 3. ``--clients`` aiohttp clients ask ``POST /api/ask`` for ``--baseline`` seconds: the figure with no
-   upload.
+   upload. Meanwhile ``--chat-clients`` citizens write on each chat channel, one webhook delivery every
+   ``--chat-interval`` seconds each (a webhook is answered in the background: unpaced, they would
+   only measure how fast the inbox fills), each recorded in the bot's inbox before its 200 (acknowledgement times in a table of their
+   own).
 4. The same clients keep asking while a staff member signs in, uploads every file in one form (as a
    browser sends it) and follows the job page (``/admin/jobs/N``) until the job ends. Questions asked
    and answered between the form's sending and the job's end count as "during the upload".
@@ -28,7 +32,6 @@ import datetime as dt
 import os
 import re
 import secrets
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import codecs
+import contextlib
 
 import aiohttp
 
@@ -43,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.hygiene import large_articles  # noqa: E402
-from bench.load import QUESTIONS, free_port, machine, percentile  # noqa: E402
+from bench.load import Endpoint, Fakes, Load, Server, machine, percentile  # noqa: E402
 from bot.web.jobs import START_WAIT_SECONDS  # noqa: E402
 from bot.web import users  # noqa: E402
 from knowledge.ingest.importer import import_paths  # noqa: E402
@@ -67,16 +71,23 @@ class Asked:
         return [(b - a) * 1000 for a, b in self.times if a >= start and b <= end]
 
 
-async def ask_until(session: aiohttp.ClientSession, url: str, asked: Asked, stop: asyncio.Event, client: int) -> None:
-    n = 0
+CHATS = [Endpoint("telegram", "telegram", "T"), Endpoint("zalo_oa", "zalo", "O"), Endpoint("zalo_bot", "zalo", "B")]
+
+
+async def ask_until(load: Load, endpoint: Endpoint, asked: Asked, stop: asyncio.Event, interval: float = 0.0) -> None:
+    """One citizen asking on ``endpoint`` until ``stop``, at most one question per ``interval`` seconds:
+    a web answer counts when it has its log id, a webhook delivery when it is acknowledged with 200."""
     while not stop.is_set():
-        n += 1
-        body = {"question": QUESTIONS[(client + n) % len(QUESTIONS)], "session": f"bench-{client}-{n}"}
+        if interval:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+            if stop.is_set():
+                return
+        path, headers, body, _, _ = load.request(endpoint)
         sent = time.monotonic()
         try:
-            async with session.post(url + "/api/ask", json=body) as response:
-                answer = await response.json()
-                ok = response.status == 200 and answer.get("log_id")
+            async with load.session.post(load.server.url + path, data=body, headers=headers) as response:
+                ok = response.status == 200 and (endpoint.name != "web" or (await response.json()).get("log_id"))
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
             ok = False
         if ok:
@@ -85,17 +96,18 @@ async def ask_until(session: aiohttp.ClientSession, url: str, asked: Asked, stop
             asked.errors += 1
 
 
-async def phase(url: str, clients: int, body) -> tuple[Asked, object]:
-    """``clients`` askers running while ``body()`` runs; returns what they asked and what it returned."""
-    asked, stop = Asked(), asyncio.Event()
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
-        askers = [asyncio.create_task(ask_until(session, url, asked, stop, i)) for i in range(clients)]
-        try:
-            result = await body()
-        finally:
-            stop.set()
-            await asyncio.gather(*askers)
-    return asked, result
+async def phase(load: Load, args, body) -> tuple[Asked, Asked, object]:
+    """Web askers and chat citizens running while ``body()`` runs; returns what each asked and what it returned."""
+    web, chats, stop = Asked(), Asked(), asyncio.Event()
+    askers = [asyncio.create_task(ask_until(load, WEB, web, stop)) for _ in range(args.clients)]
+    askers += [asyncio.create_task(ask_until(load, chat, chats, stop, args.chat_interval))
+               for chat in CHATS for _ in range(args.chat_clients)]
+    try:
+        result = await body()
+    finally:
+        stop.set()
+        await asyncio.gather(*askers)
+    return web, chats, result
 
 
 def write_files(folder: Path, count: int, megabytes: float, content: str) -> None:
@@ -134,29 +146,7 @@ async def upload(url: str, folder: Path) -> dict:
                 "added": page.count("thêm mới</strong>")}
 
 
-def start_bot(workdir: Path, db: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZALO_"))}
-    env.update(KB_DB_PATH=str(db), WEB_HOST="127.0.0.1", WEB_PORT=str(port), LOG_LEVEL="WARNING",
-               WEB_SESSION_SECRET=secrets.token_hex(16), WEB_CHAT_RATE_LIMIT_PER_ADDRESS="1000000000")
-    bot = subprocess.Popen([sys.executable, str(ROOT / "run_bot.py"), "run"], cwd=workdir, env=env,
-                           stdout=open(workdir / "bot.stdout", "wb"), stderr=open(workdir / "bot.stderr", "wb"))
-    return bot, f"http://127.0.0.1:{port}"
-
-
-async def wait_ready(bot: subprocess.Popen, url: str) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(600):
-            if bot.poll() is not None:
-                raise SystemExit(f"the bot exited with {bot.returncode}")
-            try:
-                async with session.get(url + "/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise SystemExit("the bot did not become ready in time")
+WEB = Endpoint("web", "web", "W")
 
 
 def row(name: str, latencies: list[float], errors: int, seconds: float) -> str:
@@ -178,36 +168,52 @@ async def measure(args, workdir: Path) -> int:
     kb.close()
     write_files(folder, args.files, args.mb, args.content)
     megabytes = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
-    bot, url = start_bot(workdir, db)
+    fakes = Fakes()
+    server = Server(workdir, db, fakes, None)
     try:
-        await wait_ready(bot, url)
-        print(f"bot ready on {url}; {args.clients} clients, {args.baseline:g} s without an upload …", flush=True)
-        idle, _ = await phase(url, args.clients, lambda: asyncio.sleep(args.baseline))
-        print(f"uploading {args.files} × {args.mb:g} MB …", flush=True)
-        busy, up = await phase(url, args.clients, lambda: upload(url, folder))
-        print(f"{args.baseline:g} s after the upload …", flush=True)
-        after, _ = await phase(url, args.clients, lambda: asyncio.sleep(args.baseline))
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+            await server.wait_ready(session)
+            load, url = Load(server, session), server.url
+            print(f"bot ready on {url}; {args.clients} web clients and {args.chat_clients} per chat channel, "
+                  f"{args.baseline:g} s without an upload …", flush=True)
+            idle, idle_chats, _ = await phase(load, args, lambda: asyncio.sleep(args.baseline))
+            print(f"uploading {args.files} × {args.mb:g} MB …", flush=True)
+            busy, busy_chats, up = await phase(load, args, lambda: upload(url, folder))
+            print(f"{args.baseline:g} s after the upload …", flush=True)
+            after, after_chats, _ = await phase(load, args, lambda: asyncio.sleep(args.baseline))
     finally:
-        bot.terminate()
-        bot.wait(60)
+        server.stop()
+        fakes.close()
     upload_s = up["ended"] - up["started"]
     during = busy.latencies_ms(up["started"], up["ended"])
     target_met = percentile(during, 99) < args.target_ms and up["added"] == args.files
     lines = [f"# Staff upload bench — {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC", "",
              f"Machine: {machine()}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end.", "",
              f"`python bench/staff_upload.py --files {args.files} --mb {args.mb:g} --content {args.content} "
-             f"--clients {args.clients} --baseline {args.baseline:g}`: `run_bot.py run` (web only) on a fresh "
+             f"--clients {args.clients} --chat-clients {args.chat_clients} --chat-interval {args.chat_interval:g} "
+             f"--baseline {args.baseline:g}`: "
+             "`run_bot.py run` (Telegram, Zalo OA and Zalo Bot on local fakes) on a fresh "
              f"copy of `data/sample`; {args.clients} clients ask `POST /api/ask` one question after another, "
              f"first for {args.baseline:g} s alone, then while a staff member uploads {args.files} articles "
              f"({megabytes:.1f} MB in all, one form; {CONTENT[args.content]}) in `/admin` and follows the job "
              f"page to its end, then {args.baseline:g} s more. Latency is the HTTP round trip of answered "
              "questions (each written to the query log); *during the upload* counts the questions sent after "
-             "the form and answered before the job ended.", "",
+             "the form and answered before the job ended. Meanwhile "
+             f"{args.chat_clients} citizens per chat channel send a webhook delivery every {args.chat_interval:g} s "
+             "each; their "
+             "table is the time to the 200, which comes once the update is in the inbox (so it waits for the "
+             "lock, while the event loop answers the others).", "",
              "| phase | answers | answers/s | p50 ms | p95 ms | p99 ms | max ms | errors |",
              "|---|---:|---:|---:|---:|---:|---:|---:|",
              row("no upload", idle.latencies_ms(), idle.errors, args.baseline),
              row("during the upload", during, busy.errors, upload_s),
              row("after the upload", after.latencies_ms(), after.errors, args.baseline), "",
+             "| chat webhooks (all three channels) | acknowledged | per s | p50 ms | p95 ms | p99 ms | max ms | errors |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|",
+             row("no upload", idle_chats.latencies_ms(), idle_chats.errors, args.baseline),
+             row("during the upload", busy_chats.latencies_ms(up["started"], up["ended"]), busy_chats.errors,
+                 upload_s),
+             row("after the upload", after_chats.latencies_ms(), after_chats.errors, args.baseline), "",
              f"- upload: {up['added']}/{args.files} files added in {upload_s:.1f} s; the form was answered "
              f"(303 to the job page, after waiting up to {START_WAIT_SECONDS:g} s for a small job to end) in "
              f"{(up['answered'] - up['started']) * 1000:.0f} ms",
@@ -228,6 +234,10 @@ def parse_args(argv=None):
     parser.add_argument("--content", choices=sorted(CONTENT), default="unrelated",
                         help="unrelated (default: no question's words) or related (the real articles' words)")
     parser.add_argument("--clients", type=int, default=20, help="clients asking /api/ask (20)")
+    parser.add_argument("--chat-clients", type=int, default=2,
+                        help="citizens writing on each chat channel's webhook meanwhile (2; 0: none)")
+    parser.add_argument("--chat-interval", type=float, default=0.5,
+                        help="seconds between two deliveries of one chat citizen (0.5)")
     parser.add_argument("--baseline", type=float, default=10.0, help="seconds of asking with no upload (10)")
     parser.add_argument("--target-ms", type=float, default=300.0, help="p99 to stay under during the upload (300)")
     parser.add_argument("--no-write", dest="write", action="store_false", help=f"do not write {RESULTS.name}")

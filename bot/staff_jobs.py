@@ -10,10 +10,12 @@ Each job runs in a process of its own (a thread would take the interpreter's loc
 the seconds a large file is parsed), forked from a clean fork server, at a lower scheduling priority than
 the bot, on a database connection of its own. It writes only through :mod:`knowledge.management`, one
 transaction per file or per CSV file, under the store's discipline (``BEGIN IMMEDIATE``, 10 s busy
-timeout): the bot's own writes (the query log) wait for the transaction under way, never for the whole
-job. SQLite does not queue waiting writers, so after each file the job process waits for the event loop
-to take its turn and answer: a write the bot was waiting to make goes in before the job's next
-transaction.
+timeout): the bot's own writes wait for the transaction under way, never for the whole job. Most of
+them (the query log, hand-over state, ratings) are made behind the replies by the bot's writer thread
+(:mod:`knowledge.write_behind`), which gets in while the job parses its next file; the durable inbox
+has a file of its own. SQLite does not queue waiting writers, so after each file the job process also
+waits for the event loop to take its turn and answer: a write the loop was waiting to make (a staff
+edit in the admin) goes in before the job's next transaction.
 
 A failed import changes nothing (each file, or the CSV file, is all or nothing). When the bot stops,
 the file under way is finished and the rest are reported as not imported. When the bot alone is
