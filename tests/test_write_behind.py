@@ -14,7 +14,6 @@ from handlers import texts
 from handlers.conversation import Conversation, ConversationConfig
 from handlers.messages import IncomingMessage
 from knowledge.write_behind import WriteBehind
-from web_support import start_client
 
 ANSWERED = "Số điện thoại của Sở là gì?"
 
@@ -113,13 +112,6 @@ def test_closing_writes_what_is_queued(conversation, sample_kb, writes, staff_lo
         writes.log({})
 
 
-@pytest.fixture
-async def web_client(sample_kb):
-    client = await start_client(sample_kb)
-    yield client
-    await client.close()
-
-
-async def test_a_chat_page_asking_for_staff_answers_when_none_wait_needs_no_write_lock(web_client, staff_lock):
-    response = await web_client.get("/api/messages", params={"session": "w-lan"})
+async def test_a_chat_page_asking_for_staff_answers_when_none_wait_needs_no_write_lock(client, staff_lock):
+    response = await client.get("/api/messages", params={"session": "w-lan"})
     assert response.status == 200 and await response.json() == {"messages": []}
