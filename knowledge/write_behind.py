@@ -8,8 +8,8 @@ consecutive query-log rows in one transaction. A query-log row's id is given whe
 carries it for its feedback buttons before the row exists. A write whose caller needs its result
 (a rating, a web page's fetch of staff answers) is queued with :meth:`WriteBehind.call`, which returns
 its future: the caller waits, the event loop does not. Nothing here blocks the caller's thread but
-the short lock around the queue. :class:`WriteThrough` has the same methods and writes at once on the caller's connection (the
-terminal, the tests, an in-memory database).
+the short lock around the queue. :class:`WriteThrough` has the same methods and writes at once on
+the caller's connection (the terminal, the tests, an in-memory database).
 
 While the bot runs it is the only process that adds query-log rows. Should another add one meanwhile
 (the admin's demo rows, from the command line) and take an id given out, that row is written with the
@@ -58,9 +58,6 @@ class WriteThrough:
         future: Future = Future()
         _run_into(future, job, self.kb)
         return future
-
-    def close(self) -> None:
-        """Nothing to close: the connection is the caller's."""
 
 
 @dataclass
