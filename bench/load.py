@@ -31,6 +31,7 @@ import json
 import os
 import platform
 import secrets
+import shutil
 import signal
 import socket
 import sqlite3
@@ -611,6 +612,8 @@ async def run(args, workers: int | None) -> tuple[list[Endpoint], str, bool]:
         exit_code = server.stop()
     text, ok = report(endpoints, staff, db, fakes, server.stderr_lines(), args, exit_code, workers)
     fakes.close()
+    if ok:  # a failed run's database and server logs are kept for a look
+        shutil.rmtree(workdir, ignore_errors=True)
     return endpoints, text, ok
 
 
