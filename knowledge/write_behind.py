@@ -12,8 +12,8 @@ the short lock around the queue. :class:`WriteThrough` has the same methods and 
 the caller's connection (the terminal, the tests, an in-memory database).
 
 While the bot runs it is the only process that adds query-log rows. Should another add one meanwhile
-(the admin's demo rows, from the command line) and take an id given out, that row is written with the
-next free id, and a rating of that one reply is refused as expired. Writes still queued when the
+(the admin's demo rows, from the command line) and take an id given out, that row is written with an
+id past every row and every id given out, and a rating of that one reply is refused as expired. Writes still queued when the
 process is killed are lost, as is a write that fails: the citizen has their answer either way.
 """
 from __future__ import annotations
@@ -155,10 +155,17 @@ class WriteBehind:
                 with kb.transaction():
                     try:
                         kb.insert("query_log", row)
-                    except sqlite3.IntegrityError:  # another process took the id: the next free one
-                        taken = kb.insert("query_log", {k: v for k, v in row.items() if k != "id"})
-                        log.warning("query-log id %d was taken by another process; written as %d", row["id"], taken)
-                        with self._changed:
-                            self._next_id = max(self._next_id, taken + 1)
+                    except sqlite3.IntegrityError:  # another process took the id: a new one
+                        written = kb.insert("query_log", {**row, "id": self._id_past(kb)})
+                        log.warning("query-log id %d was taken by another process; written as %d", row["id"], written)
             except Exception:
                 log.exception("could not write a query-log row")
+
+    def _id_past(self, kb: KnowledgeBase) -> int:
+        """An id past every row (in the transaction under way) and every id given out, some of whose rows
+        may still be queued: taken from the ids to give."""
+        highest = kb.conn.execute("SELECT COALESCE(MAX(id), 0) FROM query_log").fetchone()[0]
+        with self._changed:
+            row_id = max(self._next_id, highest + 1)
+            self._next_id = row_id + 1
+        return row_id

@@ -93,14 +93,25 @@ def test_a_refused_question_left_behind_is_handed_over_by_the_next_message(conve
     assert reply.text.startswith(texts.HANDOVER_CONFIRM.split("{")[0] + "Giá vàng hôm nay bao nhiêu?")
 
 
-def test_an_id_taken_by_another_process_is_not_given_again(conversation, sample_kb, writes):
-    taken = sample_kb.log_query(channel="cli", user_hash="demo", question="demo", kind="faq", answered=1)
-    first = say(conversation, ANSWERED)
-    second = say(conversation, "Email của Sở là gì?")
+async def test_an_id_taken_by_another_process_is_not_given_again(conversation, sample_kb, writes):
+    other = sqlite3.connect(sample_kb.path, isolation_level=None)  # the admin's demo rows, from the command line
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        first = say(conversation, ANSWERED)  # queued with the next id
+        second = say(conversation, "Email của Sở là gì?")  # and the one after
+        taken = other.execute("INSERT INTO query_log (ts, channel, user_hash, question, kind, answered) "
+                              "VALUES ('2026-11-30T00:00:00+00:00', 'cli', 'demo', 'demo', 'faq', 1)").lastrowid
+        other.execute("COMMIT")
+    finally:
+        other.close()
+    third = say(conversation, "Địa chỉ của Sở ở đâu?")
     written(writes)
-    rows = log_rows(sample_kb)
-    assert first.log_id == taken and [r["question"] for r in rows] == ["demo", ANSWERED, "Email của Sở là gì?"]
-    assert rows[2]["id"] == second.log_id and second.log_id > rows[1]["id"]  # the next one's id is its own
+    questions = {row["id"]: row["question"] for row in log_rows(sample_kb)}
+    assert first.log_id == taken and questions[taken] == "demo"  # the other process's row is kept
+    assert questions[second.log_id] == "Email của Sở là gì?" and questions[third.log_id] == "Địa chỉ của Sở ở đâu?"
+    assert sorted(questions.values()) == sorted(["demo", ANSWERED, "Email của Sở là gì?", "Địa chỉ của Sở ở đâu?"])
+    rating = await conversation.feedback(IncomingMessage("web", "lan", "lan", None), first.log_id, 1)
+    assert rating.text == texts.FEEDBACK_EXPIRED  # never the other process's row
 
 
 def test_closing_writes_what_is_queued(conversation, sample_kb, writes, staff_lock):
