@@ -15,7 +15,9 @@ upload large articles in ``/admin``, beside how fast it answers with no upload.
    upload. Meanwhile ``--chat-clients`` citizens write on each chat channel, one webhook delivery every
    ``--chat-interval`` seconds each (a webhook is answered in the background: unpaced, they would
    only measure how fast the inbox fills), each recorded in the bot's inbox before its 200 (acknowledgement times in a table of their
-   own).
+   own). And every 0.2 s a write as the bot's event loop makes one (a staff edit in the admin, a
+   sign-in) takes the knowledge base's write lock: how long it waits is what such a write holds up
+   every conversation for.
 4. The same clients keep asking while a staff member signs in, uploads every file in one form (as a
    browser sends it) and follows the job page (``/admin/jobs/N``) until the job ends. Questions asked
    and answered between the form's sending and the job's end count as "during the upload".
@@ -32,6 +34,7 @@ import datetime as dt
 import os
 import re
 import secrets
+import sqlite3
 import sys
 import tempfile
 import time
@@ -96,18 +99,42 @@ async def ask_until(load: Load, endpoint: Endpoint, asked: Asked, stop: asyncio.
             asked.errors += 1
 
 
-async def phase(load: Load, args, body) -> tuple[Asked, Asked, object]:
-    """Web askers and chat citizens running while ``body()`` runs; returns what each asked and what it returned."""
-    web, chats, stop = Asked(), Asked(), asyncio.Event()
+def lock_wait(db: Path) -> float:
+    """Seconds a write transaction on ``db`` waited for the write lock."""
+    conn = sqlite3.connect(db, timeout=120, isolation_level=None)
+    try:
+        started = time.monotonic()
+        conn.execute("BEGIN IMMEDIATE")
+        waited = time.monotonic() - started
+        conn.execute("COMMIT")
+        return waited
+    finally:
+        conn.close()
+
+
+async def probe_lock(db: Path, waits: Asked, stop: asyncio.Event, every: float = 0.2) -> None:
+    while not stop.is_set():
+        started = time.monotonic()
+        waited = await asyncio.to_thread(lock_wait, db)
+        waits.times.append((started, started + waited))
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
+
+
+async def phase(load: Load, args, db: Path, body) -> tuple[Asked, Asked, Asked, object]:
+    """Web askers, chat citizens and the lock probe running while ``body()`` runs; returns what each
+    measured and what ``body`` returned."""
+    web, chats, waits, stop = Asked(), Asked(), Asked(), asyncio.Event()
     askers = [asyncio.create_task(ask_until(load, WEB, web, stop)) for _ in range(args.clients)]
     askers += [asyncio.create_task(ask_until(load, chat, chats, stop, args.chat_interval))
                for chat in CHATS for _ in range(args.chat_clients)]
+    askers.append(asyncio.create_task(probe_lock(db, waits, stop)))
     try:
         result = await body()
     finally:
         stop.set()
         await asyncio.gather(*askers)
-    return web, chats, result
+    return web, chats, waits, result
 
 
 def write_files(folder: Path, count: int, megabytes: float, content: str) -> None:
@@ -176,11 +203,11 @@ async def measure(args, workdir: Path) -> int:
             load, url = Load(server, session), server.url
             print(f"bot ready on {url}; {args.clients} web clients and {args.chat_clients} per chat channel, "
                   f"{args.baseline:g} s without an upload …", flush=True)
-            idle, idle_chats, _ = await phase(load, args, lambda: asyncio.sleep(args.baseline))
+            idle, idle_chats, idle_waits, _ = await phase(load, args, db, lambda: asyncio.sleep(args.baseline))
             print(f"uploading {args.files} × {args.mb:g} MB …", flush=True)
-            busy, busy_chats, up = await phase(load, args, lambda: upload(url, folder))
+            busy, busy_chats, busy_waits, up = await phase(load, args, db, lambda: upload(url, folder))
             print(f"{args.baseline:g} s after the upload …", flush=True)
-            after, after_chats, _ = await phase(load, args, lambda: asyncio.sleep(args.baseline))
+            after, after_chats, after_waits, _ = await phase(load, args, db, lambda: asyncio.sleep(args.baseline))
     finally:
         server.stop()
         fakes.close()
@@ -214,6 +241,12 @@ async def measure(args, workdir: Path) -> int:
              row("during the upload", busy_chats.latencies_ms(up["started"], up["ended"]), busy_chats.errors,
                  upload_s),
              row("after the upload", after_chats.latencies_ms(), after_chats.errors, args.baseline), "",
+             "| a write's wait for the lock (probe, every 0.2 s) | writes | per s | p50 ms | p95 ms | p99 ms | max ms "
+             "| errors |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|",
+             row("no upload", idle_waits.latencies_ms(), 0, args.baseline),
+             row("during the upload", busy_waits.latencies_ms(up["started"], up["ended"]), 0, upload_s),
+             row("after the upload", after_waits.latencies_ms(), 0, args.baseline), "",
              f"- upload: {up['added']}/{args.files} files added in {upload_s:.1f} s; the form was answered "
              f"(303 to the job page, after waiting up to {START_WAIT_SECONDS:g} s for a small job to end) in "
              f"{(up['answered'] - up['started']) * 1000:.0f} ms",
