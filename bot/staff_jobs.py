@@ -7,8 +7,11 @@ This module owns the job table (in memory: lost on restart), the job processes a
 application holds it under :data:`JOBS_KEY`), so staff jobs run one at a time whatever their channel.
 
 Each job runs in a process of its own (a thread would take the interpreter's lock from the event loop for
-the seconds a large file is parsed), forked from a clean fork server, at a lower scheduling priority than
-the bot, on a database connection of its own. It writes only through :mod:`knowledge.management`, one
+the seconds a large file is parsed), forked from a clean fork server, on a database connection of its
+own. A file is parsed in a thread of lower scheduling priority than the bot (Linux keeps the priority
+per thread), so the parsing yields the processor to the answers; its write runs at the bot's own
+priority, so the write lock is held no longer than the write takes (niced as a whole, the job held it
+for seconds while the bot kept both cores busy). It writes only through :mod:`knowledge.management`, one
 transaction per file or per CSV file, under the store's discipline (``BEGIN IMMEDIATE``, 10 s busy
 timeout): the bot's own writes wait for the transaction under way, never for the whole job. Most of
 them (the query log, hand-over state, ratings) are made behind the replies by the bot's writer thread
@@ -31,6 +34,7 @@ import multiprocessing
 import os
 import signal
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -44,7 +48,7 @@ from knowledge.store import KnowledgeBase
 log = logging.getLogger(__name__)
 
 KEEP_FINISHED = 100  # finished jobs remembered, the oldest forgotten first
-NICENESS = 10  # a job process yields the processor to the answers: citizens first, the upload after
+NICENESS = 10  # a job's parsing yields the processor to the answers: citizens first, the upload after
 QUEUED = "Đang chờ việc trước đó xong…"
 STOPPED = "chưa nhập, vì bot đang dừng; hãy tải lên lại"
 # Forked from a server process started clean (no thread, no connection of the bot's), which has the
@@ -161,12 +165,9 @@ class Jobs:
 # ----- in the job process -----------------------------------------------------------------------
 def _job_process(pipe, path: str, hash_key: str, page_limit: int, work: Callable[..., Any], args: tuple) -> None:
     """Open the database as the bot has it (same user-hash key, same page limit: ``max_page_count`` is
-    kept per connection, so a full disk refuses the job's writes as it refuses the bot's), run ``work``
-    at a lower priority, say what came of it. Ctrl-C is the bot's to handle: it reaches the whole
-    process group."""
+    kept per connection, so a full disk refuses the job's writes as it refuses the bot's), run ``work``,
+    say what came of it. Ctrl-C is the bot's to handle: it reaches the whole process group."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(os, "nice"):
-        os.nice(NICENESS)
 
     def step(result: object) -> bool:
         pipe.send(("step", result))
@@ -191,15 +192,28 @@ def upload_articles(kb: KnowledgeBase, step: Callable[[ImportResult], bool], act
     """Each uploaded (name, bytes) imported as ``run_bot.py kb import`` does, under ``upload:<name>``; after
     a failed write the rest are not tried, and once the bot is stopping neither are they."""
     going = True
+    parser = ThreadPoolExecutor(1, thread_name_prefix="parsing", initializer=_lower_priority)
+
+    def parse_with(parse: Callable[[], Any]) -> Any:
+        return parser.submit(parse).result()
 
     def import_one(upload: tuple[str, bytes]) -> ImportResult:
-        return management.upload_article(kb, actor, *upload) if going else ImportResult(upload[0], "skipped", STOPPED)
+        if not going:
+            return ImportResult(upload[0], "skipped", STOPPED)
+        return management.upload_article(kb, actor, *upload, parse_with=parse_with)
 
     def progress(_done: int, _total: int, result: ImportResult) -> None:
         nonlocal going
         going = step(result) and going
 
-    import_each(uploads, lambda upload: upload[0], import_one, progress)
+    with parser:
+        import_each(uploads, lambda upload: upload[0], import_one, progress)
+
+
+def _lower_priority() -> None:
+    """Lower the calling thread's scheduling priority by :data:`NICENESS` (on Linux, this thread only)."""
+    if hasattr(os, "setpriority"):
+        os.setpriority(os.PRIO_PROCESS, 0, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
 
 
 def import_faq_csv(kb: KnowledgeBase, _step: Callable[[object], bool], actor: str,

@@ -13,12 +13,13 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from typing import Callable
 from urllib.parse import urlsplit
 
 from . import audit
 from .contacts import DEPARTMENT, FIELD_LABELS_VI, FIELDS, unit_key
 from .faq_io import SEPARATOR, CsvError, FaqRow, read_csv
-from .ingest.importer import ImportResult, prepare_bytes, write_prepared
+from .ingest.importer import ImportResult, IncomingFile, prepare_bytes, write_prepared
 from .store import Faq, KnowledgeBase, strip_secrets
 from .text import fold
 
@@ -310,12 +311,15 @@ def remove_synonyms(kb: KnowledgeBase, actor: str, group_id: int) -> None:
 
 
 # ----- articles --------------------------------------------------------------------------
-def upload_article(kb: KnowledgeBase, actor: str, name: str, raw: bytes) -> ImportResult:
-    """Import one uploaded file under the source ``upload:<name>``, as the CLI import does."""
+def upload_article(kb: KnowledgeBase, actor: str, name: str, raw: bytes,
+                   parse_with: Callable[[Callable[[], IncomingFile]], IncomingFile] = lambda parse: parse()
+                   ) -> ImportResult:
+    """Import one uploaded file under the source ``upload:<name>``, as the CLI import does. The file
+    is parsed outside the write lock, by ``parse_with(parse)`` (a staff job: at a lower priority)."""
     name = PurePath(name.replace("\\", "/")).name.strip()[:200]
     if not name:
         return ImportResult("(không tên)", "failed", "tệp không có tên")
-    prepared = prepare_bytes(kb, f"upload:{name}", name, raw)  # parsed outside the write lock
+    prepared = parse_with(lambda: prepare_bytes(kb, f"upload:{name}", name, raw))
     with kb.transaction():
         result = write_prepared(kb, prepared)
         if result.status in ("added", "updated"):

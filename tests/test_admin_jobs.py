@@ -14,12 +14,14 @@ import sqlite3
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from html import unescape
 
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot import staff_jobs
 from bot.staff_jobs import JOBS_KEY
 from bot.web import jobs
 from bot.web.app import create_app
@@ -219,3 +221,14 @@ async def test_a_bot_killed_mid_upload_restarts_with_each_article_whole_or_absen
     audit = sqlite3.connect(db).execute("SELECT count(*) FROM audit_log WHERE action = 'article.added'").fetchone()
     assert audit[0] == 2  # each article and its audit entry committed together, or neither
 
+
+
+def test_a_job_parses_at_a_lower_priority_and_writes_at_the_bots(sample_kb):
+    """The write lock is held no longer than the write takes: only the parsing thread yields the processor."""
+    bot = os.getpriority(os.PRIO_PROCESS, 0)
+    with ThreadPoolExecutor(1, initializer=staff_jobs._lower_priority) as parser:
+        assert parser.submit(os.getpriority, os.PRIO_PROCESS, 0).result() == bot + staff_jobs.NICENESS
+    writing = []
+    staff_jobs.upload_articles(sample_kb, lambda result: writing.append((result.status, os.getpriority(
+        os.PRIO_PROCESS, 0))) or True, "lan", [("lich.md", "# Lịch tiếp dân\n\nNgày đăng: 02/01/2026\n\nSáng thứ Ba.\n".encode())])
+    assert writing == [("added", bot)]
