@@ -2,9 +2,10 @@
 lock (a staff import), a citizen still gets the answer with its log id, and the row, a rating of it
 and a hand-over state follow once the lock is free, in order; an id another process took meanwhile
 is not reused; closing writes what is queued. A web chat page asking for staff's answers when none
-wait takes no write lock."""
+wait takes no write lock, and a staff edit waiting for the lock holds up no citizen."""
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 
@@ -14,6 +15,7 @@ from handlers import texts
 from handlers.conversation import Conversation, ConversationConfig
 from handlers.messages import IncomingMessage
 from knowledge.write_behind import WriteBehind
+from web_support import add_user, csrf, login, start_client
 
 ANSWERED = "Số điện thoại của Sở là gì?"
 
@@ -126,3 +128,26 @@ def test_closing_writes_what_is_queued(conversation, sample_kb, writes, staff_lo
 async def test_a_chat_page_asking_for_staff_answers_when_none_wait_needs_no_write_lock(client, staff_lock):
     response = await client.get("/api/messages", params={"session": "w-lan"})
     assert response.status == 200 and await response.json() == {"messages": []}
+
+
+async def test_a_staff_edit_waiting_for_the_lock_holds_up_no_citizen(sample_kb, writes):
+    add_user(sample_kb, "lan", "staff")
+    client = await start_client(sample_kb, writes)
+    try:
+        assert (await login(client, "lan")).status == 303
+        form = {"csrf": await csrf(client, "/admin/faqs/new"), "question": "Sở có chỗ gửi xe máy không?",
+                "alternates": "", "answer": "Có, khu gửi xe ở cổng sau."}
+        upload = sqlite3.connect(sample_kb.path, isolation_level=None)
+        upload.execute("BEGIN IMMEDIATE")  # a staff upload being written
+        try:
+            saving = asyncio.create_task(client.post("/admin/faqs/new", data=form, allow_redirects=False))
+            await asyncio.sleep(0.05)  # the edit is waiting for the lock
+            asked = await client.post("/api/ask", json={"question": ANSWERED})
+            assert asked.status == 200 and (await asked.json())["answered"] and not saving.done()
+        finally:
+            upload.execute("COMMIT")
+            upload.close()
+        assert (await saving).status == 303
+        assert "Sở có chỗ gửi xe máy không?" in [faq.question for faq in sample_kb.faqs()]
+    finally:
+        await client.close()

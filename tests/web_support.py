@@ -10,18 +10,20 @@ from bot.web.app import create_app
 from handlers.conversation import Conversation, ConversationConfig
 from bot.web import users
 from knowledge.store import KnowledgeBase
+from knowledge.write_behind import WriteBehind
 
 PASSWORD = "mat-khau-dung-1"
 _CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
 
 
-def make_app(kb: KnowledgeBase):
-    conversation = Conversation(kb, ConversationConfig(rate_limit_messages=1000))
+def make_app(kb: KnowledgeBase, writes: WriteBehind | None = None):
+    conversation = Conversation(kb, ConversationConfig(rate_limit_messages=1000), writes=writes)
     return create_app(conversation, kb, "test-secret")
 
 
-async def start_client(kb: KnowledgeBase) -> TestClient:
-    client = TestClient(TestServer(make_app(kb), host="127.0.0.1", port=0))
+async def start_client(kb: KnowledgeBase, writes: WriteBehind | None = None) -> TestClient:
+    """The app, writing at once or, given ``writes``, behind the replies as the running bot does."""
+    client = TestClient(TestServer(make_app(kb, writes), host="127.0.0.1", port=0))
     await client.start_server()
     return client
 

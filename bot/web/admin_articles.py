@@ -13,7 +13,7 @@ from knowledge import management
 from knowledge.local_time import LABEL, vietnam_time
 
 from .auth import staff_only
-from .pages import admin_page, csrf_input, flash, path_id, post_button
+from .pages import admin_page, csrf_input, flash, path_id, post_button, staff_write
 from .state import FORM_KEY, KB_KEY, USER_KEY
 from .templating import h, join, render
 
@@ -67,7 +67,8 @@ async def article_edit(request: web.Request) -> web.Response:
     form = request[FORM_KEY]
     values = {key: str(form.get(key, "")) for key in ("title", "date", "url")}
     try:
-        changed = management.edit_article(request.app[KB_KEY], f"web:{request[USER_KEY].name}", article["id"], **values)
+        changed = await staff_write(request, lambda kb: management.edit_article(
+            kb, f"web:{request[USER_KEY].name}", article["id"], **values))
     except management.ManagementError as exc:
         return _page(request, article, values, str(exc), 400)
     flash(request, "Đã lưu thông tin bài viết. Bot dùng nó ngay từ bây giờ." if changed else "Không có gì thay đổi.")
@@ -77,7 +78,7 @@ async def article_edit(request: web.Request) -> web.Response:
 async def _set_retired(request: web.Request, retired: bool) -> web.Response:
     article_id = path_id(request)
     try:
-        title = management.retire_article(request.app[KB_KEY], f"web:{request[USER_KEY].name}", article_id, retired)
+        title = await staff_write(request, management.retire_article, f"web:{request[USER_KEY].name}", article_id, retired)
         flash(request, f"Đã ngừng dùng bài «{title}»." if retired else f"Đã dùng lại bài «{title}».")
     except management.ManagementError as exc:
         flash(request, str(exc), "error")

@@ -21,7 +21,7 @@ from knowledge.ingest.parsing import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 from .. import staff_jobs
 from . import admin_logs, admin_requests, jobs
 from .auth import staff_only
-from .pages import KIND_LABELS, admin_page, csrf_input, flash, path_id, post_button, table, whole_number
+from .pages import KIND_LABELS, admin_page, csrf_input, flash, path_id, post_button, staff_write, table, whole_number
 from .state import CONVERSATION_KEY, FACTS_CHECKED_AFTER_KEY, FORM_KEY, KB_KEY, USER_KEY
 from .templating import Markup, h, join, render
 
@@ -91,7 +91,7 @@ def _upload_report(job: staff_jobs.Job) -> tuple[Markup, int]:
 @staff_only
 async def article_delete(request: web.Request) -> web.Response:
     try:
-        title = management.delete_article(request.app[KB_KEY], _actor(request), path_id(request))
+        title = await staff_write(request, management.delete_article, _actor(request), path_id(request))
         flash(request, f"Đã xoá bài «{title}».")
     except management.ManagementError as exc:
         flash(request, str(exc), "error")
@@ -164,11 +164,11 @@ async def faq_new(request: web.Request) -> web.Response:
     question, alternates, answer, alternates_text = _faq_fields(request)
     group = str(request[FORM_KEY].get("group", ""))[:20]
     try:
-        faq_id = management.add_faq(request.app[KB_KEY], _actor(request), question, alternates, answer)
+        faq_id = await staff_write(request, management.add_faq, _actor(request), question, alternates, answer)
     except management.ManagementError as exc:
         return _faq_form(request, "/admin/faqs/new", "Thêm câu hỏi thường gặp", question, alternates_text,
                          answer, str(exc), 400, group)
-    resolved = admin_logs.resolve_after_faq(request, faq_id)
+    resolved = await admin_logs.resolve_after_faq(request, faq_id)
     flash(request, f"Đã thêm câu hỏi số {faq_id}. Bot dùng nó ngay từ bây giờ.{resolved}")
     raise web.HTTPSeeOther("/admin/unanswered" if resolved else "/admin/faqs")
 
@@ -184,7 +184,7 @@ async def faq_edit(request: web.Request) -> web.Response:
         return _faq_form(request, action, title, faq.question, "\n".join(faq.alternates), faq.answer)
     question, alternates, answer, alternates_text = _faq_fields(request)
     try:
-        management.update_faq(request.app[KB_KEY], _actor(request), faq_id, question, alternates, answer)
+        await staff_write(request, management.update_faq, _actor(request), faq_id, question, alternates, answer)
     except management.ManagementError as exc:
         return _faq_form(request, action, title, question, alternates_text, answer, str(exc), 400)
     flash(request, f"Đã lưu câu hỏi số {faq_id}.")
@@ -194,7 +194,7 @@ async def faq_edit(request: web.Request) -> web.Response:
 @staff_only
 async def faq_delete(request: web.Request) -> web.Response:
     try:
-        management.remove_faq(request.app[KB_KEY], _actor(request), path_id(request))
+        await staff_write(request, management.remove_faq, _actor(request), path_id(request))
         flash(request, "Đã xoá câu hỏi.")
     except management.ManagementError as exc:
         flash(request, str(exc), "error")
@@ -258,8 +258,8 @@ async def contacts(request: web.Request) -> web.Response:
 async def _contact_change(request: web.Request, change) -> web.Response:
     form = request[FORM_KEY]
     try:
-        change(request.app[KB_KEY], _actor(request), str(form.get("field", "")), str(form.get("value", "")),
-               str(form.get("unit", "")) or None)
+        await staff_write(request, change, _actor(request), str(form.get("field", "")), str(form.get("value", "")),
+                          str(form.get("unit", "")) or None)
         flash(request, "Đã lưu thông tin liên hệ. Bot dùng giá trị mới ngay.")
     except management.ManagementError as exc:
         flash(request, str(exc), "error")
@@ -302,8 +302,8 @@ async def abbreviations(request: web.Request) -> web.Response:
 async def abbreviation_set(request: web.Request) -> web.Response:
     form = request[FORM_KEY]
     try:
-        management.set_abbreviation(request.app[KB_KEY], _actor(request), str(form.get("key", "")),
-                                    str(form.get("expansion", "")))
+        await staff_write(request, management.set_abbreviation, _actor(request), str(form.get("key", "")),
+                          str(form.get("expansion", "")))
         flash(request, f"Đã lưu «{form.get('key', '')}».")
     except management.ManagementError as exc:
         flash(request, str(exc), "error")
@@ -313,7 +313,7 @@ async def abbreviation_set(request: web.Request) -> web.Response:
 @staff_only
 async def abbreviation_remove(request: web.Request) -> web.Response:
     try:
-        management.remove_abbreviation(request.app[KB_KEY], _actor(request), str(request[FORM_KEY].get("key", "")))
+        await staff_write(request, management.remove_abbreviation, _actor(request), str(request[FORM_KEY].get("key", "")))
         flash(request, "Đã xoá từ viết tắt.")
     except management.ManagementError as exc:
         flash(request, str(exc), "error")
@@ -338,7 +338,8 @@ async def synonyms(request: web.Request) -> web.Response:
 @staff_only
 async def synonyms_add(request: web.Request) -> web.Response:
     try:
-        group_id = management.add_synonyms(request.app[KB_KEY], _actor(request), str(request[FORM_KEY].get("phrases", "")))
+        group_id = await staff_write(request, management.add_synonyms, _actor(request),
+                                     str(request[FORM_KEY].get("phrases", "")))
         flash(request, f"Đã thêm nhóm từ đồng nghĩa số {group_id}.")
     except management.ManagementError as exc:
         flash(request, str(exc), "error")
@@ -351,7 +352,7 @@ async def synonyms_remove(request: web.Request) -> web.Response:
     try:
         if group_id is None:
             raise management.ManagementError("Số nhóm không hợp lệ.")
-        management.remove_synonyms(request.app[KB_KEY], _actor(request), group_id)
+        await staff_write(request, management.remove_synonyms, _actor(request), group_id)
         flash(request, "Đã xoá nhóm từ đồng nghĩa.")
     except management.ManagementError as exc:
         flash(request, str(exc), "error")

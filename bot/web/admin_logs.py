@@ -16,8 +16,8 @@ from knowledge.querylog import LogFilter
 
 from . import charts
 from .auth import admin_only
-from .pages import (KIND_LABELS, PageError, admin_page, filter_date, flash, page_number, post_button, table,
-                    whole_number)
+from .pages import (KIND_LABELS, PageError, admin_page, filter_date, flash, page_number, post_button, staff_write,
+                    table, whole_number)
 from .state import FORM_KEY, KB_KEY, USER_KEY
 from .templating import Markup, h, join
 
@@ -195,7 +195,7 @@ async def unanswered_ignore(request: web.Request) -> web.Response:
     if group is None:
         flash(request, "Không tìm thấy nhóm câu hỏi này (có thể đã được xử lý).", "error")
     else:
-        querylog.resolve_group(request.app[KB_KEY], group.row_ids, "ignored")
+        await staff_write(request, querylog.resolve_group, group.row_ids, "ignored")
         flash(request, f"Đã bỏ qua nhóm «{group.question}» ({group.count} câu hỏi).")
     raise web.HTTPSeeOther("/admin/unanswered")
 
@@ -210,11 +210,12 @@ async def unanswered_add_phrasings(request: web.Request) -> web.Response:
         flash(request, "Không tìm thấy nhóm câu hỏi này (có thể đã được xử lý).", "error")
         raise web.HTTPSeeOther("/admin/unanswered")
     try:
-        added = management.add_phrasings(kb, f"web:{request[USER_KEY].name}", faq.id, group.variants)
+        added = await staff_write(request, management.add_phrasings, f"web:{request[USER_KEY].name}", faq.id,
+                                  group.variants)
     except management.ManagementError as exc:
         flash(request, str(exc), "error")
         raise web.HTTPSeeOther("/admin/unanswered") from None
-    querylog.resolve_group(kb, group.row_ids, f"faq:{faq.id}")
+    await staff_write(request, querylog.resolve_group, group.row_ids, f"faq:{faq.id}")
     flash(request, f"Đã thêm {len(added)} cách hỏi vào câu hỏi thường gặp số {faq.id}; "
                    f"{group.count} câu hỏi của người dân trong nhóm đã được đánh dấu là đã trả lời.")
     raise web.HTTPSeeOther("/admin/unanswered")
@@ -232,7 +233,7 @@ def faq_prefill(request: web.Request) -> tuple[str, str, str] | None:
     return group.question, "\n".join(group.variants[1:]), str(group.key)
 
 
-def resolve_after_faq(request: web.Request, faq_id: int) -> str:
+async def resolve_after_faq(request: web.Request, faq_id: int) -> str:
     """After an FAQ made from a group is saved: mark the group's rows answered by it.
     Returns a sentence for the notice, or "" when the form carried no group."""
     key = str(request[FORM_KEY].get("group", ""))
@@ -241,7 +242,7 @@ def resolve_after_faq(request: web.Request, faq_id: int) -> str:
     group = find_group(request.app[KB_KEY], key)
     if group is None:
         return ""
-    querylog.resolve_group(request.app[KB_KEY], group.row_ids, f"faq:{faq_id}")
+    await staff_write(request, querylog.resolve_group, group.row_ids, f"faq:{faq_id}")
     return f" {group.count} câu hỏi của người dân trong nhóm đã được đánh dấu là đã trả lời."
 
 

@@ -17,7 +17,7 @@ from knowledge import handover, management
 from knowledge.privacy import find_phones, mask_personal_data
 
 from .auth import staff_only
-from .pages import admin_page, csrf_input, flash, path_id, post_button, whole_number
+from .pages import admin_page, csrf_input, flash, path_id, post_button, staff_write, whole_number
 from .state import CHANNELS_KEY, CONVERSATION_KEY, FORM_KEY, KB_KEY, USER_KEY
 from .templating import Markup, h, join
 
@@ -129,7 +129,7 @@ async def answer(request: web.Request) -> web.Response:
     text = str(request[FORM_KEY].get("answer", "")).strip()
     if not text or len(text) > management.MAX_ANSWER_CHARS:
         flash(request, f"Câu trả lời phải có từ 1 đến {management.MAX_ANSWER_CHARS} ký tự.", "error")
-    elif handover.answer(request.app[KB_KEY], request_id, text, f"web:{request[USER_KEY].name}"):
+    elif await staff_write(request, handover.answer, request_id, text, f"web:{request[USER_KEY].name}"):
         flash(request, f"Đã lưu câu trả lời cho yêu cầu #{request_id}; bot đang gửi đến người dân.")
     else:
         flash(request, "Yêu cầu này đã được trả lời hoặc đã đóng.", "error")
@@ -139,7 +139,7 @@ async def answer(request: web.Request) -> web.Response:
 @staff_only
 async def retry(request: web.Request) -> web.Response:
     request_id = path_id(request)
-    if handover.send_again(request.app[KB_KEY], request_id, f"web:{request[USER_KEY].name}"):
+    if await staff_write(request, handover.send_again, request_id, f"web:{request[USER_KEY].name}"):
         flash(request, f"Bot sẽ gửi lại câu trả lời của yêu cầu #{request_id}.")
     raise _back(request_id)
 
@@ -147,7 +147,7 @@ async def retry(request: web.Request) -> web.Response:
 @staff_only
 async def close(request: web.Request) -> web.Response:
     request_id = path_id(request)
-    if handover.close(request.app[KB_KEY], request_id, f"web:{request[USER_KEY].name}"):
+    if await staff_write(request, handover.close, request_id, f"web:{request[USER_KEY].name}"):
         flash(request, f"Đã đóng yêu cầu #{request_id}.")
     raise _back(request_id)
 

@@ -4,14 +4,18 @@ of the staff area's page numbers, ids and filter dates (a bad one is a 400 or 40
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+from typing import Callable, TypeVar
 
 from aiohttp import web
 
-from .state import SESSIONS_KEY, SESSION_KEY, USER_KEY
+from .state import CONVERSATION_KEY, SESSIONS_KEY, SESSION_KEY, USER_KEY
 from .templating import Markup, h, join, render
 from .users import User
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +101,14 @@ def page_number(request: web.Request) -> int:
     if page is None:
         raise PageError(400, BAD_PAGE)
     return page
+
+
+async def staff_write(request: web.Request, change: Callable[..., T], *args) -> T:
+    """``change(kb, *args)``, a staff edit, made by the bot's writer thread (:mod:`knowledge.write_behind`)
+    and awaited: while an upload holds the write lock the edit waits for it, and the event loop goes on
+    answering everyone else. Raises what ``change`` raised."""
+    writes = request.app[CONVERSATION_KEY].writes
+    return await asyncio.wrap_future(writes.call(lambda kb: change(kb, *args)))
 
 
 def path_id(request: web.Request) -> int:
