@@ -21,7 +21,6 @@ waits for SQLite's write lock; else at once (:class:`knowledge.write_behind.Writ
 """
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 import time
@@ -38,7 +37,7 @@ from knowledge.sources import public_source
 from knowledge.store import KnowledgeBase
 from knowledge.suggestions import Targets
 from knowledge.text import clean
-from knowledge.write_behind import WriteBehind, WriteThrough
+from knowledge.write_behind import WriteBehind, WriteThrough, written
 
 from . import texts
 from .handover import HandOver, HandoverConfig
@@ -243,8 +242,8 @@ class Conversation:
         answer the same user received; written after the answer's row, the event loop not waiting."""
         user_hash = self.kb.hash_user(f"{message.channel}:{message.user_id}")
         try:
-            recorded = await asyncio.wrap_future(self.writes.call(
-                lambda kb: querylog.record_feedback(kb, log_id, value, user_hash, reason)))
+            recorded = await written(self.writes,
+                                     lambda kb: querylog.record_feedback(kb, log_id, value, user_hash, reason))
         except Exception:
             log.exception("could not record feedback")
             recorded = False

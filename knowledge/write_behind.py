@@ -6,18 +6,21 @@ must not wait that long, nor every other conversation behind it on the event loo
 consecutive query-log rows in one transaction. A query-log row's id is given when the row is queued
 (one more than the last one given; the table's highest when the writer opened), so that a reply
 carries it for its feedback buttons before the row exists. A write whose caller needs its result
-(a rating, a web page's fetch of staff answers) is queued with :meth:`WriteBehind.call`, which returns
-its future: the caller waits, the event loop does not. Nothing here blocks the caller's thread but
-the short lock around the queue. :class:`WriteThrough` has the same methods and writes at once on
-the caller's connection (the terminal, the tests, an in-memory database).
+(a rating, a web page's fetch of staff answers, a staff edit) is queued with :meth:`WriteBehind.call`,
+which returns its future; :func:`written` awaits it: the caller waits, the event loop does not.
+Nothing here blocks the caller's thread but the short lock around the queue. :class:`WriteThrough`
+has the same methods and writes at once on the caller's connection (the terminal, the tests, an
+in-memory database).
 
 While the bot runs it is the only process that adds query-log rows. Should another add one meanwhile
 (the admin's demo rows, from the command line) and take an id given out, that row is written with an
-id past every row and every id given out, and a rating of that one reply is refused as expired. Writes still queued when the
-process is killed are lost, as is a write that fails: the citizen has their answer either way.
+id past every row and every id given out, and a rating of that one reply is refused as expired.
+Writes still queued when the process is killed are lost, as is a write that fails: the citizen has
+their answer either way.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 import threading
@@ -38,6 +41,11 @@ def _run_into(future: Future, job: Job, kb: KnowledgeBase) -> None:
         future.set_result(job(kb))
     except Exception as exc:  # the caller's to handle
         future.set_exception(exc)
+
+
+async def written(writes: "WriteBehind | WriteThrough", job: Job):
+    """What ``job`` returned, made by ``writes`` and awaited: the event loop goes on meanwhile."""
+    return await asyncio.wrap_future(writes.call(job))
 
 
 class WriteThrough:

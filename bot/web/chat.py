@@ -9,7 +9,6 @@ offered after a 👎 are :data:`knowledge.querylog.FEEDBACK_REASON_LABELS`, give
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 
@@ -20,6 +19,7 @@ from handlers.handover import answer_text
 from handlers.messages import IncomingMessage, Reply
 from knowledge import handover, querylog
 from knowledge.contacts import DEPARTMENT
+from knowledge.write_behind import written
 
 from .state import ADDRESS_LIMITER_KEY, CLIENT_ADDRESSES_KEY, CONVERSATION_KEY, KB_KEY, RETENTION_DAYS_KEY
 from .templating import Markup, h, join, render
@@ -151,8 +151,7 @@ async def messages(request: web.Request) -> web.Response:
     session = request.query.get("session", "")[:64]  # as /api/ask keeps it
     if not session:
         return web.json_response({"error": "Thiếu tham số «session» (mã phiên trò chuyện)."}, status=400)
-    writes = request.app[CONVERSATION_KEY].writes  # the event loop never waits for a staff import's lock
-    answers = await asyncio.wrap_future(writes.call(lambda kb: handover.take_answers(kb, "web", session)))
+    answers = await written(request.app[CONVERSATION_KEY].writes, lambda kb: handover.take_answers(kb, "web", session))
     return web.json_response({"messages": [{"text": answer_text(r)} for r in answers]})
 
 

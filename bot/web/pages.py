@@ -4,12 +4,13 @@ of the staff area's page numbers, ids and filter dates (a bad one is a 400 or 40
 """
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from typing import Callable, TypeVar
 
 from aiohttp import web
+
+from knowledge.write_behind import written
 
 from .state import CONVERSATION_KEY, SESSIONS_KEY, SESSION_KEY, USER_KEY
 from .templating import Markup, h, join, render
@@ -107,8 +108,7 @@ async def staff_write(request: web.Request, change: Callable[..., T], *args) -> 
     """``change(kb, *args)``, a staff edit, made by the bot's writer thread (:mod:`knowledge.write_behind`)
     and awaited: while an upload holds the write lock the edit waits for it, and the event loop goes on
     answering everyone else. Raises what ``change`` raised."""
-    writes = request.app[CONVERSATION_KEY].writes
-    return await asyncio.wrap_future(writes.call(lambda kb: change(kb, *args)))
+    return await written(request.app[CONVERSATION_KEY].writes, lambda kb: change(kb, *args))
 
 
 def path_id(request: web.Request) -> int:
