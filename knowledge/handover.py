@@ -132,11 +132,11 @@ def take_answers(kb: KnowledgeBase, route: str, address: str, now: dt.datetime |
     """The answers waiting for one address of a channel the citizen fetches them from (the web
     chat), marked delivered (address erased) in the same transaction. A page asks every few seconds:
     with nothing waiting, as is usual, no write lock is taken."""
-    if not kb.conn.execute("SELECT 1 FROM handover_requests WHERE route = ? AND address = ? AND state = 'pending' "
-                           "LIMIT 1", (route, address)).fetchone():
+    waiting, args = "route = ? AND address = ? AND state = 'pending'", [route, address]
+    if not _select(kb, waiting, args, "LIMIT 1"):
         return []
     with kb.transaction():
-        found = _select(kb, "route = ? AND address = ? AND state = 'pending'", [route, address], "ORDER BY id")
+        found = _select(kb, waiting, args, "ORDER BY id")
         for request in found:
             delivered(kb, request, now)
     return found
