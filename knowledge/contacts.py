@@ -146,7 +146,7 @@ def body_contacts(line: str) -> list[ContactFact]:
     text = clean(line)
     if not _LABEL_RE.search(text):  # most lines: no label, no contact (find_fields would look for a bare e-mail too)
         return []
-    fields, first = find_fields(line)
+    fields, first = find_fields(text)
     if not fields:
         return []
     before = _UNIT_PREFIX_RE.sub("", text[:first]).strip(" ,:;-–")
