@@ -355,7 +355,8 @@ class Conversation:
         return f"Điện thoại: {phone}\nEmail: {email}"
 
     def _reply_for(self, match: Match, question: str) -> Reply:
-        hours_question = recognise_hours(question) if not (match.kind == "faq" and match.answered) else None
+        hours_question = None if match.kind == "faq" and match.answered else (
+            recognise_hours(question) or recognise_hours(match.normalized))  # as typed, or as the engine read it
         if hours_question:  # an FAQ staff wrote for it wins; else the settings answer
             reply = hours_reply(hours_question, self.config.handover.hours, self.handover.clock(), self._contact_line())
             reply.text += "\n\n" + self._source_line(reply.source)

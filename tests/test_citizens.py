@@ -73,6 +73,13 @@ def test_working_hours_are_answered_from_the_settings_on_a_new_knowledge_base(ne
     assert reply.text.endswith("Nguồn: Lịch làm việc của Sở") and "Theo lịch làm việc của Sở" in reply.text
 
 
+@pytest.mark.parametrize("question", ["so lam vic luc may gio", "sở làm vic lúc mấy giờ", "so mo cua luc may gioo"])
+def test_a_working_hours_question_with_a_typo_is_read_as_the_engine_reads_it(new_kb, question):
+    """The typo the engine corrects ("vic" → "việc") does not send the question to an article about a meeting."""
+    reply = at(Conversation(new_kb), MONDAY_MORNING).answer(question)
+    assert reply.kind == "hours" and "từ thứ Hai đến thứ Sáu, 7:00–11:30 và 13:30–17:00" in reply.text
+
+
 def test_now_questions_say_whether_it_is_open_and_when_it_next_opens(new_kb):
     conversation = Conversation(new_kb)
     closed = at(conversation, SATURDAY_EVENING).answer("bây giờ sở còn mở cửa không")
