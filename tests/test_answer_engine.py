@@ -525,6 +525,24 @@ def test_words_that_name_no_unit_do_not_drop_the_department_s_contact_route(engi
     assert match.kind == "contact" and attribute in match.contacts
 
 
+INCUBATOR_PAGE = """Tiêu đề: Vườn ươm công nghệ nông nghiệp Cần Thơ khai trương khu làm việc chung
+Ngày: 12/05/2024
+
+Sáng 10/5/2024, Vườn ươm công nghệ nông nghiệp Cần Thơ khai trương khu làm việc chung dành cho các nhóm khởi nghiệp.
+
+Vườn ươm công nghệ nông nghiệp Cần Thơ đặt tại Khu công nghiệp Thốt Nốt, quận Thốt Nốt, với diện tích 2 ha.
+"""
+
+
+def test_where_something_a_page_names_is_never_answered_with_the_department_s_address(tmp_path, kb_of):
+    """The question names neither the department nor a unit: the department's address is only a guess, and a
+    page about what it names outweighs it (here the engine is not sure, so it refuses and offers the page)."""
+    engine = AnswerEngine(kb_of(SAMPLES, write(tmp_path, "incubator.txt", INCUBATOR_PAGE)))
+    match = engine.match("vuon uom cong nghe nong nghiep nam o dau")
+    assert match.kind != "contact" and any("Vườn ươm" in title for title in match.suggestions)
+    assert engine.match("muốn nộp hồ sơ trực tiếp thì tới địa chỉ nào").kind == "contact"  # no page is about it
+
+
 @pytest.mark.parametrize("question", ["sở khcn có mấy phòng", "nộp theo mẫu số mấy của sở khcn"])
 def test_other_numbers_asked_of_the_department_are_no_phone(engine, question):
     assert read(engine, question).attributes == []

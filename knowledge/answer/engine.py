@@ -256,8 +256,8 @@ class AnswerEngine:
 
     def _answer(self, question: Question, index: _Index, topic: Topic | None) -> Match:
         follow_up = topic is not None and _is_follow_up(question)
-        contact = self._contact(question, index, topic if follow_up else None)
-        if contact:
+        contact, guessed = self._contact(question, index, topic if follow_up else None)
+        if contact and not guessed:
             return contact
         faq = self._faq(question, index)
         if faq and faq.answered:
@@ -271,32 +271,39 @@ class AnswerEngine:
             article = self._article(widened, index)
         if article.answered:
             return article
+        if contact and not article.suggestions:
+            return contact  # the department's guessed: no page is about what the question names either
         suggestions = list(dict.fromkeys((faq.suggestions if faq else []) + article.suggestions))
         return Match("fallback", False, max(article.score, faq.score if faq else 0.0),
                      suggestions=suggestions[:suggest.MAX_SUGGESTIONS], intent=",".join(sorted(question.types)),
                      unsure=article if article.text else None)
 
     # ----- contacts ------------------------------------------------------------------
-    def _contact(self, question: Question, index: _Index, topic: Topic | None) -> Match | None:
+    def _contact(self, question: Question, index: _Index, topic: Topic | None) -> tuple[Match | None, bool]:
+        """The contact asked for, and whether the department's is only a guess: the question names
+        neither the department nor a unit, nor anyone else ("vườn ươm … nằm ở đâu"), so a page may say
+        better where that is."""
         asked = list(question.attributes)
         about_an_article = topic is not None and bool(topic.title)  # "ở đâu?" after an event: where it was held
         if not asked and "where" in question.types and not question.entity and not self._topic_words(question) \
                 and not about_an_article:
             asked = ["address"]  # "sở ở đâu"
         if not asked:
-            return None
+            return None, False
         entity = question.entity or (topic.entity if topic else [])
         key = "department" if not entity or is_department(" ".join(t.folded for t in entity)) else \
-            self._unit_for(entity, index) or ("department" if self._names_only_the_department(question)
-                                              or not names_someone(question) else None)
-        if key is None:
-            return None
-        resolved = self.kb.resolve_contacts(key)
+            self._unit_for(entity, index)
+        guessed = False
+        if key is None and self._names_only_the_department(question):
+            key = "department"
+        elif key is None and not names_someone(question):
+            key, guessed = "department", True
+        resolved = self.kb.resolve_contacts(key) if key else None
         if not resolved:
-            return None
+            return None, False
         shown, source = fields_to_show(asked, resolved, self.kb)
         return Match("contact", True, 1.0, contacts=shown, source=source, intent=",".join(asked),
-                     topic=Topic(entity=entity))
+                     topic=Topic(entity=entity)), guessed
 
     @staticmethod
     def _topic_words(question: Question) -> list[Term]:
