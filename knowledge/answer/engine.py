@@ -246,7 +246,8 @@ class AnswerEngine:
     def answers_in_agreement(self, question: str, reply: str) -> bool:
         """Does a sentence of a reply hold a date, a number, a person or a place where the question asks for one,
         and does none of the reply speak of another year, edition, number, rank or place than the question?"""
-        return answers_in_agreement(self.index().read(clean(question)), reply, self.kb.normalizer())
+        return answers_in_agreement(self.index().read(clean(question)), reply, self.kb.normalizer(),
+                                    lambda words: self.kb.phrase_count(words.split()) > 0)
 
     def readings(self, text: str) -> tuple[Question, list[Reading]]:
         """Every candidate sentence with its features (for calibration and diagnosis)."""

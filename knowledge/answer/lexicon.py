@@ -124,6 +124,9 @@ tell told told|think thought thought|understand understood understood|undertake 
 win won won|write wrote written|set set set|put put put|cut cut cut|cost cost cost|let let let
 withdraw withdrew withdrawn|overcome overcame overcome|seek sought sought|sit sat sat|wear wore worn""".replace(
     "\n", "|").split("|"))
+# Prepositions, as written: a count cue followed by one counts no noun after it ("xếp hạng mấy trên cả nước" asks
+# which rank, not how many "nước").
+PREPOSITIONS = frozenset("của về ở tại trong từ theo trên dưới đến tới với cho bởi vào".split())
 # Bare forms of stop words that are also content words (bạn / giao ban, chợ, xăng dầu, đề tài, …).
 AMBIGUOUS_BARE_STOPS = frozenset(fold(w) for w in _STOP_WRITTEN) - STOP_FOLDED
 

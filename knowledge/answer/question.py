@@ -31,8 +31,11 @@ from ..text import ORDINAL_MARKERS, Normalizer, Token, clean, exact_key, fold
 from .initialisms import has_vowel
 from .lexicon import (ADMINISTRATIVE_UNITS, AMBIGUOUS_BARE_STOPS, CALENDAR_WORDS, CONTACT_ATTRIBUTES, CONTRASTS,
                       DEPARTMENT_WORDS, DEPUTY_WORDS, ENGLISH_IRREGULAR_VERBS, ENGLISH_STOPS, NAME_HEADS, PERCENT,
-                      PROVINCES, ROLE_WORDS, STOP_EXACT, STOP_FOLDED, TYPE_CUES, Cue)
+                      PREPOSITIONS, PROVINCES, ROLE_WORDS, STOP_EXACT, STOP_FOLDED, TYPE_CUES, Cue)
 from .vocabulary import spellings_by_fold, vocabulary
+
+_PREPOSITIONS_EXACT = frozenset(exact_key(w) for w in PREPOSITIONS)
+_PREPOSITIONS_FOLDED = frozenset(fold(w) for w in PREPOSITIONS)
 
 UNIT_EXACT = frozenset(exact_key(w) for w in "huyện quận phường xã tỉnh ấp".split())
 # Words after which a unit word is a level or a kind of place, not one named place ("cấp xã", "các tỉnh
@@ -546,6 +549,9 @@ class QuestionReader:
         written so in the pages ("mau de" is "mẫu để", no word)."""
         i = start
         while i < len(q.tokens) and i not in claimed and is_stop(q.tokens[i], q.accented):
+            word = q.tokens[i]
+            if word.exact in _PREPOSITIONS_EXACT or (not word.marked and word.folded in _PREPOSITIONS_FOLDED):
+                return ""  # "hạng mấy trên cả nước": a preposition ends what the cue could count
             i += 1
         if i >= len(q.tokens) or i in claimed:
             return ""

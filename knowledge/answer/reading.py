@@ -53,6 +53,7 @@ _TIME_RE = re.compile(r"\b\d{1,2}\s*(?:h|giờ|:)\s*\d{0,2}\b|\b(?:sáng|chiều
 _WEEKDAY_RE = re.compile(r"\b(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ nhật)\b", re.I)
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 _SPAN_RE = re.compile(r"\b\d+\s+(?:năm|tháng|ngày|giờ|tuần|quý)\b", re.I)  # a span of time: "07 tháng"
+_CLAUSE_RE = re.compile(r"[,;:]\s|\n")  # what a comma, a semicolon or a colon separates (not "1,5" nor "8:00")
 # Numbers in words; not "năm", which is far more often "year" ("đầu năm") than five.
 _COUNT_WORDS_RE = re.compile(r"\b(?:một|hai|ba|bốn|sáu|bảy|tám|chín|mười|trăm|nghìn|ngàn|triệu|tỷ|tỉ)\b", re.I)
 _UPPER = "A-ZĐÀÁẢÃẠĂẮẰẲẴẶÂẤẦẨẪẬÈÉẺẼẸÊẾỀỂỄỆÌÍỈĨỊÒÓỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢÙÚỦŨỤƯỨỪỬỮỰỲÝỶỸỴ"
@@ -458,7 +459,7 @@ def contradicts(question: Question, sentence: Sentence) -> bool:
             or _province_conflict(question, sentence) or _contrast_conflict(question, sentence))
 
 
-def holds_what_is_asked(question: Question, sentence: Sentence) -> bool:
+def holds_what_is_asked(question: Question, sentence: Sentence, written: Callable[[str], bool]) -> bool:
     """Does a reply's text, read on its own, hold something of the kind the question asks for (a date for
     "khi nào", a number for "bao nhiêu", a person for "ai", an organisation for "cơ quan nào", a place for
     "ở đâu"), or does the question ask for none of these?"""
@@ -468,21 +469,44 @@ def holds_what_is_asked(question: Question, sentence: Sentence) -> bool:
         undated = _DATE_RE.sub(" ", _DAY_MONTH_RE.sub(" ", sentence.text))  # the whole date first
         if question.head not in CALENDAR_WORDS:  # nor a span's ("07 tháng đầu năm"), unless a span is asked
             undated = _SPAN_RE.sub(" ", undated)
-        return bool(new_numbers(undated, question.numbers) or _COUNT_WORDS_RE.search(undated))
+        if not (new_numbers(undated, question.numbers) or _COUNT_WORDS_RE.search(undated)):
+            return False
+        return _counts_beside_head(question, undated, written)
     strong, _, _ = _slot(question, sentence, {t.folded for t in question.tokens})
     return bool(strong)  # what holds it only weakly (an organisation for "ai") is the matcher's guess
 
 
-def answers_in_agreement(question: Question, text: str, normalizer: Normalizer) -> bool:
+def _counts_beside_head(question: Question, text: str, written: Callable[[str], bool]) -> bool:
+    """Does the text count the noun the question counts: money for "bao nhiêu tiền", a number in a clause that
+    names the counted noun ("bao nhiêu giải pháp": "nhận 169 giải pháp")? A text that never names it counts
+    something else, unless the pages never write the noun so (``written``: "ha" for "hécta")."""
+    head = question.head
+    if not head or head in CALENDAR_WORDS:
+        return True
+    if head in MONEY_WORDS or head.split(" ")[0] in MONEY_WORDS:
+        return bool(_MONEY_RE.search(text))
+    if head == PERCENT:
+        return bool(_PERCENT_RE.search(text))
+    pattern = re.compile(r"\b" + re.escape(head) + r"\b")
+    clauses = [clause for clause in _CLAUSE_RE.split(text) if pattern.search(fold(clause))]
+    if not clauses:
+        return not written(head)
+    return any(new_numbers(clause, question.numbers) or _COUNT_WORDS_RE.search(clause) for clause in clauses)
+
+
+def answers_in_agreement(question: Question, text: str, normalizer: Normalizer,
+                         written: Callable[[str], bool]) -> bool:
     """Does one sentence of a reply hold what the question asks for and agree with its qualifiers, and does the
     reply as a whole not contradict them? A reply whose only sentence with a number speaks of 2014 does not
     answer "năm 2022 … bao nhiêu" because a later sentence names 2022. For a reply chosen by another engine
-    (``combined.py``); each sentence is read once."""
+    (``combined.py``); each sentence is read once. ``written`` says whether the pages write some words side by
+    side (a counted noun the reply never names is asked of something else only when the pages write it)."""
     whole = sentence_of(text, normalizer)
     parts = split_sentences(text, clauses=False)  # "Năm 2014, … ; 6 nhiệm vụ …" speaks of 2014
     sentences = [sentence_of(part, normalizer) for part in parts] if len(parts) > 1 else [whole]
     return not contradicts(question, whole) and any(
-        holds_what_is_asked(question, sentence) and not contradicts(question, sentence) for sentence in sentences)
+        holds_what_is_asked(question, sentence, written) and not contradicts(question, sentence)
+        for sentence in sentences)
 
 
 def _place_conflict(question: Question, sentence: Sentence) -> bool:
