@@ -186,6 +186,13 @@ def test_question_type_is_read_on_the_accents_the_citizen_typed(engine):
     assert "count" not in counted.types and counted.attributes == ["phone"]
 
 
+def test_nhieu_typed_alone_with_its_accents_asks_how_many_and_bare_it_is_much(engine):
+    assert "count" in read(engine, "làng hoa rộng cỡ nhiêu ha").types
+    hurried = read(engine, "giải ngân nhiu tiền")  # "nhiu" is "nhiêu"
+    assert "count" in hurried.types and hurried.head == "tien"
+    assert "count" not in read(engine, "cam on nhieu nha").types  # "cảm ơn nhiều"
+
+
 @pytest.mark.parametrize("typed", ["bài viết về giao ban khcn quận huyện lần 13 đăng ngày nào",
                                    "tin giao ban khcn quan huyen lan 13 dang ngay nao"])
 def test_asking_when_a_page_was_published_asks_its_date_not_the_event_s(engine, typed):

@@ -19,15 +19,17 @@ class Cue:
     folded: tuple[str, ...]
     interrogative: bool  # only asks (not a word to look for)
     ambiguous: bool  # its bare form is also another common word ("mấy"/"máy")
+    accents_only: bool = False  # only as typed with its accents: its bare form is nearly always another word
 
 
-def _cues(kind: str, phrases: str, interrogative: bool = True, ambiguous: str = "") -> list[Cue]:
+def _cues(kind: str, phrases: str, interrogative: bool = True, ambiguous: str = "",
+          accents_only: bool = False) -> list[Cue]:
     out = []
     for phrase in phrases.split(","):
         words = phrase.strip().casefold().split()
         if words:
             out.append(Cue(kind, tuple(exact_key(w) for w in words), tuple(fold(w) for w in words),
-                           interrogative, phrase.strip() in ambiguous.split(",")))
+                           interrogative, phrase.strip() in ambiguous.split(","), accents_only))
     return out
 
 
@@ -40,6 +42,8 @@ TYPE_CUES: list[Cue] = [
     *_cues("time", "giờ làm việc, giờ hành chính, giờ mở cửa", interrogative=False),
     *_cues("weekday", "thứ mấy", ambiguous="thứ mấy"),
     *_cues("count", "bao nhiêu, mấy, how many, how much, bao lâu, bao xa, how far, how long", ambiguous="mấy"),
+    # "sđt nhiêu", "rộng cỡ nhiêu ha": "bao nhiêu" as typed in a hurry; bare "nhieu" is "nhiều" ("cảm ơn nhiều")
+    *_cues("count", "nhiêu", accents_only=True),
     # Words that only frame a question ("tổng cộng bao nhiêu": how many in all): neither a type nor looked for.
     *_cues("frame", "tổng cộng, in total, all together"),
     # A share ("count" of a "%"): the pages write "%", so "phần trăm" is the kind of number asked, not a word

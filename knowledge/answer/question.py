@@ -197,7 +197,7 @@ def cue_matches(tokens: list[Token], cue: Cue, start: int, accented: bool) -> bo
         if token.marked or (accented and token.folded != token.exact.rstrip("~")):
             if token.exact != cue_exact:
                 return False
-        elif token.folded != cue_folded:
+        elif token.folded != cue_folded or cue.accents_only:
             return False
         elif token.exact != cue_exact and _spelt_as_typed(tokens, start + offset):
             return False  # "cơ quan nào": the bare "quan" typed beside "cơ" is "quan", not the cue's "quận"
