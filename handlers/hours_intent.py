@@ -35,11 +35,12 @@ _TIME_RE = re.compile(rf"\b{_TIME}\b")
 _NOW_RE = re.compile(rf"\b{_NOW}\b|\b(?:dang|con) (?:mo cua|lam viec|lam|truc)\b")
 _DAY_RE = re.compile(rf"\b{_DAY}\b")
 # Someone or something else whose hours or schedule are asked: another organisation ("trung tâm …",
-# "chi cục …"), a place, an event, a person
+# "chi cục …"), a place, an event (an inspection: "đợt kiểm tra … làm từ ngày nào"), a person
 _OTHER = re.compile(r"\b(?:trung tam|chi cuc|cuc|benh vien|phong kham|cho|ngan hang|sieu thi|buu dien|truong|thu vien|bao tang|"
                     r"cong vien|nha hang|quan an|cong ty|xe buyt|ben xe|chuyen|tran|doi tuyen|bong da|"
                     r"hoi nghi|hoi thao|hoi thi|cuoc thi|trien lam|ngay hoi|su kien|le (?:khai mac|be mac|trao|ky)|"
-                    r"khai mac|dien dan|techfest|festival|tap huan|khoa hoc|lop|buoi|doan|tiep dan|tiep cong dan|"
+                    r"khai mac|dien dan|techfest|festival|tap huan|khoa hoc|lop|buoi|doan|dot|kiem tra|thanh tra|"
+                    r"tiep dan|tiep cong dan|"
                     r"giam doc|pho giam doc|lanh dao|huyen|xa|phuong|ubnd|nhan ho so|nop ho so|han)\b")
 
 

@@ -131,7 +131,8 @@ def test_of_the_shared_eval_sets_only_the_question_about_working_hours_is_taken(
     "bệnh viện đa khoa trung ương cần thơ mấy giờ bắt đầu khám", "hội thảo mở cửa lúc mấy giờ",
     "tối nay tuyển việt nam đá với thái lan mấy giờ", "htx đang làm sản phẩm gì", "đề nghị khi nào được duyệt",
     "trực tuyến lúc mấy giờ", "sáng nay sở làm gì", "buổi làm việc ở Cờ Đỏ diễn ra lúc mấy giờ",
-    "trung tâm ứng dụng tiến bộ khcn làm việc mấy giờ", "chi cục tiêu chuẩn đo lường có làm thứ 7 không"])
+    "trung tâm ứng dụng tiến bộ khcn làm việc mấy giờ", "chi cục tiêu chuẩn đo lường có làm thứ 7 không",
+    "dot thanh tra xang dau nam 2019 lam tu ngay nao toi ngay nao", "đoàn kiểm tra hàng tết làm tới tối không"])
 def test_questions_about_events_at_some_hour_are_not_taken(question):
     assert recognise(question) is None
 
