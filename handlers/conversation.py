@@ -40,7 +40,7 @@ from knowledge.text import clean
 from knowledge.write_behind import WriteBehind, WriteThrough, written
 
 from . import texts
-from .handover import HandOver, HandoverConfig
+from .handover import HandOver, HandoverConfig, Leave
 from .hours_intent import recognise as recognise_hours
 from .hours_reply import hours_reply
 from .messages import IncomingMessage, Reply
@@ -215,6 +215,8 @@ class Conversation:
             turn = self._prepare(message, log_query)
             if isinstance(turn, list):
                 return turn
+            if isinstance(turn, Leave):
+                return [self.writes.call(turn.write).result()]
             return self._finish(turn, self.answerer.match(turn.question, turn.topic))
         except Exception:  # one bad message must never stop the bot
             return self._apology(message)
@@ -225,6 +227,8 @@ class Conversation:
             turn = self._prepare(message, log_query)
             if isinstance(turn, list):
                 return turn
+            if isinstance(turn, Leave):  # stored before the citizen is told, other conversations going on
+                return [await written(self.writes, turn.write)]
             return self._finish(turn, await self.match_async(turn.question, turn.topic))
         except Exception:  # a crashed worker included: the citizen gets the apology, the bot goes on
             return self._apology(message)
@@ -275,8 +279,9 @@ class Conversation:
         log.exception("failed to answer a message on %s", message.channel)
         return [Reply(texts.ERROR + "\n" + self._contact_line(), "notice")]
 
-    def _prepare(self, message: IncomingMessage, log_query: bool) -> list[Reply] | Turn:
-        """The replies that need no answer engine, or the :class:`Turn` that asks it."""
+    def _prepare(self, message: IncomingMessage, log_query: bool) -> list[Reply] | Turn | Leave:
+        """The replies that need no answer engine, the :class:`Turn` that asks it, or the question left for
+        staff that must be stored first."""
         if message.is_group and not message.addressed_to_bot:
             return []
         if message.content_type == "edited":
@@ -296,6 +301,8 @@ class Conversation:
         if wait:
             return [Reply(texts.SLOW_DOWN.format(seconds=wait), "notice")]
         handed_over = self.handover.respond(message, user_hash, text)
+        if isinstance(handed_over, Leave):
+            return handed_over
         if handed_over is not None:
             return [handed_over]
         return Turn(message, text, log_query, user_hash, self.topics.get(self._key(message)))

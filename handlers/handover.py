@@ -8,7 +8,8 @@ The request is stored with the address the adapter names for answers sent later
 (:attr:`IncomingMessage.deliver_via`); a place that cannot receive them gets the contacts instead.
 Staff answer in the web admin; ``bot/`` delivers the answer (:mod:`knowledge.handover`). What the
 next message depends on (a refused question, a question asked for) is kept in the database, so a
-restart loses nothing.
+restart loses nothing. Every write goes through the conversation's writer (``knowledge.write_behind``): a question
+left is stored before the citizen is told it was, the event loop serving other conversations meanwhile.
 """
 from __future__ import annotations
 
@@ -38,6 +39,13 @@ class HandoverConfig:
     zalo_oa_reply_window_days: float = 7.0  # shown to staff: Zalo OA replies only this long after a message
 
 
+@dataclass(frozen=True)
+class Leave:
+    """A question left for staff: ``write`` stores it (unless the citizen has too many waiting) and gives the
+    reply, made by the writer and waited for before the citizen is told, the event loop going on meanwhile."""
+    write: Callable[[KnowledgeBase], Reply]
+
+
 def answer_text(request: handover.Request) -> str:
     """Staff's answer as the citizen receives it, quoting their question."""
     return texts.STAFF_ANSWER.format(question=_quote(request.question), answer=request.answer or "")
@@ -62,10 +70,11 @@ class HandOver:
         self._unwritten_lock = threading.Lock()  # the writer's thread forgets a state once written
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)
 
-    def respond(self, message: IncomingMessage, user_hash: str, text: str) -> Reply | None:
-        """The hand-over reply to a text message, or None when it is an ordinary question."""
+    def respond(self, message: IncomingMessage, user_hash: str, text: str) -> Reply | Leave | None:
+        """The hand-over reply to a text message (a question left is a :class:`Leave` to write first), or None
+        when it is an ordinary question."""
         now = self.clock()
-        handover.citizen_wrote(self.kb, user_hash, now)
+        self.writes.submit(lambda kb: handover.citizen_wrote(kb, user_hash, now))
         pending = self._take_pending(message, now)
         if pending is not None and pending.awaiting:
             if is_cancel(text):
@@ -89,14 +98,17 @@ class HandOver:
         user_hash = self.kb.hash_user(f"{message.channel}:{message.user_id}")  # as the query log keys the citizen
         self._remember(message, user_hash, handover.Pending(handover.iso(now), refused=question), now)
 
-    def _leave(self, message: IncomingMessage, user_hash: str, question: str, now: dt.datetime) -> Reply:
+    def _leave(self, message: IncomingMessage, user_hash: str, question: str, now: dt.datetime) -> Leave:
         when = self.config.hours.describe(now)
-        waiting = handover.open_count(self.kb, user_hash)
-        if waiting >= self.config.max_open_per_user:
-            return Reply(texts.HANDOVER_TOO_MANY.format(count=waiting, when=when), KIND)
-        handover.open_request(self.kb, message.channel, message.deliver_via or message.channel, message.chat_id,
-                              user_hash, question, now)
-        return Reply(texts.HANDOVER_CONFIRM.format(question=_quote(question), when=when), KIND)
+
+        def write(kb: KnowledgeBase) -> Reply:
+            waiting = handover.open_count(kb, user_hash)
+            if waiting >= self.config.max_open_per_user:
+                return Reply(texts.HANDOVER_TOO_MANY.format(count=waiting, when=when), KIND)
+            handover.open_request(kb, message.channel, message.deliver_via or message.channel, message.chat_id,
+                                  user_hash, question, now)
+            return Reply(texts.HANDOVER_CONFIRM.format(question=_quote(question), when=when), KIND)
+        return Leave(write)
 
     def _conversation(self, message: IncomingMessage) -> str:
         """The conversation as the database knows it: a keyed hash, never the chat's address."""

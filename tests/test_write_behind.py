@@ -2,7 +2,8 @@
 lock (a staff import), a citizen still gets the answer with its log id, and the row, a rating of it
 and a hand-over state follow once the lock is free, in order; an id another process took meanwhile
 is not reused; closing writes what is queued. A web chat page asking for staff's answers when none
-wait takes no write lock, and a staff edit waiting for the lock holds up no citizen."""
+wait takes no write lock, and neither a staff edit nor a question left for staff waiting for the lock holds
+up another citizen."""
 from __future__ import annotations
 
 import asyncio
@@ -151,3 +152,19 @@ async def test_a_staff_edit_waiting_for_the_lock_holds_up_no_citizen(sample_kb, 
         assert "Sở có chỗ gửi xe máy không?" in [faq.question for faq in sample_kb.faqs()]
     finally:
         await client.close()
+
+
+async def test_a_question_left_for_staff_during_an_import_holds_up_no_citizen(conversation, sample_kb, staff_lock):
+    """The request is stored before the citizen is told, by the writer: other conversations go on meanwhile."""
+    def message(user: str, text: str) -> IncomingMessage:
+        return IncomingMessage("web", user, user, text, deliver_via="")
+    await conversation.respond_async(message("lan", "Giá vàng hôm nay bao nhiêu?"))  # refused: offered to staff
+    staff_lock.release(after=1.0)
+    leaving = asyncio.create_task(conversation.respond_async(message("lan", texts.HANDOVER_BUTTON)))
+    await asyncio.sleep(0.05)  # the request waits for the lock
+    [answered] = await conversation.respond_async(message("mai", ANSWERED))
+    assert answered.answered and not leaving.done()
+    [confirmed] = await leaving
+    assert confirmed.text.startswith(texts.HANDOVER_CONFIRM.split("{")[0] + "Giá vàng hôm nay bao nhiêu?")
+    assert [r["question"] for r in sample_kb.iter_rows("SELECT question FROM handover_requests")] == [
+        "Giá vàng hôm nay bao nhiêu?"]
