@@ -2,8 +2,8 @@
 lock (a staff import), a citizen still gets the answer with its log id, and the row, a rating of it
 and a hand-over state follow once the lock is free, in order; an id another process took meanwhile
 is not reused; closing writes what is queued. A web chat page asking for staff's answers when none
-wait takes no write lock, and neither a staff edit nor a question left for staff waiting for the lock holds
-up another citizen."""
+wait takes no write lock, and neither a staff edit, a question left for staff nor a sign-in waiting for the
+lock holds up another citizen."""
 from __future__ import annotations
 
 import asyncio
@@ -168,3 +168,24 @@ async def test_a_question_left_for_staff_during_an_import_holds_up_no_citizen(co
     assert confirmed.text.startswith(texts.HANDOVER_CONFIRM.split("{")[0] + "Giá vàng hôm nay bao nhiêu?")
     assert [r["question"] for r in sample_kb.iter_rows("SELECT question FROM handover_requests")] == [
         "Giá vàng hôm nay bao nhiêu?"]
+
+
+async def test_a_sign_in_waiting_for_the_lock_holds_up_no_citizen(sample_kb, writes):
+    """A failed sign-in is counted by the writer thread (and its scrypt check runs off the event loop)."""
+    add_user(sample_kb, "lan", "staff")
+    client = await start_client(sample_kb, writes)
+    try:
+        upload = sqlite3.connect(sample_kb.path, isolation_level=None)
+        upload.execute("BEGIN IMMEDIATE")  # a staff upload being written
+        try:
+            signing_in = asyncio.create_task(login(client, "lan", "sai-mat-khau"))
+            await asyncio.sleep(0.3)  # past the password check: the failure waits for the lock
+            asked = await client.post("/api/ask", json={"question": ANSWERED})
+            assert asked.status == 200 and (await asked.json())["answered"] and not signing_in.done()
+        finally:
+            upload.execute("COMMIT")
+            upload.close()
+        assert (await signing_in).status == 401
+        assert sample_kb.conn.execute("SELECT failures FROM login_failures").fetchone()[0] == 1
+    finally:
+        await client.close()

@@ -13,7 +13,7 @@ from knowledge.local_time import LABEL, vietnam_time
 
 from . import users
 from .auth import admin_only, start_session
-from .pages import admin_page, csrf_input, flash, page_number, role_label, table
+from .pages import admin_page, csrf_input, flash, page_number, role_label, staff_write, table
 from .state import FORM_KEY, KB_KEY, USER_KEY
 from .templating import Markup, h, join, render
 
@@ -57,44 +57,45 @@ async def users_page(request: web.Request) -> web.Response:
     return admin_page(request, "Tài khoản", content)
 
 
-async def _user_change(request: web.Request, change, done: str) -> web.Response:
+async def _user_change(request: web.Request, change, done: str, then=None) -> web.Response:
+    """Make ``change(kb)`` on the writer thread (a password's scrypt hash included: not on the event loop),
+    then ``then()``; the page says what happened either way."""
     try:
-        change()
-        flash(request, done)
+        await staff_write(request, change)
     except users.UserError as exc:
         flash(request, str(exc), "error")
+    else:
+        if then:
+            then()
+        flash(request, done)
     raise web.HTTPSeeOther("/admin/users")
 
 
 @admin_only
 async def user_add(request: web.Request) -> web.Response:
-    form = request[FORM_KEY]
+    form, actor = request[FORM_KEY], f"web:{request[USER_KEY].name}"
     name = str(form.get("name", "")).strip()
-    return await _user_change(request, lambda: users.add(
-        request.app[KB_KEY], f"web:{request[USER_KEY].name}", name, str(form.get("role", "")),
-        str(form.get("password", ""))), f"Đã tạo tài khoản «{name}».")
+    return await _user_change(request, lambda kb: users.add(kb, actor, name, str(form.get("role", "")),
+                                                            str(form.get("password", ""))),
+                              f"Đã tạo tài khoản «{name}».")
 
 
 @admin_only
 async def user_update(request: web.Request) -> web.Response:
     form, name, me = request[FORM_KEY], request.match_info["name"], request[USER_KEY].name
     password = str(form.get("password", "")) or None
-
-    def change() -> None:
-        users.update(request.app[KB_KEY], f"web:{me}", name, str(form.get("role", "")), password)
-        if name == me:  # their other sessions end; this one goes on with a new id
-            start_session(request, name)
-    return await _user_change(request, change, f"Đã lưu tài khoản «{name}».")
+    return await _user_change(  # changing their own account, their other sessions end; this one goes on
+        request, lambda kb: users.update(kb, f"web:{me}", name, str(form.get("role", "")), password),
+        f"Đã lưu tài khoản «{name}».", then=(lambda: start_session(request, name)) if name == me else None)
 
 
 @admin_only
 async def user_remove(request: web.Request) -> web.Response:
-    name = request.match_info["name"]
+    name, actor = request.match_info["name"], f"web:{request[USER_KEY].name}"
     if name == request[USER_KEY].name:
         flash(request, "Bạn không thể tự xoá tài khoản của mình.", "error")
         raise web.HTTPSeeOther("/admin/users")
-    return await _user_change(request, lambda: users.remove(
-        request.app[KB_KEY], f"web:{request[USER_KEY].name}", name), f"Đã xoá tài khoản «{name}».")
+    return await _user_change(request, lambda kb: users.remove(kb, actor, name), f"Đã xoá tài khoản «{name}».")
 
 
 def _value(value) -> str:

@@ -5,6 +5,7 @@ that stamp is current (:mod:`bot.web.users`), so logout ends every session of th
 """
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import math
@@ -13,7 +14,7 @@ from typing import Awaitable, Callable
 from aiohttp import web
 
 from . import users
-from .pages import error_page, flash
+from .pages import error_page, flash, staff_write
 from .security import COOKIE_NAME, SESSION_SECONDS, Sessions
 from .state import (CLIENT_ADDRESSES_KEY, FORM_KEY, KB_KEY, LOGIN_THROTTLE_KEY, SESSIONS_KEY, SESSION_KEY,
                     USER_KEY)
@@ -130,11 +131,14 @@ async def login_post(request: web.Request) -> web.Response:
                                         f"{_duration(wait)}.", name, status=429)
         response.headers["Retry-After"] = str(wait)
         return response
-    user = users.authenticate(request.app[KB_KEY], name, password)
+    kb = request.app[KB_KEY]
+    stored = users.stored_hash(kb, name)
+    matches = await asyncio.to_thread(users.password_matches, password, stored)  # scrypt: not on the loop
+    user = users.get(kb, name) if matches else None
     if user is None:
-        throttle.failed(*pair)
+        await staff_write(request, throttle.failed, *pair)
         return _login_form(request, "Tên đăng nhập hoặc mật khẩu không đúng.", name, status=401)
-    throttle.succeeded(*pair)
+    await staff_write(request, throttle.succeeded, *pair)
     start_session(request, user.name)
     target = str(form.get("next", ""))
     raise web.HTTPSeeOther(target if target.startswith("/admin") and "//" not in target else "/admin")
@@ -146,7 +150,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
         return error_page(403, CSRF_FAILED)
     user = current_user(request)
     if user:
-        users.end_sessions(request.app[KB_KEY], user.name)
+        await staff_write(request, users.end_sessions, user.name)
     request[SESSION_KEY] = Sessions.new()
     flash(request, "Bạn đã đăng xuất.")
     raise web.HTTPSeeOther("/admin/login")

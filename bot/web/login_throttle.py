@@ -23,28 +23,32 @@ class LoginThrottle:
     def __init__(self, kb: KnowledgeBase, clock: Callable[[], float] = time.time):
         self.kb, self.clock = kb, clock
 
-    def _failures(self, account: str, client: str, now: float) -> tuple[int, float]:
-        row = self.kb.conn.execute("SELECT failures, last_failure FROM login_failures WHERE account = ? AND "
+    @staticmethod
+    def _failures(kb: KnowledgeBase, account: str, client: str, now: float) -> tuple[int, float]:
+        row = kb.conn.execute("SELECT failures, last_failure FROM login_failures WHERE account = ? AND "
                                    "client = ?", (account, client)).fetchone()
         return (0, 0.0) if row is None or now - row[1] > FORGET_AFTER_SECONDS else row
 
     def wait_seconds(self, account: str, client: str) -> int:
         """Whole seconds before this client may try this account again; 0: now."""
         now = self.clock()
-        failures, last = self._failures(account, client, now)
+        failures, last = self._failures(self.kb, account, client, now)
         if failures < FREE_FAILURES:
             return 0
         delay = min(MAX_DELAY_SECONDS, 2 ** (failures - FREE_FAILURES))
         return max(0, math.ceil(last + delay - now))
 
-    def failed(self, account: str, client: str) -> None:
+    def failed(self, kb: KnowledgeBase, account: str, client: str) -> None:
+        """Count a failure, written on ``kb`` (the web server's writer: :func:`bot.web.pages.staff_write`)."""
         now = self.clock()
-        with self.kb.transaction():
-            failures, _ = self._failures(account, client, now)
-            self.kb.conn.execute("DELETE FROM login_failures WHERE last_failure < ?", (now - FORGET_AFTER_SECONDS,))
-            self.kb.insert("login_failures", {"account": account, "client": client, "failures": failures + 1,
-                                              "last_failure": now}, replace=True)
+        with kb.transaction():
+            failures, _ = self._failures(kb, account, client, now)
+            kb.conn.execute("DELETE FROM login_failures WHERE last_failure < ?", (now - FORGET_AFTER_SECONDS,))
+            kb.insert("login_failures", {"account": account, "client": client, "failures": failures + 1,
+                                         "last_failure": now}, replace=True)
 
-    def succeeded(self, account: str, client: str) -> None:
-        with self.kb.transaction():
-            self.kb.conn.execute("DELETE FROM login_failures WHERE account = ? AND client = ?", (account, client))
+    @staticmethod
+    def succeeded(kb: KnowledgeBase, account: str, client: str) -> None:
+        """Clear the pair's failures, written on ``kb``."""
+        with kb.transaction():
+            kb.conn.execute("DELETE FROM login_failures WHERE account = ? AND client = ?", (account, client))

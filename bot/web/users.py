@@ -103,12 +103,24 @@ def all_users(kb: KnowledgeBase) -> list[User]:
     return [_user(r) for r in kb.conn.execute("SELECT id, name, role, created_at FROM web_users ORDER BY name")]
 
 
-def authenticate(kb: KnowledgeBase, name: str, password: str) -> User | None:
-    """The user when the password is right; the same work is done for unknown names."""
+def stored_hash(kb: KnowledgeBase, name: str) -> str | None:
+    """The account's password hash; None for a name no account has."""
     ensure_table(kb)
     row = kb.conn.execute("SELECT password_hash FROM web_users WHERE name = ?", (name,)).fetchone()
-    ok = check_password(password, row[0] if row else _DUMMY_HASH)
-    return get(kb, name) if row and ok else None
+    return row[0] if row else None
+
+
+def password_matches(password: str, stored: str | None) -> bool:
+    """Does the password match the stored hash? The same work is done for an unknown name (None), so a
+    wrong name answers as slowly as a wrong password. Slow by design (scrypt, some 50 ms of one core): the
+    web server calls it off its event loop."""
+    ok = check_password(password, stored or _DUMMY_HASH)
+    return stored is not None and ok
+
+
+def authenticate(kb: KnowledgeBase, name: str, password: str) -> User | None:
+    """The user when the password is right."""
+    return get(kb, name) if password_matches(password, stored_hash(kb, name)) else None
 
 
 def _validate(name: str, role: str, password: str | None) -> None:
