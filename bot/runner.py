@@ -21,7 +21,7 @@ from aiohttp import web
 from handlers.conversation import Conversation
 from knowledge import handover, querylog
 from knowledge.store import KnowledgeBase
-from knowledge.write_behind import WriteBehind
+from knowledge.write_behind import WriteBehind, WriteThrough, written
 
 from .channels.handover_delivery import Delivery, DeliveryConfig
 from .settings import Settings
@@ -57,12 +57,13 @@ def channel_factories():
     return factories
 
 
-async def prune_logs_daily(kb: KnowledgeBase, retention_days: int, interval: float = 86_400) -> None:
+async def prune_logs_daily(writes: WriteBehind | WriteThrough, retention_days: int, interval: float = 86_400) -> None:
     """Delete query-log rows (and delivered or closed hand-over requests) past the retention period
-    now and then every ``interval`` seconds."""
+    now and then every ``interval`` seconds, on the writer's connection (``writes``): not on the event loop."""
     while True:
         try:
-            removed = querylog.prune(kb, retention_days) + handover.prune(kb, retention_days)
+            removed = await written(writes, lambda kb: querylog.prune(kb, retention_days)
+                                    + handover.prune(kb, retention_days))
             if removed:
                 log.info("pruned %d query-log and hand-over rows older than %d days", removed, retention_days)
         except Exception:  # a busy or broken database must not stop the bot; try again later
@@ -96,7 +97,7 @@ async def serve(settings: Settings, kb: KnowledgeBase, stop: asyncio.Event) -> N
         if channel is not None:
             channels.append(channel)
             app[CHANNELS_KEY].append(channel)
-    answers = Delivery(kb, channels, DeliveryConfig.from_settings(settings))
+    answers = Delivery(kb, channels, DeliveryConfig.from_settings(settings), conversation.writes)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     host, port = settings.get("web", "host", "127.0.0.1"), settings.get("web", "port", 8080)
@@ -104,7 +105,7 @@ async def serve(settings: Settings, kb: KnowledgeBase, stop: asyncio.Event) -> N
     await site.start()
     print(f"Web chat: http://{host}:{port}/  (Ctrl-C để dừng)", flush=True)
     print(admin_banner(kb, f"http://{host}:{port}"), flush=True)
-    pruning = asyncio.create_task(prune_logs_daily(kb, int(settings.get("logs", "retention_days", 365))))
+    pruning = asyncio.create_task(prune_logs_daily(conversation.writes, int(settings.get("logs", "retention_days", 365))))
     upkeep = asyncio.create_task(maintain_daily(kb.path, settings.secret("BOT_HASH_KEY")))
     delivery = asyncio.create_task(answers.run())
     try:

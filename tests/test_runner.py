@@ -14,6 +14,7 @@ import urllib.request
 import pytest
 
 from bot.runner import prune_logs_daily
+from knowledge.write_behind import WriteThrough
 from bot.settings import load_settings
 from support import ROOT
 
@@ -67,7 +68,7 @@ async def test_old_log_rows_are_pruned_in_the_background(sample_kb):
     old = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=40)).isoformat()
     sample_kb.log_query(ts=old, channel="web", user_hash="x", question="cũ", kind="fallback", answered=0)
     sample_kb.log_query(channel="web", user_hash="x", question="mới", kind="fallback", answered=0)
-    task = asyncio.create_task(prune_logs_daily(sample_kb, retention_days=30, interval=0.01))
+    task = asyncio.create_task(prune_logs_daily(WriteThrough(sample_kb), retention_days=30, interval=0.01))
     await asyncio.sleep(0.1)
     task.cancel()
     assert [r["question"] for r in sample_kb.iter_rows("SELECT question FROM query_log")] == ["mới"]

@@ -2,8 +2,8 @@
 lock (a staff import), a citizen still gets the answer with its log id, and the row, a rating of it
 and a hand-over state follow once the lock is free, in order; an id another process took meanwhile
 is not reused; closing writes what is queued. A web chat page asking for staff's answers when none
-wait takes no write lock, and neither a staff edit, a question left for staff nor a sign-in waiting for the
-lock holds up another citizen."""
+wait takes no write lock, and neither a staff edit, a question left for staff, a sign-in nor the record of a
+delivered staff answer waiting for the lock holds up another citizen."""
 from __future__ import annotations
 
 import asyncio
@@ -15,6 +15,8 @@ import pytest
 from handlers import texts
 from handlers.conversation import Conversation, ConversationConfig
 from handlers.messages import IncomingMessage
+from bot.channels.handover_delivery import DELIVERED, Delivery, Outcome
+from knowledge import handover
 from knowledge.write_behind import WriteBehind
 from web_support import add_user, csrf, login, start_client
 
@@ -189,3 +191,28 @@ async def test_a_sign_in_waiting_for_the_lock_holds_up_no_citizen(sample_kb, wri
         assert sample_kb.conn.execute("SELECT failures FROM login_failures").fetchone()[0] == 1
     finally:
         await client.close()
+
+
+async def test_an_answer_delivered_during_an_import_holds_up_no_citizen(conversation, sample_kb, writes):
+    """The delivery loop records what it sent by the writer thread: the event loop goes on meanwhile."""
+    class Chat:
+        name = "telegram"
+        sent: list[tuple[str, str]] = []
+
+        async def deliver(self, address: str, text: str) -> Outcome:
+            self.sent.append((address, text))
+            return DELIVERED
+    request_id = handover.open_request(sample_kb, "telegram", "telegram", "42", "hash", "Giá vàng hôm nay?")
+    handover.answer(sample_kb, request_id, "Sở không theo dõi giá vàng.", "web:lan")
+    other = sqlite3.connect(sample_kb.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # a staff upload being written
+    try:
+        delivering = asyncio.create_task(Delivery(sample_kb, [Chat()], writes=writes).deliver_due())
+        await asyncio.sleep(0.05)  # sent; its record waits for the lock
+        [answered] = await conversation.respond_async(IncomingMessage("web", "mai", "mai", ANSWERED))
+        assert answered.answered and Chat.sent and not delivering.done()
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    await delivering
+    assert handover.due(sample_kb, ["telegram"]) == []  # recorded as delivered: not sent twice

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from handlers.handover import answer_text
 from knowledge import handover
 from knowledge.store import KnowledgeBase
+from knowledge.write_behind import WriteBehind, WriteThrough, written
 
 from ..settings import Settings, SettingsError
 
@@ -52,12 +53,15 @@ class DeliveryConfig:
 
 
 class Delivery:
-    """Sends due answers through the channels that can (those with a ``deliver`` method)."""
+    """Sends due answers through the channels that can (those with a ``deliver`` method); each outcome is
+    recorded by ``writes`` (the bot's writer thread) and awaited, the event loop going on meanwhile."""
 
-    def __init__(self, kb: KnowledgeBase, channels: list, config: DeliveryConfig | None = None):
+    def __init__(self, kb: KnowledgeBase, channels: list, config: DeliveryConfig | None = None,
+                 writes: WriteBehind | WriteThrough | None = None):
         self.kb = kb
         self.channels = {channel.name: channel for channel in channels if hasattr(channel, "deliver")}
         self.config = config or DeliveryConfig()
+        self.writes = writes or WriteThrough(kb)
 
     async def run(self) -> None:
         while True:
@@ -75,19 +79,19 @@ class Delivery:
             except Exception:
                 log.exception("delivering a staff answer on %s failed", request.route)
                 outcome = Outcome(RETRY, "lỗi không mong đợi khi gửi")
-            self._record(request, outcome)
+            await written(self.writes, lambda kb: self._record(kb, request, outcome))
 
-    def _record(self, request: handover.Request, outcome: Outcome) -> None:
+    def _record(self, kb: KnowledgeBase, request: handover.Request, outcome: Outcome) -> None:
         if outcome.status == SENT:
-            handover.delivered(self.kb, request)
+            handover.delivered(kb, request)
             log.info("staff answer %d delivered on %s", request.id, request.route)
             return
         attempts = request.attempts + 1
         if outcome.status == RETRY and attempts < self.config.attempts:
             wait = self.config.backoff_seconds * 2 ** (attempts - 1)
-            handover.retry_later(self.kb, request.id, outcome.detail,
+            handover.retry_later(kb, request.id, outcome.detail,
                                  dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=wait))
             return
         state = WINDOW_CLOSED if outcome.status == WINDOW_CLOSED else FAILED
-        handover.not_delivered(self.kb, request.id, outcome.detail, state)
+        handover.not_delivered(kb, request.id, outcome.detail, state)
         log.warning("staff answer %d not delivered on %s: %s", request.id, request.route, outcome.detail)
