@@ -40,13 +40,17 @@ DEFAULT_ABBREVIATIONS: dict[str, str] = {
     "ldtbxh": "lao động thương binh và xã hội", "cbccvc": "cán bộ công chức viên chức",
 }
 
-# Words whose reading depends on the next word: key → (reading before a cue word or at
-# the end of the question, reading elsewhere, cue words). "đc ở đâu" is an address,
-# "đc không" is "được không"; "bn tuổi" is "bao nhiêu", "bn là ai" is "bạn".
-CONTEXTUAL_ABBREVIATIONS: dict[str, tuple[str, str, frozenset[str]]] = {
-    "đc": ("địa chỉ", "được", frozenset({"o", "cua", "so", "tru", "la", "lien", "nha", "xin", "cho", "gui", "phong", "trung", "chi"})),
-    "dc": ("địa chỉ", "được", frozenset({"o", "cua", "so", "tru", "la", "lien", "nha", "xin", "cho", "gui", "phong", "trung", "chi"})),
-    "bn": ("bạn", "bao nhiêu", frozenset({"la", "oi", "ten", "biet", "giup", "lam", "dang", "hoi"})),
+# Words whose reading depends on their neighbours: key → (reading when the next word is one of ``after``, the
+# word before is one of ``before``, or, with ``at_end``, nothing follows; reading elsewhere; after; before; at_end).
+# "đc ở đâu", "cho xin đc" are an address, "đc không" is "được không". "bn là ai", "bn ơi", "cảm ơn bn nhiều",
+# "vậy bn" are "bạn"; "có bn giải", "giúp bn người", "phí là bn vậy", "kinh phí hết bn" are "bao nhiêu".
+_ADDRESS_CUES = frozenset({"o", "cua", "so", "tru", "la", "lien", "nha", "xin", "cho", "gui", "phong", "trung", "chi"})
+CONTEXTUAL_ABBREVIATIONS: dict[str, tuple[str, str, frozenset[str], frozenset[str], bool]] = {
+    "đc": ("địa chỉ", "được", _ADDRESS_CUES, _ADDRESS_CUES, True),
+    "dc": ("địa chỉ", "được", _ADDRESS_CUES, _ADDRESS_CUES, True),
+    "bn": ("bạn", "bao nhiêu",
+           frozenset({"la", "oi", "ten", "biet", "giup", "lam", "dang", "hoi", "nhe", "nha", "a", "nhieu", "voi"}),
+           frozenset({"vay", "on", "chao", "hi", "hello", "oi"}), False),
 }
 
 # Stop words, as typed with diacritics: matched on the exact key of marked words.

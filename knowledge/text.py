@@ -165,9 +165,9 @@ class Normalizer:
     taken for an abbreviation that shares its letters ("Hồng" is not "hong" = "không")."""
 
     def __init__(self, abbreviations: dict[str, str] | None = None,
-                 contextual: dict[str, tuple[str, str, frozenset[str]]] | None = None):
+                 contextual: dict[str, tuple[str, str, frozenset[str], frozenset[str], bool]] | None = None):
         self.abbreviations = {fold(k): v for k, v in (abbreviations or {}).items()}
-        # key → (expansion when the next word is a cue, default expansion, cue words)
+        # key → (expansion beside a cue word, default expansion, cues after, cues before, cued at the end)
         self.contextual = {fold(k): v for k, v in (contextual or {}).items()}
         # the keys written with accents, as written (lower case): what a word typed with accents may be
         self._marked = {k.casefold() for k in [*(abbreviations or {}), *(contextual or {})] if fold(k) != k.casefold()}
@@ -210,10 +210,10 @@ class Normalizer:
                 tokens.append(token)
                 self._remember(word, lower, token)
             elif folded in self.contextual:
-                cued, default, cues = self.contextual[folded]
+                cued, default, after, before_cues, at_end = self.contextual[folded]
                 following = fold(words[i + 1]) if i + 1 < len(words) else ""
                 before = fold(words[i - 1]) if i else ""
-                use_cued = following in cues or before in cues or not following
+                use_cued = following in after or before in before_cues or (at_end and not following)
                 tokens.extend(self._expansion(cued if use_cued else default))
             elif folded in self.abbreviations:
                 tokens.extend(self._expansion(self.abbreviations[folded]))

@@ -52,6 +52,10 @@ def test_exact_key_keeps_tone_differences():
     ("đc ko", "duoc khong"),
     ("bn là ai", "ban la ai"),
     ("có bn cơ sở", "co bao nhieu co so"),
+    # "bn" is "bao nhiêu" after "là" and before a noun, "bạn" before a verb or a particle and after thanks
+    ("sđt sở là bn", "so dien thoai so la bao nhieu"), ("phí là bn vậy ad", "phi la bao nhieu vay"),
+    ("quỹ đã giúp bn người", "quy da giup bao nhieu nguoi"), ("cảm ơn bn nhiều", "cam on ban nhieu"),
+    ("thực hiện trong bao lâu vậy bn", "thuc hien trong bao lau vay ban"), ("cho xin đc", "cho xin dia chi"),
     ("dbscl", "dong bang song cuu long"),
     ("chức năng gj", "chuc nang gi"),
     ("Can Tho DOST", "can tho department of science and technology"),  # as its English pages write it
