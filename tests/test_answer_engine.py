@@ -186,6 +186,15 @@ def test_question_type_is_read_on_the_accents_the_citizen_typed(engine):
     assert "count" not in counted.types and counted.attributes == ["phone"]
 
 
+@pytest.mark.parametrize("question, money", [
+    ("giải nhất được bao nhiêu tiền", True), ("giai nhat duoc bao nhieu tien thuong", True),
+    ("kinh phí dự án là bao nhiêu", True), ("năm 2023 cần thơ có bao nhiêu tiến sĩ", False),
+    ("vien lua co bao nhieu tien si", False),  # "tien si" is only ever "tiến sĩ"
+])
+def test_an_amount_of_money_is_asked_by_tien_not_by_tien_si(engine, question, money):
+    assert read(engine, question).money is money
+
+
 def test_nhieu_typed_alone_with_its_accents_asks_how_many_and_bare_it_is_much(engine):
     assert "count" in read(engine, "làng hoa rộng cỡ nhiêu ha").types
     hurried = read(engine, "giải ngân nhiu tiền")  # "nhiu" is "nhiêu"

@@ -30,8 +30,8 @@ from ..contacts import is_department_at
 from ..text import ORDINAL_MARKERS, Normalizer, Token, clean, exact_key, fold
 from .initialisms import has_vowel
 from .lexicon import (ADMINISTRATIVE_UNITS, AMBIGUOUS_BARE_STOPS, CALENDAR_WORDS, CONTACT_ATTRIBUTES, CONTRASTS,
-                      DEPARTMENT_WORDS, DEPUTY_WORDS, ENGLISH_IRREGULAR_VERBS, ENGLISH_STOPS, NAME_HEADS, PERCENT,
-                      PREPOSITIONS, PROVINCES, ROLE_WORDS, STOP_EXACT, STOP_FOLDED, TYPE_CUES, Cue)
+                      DEPARTMENT_WORDS, DEPUTY_WORDS, ENGLISH_IRREGULAR_VERBS, ENGLISH_STOPS, MONEY_WORDS, NAME_HEADS,
+                      PERCENT, PREPOSITIONS, PROVINCES, ROLE_WORDS, STOP_EXACT, STOP_FOLDED, TYPE_CUES, Cue)
 from .vocabulary import spellings_by_fold, vocabulary
 
 _PREPOSITIONS_EXACT = frozenset(exact_key(w) for w in PREPOSITIONS)
@@ -79,6 +79,7 @@ class Question:
     accented: bool
     types: set[str] = field(default_factory=set)
     head: str = ""  # the noun counted by "bao nhiêu X" (folded)
+    money: bool = False  # the count asks for an amount of money ("bao nhiêu tiền", "kinh phí … bao nhiêu")
     which: str = ""  # the noun asked about by "X nào", "X gì", "which X" (folded: "tinh", "linh vuc", "agency")
     english: bool = False  # asked in English (``is_english``)
     organisation: bool = False  # "who" asked as "cơ quan nào", "đơn vị nào": an organisation answers, not a person
@@ -265,6 +266,22 @@ def is_stop(token: Token, accented: bool, english: bool = False) -> bool | None:
     if token.folded in STOP_FOLDED:
         return True
     return None if token.folded in AMBIGUOUS_BARE_STOPS else False
+
+
+_MONEY = exact_key("tiền")
+
+
+def _asks_money(noun: str, words: list[Token]) -> bool:
+    """Does a counted noun (folded; ``words``: its first word and the next) ask for an amount of money: "tiền",
+    "tiền thưởng", "kinh phí", not "tiến sĩ"? Typed without accents, "tien" is money unless it makes a word of the
+    language with the next one that is never written "tiền" ("tien si")."""
+    first = words[0]
+    if first.folded != "tien":
+        return noun in MONEY_WORDS
+    if first.marked:
+        return first.exact == _MONEY
+    spellings = vocabulary().spellings(first.folded, words[1].folded) if len(words) > 1 else frozenset()
+    return not spellings or any(spelt[0] == _MONEY for spelt in spellings)
 
 
 class QuestionReader:
@@ -521,6 +538,7 @@ class QuestionReader:
                 continue
             if cue.kind == "money":  # "kinh phí … bao nhiêu": an amount of money, whatever word follows
                 q.types.add("count")
+                q.money |= not q.head
                 q.head = q.head or " ".join(cue.folded)
                 continue
             if cue.kind == "page":
@@ -534,34 +552,37 @@ class QuestionReader:
             if cue.kind == "count":
                 counts.append((start, cue))
         for start, cue in sorted(counts, key=lambda found: found[0]):
-            q.head = q.head or self._counted_noun(q, start + len(cue.exact), claimed) or (
-                "" if cue.interrogative else " ".join(cue.folded))  # "tổng số là bao nhiêu"
+            if q.head:
+                break
+            noun, at = self._counted_noun(q, start + len(cue.exact), claimed)
+            q.money = bool(noun) and _asks_money(noun, q.tokens[at:at + 2])
+            q.head = noun or ("" if cue.interrogative else " ".join(cue.folded))  # "tổng số là bao nhiêu"
         if q.types & PAGE_TYPES:  # "bài viết về Techmart đăng ngày nào": the page itself is asked about
             q.types.discard("when")
             skip |= pages | ({0} if q.tokens and q.tokens[0].folded == "tin" else set())  # "tin Sóc Trăng họp …"
         self._read_which(q, skip)
         return skip
 
-    def _counted_noun(self, q: Question, start: int, claimed: set[int]) -> str:
-        """The noun a count cue counts: the first word after it (folded) that is neither a stop word nor
-        another cue, a two-syllable word kept whole ("cán bộ", "kinh phí") since one syllable of it names
-        something else ("cán" is the "cần" of Cần Thơ): spelt so as typed, or, typed without accents,
+    def _counted_noun(self, q: Question, start: int, claimed: set[int]) -> tuple[str, int]:
+        """The noun a count cue counts, and where it stands: the first word after it (folded) that is neither a
+        stop word nor another cue, a two-syllable word kept whole ("cán bộ", "kinh phí") since one syllable of
+        it names something else ("cán" is the "cần" of Cần Thơ): spelt so as typed, or, typed without accents,
         written so in the pages ("mau de" is "mẫu để", no word)."""
         i = start
         while i < len(q.tokens) and i not in claimed and is_stop(q.tokens[i], q.accented):
             word = q.tokens[i]
             if word.exact in _PREPOSITIONS_EXACT or (not word.marked and word.folded in _PREPOSITIONS_FOLDED):
-                return ""  # "hạng mấy trên cả nước": a preposition ends what the cue could count
+                return "", i  # "hạng mấy trên cả nước": a preposition ends what the cue could count
             i += 1
         if i >= len(q.tokens) or i in claimed:
-            return ""
+            return "", i
         word = q.tokens[i]
         after = q.tokens[i + 1] if i + 1 < len(q.tokens) and i + 1 not in claimed else None
         if after is not None and vocabulary().is_word(word.folded, after.folded) and (
                 vocabulary().spelt_side_by_side(word, after) if q.accented
                 else self.phrase_count([word.folded, after.folded])):
-            return f"{word.folded} {after.folded}"
-        return word.folded
+            return f"{word.folded} {after.folded}", i
+        return word.folded, i
 
     @staticmethod
     def _read_which(q: Question, skip: set[int]) -> None:

@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import TypeVar
 
 from ..text import ORDINAL_MARKERS, Normalizer, fold
-from .lexicon import CALENDAR_WORDS, DEPUTY_WORDS, HOME_PROVINCE, MONEY_WORDS, PERCENT, PROVINCES, ROLE_WORDS
+from .lexicon import CALENDAR_WORDS, DEPUTY_WORDS, HOME_PROVINCE, PERCENT, PROVINCES, ROLE_WORDS
 from .question import CONTRAST_RES, Question, Term
 
 K = TypeVar("K")
@@ -483,7 +483,7 @@ def _counts_beside_head(question: Question, text: str, written: Callable[[str], 
     head = question.head
     if not head or head in CALENDAR_WORDS:
         return True
-    if head in MONEY_WORDS or head.split(" ")[0] in MONEY_WORDS:
+    if question.money:
         return bool(_MONEY_RE.search(text))
     if head == PERCENT:
         return bool(_PERCENT_RE.search(text))
@@ -612,7 +612,7 @@ def _slot(question: Question, sentence: Sentence, asked: set[str]) -> tuple[floa
             strong = 1.0
         elif _COUNT_WORDS_RE.search(text):
             weak = 1.0
-        if question.head in MONEY_WORDS or question.head.split(" ")[0] in MONEY_WORDS:  # "tiền thưởng" is money
+        if question.money:  # "tiền thưởng" is money, "tiến sĩ" is not
             head = float(bool(_MONEY_RE.search(text)))
         elif question.head == PERCENT:
             head = float(bool(_PERCENT_RE.search(text)))
