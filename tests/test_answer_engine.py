@@ -195,6 +195,18 @@ def test_an_amount_of_money_is_asked_by_tien_not_by_tien_si(engine, question, mo
     assert read(engine, question).money is money
 
 
+@pytest.mark.parametrize("question, reply, holds", [
+    ("chương trình hỗ trợ tối đa bao nhiêu tiền", "Chương trình được phê duyệt năm 2017 theo Quyết định số 2792.", False),
+    ("chương trình hỗ trợ tối đa bao nhiêu tiền", "Mỗi doanh nghiệp được hỗ trợ tối đa 500 triệu đồng.", True),
+    ("kinh phí dự án là bao nhiêu", "Dự án thực hiện trong 24 tháng.", False),
+    ("tỷ lệ đạt là bao nhiêu phần trăm", "Có 12 cơ sở đạt.", False),
+    ("tỷ lệ đạt là bao nhiêu phần trăm", "Có 12 cơ sở đạt, chiếm 80%.", True),
+    ("đề án nâng cao giá trị sản xuất cho giai đoạn nào", "Đề án giai đoạn 2021 - 2030.", True),  # no amount asked
+])
+def test_an_amount_asked_must_be_in_the_reply(engine, question, reply, holds):
+    assert reading.holds_the_amount(read(engine, question), reply) is holds
+
+
 def test_nhieu_typed_alone_with_its_accents_asks_how_many_and_bare_it_is_much(engine):
     assert "count" in read(engine, "làng hoa rộng cỡ nhiêu ha").types
     hurried = read(engine, "giải ngân nhiu tiền")  # "nhiu" is "nhiêu"

@@ -260,3 +260,12 @@ def test_ask_json_carries_the_url_and_no_server_path(tmp_path, capsys):
     reply = json.loads(capsys.readouterr().out)
     assert reply["source"]["url"].startswith("https://sokhcn.cantho.gov.vn/") and "path" not in reply["source"]
     assert str(ROOT) not in json.dumps(reply)
+
+
+# ----- amounts ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("question", ["Chuong trinh ho tro doanh nghiep doi moi cong nghe ho tro toi da bn tien",
+                                      "chương trình hỗ trợ doanh nghiệp đổi mới công nghệ hỗ trợ tối đa bao nhiêu tiền"])
+def test_an_amount_no_page_gives_is_refused_not_answered_with_a_sentence_about_the_programme(new_kb, question):
+    """The samples name the programme but no amount: a sentence with a year and a resolution's number is no answer."""
+    reply = Conversation(new_kb).answer(question)
+    assert not reply.answered

@@ -520,6 +520,7 @@ class QuestionReader:
         skip: set[int] = set()
         claimed: set[int] = set()
         counts: list[tuple[int, Cue]] = []
+        money: Cue | None = None  # "kinh phí", "giá trị": how much money, when nothing else is asked
         pages: set[int] = set()  # words naming the page itself ("bài viết", "tin")
         for start, cue in sorted(find_cues(q.tokens, TYPE_CUE_INDEX, q.accented), key=lambda found: -len(found[1].exact)):
             span = set(range(start, start + len(cue.exact)))
@@ -537,9 +538,7 @@ class QuestionReader:
                 skip |= span
                 continue
             if cue.kind == "money":  # "kinh phí … bao nhiêu": an amount of money, whatever word follows
-                q.types.add("count")
-                q.money |= not q.head
-                q.head = q.head or " ".join(cue.folded)
+                money = money or cue
                 continue
             if cue.kind == "page":
                 pages |= span
@@ -561,6 +560,9 @@ class QuestionReader:
             q.types.discard("when")
             skip |= pages | ({0} if q.tokens and q.tokens[0].folded == "tin" else set())  # "tin Sóc Trăng họp …"
         self._read_which(q, skip)
+        if money is not None and not (q.types - {"count", "polite", "current"}):  # not "nâng cao giá trị … khi nào"
+            q.types.add("count")
+            q.money, q.head = True, " ".join(money.folded)
         return skip
 
     def _counted_noun(self, q: Question, start: int, claimed: set[int]) -> tuple[str, int]:

@@ -476,6 +476,16 @@ def holds_what_is_asked(question: Question, sentence: Sentence, written: Callabl
     return bool(strong)  # what holds it only weakly (an organisation for "ai") is the matcher's guess
 
 
+def holds_the_amount(question: Question, text: str) -> bool:
+    """Does a reply hold an amount of money where the question asks for one ("bao nhiêu tiền", "kinh phí … bao
+    nhiêu"), and a share where it asks for one ("bao nhiêu phần trăm")? A number alone answers neither."""
+    if "count" not in question.types:
+        return True
+    if question.money:
+        return bool(_MONEY_RE.search(text))
+    return question.head != PERCENT or bool(_PERCENT_RE.search(text))
+
+
 def _counts_beside_head(question: Question, text: str, written: Callable[[str], bool]) -> bool:
     """Does the text count the noun the question counts: money for "bao nhiêu tiền", a number in a clause that
     names the counted noun ("bao nhiêu giải pháp": "nhận 169 giải pháp")? A text that never names it counts
@@ -483,10 +493,8 @@ def _counts_beside_head(question: Question, text: str, written: Callable[[str], 
     head = question.head
     if not head or head in CALENDAR_WORDS:
         return True
-    if question.money:
-        return bool(_MONEY_RE.search(text))
-    if head == PERCENT:
-        return bool(_PERCENT_RE.search(text))
+    if question.money or head == PERCENT:
+        return holds_the_amount(question, text)
     pattern = re.compile(r"\b" + re.escape(head) + r"\b")
     clauses = [clause for clause in _CLAUSE_RE.split(text) if pattern.search(fold(clause))]
     if not clauses:
