@@ -602,6 +602,7 @@ def test_a_unit_is_matched_as_a_phrase_never_by_syllables(engine, question):
     ("hội thảo có bao nhiêu đại biểu", "Ngày 5/3/2025, Sở tổ chức hội thảo năm 2025.", False),  # a date counts nothing
     ("hội thảo có bao nhiêu đại biểu", "Ngày 5/3/2025, hội thảo có hai trăm đại biểu.", True),
     ("hội thảo có bao nhiêu đại biểu", "Hội thảo có hai trăm đại biểu tham dự.", True),  # a number in words
+    ("dự án thực hiện trong bao lâu", "Dự án thực hiện trong 15 tháng, từ tháng 3/2016.", True),  # a span answers it
     # a number that counts something else than the noun asked ("doanh nghiệp" is written in the samples)
     ("có bao nhiêu doanh nghiệp được hỗ trợ", "Diện tích trồng hành tím là 6.500 ha.", False),
     ("có bao nhiêu doanh nghiệp được hỗ trợ", "Sở đã hỗ trợ 30 doanh nghiệp.", True),

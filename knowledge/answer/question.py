@@ -80,6 +80,7 @@ class Question:
     types: set[str] = field(default_factory=set)
     head: str = ""  # the noun counted by "bao nhiêu X" (folded)
     money: bool = False  # the count asks for an amount of money ("bao nhiêu tiền", "kinh phí … bao nhiêu")
+    duration: bool = False  # the count asks how long ("bao lâu", "how long"): a span of time answers it
     which: str = ""  # the noun asked about by "X nào", "X gì", "which X" (folded: "tinh", "linh vuc", "agency")
     english: bool = False  # asked in English (``is_english``)
     organisation: bool = False  # "who" asked as "cơ quan nào", "đơn vị nào": an organisation answers, not a person
@@ -269,6 +270,7 @@ def is_stop(token: Token, accented: bool, english: bool = False) -> bool | None:
 
 
 _MONEY = exact_key("tiền")
+_DURATION_CUES = frozenset({("bao", "lau"), ("how", "long")})  # count cues asking for a span of time
 
 
 def _asks_money(noun: str, words: list[Token]) -> bool:
@@ -550,6 +552,7 @@ class QuestionReader:
                 skip.update(range(start, start + len(cue.exact)))
             if cue.kind == "count":
                 counts.append((start, cue))
+                q.duration |= cue.folded in _DURATION_CUES
         for start, cue in sorted(counts, key=lambda found: found[0]):
             if q.head:
                 break

@@ -467,8 +467,8 @@ def holds_what_is_asked(question: Question, sentence: Sentence, written: Callabl
         return True
     if "count" in question.types:  # a number, but not a date's: "Ngày 5/3/2025 … năm 2025" counts nothing
         undated = _DATE_RE.sub(" ", _DAY_MONTH_RE.sub(" ", sentence.text))  # the whole date first
-        if question.head not in CALENDAR_WORDS:  # nor a span's ("07 tháng đầu năm"), unless a span is asked
-            undated = _SPAN_RE.sub(" ", undated)
+        if question.head not in CALENDAR_WORDS and not question.duration:  # nor a span's ("07 tháng đầu năm"),
+            undated = _SPAN_RE.sub(" ", undated)  # unless a span is asked ("mấy tháng", "bao lâu")
         if not (new_numbers(undated, question.numbers) or _COUNT_WORDS_RE.search(undated)):
             return False
         return _counts_beside_head(question, undated, written)
