@@ -7,6 +7,7 @@ delivered staff answer waiting for the lock holds up another citizen."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 
@@ -56,6 +57,18 @@ def staff_lock(sample_kb):
     yield lock
     lock.release()
     other.close()
+
+
+@contextlib.contextmanager
+def upload_writing(kb):
+    """Another connection's write transaction (a staff upload being written) for the ``with`` block."""
+    upload = sqlite3.connect(kb.path, isolation_level=None)
+    upload.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        upload.execute("COMMIT")
+        upload.close()
 
 
 def written(writes: WriteBehind) -> None:
@@ -140,16 +153,11 @@ async def test_a_staff_edit_waiting_for_the_lock_holds_up_no_citizen(sample_kb, 
         assert (await login(client, "lan")).status == 303
         form = {"csrf": await csrf(client, "/admin/faqs/new"), "question": "Sở có chỗ gửi xe máy không?",
                 "alternates": "", "answer": "Có, khu gửi xe ở cổng sau."}
-        upload = sqlite3.connect(sample_kb.path, isolation_level=None)
-        upload.execute("BEGIN IMMEDIATE")  # a staff upload being written
-        try:
+        with upload_writing(sample_kb):
             saving = asyncio.create_task(client.post("/admin/faqs/new", data=form, allow_redirects=False))
             await asyncio.sleep(0.05)  # the edit is waiting for the lock
             asked = await client.post("/api/ask", json={"question": ANSWERED})
             assert asked.status == 200 and (await asked.json())["answered"] and not saving.done()
-        finally:
-            upload.execute("COMMIT")
-            upload.close()
         assert (await saving).status == 303
         assert "Sở có chỗ gửi xe máy không?" in [faq.question for faq in sample_kb.faqs()]
     finally:
@@ -177,16 +185,11 @@ async def test_a_sign_in_waiting_for_the_lock_holds_up_no_citizen(sample_kb, wri
     add_user(sample_kb, "lan", "staff")
     client = await start_client(sample_kb, writes)
     try:
-        upload = sqlite3.connect(sample_kb.path, isolation_level=None)
-        upload.execute("BEGIN IMMEDIATE")  # a staff upload being written
-        try:
+        with upload_writing(sample_kb):
             signing_in = asyncio.create_task(login(client, "lan", "sai-mat-khau"))
             await asyncio.sleep(0.3)  # past the password check: the failure waits for the lock
             asked = await client.post("/api/ask", json={"question": ANSWERED})
             assert asked.status == 200 and (await asked.json())["answered"] and not signing_in.done()
-        finally:
-            upload.execute("COMMIT")
-            upload.close()
         assert (await signing_in).status == 401
         assert sample_kb.conn.execute("SELECT failures FROM login_failures").fetchone()[0] == 1
     finally:
@@ -204,15 +207,10 @@ async def test_an_answer_delivered_during_an_import_holds_up_no_citizen(conversa
             return DELIVERED
     request_id = handover.open_request(sample_kb, "telegram", "telegram", "42", "hash", "Giá vàng hôm nay?")
     handover.answer(sample_kb, request_id, "Sở không theo dõi giá vàng.", "web:lan")
-    other = sqlite3.connect(sample_kb.path, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")  # a staff upload being written
-    try:
+    with upload_writing(sample_kb):
         delivering = asyncio.create_task(Delivery(sample_kb, [Chat()], writes=writes).deliver_due())
         await asyncio.sleep(0.05)  # sent; its record waits for the lock
         [answered] = await conversation.respond_async(IncomingMessage("web", "mai", "mai", ANSWERED))
         assert answered.answered and Chat.sent and not delivering.done()
-    finally:
-        other.execute("COMMIT")
-        other.close()
     await delivering
     assert handover.due(sample_kb, ["telegram"]) == []  # recorded as delivered: not sent twice
