@@ -57,7 +57,8 @@ def channel_factories():
     return factories
 
 
-async def prune_logs_daily(writes: WriteBehind | WriteThrough, retention_days: int, interval: float = 86_400) -> None:
+async def prune_logs_daily(writes: WriteBehind | WriteThrough, retention_days: int,
+                           interval: float = 86_400) -> None:
     """Delete query-log rows (and delivered or closed hand-over requests) past the retention period
     now and then every ``interval`` seconds, on the writer's connection (``writes``): not on the event loop."""
     while True:
@@ -87,9 +88,10 @@ async def serve(settings: Settings, kb: KnowledgeBase, stop: asyncio.Event) -> N
     conversation = Conversation(kb, config, pool.match if pool else None, writes)
     if pool is None:
         conversation.answerer.warm()  # answering on the loop: its caches built before the first question
+    retention_days = int(settings.get("logs", "retention_days", 365))
     app = create_app(conversation, kb, settings.secret("WEB_SESSION_SECRET"),
                      settings.get("web", "trusted_proxies", []), settings.get("web", "chat_rate_limit_per_address", 60),
-                     int(settings.get("logs", "retention_days", 365)))
+                     retention_days)
     app[FACTS_CHECKED_AFTER_KEY] = settings.facts_checked_after()
     channels: list[Channel] = []
     for build in channel_factories():
@@ -105,7 +107,7 @@ async def serve(settings: Settings, kb: KnowledgeBase, stop: asyncio.Event) -> N
     await site.start()
     print(f"Web chat: http://{host}:{port}/  (Ctrl-C để dừng)", flush=True)
     print(admin_banner(kb, f"http://{host}:{port}"), flush=True)
-    pruning = asyncio.create_task(prune_logs_daily(conversation.writes, int(settings.get("logs", "retention_days", 365))))
+    pruning = asyncio.create_task(prune_logs_daily(conversation.writes, retention_days))
     upkeep = asyncio.create_task(maintain_daily(kb.path, settings.secret("BOT_HASH_KEY")))
     delivery = asyncio.create_task(answers.run())
     try:

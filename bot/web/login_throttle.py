@@ -26,7 +26,7 @@ class LoginThrottle:
     @staticmethod
     def _failures(kb: KnowledgeBase, account: str, client: str, now: float) -> tuple[int, float]:
         row = kb.conn.execute("SELECT failures, last_failure FROM login_failures WHERE account = ? AND "
-                                   "client = ?", (account, client)).fetchone()
+                              "client = ?", (account, client)).fetchone()
         return (0, 0.0) if row is None or now - row[1] > FORGET_AFTER_SECONDS else row
 
     def wait_seconds(self, account: str, client: str) -> int:
