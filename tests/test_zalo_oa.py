@@ -310,7 +310,7 @@ async def test_new_tokens_in_the_environment_replace_the_stored_pair(sample_kb, 
 async def test_token_is_refreshed_ahead_of_expiry(sample_kb, fake):
     store = ZaloTokenStore(sample_kb, APP_ID)
     store.initial("access-0", "refresh-0")
-    store.save(TokenPair("access-0", "refresh-0", time.time() + 60))  # inside the one-hour margin
+    await store.save(TokenPair("access-0", "refresh-0", time.time() + 60))  # inside the one-hour margin
     async with running(sample_kb, fake) as (client, channel):
         await fake.wait_for(lambda: fake.paths() == ["/v4/oa/access_token"], what="the early refresh")
         await post(client, text_event(PHONE_QUESTION))

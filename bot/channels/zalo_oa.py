@@ -187,7 +187,7 @@ class ZaloOAClient:
                 lifetime = 90000.0
             pair = TokenPair(access, refresh, time.time() + lifetime)
             try:
-                self.store.save(pair)
+                await self.store.save(pair)
             except Exception:  # keep the new pair in memory: the old refresh token is already spent
                 log.exception("Zalo OA: could not store the new token pair")
             self.pair = pair
@@ -346,7 +346,7 @@ def build(settings: Settings, conversation: Conversation, app: web.Application) 
         print(f"Kênh Zalo OA: tắt, còn thiếu biến môi trường {', '.join(missing)}", flush=True)
         return None
     config = OAConfig.from_settings(settings)
-    store = ZaloTokenStore(app[KB_KEY], config.app_id)
+    store = ZaloTokenStore(app[KB_KEY], config.app_id, conversation.writes)
     pair = store.initial(settings.secret("ZALO_OA_ACCESS_TOKEN"), settings.secret("ZALO_OA_REFRESH_TOKEN"))
     if pair is None:
         print("Kênh Zalo OA: tắt, còn thiếu ZALO_OA_ACCESS_TOKEN và ZALO_OA_REFRESH_TOKEN", flush=True)

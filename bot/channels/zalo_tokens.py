@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 
 from knowledge.store import KnowledgeBase, now_iso
+from knowledge.write_behind import WriteBehind, WriteThrough, written
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS zalo_oa_tokens (
@@ -42,10 +43,11 @@ def _seed_hash(refresh_token: str) -> str:
 
 
 class ZaloTokenStore:
-    """The newest token pair of one OA app, read and written atomically."""
+    """The newest token pair of one OA app, read and written atomically; a refreshed pair is written by
+    ``writes`` (the running bot's writer thread) and awaited, the event loop going on meanwhile."""
 
-    def __init__(self, kb: KnowledgeBase, app_id: str):
-        self.kb, self.app_id = kb, app_id
+    def __init__(self, kb: KnowledgeBase, app_id: str, writes: WriteBehind | WriteThrough | None = None):
+        self.kb, self.app_id, self.writes = kb, app_id, writes or WriteThrough(kb)
         with kb.transaction():
             kb.conn.execute(_SCHEMA)
 
@@ -70,10 +72,13 @@ class ZaloTokenStore:
                 (self.app_id, pair.access_token, pair.refresh_token, seed, now_iso()))
         return pair
 
-    def save(self, pair: TokenPair) -> None:
-        """Store a refreshed pair (the environment token it grew from stays recorded)."""
-        with self.kb.transaction():
-            self.kb.conn.execute(
+    async def save(self, pair: TokenPair) -> None:
+        """Store a refreshed pair (the environment token it grew from stays recorded), before it is used."""
+        await written(self.writes, lambda kb: self._write(kb, pair))
+
+    def _write(self, kb: KnowledgeBase, pair: TokenPair) -> None:
+        with kb.transaction():
+            kb.conn.execute(
                 "INSERT INTO zalo_oa_tokens (app_id, access_token, refresh_token, expires_at, seed_hash, "
                 "updated_at) VALUES (?, ?, ?, ?, '', ?) ON CONFLICT (app_id) DO UPDATE SET "
                 "access_token = excluded.access_token, refresh_token = excluded.refresh_token, "
