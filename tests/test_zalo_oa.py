@@ -300,7 +300,7 @@ async def test_expired_token_is_refreshed_persisted_and_the_send_retried(sample_
 
 async def test_new_tokens_in_the_environment_replace_the_stored_pair(sample_kb, fake):
     ZaloTokenStore(sample_kb, APP_ID).initial("access-old", "refresh-old")
-    ZaloTokenStore(sample_kb, APP_ID).save(TokenPair("access-old-2", "refresh-old-2", time.time() + 90000))
+    await ZaloTokenStore(sample_kb, APP_ID).save(TokenPair("access-old-2", "refresh-old-2", time.time() + 90000))
     async with running(sample_kb, fake) as (client, channel):  # the environment brings refresh-0
         await post(client, text_event(PHONE_QUESTION))
         await fake.wait_for(lambda: fake.messages, what="the reply")
