@@ -13,12 +13,12 @@ per thread), so the parsing yields the processor to the answers; its write runs 
 priority, so the write lock is held no longer than the write takes (niced as a whole, the job held it
 for seconds while the bot kept both cores busy). It writes only through :mod:`knowledge.management`, one
 transaction per file or per CSV file, under the store's discipline (``BEGIN IMMEDIATE``, 10 s busy
-timeout): the bot's own writes wait for the transaction under way, never for the whole job. Most of
-them (the query log, hand-over state, ratings) are made behind the replies by the bot's writer thread
-(:mod:`knowledge.write_behind`), which gets in while the job parses its next file; the durable inbox
-has a file of its own. SQLite does not queue waiting writers, so after each file the job process also
-waits for the event loop to take its turn and answer: a write the loop was waiting to make (a staff
-edit in the admin) goes in before the job's next transaction.
+timeout): the bot's own writes wait for the transaction under way, never for the whole job. They are
+all made by the bot's writer thread (:mod:`knowledge.write_behind`: the query log, hand-over state,
+ratings, staff edits in the admin, sign-ins), which gets in while the job parses its next file; the
+durable inbox has a file of its own. SQLite does not queue waiting writers, so after each file the job
+process also waits for the event loop to take its turn and answer: a write waiting for the lock goes
+in before the job's next transaction.
 
 A failed import changes nothing (each file, or the CSV file, is all or nothing). When the bot stops,
 the file under way is finished and the rest are reported as not imported. When the bot alone is

@@ -1036,8 +1036,8 @@ def strip_secrets(copy: sqlite3.Connection) -> None:
     """Remove the secrets from a backup copy, overwritten rather than only unlinked: the key that
     signs web sessions and the Zalo OA tokens (a restored bot makes a new key; the OA tokens come
     again from the environment, or from re-authorising the OA), the channels' inbox of messages
-    waiting for their answer (in a file of its own since, never in a backup; an older database may
-    still hold it) and the hand-overs waiting for a citizen's next message (a citizen's words, kept
+    waiting for their answer (kept in a file of its own now, never in a backup; a database an older
+    version wrote may still hold it) and the hand-overs waiting for a citizen's next message (a citizen's words, kept
     seconds or minutes by the running bot)."""
     copy.execute("PRAGMA secure_delete = ON")
     copy.execute("DELETE FROM meta WHERE key = ?", (SESSION_SECRET_META,))

@@ -105,9 +105,10 @@ def page_number(request: web.Request) -> int:
 
 
 async def staff_write(request: web.Request, change: Callable[..., T], *args) -> T:
-    """``change(kb, *args)``, a staff edit, made by the bot's writer thread (:mod:`knowledge.write_behind`)
-    and awaited: while an upload holds the write lock the edit waits for it, and the event loop goes on
-    answering everyone else. Raises what ``change`` raised."""
+    """``change(kb, *args)``, a write of the admin's (a staff edit, a sign-in's count, an account change),
+    made by the bot's writer thread (:mod:`knowledge.write_behind`) and awaited: while an upload holds the
+    write lock the request waits for it, and the event loop goes on answering everyone else. Raises what
+    ``change`` raised."""
     return await written(request.app[CONVERSATION_KEY].writes, lambda kb: change(kb, *args))
 
 
