@@ -313,6 +313,10 @@ def test_the_noun_before_nao_or_gi_names_what_is_wanted(engine):
     ("kiem tra xang dau lay bao nhieu mau de thu", "mau"),  # "mẫu để" is no word, whatever "mau de" could be
     ("how many people attended", "people"),
     ("cần thơ xếp hạng mấy trên cả nước", ""),  # asks which rank: "nước" is no noun it counts
+    ("how much did the project cost in total", ""),  # in English the noun follows at once: "did" counts nothing
+    ("nuôi bao lâu thì được 1kg", ""),  # a span of time counts no noun ("thì" nor "được")
+    ("lam trong bao lau thi xong", ""),
+    ("how long is the course", ""),
 ])
 def test_the_counted_noun_is_the_word_after_the_count_cue(engine, question, head):
     assert read(engine, question).head == head

@@ -271,6 +271,8 @@ def is_stop(token: Token, accented: bool, english: bool = False) -> bool | None:
 
 _MONEY = exact_key("tiền")
 _DURATION_CUES = frozenset({("bao", "lau"), ("how", "long")})  # count cues asking for a span of time
+# Count cues asking for a span of time or a distance: they count no noun ("bao lâu thì xong", "how long is it").
+_SPAN_CUES = _DURATION_CUES | {("bao", "xa"), ("how", "far")}
 
 
 def _asks_money(noun: str, words: list[Token]) -> bool:
@@ -556,7 +558,8 @@ class QuestionReader:
         for start, cue in sorted(counts, key=lambda found: found[0]):
             if q.head:
                 break
-            noun, at = self._counted_noun(q, start + len(cue.exact), claimed)
+            noun, at = ("", start) if cue.folded in _SPAN_CUES else \
+                self._counted_noun(q, start + len(cue.exact), claimed)
             q.money = bool(noun) and _asks_money(noun, q.tokens[at:at + 2])
             q.head = noun or ("" if cue.interrogative else " ".join(cue.folded))  # "tổng số là bao nhiêu"
         if q.types & PAGE_TYPES:  # "bài viết về Techmart đăng ngày nào": the page itself is asked about
@@ -572,8 +575,12 @@ class QuestionReader:
         """The noun a count cue counts, and where it stands: the first word after it (folded) that is neither a
         stop word nor another cue, a two-syllable word kept whole ("cán bộ", "kinh phí") since one syllable of
         it names something else ("cán" is the "cần" of Cần Thơ): spelt so as typed, or, typed without accents,
-        written so in the pages ("mau de" is "mẫu để", no word)."""
+        written so in the pages ("mau de" is "mẫu để", no word). In English the noun follows the cue at once
+        ("how many projects"); a word of grammar there counts none ("how much did the project cost")."""
         i = start
+        if q.english:
+            word = q.tokens[i] if i < len(q.tokens) and i not in claimed else None
+            return ("", i) if word is None or is_stop(word, False, True) else (word.folded, i)
         while i < len(q.tokens) and i not in claimed and is_stop(q.tokens[i], q.accented):
             word = q.tokens[i]
             if word.exact in _PREPOSITIONS_EXACT or (not word.marked and word.folded in _PREPOSITIONS_FOLDED):
