@@ -102,6 +102,38 @@ def test_markdown_keeps_text_title_date_and_source():
     assert not any("**" in p or "](" in p for p in article.paragraphs)
 
 
+FEE_TABLE_HTML = """<html><body><h1>Phí đăng ký chuyển giao công nghệ</h1>
+<p>Ngày đăng: 15/04/2024</p><p>Thời hạn và phí như sau:</p>
+<table><tr><th>Nội dung</th><th>Thời hạn</th><th>Phí thẩm định</th></tr>
+<tr><td>Đăng ký lần đầu</td><td>05 ngày làm việc</td><td><p>0,1% giá trị hợp đồng,</p><p>tối đa 10 triệu đồng</p></td></tr>
+<tr><td>Đăng ký gia hạn</td><td>05 ngày làm việc</td><td>tối đa 05 triệu đồng</td></tr></table>
+<table><tr><td>Diện tích</td><td>28 ha</td></tr><tr><td>Vốn</td><td>50 tỷ đồng</td></tr></table>
+</body></html>"""
+FEE_TABLE_MD = """# Phí đăng ký chuyển giao công nghệ
+
+| Nội dung | Thời hạn | Phí thẩm định |
+|---|:---:|---|
+| Đăng ký lần đầu | 05 ngày làm việc | 0,1% giá trị hợp đồng, **tối đa 10 triệu đồng** |
+| Đăng ký gia hạn | 05 ngày làm việc | tối đa 05 triệu đồng |
+
+| Hạng mục | Nội dung |
+|---|---|
+| Diện tích | 28 ha |
+"""
+
+
+@pytest.mark.parametrize("name, page", [("phi.html", FEE_TABLE_HTML), ("phi.md", FEE_TABLE_MD)])
+def test_a_table_row_reads_each_cell_under_its_column_header(name, page):
+    """"Đăng ký lần đầu | 05 ngày | tối đa 10 triệu" answers "phí thẩm định bao nhiêu" only beside its header."""
+    paragraphs = parse_document(name, page.encode()).paragraphs
+    first = next(p for p in paragraphs if p.startswith("Đăng ký lần đầu"))
+    assert first == ("Đăng ký lần đầu – Thời hạn: 05 ngày làm việc – Phí thẩm định: 0,1% giá trị hợp đồng, "
+                     "tối đa 10 triệu đồng")
+    assert "Đăng ký gia hạn – Thời hạn: 05 ngày làm việc – Phí thẩm định: tối đa 05 triệu đồng" in paragraphs
+    assert "Diện tích: 28 ha" in paragraphs  # two cells, no header or one naming only "the content": a labelled line
+    assert not any(p.startswith(("Nội dung", "Hạng mục")) for p in paragraphs)  # the header is in every row
+
+
 def test_display_dates_are_not_publication_dates():
     article = parse_document("a.md", "# Tin\n\nĐầu trang hiển thị \"Thứ tư 19/11/2025\", là ngày xem trang.\n".encode())
     assert article.published is None
@@ -300,7 +332,7 @@ def test_a_page_of_another_site_layout():
                                           "tin-ocop-2025.html").read_bytes())
     assert article.title == "Cần Thơ có thêm 15 sản phẩm OCOP đạt 4 sao"
     assert article.published.isoformat() == "2025-05-12"
-    assert "4 sao | 15" in article.paragraphs
+    assert "4 sao – Số sản phẩm: 15" in article.paragraphs  # a header row of <td> cells, named over the numbers
     assert not any("Tin khác" in p or "Hội thảo chuyển đổi số" in p or "Chia sẻ" in p for p in article.paragraphs)
     assert ("address", "Số 02 Lý Thường Kiệt, phường Ninh Kiều, thành phố Cần Thơ") in {
         (c.field, c.value) for c in article.contacts if c.unit.startswith("Sở")}

@@ -21,6 +21,7 @@ from pathlib import PurePath
 
 from ..contacts import ContactFact, body_contacts, footer_contacts, strip_contact_text
 from ..text import clean
+from .tables import table_lines
 
 SUPPORTED_SUFFIXES = {".txt": "text", ".text": "text", ".html": "html", ".htm": "html",
                       ".md": "markdown", ".markdown": "markdown"}
@@ -242,6 +243,12 @@ def _text_lines(text: str) -> tuple[str, list[str], dt.date | None, str | None]:
 
 _MD_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS_RE = re.compile(r"(\*\*|__|\*|`)")
+_MD_RULE_RE = re.compile(r"\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?")  # the line under a table's header
+
+
+def _markdown_inline(text: str) -> str:
+    """Markdown text without its links' targets, its emphasis and any inline HTML tags."""
+    return re.sub(r"<[^>]+>", "", _MD_EMPHASIS_RE.sub("", _MD_LINK_RE.sub(r"\1", text))).strip()
 
 
 def _markdown_lines(text: str) -> tuple[str, list[str], dt.date | None, str | None]:
@@ -251,7 +258,10 @@ def _markdown_lines(text: str) -> tuple[str, list[str], dt.date | None, str | No
     lines: list[str] = []
     in_code = False
     front_matter = text.lstrip().startswith("---")
-    for i, line in enumerate(text.splitlines()):
+    table: list[list[str]] = []  # the rows of the table being read
+    header_marked = False  # its first row stands above a "|---|" line
+    all_lines = text.splitlines()
+    for i, line in enumerate(all_lines):
         stripped = line.strip()
         if front_matter:
             if i > 0 and stripped == "---":
@@ -272,14 +282,21 @@ def _markdown_lines(text: str) -> tuple[str, list[str], dt.date | None, str | No
             continue
         if in_code or re.fullmatch(r"[-*_=|:\s]{3,}", stripped or "x"):
             continue
+        if stripped.startswith("|"):  # a table's row
+            following = all_lines[i + 1].strip() if i + 1 < len(all_lines) else ""
+            header_marked = header_marked or (not table and bool(_MD_RULE_RE.fullmatch(following)))
+            table.append([_markdown_inline(cell) for cell in stripped.strip("|").split("|")])
+            continue
+        lines += [html.unescape(line) for line in table_lines(table, header_marked)]
+        table, header_marked = [], False
         heading = re.match(r"^#{1,6}\s+(.*?)\s*#*$", stripped)
         stripped = re.sub(r"^(#{1,6}\s+|>\s*|[-*+]\s+)", "", stripped)
-        stripped = _MD_EMPHASIS_RE.sub("", _MD_LINK_RE.sub(r"\1", stripped))
-        stripped = re.sub(r"<[^>]+>", "", stripped).strip(" |").replace(" | ", ", ")
+        stripped = _markdown_inline(stripped).strip(" |").replace(" | ", ", ")  # "a | b": a table's row, unmarked
         if heading and not title:
             title = clean(stripped)
             continue
         lines.append(html.unescape(stripped))
+    lines += [html.unescape(line) for line in table_lines(table, header_marked)]
     return title, lines, published, url
 
 
@@ -318,6 +335,10 @@ class _PageReader(HTMLParser):
         self.footer_lines: list[str] = []
         self.footer_depth = 0
         self.footer_tags: list[int] = []
+        self.table: list[list[str]] | None = None  # the rows of the table being read, each a list of cells
+        self.header_marked = False  # its first row is made of <th> cells
+        self.row: list[str] | None = None  # the cells of the table row being read
+        self.row_heads = True  # every cell of that row so far is a <th>
 
     def _skipping(self) -> bool:
         return any(skip for _, skip in self.stack)
@@ -350,8 +371,17 @@ class _PageReader(HTMLParser):
             iso = re.match(r"(\d{4})-(\d{2})-(\d{2})", values["datetime"] or "")
             if iso:
                 self.meta_date = _date(iso.group(3), iso.group(2), iso.group(1))
-        if tag in _BLOCK_TAGS:
+        if tag in ("table", "tr"):
+            self._end_row()
+        if tag == "table":
+            self._end_table()  # a table inside a table: the outer one's rows so far are read first
+            self.table, self.header_marked = [], False
+        if tag in _BLOCK_TAGS and self.row is None:
             self._flush()
+        elif tag in _BLOCK_TAGS and self.row:
+            self.row[-1] += " "  # a paragraph or a line break inside a cell
+        if tag == "tr":
+            self.row, self.row_heads = [], True
         if tag in _VOID_TAGS:
             return
         marker = " ".join(filter(None, (values.get("class"), values.get("id"), values.get("role"))))
@@ -364,8 +394,11 @@ class _PageReader(HTMLParser):
             self.in_h1 = True
         if tag in ("h2", "h3") and not self.headline and _TITLE_CLASS_RE.search(marker):
             self.in_headline = True
-        if tag in ("td", "th"):
-            self.current.append(" | ")  # table cells stay apart
+        if tag in ("td", "th") and self.row is not None:
+            self.row.append("")
+            self.row_heads = self.row_heads and tag == "th"
+        elif tag in ("td", "th"):
+            self.current.append(" | ")  # a cell outside any row: kept apart from the text before it
         if tag == "title":
             self.in_title = True
 
@@ -379,7 +412,11 @@ class _PageReader(HTMLParser):
         while self.footer_tags and self.footer_tags[-1] > len(self.stack):
             self.footer_tags.pop()
             self.footer_depth -= 1
-        if tag in _BLOCK_TAGS:
+        if tag in ("tr", "table"):
+            self._end_row()
+        if tag == "table":
+            self._end_table()
+        if tag in _BLOCK_TAGS and self.row is None:
             self._flush()
         if tag == "h1":
             self.in_h1 = False
@@ -398,10 +435,37 @@ class _PageReader(HTMLParser):
             self.h1 += data
         if self.in_headline:
             self.headline += data
-        self.current.append(data)
+        if self.row is not None:
+            if not self.row:
+                self.row.append("")  # text in a row before any cell
+            self.row[-1] += data
+        else:
+            self.current.append(data)
+
+    def _end_row(self) -> None:
+        if self.row is None:
+            return
+        row, self.row = self.row, None
+        if self.table is None:  # a row outside any table
+            self.table, self.header_marked = [], False
+        if not self.table:
+            self.header_marked = self.row_heads
+        self.table.append(row)
+
+    def _end_table(self) -> None:
+        """A table read: a line for each row, each cell under its column's header (``tables.table_lines``)."""
+        if self.table is None:
+            return
+        rows, self.table = self.table, None
+        self._flush()
+        for line in table_lines(rows, self.header_marked):
+            self.current.append(line)
+            self._flush()
 
     def close(self) -> None:
         super().close()
+        self._end_row()
+        self._end_table()
         self._flush()
 
 
