@@ -4,7 +4,7 @@ import pytest
 from handlers.conversation import Conversation, ConversationConfig
 from handlers.messages import IncomingMessage
 from knowledge.answer import AnswerEngine
-from knowledge.answer.engine import MAX_SPAN_CHARS, question_words, reply_of
+from knowledge.answer.engine import MAX_SPAN_CHARS, Focus, reply_of
 from bot.settings import PROJECT_ROOT
 from knowledge.answer.calibrate import labelled_sets
 from knowledge.answer.decision import DECISION_FEATURES, DECISION_SIGNS, Additive, Step, load_model
@@ -797,7 +797,7 @@ def _long_report(tmp_path, kb_of, last_check: str) -> KnowledgeBase:
 def test_a_long_sentence_is_cut_to_the_clauses_that_hold_the_question(tmp_path, kb_of):
     kb = _long_report(tmp_path, kb_of, "kiểm tra chất lượng nhãn hàng hóa sản phẩm thép lưu thông trên thị trường tại 12 cơ sở")
     question, readings = AnswerEngine(kb).readings("kiểm tra nhãn hàng hóa thép năm 2017 ở mấy cơ sở")
-    _, text = reply_of(readings, question_words(question))
+    _, text = reply_of(readings, Focus(question))
     assert len(readings[0].window) > MAX_SPAN_CHARS
     assert "thép lưu thông trên thị trường tại 12 cơ sở" in text and text.startswith("… ")
     assert len(text) <= MAX_SPAN_CHARS + 4
@@ -807,9 +807,24 @@ def test_a_long_reply_is_cut_where_the_question_s_words_are_as_the_normaliser_re
     """The clause says "HTX", the citizen "hợp tác xã": both are read by the one normaliser."""
     kb = _long_report(tmp_path, kb_of, "kiểm tra các HTX tại 12 cơ sở")
     question, readings = AnswerEngine(kb).readings("kiểm tra hợp tác xã năm 2017 ở mấy cơ sở")
-    _, text = reply_of(readings, question_words(question))
+    _, text = reply_of(readings, Focus(question))
     assert len(readings[0].window) > MAX_SPAN_CHARS
     assert "kiểm tra các HTX tại 12 cơ sở" in text
+
+
+def test_a_long_reply_keeps_the_clause_naming_who_was_asked_for(tmp_path, kb_of):
+    """"Theo ông Vũ Anh Tuấn, Phó Cục trưởng …": the name's clause holds none of the question's words, yet it is
+    the answer to "phó cục trưởng tên gì"."""
+    write(tmp_path, "hoi-thao.txt", "Hội thảo nguồn tin khoa học\n\n[25/12/2024 08:00]\n\n"
+          "Theo ông Vũ Anh Tuấn, Phó Cục trưởng Cục Thông tin Khoa học và Công nghệ Quốc gia, với sự đồng hành "
+          "của các tổ chức thông tin, thư viện, trường đại học, viện nghiên cứu và doanh nghiệp trong cả nước, hệ "
+          "sinh thái số về nguồn tin khoa học, công nghệ và đổi mới sáng tạo đã từng bước hình thành, kết nối hàng "
+          "trăm cơ sở dữ liệu, phục vụ hàng triệu lượt tra cứu mỗi năm, góp phần đưa tri thức khoa học đến gần hơn "
+          "với người dân, doanh nghiệp và các nhà quản lý ở các địa phương trên cả nước.\n")
+    question, readings = AnswerEngine(kb_of(tmp_path / "hoi-thao.txt")).readings(
+        "phó cục trưởng cục thông tin kh&cn quốc gia tên gì")
+    _, text = reply_of(readings, Focus(question))
+    assert len(readings[0].window) > MAX_SPAN_CHARS and "Vũ Anh Tuấn" in text
 
 
 def test_a_clause_ending_in_a_semicolon_is_shown_with_the_clause_that_finishes_its_sentence(engine):
@@ -817,7 +832,7 @@ def test_a_clause_ending_in_a_semicolon_is_shown_with_the_clause_that_finishes_i
     alone it stops before "02 cơ sở không phù hợp", the figure asked for."""
     question, readings = engine.readings("kiem tra xang dau dot 2 nam 2013 co bao nhieu co so vi pham")
     assert any(r.sentence.text.endswith("của 35 cơ sở;") for r in readings[:2])
-    _, text = reply_of(readings, question_words(question))
+    _, text = reply_of(readings, Focus(question))
     assert "35 cơ sở; 09 cột đo của 02 cơ sở không phù hợp" in text
     assert text.count("35 cơ sở;") == 1
 
@@ -1045,7 +1060,7 @@ def test_a_sentence_going_on_from_the_one_before_is_read_and_shown_with_it(kb_of
     assert import_bytes(kb, "upload:hoi-thao.txt", "hoi-thao.txt", page.encode()).status == "added"
     question, readings = AnswerEngine(kb).readings("hội thi sáng tạo kỹ thuật các tỉnh ĐBSCL có bao nhiêu giải pháp "
                                                    "đạt giải cấp tỉnh")
-    best, text = reply_of(readings, question_words(question))
+    best, text = reply_of(readings, Focus(question))
     assert best.sentence.text.startswith("Trong đó 1.550")
     assert text.startswith("Một số con số") and "1.550 giải pháp đạt giải cấp tỉnh" in text
 
@@ -1171,5 +1186,5 @@ def test_the_next_best_sentence_of_the_page_joins_the_best_when_both_fit(kb_of):
     figure = next(r for r in readings if "108 giải pháp" in r.sentence.text)
     intro.probability, figure.probability = 0.6, 0.2  # the figure far behind the sentence naming the event
     ranked = sorted(readings, key=lambda r: -r.probability)
-    best, shown = reply_of(ranked, question_words(read_as))
+    best, shown = reply_of(ranked, Focus(read_as))
     assert best is intro and shown.index("Ngày 15/8/2023") < shown.index("108 giải pháp")

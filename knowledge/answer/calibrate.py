@@ -39,7 +39,7 @@ from ..store import KnowledgeBase
 from ..text import fold
 from .decision import (DECISION_FEATURES, DECISION_SIGNS, WEIGHTS_FILE, Additive, Linear, Model, Step,
                        decision_features)
-from .engine import AnswerEngine, question_words, reply_of
+from .engine import AnswerEngine, Focus, reply_of
 from .lexicon import HOME_PROVINCE, PROVINCES
 from .question import PAGE_TYPES, is_english
 from .reading import FEATURE_SIGNS, FEATURES, ArticleView, Reading, agrees, split_sentences
@@ -98,7 +98,7 @@ class Asked:
     expects: list[str]  # empty: the bot must abstain
     readings: list[Reading]
     correct: list[bool]
-    words: frozenset[str]  # the question's own words, as the reply is cut to them
+    focus: Focus  # what of the question a reply too long to show is cut to
     # A question about a page itself ("bài … đăng ngày nào"): what the reply says first of each page (article id
     # → its date and byline), the answer asked for; empty for other questions.
     said_first: dict[int, str] = field(default_factory=dict)
@@ -147,7 +147,7 @@ def ask(engine: AnswerEngine, question: str, expects: list[str], group: str, lab
     said_first = ({r.article.article_id: _page_facts(engine.kb, r.article) for r in readings}
                   if read.types & PAGE_TYPES else {})
     correct = [bool(expects) and _holds(r, expects, said_first.get(r.article.article_id, "")) for r in readings]
-    return Asked(question, group, labelled, expects, readings, correct, question_words(read), said_first)
+    return Asked(question, group, labelled, expects, readings, correct, Focus(read), said_first)
 
 
 def labelled_questions(root: Path, shared: Path, cache: dict, workdir: Path) -> list[Asked]:
@@ -367,7 +367,7 @@ def outcomes(asked: list[Asked], model: Model) -> list[tuple[float, bool, bool]]
             out.append((0.0, False, bool(a.expects)))
             continue
         readings = [r for r, _ in _ranked(a, model.ranker)]
-        best, text = reply_of(readings, a.words)
+        best, text = reply_of(readings, a.focus)
         right = any(norm(e) in norm(a.reply(best, text)) for e in a.expects)
         out.append((model.confidence(readings) if agrees(best) else 0.0, right, bool(a.expects)))
     return out

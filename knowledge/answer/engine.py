@@ -18,6 +18,7 @@ import math
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from rapidfuzz import fuzz
 
@@ -31,7 +32,7 @@ from .initialisms import has_vowel, initialism_letters, spell_out, spelt_by
 from .lexicon import AMBIGUOUS_BARE_STOPS, DEPARTMENT_WORDS, ENGLISH_STOPS, LEXICON_WORDS, STOP_FOLDED
 from .question import Question, QuestionReader, Term, is_english, is_stop, names_someone
 from .reading import (ArticleFit, ArticleView, Reading, add_relative_features, agrees, answers_in_agreement,
-                      build_article, fit_article, holds_the_amount, idf_max_of, read, weights_of)
+                      build_article, fills_the_slot, fit_article, holds_the_amount, idf_max_of, read, weights_of)
 from .smalltalk import smalltalk_intent, unanswered_intent
 from .vocabulary import vocabulary
 
@@ -435,7 +436,7 @@ class AnswerEngine:
         if not readings:
             return Match("article", False)
         confidence = self.model.confidence(readings)
-        best, text = reply_of(readings, question_words(question))
+        best, text = reply_of(readings, Focus(question))
         agreeing = agrees(best)
         article = best.article
         answered = confidence >= self.model.operating_point and agreeing and holds_the_amount(question, text) and (
@@ -472,15 +473,26 @@ def _is_follow_up(question: Question) -> bool:
     return bool(opener) or len(own) <= 1
 
 
-def question_words(question: Question) -> frozenset[str]:
-    """The question's own words (folded), for cutting a long reply to the part that holds them."""
-    return frozenset(t.token.folded for t in question.terms)
+@dataclass(frozen=True)
+class Focus:
+    """What a reply too long to show is cut to: the clauses holding the question's own words (folded), and
+    those filling the slot it asks for (the name for "ai", the number for "bao nhiêu")."""
+    question: Question
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        return frozenset(t.token.folded for t in self.question.terms)
+
+    def weight(self, clause: str, normalizer: Normalizer) -> int:
+        """How much a clause holds: each question word, and the slot filled."""
+        held = len(self.words & {t.folded for t in normalizer.tokenize(clause)})
+        return held + fills_the_slot(self.question, clause, normalizer)
 
 
-def reply_of(readings: list[Reading], words: frozenset[str]) -> tuple[Reading, str]:
+def reply_of(readings: list[Reading], focus: Focus) -> tuple[Reading, str]:
     """The reading that answers (readings ranked, most probable first) and the text shown."""
     best = _prefer_newer(readings)
-    return best, _span(best, readings, words)
+    return best, _span(best, readings, focus)
 
 
 def _prefer_newer(readings: list[Reading]) -> Reading:
@@ -496,7 +508,7 @@ def _prefer_newer(readings: list[Reading]) -> Reading:
     return chosen
 
 
-def _span(best: Reading, readings: list[Reading], words: frozenset[str]) -> str:
+def _span(best: Reading, readings: list[Reading], focus: Focus) -> str:
     """The best sentence with the one after it, and the next best sentence of the same page when both fit in a
     reply (the best is often the sentence that names the event, the next the one that holds the figure), in
     page order, without page noise (photo credits); cut to its clauses that hold the question when too long.
@@ -517,16 +529,17 @@ def _span(best: Reading, readings: list[Reading], words: frozenset[str]) -> str:
     chosen.sort(key=lambda pair: (order.get(pair[0].passage_id, 0), pair[0].index))
     texts = [text for _, text in chosen]
     text = _NOISE_RE.sub("", " ".join(texts)).strip()
-    return _focused(text, words, best.article.normalizer) if len(text) > MAX_SPAN_CHARS else text
+    return _focused(text, focus, best.article.normalizer) if len(text) > MAX_SPAN_CHARS else text
 
 
-def _focused(text: str, words: frozenset[str], normalizer: Normalizer) -> str:
-    """A reply too long to show, cut to the clause holding most of the question's words and the clauses
-    around it that hold some of them, as many as fit (the one holding more first, the earlier on a tie):
-    a long sentence that lists figures shows the figure asked for, not its first ones. Clauses are read
-    by the normaliser that read the question ("HTX" holds "hợp tác xã")."""
+def _focused(text: str, focus: Focus, normalizer: Normalizer) -> str:
+    """A reply too long to show, cut to the clause holding most of the question (``Focus.weight``) and the
+    clauses around it that hold some of it, as many as fit (the one holding more first, the earlier on a tie):
+    a long sentence that lists figures shows the figure asked for, not its first ones, and the name before
+    "Phó Cục trưởng …" stays with it. Clauses are read by the normaliser that read the question ("HTX" holds
+    "hợp tác xã")."""
     clauses = _CLAUSE_END_RE.split(text)
-    held = [len(words & {t.folded for t in normalizer.tokenize(c)}) for c in clauses]
+    held = [focus.weight(c, normalizer) for c in clauses]
     first = last = max(range(len(clauses)), key=lambda i: (held[i], -i))
     size = len(clauses[first])
     while True:

@@ -630,6 +630,12 @@ def _slot(question: Question, sentence: Sentence, asked: set[str]) -> tuple[floa
     return strong, weak, head
 
 
+def fills_the_slot(question: Question, text: str, normalizer: Normalizer) -> bool:
+    """Does a piece of text hold what the question asks for (``_slot``: a person for "ai", a new number for
+    "bao nhiêu", a date for "khi nào" …)?"""
+    return _slot(question, sentence_of(text, normalizer), {t.folded for t in question.tokens})[0] > 0
+
+
 def new_numbers(text: str, numbers: set[str]) -> set[str]:
     """The numbers of a text that the question (its ``numbers``, read by the normaliser: "03" is "3")
     does not state itself; digit groups joined ("1.837" is 1837)."""
