@@ -329,6 +329,25 @@ def test_in_total_is_part_of_asking_how_many_not_a_word_to_look_for(engine, ques
     assert not {"tong", "cong"} & {t.token.folded for t in read_question.terms}
 
 
+@pytest.mark.parametrize("question, unit", [
+    ("kế hoạch 34 ký ngày mấy", "day"), ("hội thảo diễn ra hôm nào", "day"), ("on what date was it signed", "day"),
+    ("quyết định ban hành tháng nào", "month"), ("sở thành lập năm nào", "year"), ("khi nào nộp hồ sơ", ""),
+])
+def test_when_asks_a_date_as_precise_as_its_word(engine, question, unit):
+    assert "when" in read(engine, question).types and read(engine, question).when_unit == unit
+
+
+def test_a_date_less_precise_than_asked_does_not_answer(engine):
+    """"Ký ngày mấy" is not answered by "vào năm 2030"; "năm nào" is."""
+    goal = "Kế hoạch số 34/KH-UBND đặt mục tiêu đưa tỉnh trở thành tỉnh phát triển khá vào năm 2030."
+    assert not holds_what_is_asked(engine, "kế hoạch 34 ký ngày mấy", goal)
+    assert not holds_what_is_asked(engine, "kế hoạch 34 ký tháng nào", goal)
+    assert holds_what_is_asked(engine, "kế hoạch 34 đặt mục tiêu tới năm nào", goal)
+    assert holds_what_is_asked(engine, "kế hoạch 34 ký ngày mấy", "Kế hoạch số 34/KH-UBND ký ngày 15/3/2021.")
+    assert holds_what_is_asked(engine, "kế hoạch 34 ký tháng nào", "Kế hoạch số 34/KH-UBND ký tháng 3/2021.")
+    assert holds_what_is_asked(engine, "when was plan 34 signed", "Plan 34 was signed in 2021.")
+
+
 def test_a_span_of_time_or_the_year_counts_nothing_but_answers_how_many_months_or_years(engine):
     span = "Buổi làm việc điểm lại hoạt động trong 07 tháng đầu năm và phương hướng đến cuối năm 2023."
     assert not holds_what_is_asked(engine, "sở có bao nhiêu cán bộ", span)  # "năm" is the year, "07 tháng" a span
@@ -440,11 +459,11 @@ def test_a_year_asked_is_not_answered_by_a_date_without_one(tmp_path):
     page = ("Ký kết hợp tác với Đại học Duy Tân\n\nNgày 4/11, Sở ký kết thỏa thuận hợp tác với Đại học Duy Tân. "
             "Trước đó, năm 2019, hai bên đã làm việc về chuyển giao công nghệ.\n")
     question, readings = readings_over(tmp_path, page, "sở ký kết hợp tác với đại học duy tân năm nào")
-    assert question.year
+    assert question.when_unit == "year"
     slots = {r.sentence.text[:8]: r.features["slot"] for r in readings}
     assert slots == {"Ngày 4/1": 0.0, "Trước đó": 1.0}
     question, readings = readings_over(tmp_path, page, "sở ký kết hợp tác với đại học duy tân ngày nào")
-    assert not question.year and readings[0].features["slot"] == 1.0  # "ngày nào": the date answers
+    assert question.when_unit == "day" and readings[0].features["slot"] == 1.0  # "ngày nào": the date answers
 
 
 @pytest.mark.parametrize("text, days", [

@@ -84,7 +84,9 @@ class Question:
     which: str = ""  # the noun asked about by "X nào", "X gì", "which X" (folded: "tinh", "linh vuc", "agency")
     english: bool = False  # asked in English (``is_english``)
     organisation: bool = False  # "who" asked as "cơ quan nào", "đơn vị nào": an organisation answers, not a person
-    year: bool = False  # "when" asked as "năm nào", "what year": a date without its year does not answer
+    # "when" asked as "năm nào" / "tháng nào" / "ngày nào" ("year", "month", "day"): a date less precise does not
+    # answer ("năm 2030" answers no "ký ngày mấy"); "" for "khi nào", "bao giờ", which any date answers
+    when_unit: str = ""
     numbers: set[str] = field(default_factory=set)
     qualifiers: list[tuple[str, str]] = field(default_factory=list)  # (marker, number): ("lan", "13"),
     # ("year", "2019"), ("", "1780") for any other number; the answer's page must hold each
@@ -270,6 +272,8 @@ def is_stop(token: Token, accented: bool, english: bool = False) -> bool | None:
 
 
 _MONEY = exact_key("tiền")
+# The word of a "when" cue that says how precise a date it asks for ("năm nào", "tháng mấy", "ngày nào", "hôm nào")
+_WHEN_UNITS = {"year": {"nam", "year"}, "month": {"thang", "month"}, "day": {"ngay", "hom", "date", "day"}}
 _DURATION_CUES = frozenset({("bao", "lau"), ("how", "long")})  # count cues asking for a span of time
 # Count cues asking for a span of time or a distance: they count no noun ("bao lâu thì xong", "how long is it").
 _SPAN_CUES = _DURATION_CUES | {("bao", "xa"), ("how", "far")}
@@ -549,7 +553,8 @@ class QuestionReader:
                 continue
             q.types.add(cue.kind)
             q.organisation |= cue.kind == "who" and not cue.interrogative
-            q.year |= cue.kind == "when" and cue.interrogative and bool({"nam", "year"} & set(cue.folded))
+            if cue.kind == "when" and cue.interrogative and not q.when_unit:
+                q.when_unit = next((unit for unit, words in _WHEN_UNITS.items() if words & set(cue.folded)), "")
             if cue.interrogative:
                 skip.update(range(start, start + len(cue.exact)))
             if cue.kind == "count":

@@ -49,6 +49,15 @@ _DATE_RE = re.compile(_DAY_MONTH + r"|\b(?:ngày|tháng|năm)\s+\d{1,4}\b|"
                       r"September|October|November|December)\b|\b(?:January|February|March|April|May|June|July|"
                       r"August|September|October|November|December)\s+\d{1,2}\b", re.I)
 _YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")  # what answers "năm nào", "what year"
+_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
+           "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec")
+# What answers "ngày nào", "what date": a day and its month
+_DAY_RE = re.compile(_DAY_MONTH + r"|\bngày\s+\d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:" + _MONTHS + r")\b|"
+                     r"\b(?:" + _MONTHS + r")\.?\s+\d{1,2}\b", re.I)
+# What answers "tháng nào": a month, with its day or its year or alone
+_MONTH_RE = re.compile(_DAY_RE.pattern + r"|\btháng\s+(?:\d{1,2}|[IVX]+)\b|\b\d{1,2}[/\-.](?:19|20)\d{2}\b|"
+                       r"\b(?:" + _MONTHS + r")\b", re.I)
+_WHEN_RES = {"year": _YEAR_RE, "month": _MONTH_RE, "day": _DAY_RE}
 _TIME_RE = re.compile(r"\b\d{1,2}\s*(?:h|giờ|:)\s*\d{0,2}\b|\b(?:sáng|chiều|tối)\b", re.I)
 _WEEKDAY_RE = re.compile(r"\b(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ nhật)\b", re.I)
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
@@ -605,7 +614,8 @@ def _slot(question: Question, sentence: Sentence, asked: set[str]) -> tuple[floa
             elif not question.roles and _says_new(sentence.fillers(_ORG_RE), asked):
                 weak = 1.0  # an organisation answers "ai", never "giám đốc … là ai"
         elif kind in _FILLERS:
-            fillers = sentence.fillers(_YEAR_RE if kind == "when" and question.year else _FILLERS[kind])
+            pattern = _WHEN_RES.get(question.when_unit, _DATE_RE) if kind == "when" else _FILLERS[kind]
+            fillers = sentence.fillers(pattern)
             if _says_new(fillers, asked):
                 strong = 1.0
             elif fillers:
