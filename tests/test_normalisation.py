@@ -146,3 +146,15 @@ def test_an_address_asked_with_only_its_d_typed_is_answered(sample_kb):
 
     reply = Conversation(sample_kb).answer("đia chi so khoa hoc cong nghe")
     assert reply.kind == "contact" and "Lý Thường" in reply.text
+
+
+@pytest.mark.parametrize("typed, read", [
+    ("tính tới t9/2019 quỹ giúp bao nhiêu người", "tính tới tháng 9/2019 quỹ giúp bao nhiêu người"),
+    ("hoi thao t10 nam 2024 o dau", "hoi thao thang 10 nam 2024 o dau"),  # no accent added to a bare question
+    ("T12-2025 co hoi cho nao", "thang 12-2025 co hoi cho nao"),
+    ("so lam viec T2-T6 ko", "so lam viec T2-T6 ko"),  # Monday to Friday, not months
+    ("phong hop t1 o dau", "phong hop t1 o dau"),  # a floor
+])
+def test_a_month_typed_short_is_read_as_written(typed, read):
+    from knowledge.answer.question import cleaned_question
+    assert cleaned_question(typed) == read

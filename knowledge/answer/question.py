@@ -46,6 +46,8 @@ GENERIC_UNIT_FOLDED = frozenset(fold(w) for w in _GENERIC_BEFORE.split())
 
 MARKUP_RE = re.compile(r"<[^<>]{0,200}>|[*_`#~|]+")
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# "t9/2019", "T10-2024", "t5 năm 2024": a month as typed in a hurry (not "T2", Monday, nor "T1", a floor)
+_SHORT_MONTH_RE = re.compile(r"\b[tT](1[0-2]|0?[1-9])(?=\s*[/\-.]\s*(?:19|20)?\d{2}\b|\s+n[aă]m\b)")
 _WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 # Share of rarity a stop-word-like bare form keeps when it may also be a content word ("ban").
 AMBIGUOUS_STOP_WEIGHT = 0.3
@@ -126,9 +128,11 @@ def strip_markup(text: str) -> str:
 
 
 def cleaned_question(text: str) -> str:
-    """A question as both engines read it: ``strip_markup``, and typed without accents but for its "đ"
-    ("đia chi so khcn": phone keyboards give "đ" apart), read as the same question typed without any."""
+    """A question as both engines read it: ``strip_markup``, a month typed short written out ("t9/2019" is
+    "tháng 9/2019"), and typed without accents but for its "đ" ("đia chi so khcn": phone keyboards give "đ"
+    apart), read as the same question typed without any."""
     text = strip_markup(text)
+    text = _SHORT_MONTH_RE.sub(r"tháng \1" if is_accented(text) else r"thang \1", text)
     return text if is_accented(text) or "đ" not in text.casefold() else text.replace("đ", "d").replace("Đ", "D")
 
 
