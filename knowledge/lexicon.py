@@ -124,7 +124,8 @@ LEXICON_WORDS = frozenset(
        for w in re.findall(r"[a-z]+", pattern.pattern.replace(r"\b", " ")) if len(w) >= 2})
 
 # Phrases of general administrative Vietnamese that say the same thing, one group a line: a question
-# word is found in a page that writes another phrase of its group. Staff extend them (``kb synonyms``).
+# word is found in a page that writes another phrase of its group. Staff extend them (``kb synonyms``). The
+# last groups say the first ones' in English, for the English pages.
 DEFAULT_SYNONYMS: list[str] = """
 thành lập|ra đời|hình thành
 tổ chức|diễn ra
@@ -164,4 +165,8 @@ trưng bày|triển lãm
 khen thưởng|tuyên dương|biểu dương
 số hóa|chuyển đổi số
 tập huấn|đào tạo|bồi dưỡng
+held|take place|took place|takes place
+established|founded|set up
+cost|budget|funding
+attend|attended|participate|participated|take part|took part
 """.strip().splitlines()

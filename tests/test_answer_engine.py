@@ -1207,3 +1207,10 @@ def test_the_next_best_sentence_of_the_page_joins_the_best_when_both_fit(kb_of):
     ranked = sorted(readings, key=lambda r: -r.probability)
     best, shown = reply_of(ranked, Focus(read_as))
     assert best is intro and shown.index("Ngày 15/8/2023") < shown.index("108 giải pháp")
+
+
+def test_an_english_question_finds_the_page_saying_it_another_way(tmp_path):
+    """"take place" is what a page writes "held": the synonym table speaks English for the English pages."""
+    page = "Student start-up final\n\nThe regional final was held on 12 November 2022 at Lecture Hall D5.\n"
+    question, readings = readings_over(tmp_path, page, "Where did the student start-up final take place?")
+    assert readings[0].features["missing"] == 0.0  # before, "take" and "place" were missing from every page
