@@ -1214,3 +1214,15 @@ def test_an_english_question_finds_the_page_saying_it_another_way(tmp_path):
     page = "Student start-up final\n\nThe regional final was held on 12 November 2022 at Lecture Hall D5.\n"
     question, readings = readings_over(tmp_path, page, "Where did the student start-up final take place?")
     assert readings[0].features["missing"] == 0.0  # before, "take" and "place" were missing from every page
+
+
+@pytest.mark.parametrize("question, shown, left_out", [
+    ("Diễn tập ứng phó sự cố bức xạ và hạt nhân năm 2024 tổ chức ở đâu?", "Công viên Lưu Hữu Phước", "Phòng Hóa học"),
+    ("techfest mekong 2022 chủ đề là gì vậy", "Khát vọng vùng đất Chín Rồng", "VietnamPlus"),  # the agency's byline
+])
+def test_a_sentence_saying_nothing_of_the_question_is_not_shown_beside_the_answer(engine, question, shown, left_out):
+    """The next most probable sentence of the page is shown beside the answer only when it holds something of the
+    question: a byline or a stray item of a list is no part of an answer."""
+    question_read, readings = engine.readings(question)
+    _, text = reply_of(readings, Focus(question_read))
+    assert shown in text and left_out not in text

@@ -510,14 +510,16 @@ def _prefer_newer(readings: list[Reading]) -> Reading:
 
 def _span(best: Reading, readings: list[Reading], focus: Focus) -> str:
     """The best sentence with the one after it, and the next best sentence of the same page when both fit in a
-    reply (the best is often the sentence that names the event, the next the one that holds the figure), in
-    page order, without page noise (photo credits); cut to its clauses that hold the question when too long.
+    reply and it holds something of the question (the best is often the sentence that names the event, the next
+    the one that holds the figure; a byline or a stray list item holds nothing of it), in page order, without page noise (photo credits); cut to its clauses that hold the question when too long.
     A next best that ends in ";" (a sentence the splitter cut in its middle) comes with the piece after it
     when that fits too and the best does not already show it."""
     chosen = [(best, best.window)]
     for r in readings:
         if r.article is not best.article or r.sentence.text in best.window:
             continue
+        if not focus.weight(r.sentence.text, best.article.normalizer):
+            break  # it says nothing of the question: a byline ("VietnamPlus."), a stray fragment
         shown = r.sentence.text
         if (shown.endswith(";") and r.window.startswith(shown + " ") and best.sentence.text not in r.window
                 and len(best.window) + len(r.window) < MAX_SPAN_CHARS):
