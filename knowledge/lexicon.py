@@ -43,7 +43,8 @@ DEFAULT_ABBREVIATIONS: dict[str, str] = {
 # Words whose reading depends on their neighbours: key → (reading when the next word is one of ``after``, the
 # word before is one of ``before``, or, with ``at_end``, nothing follows; reading elsewhere; after; before; at_end).
 # "đc ở đâu", "cho xin đc" are an address, "đc không" is "được không". "bn là ai", "bn ơi", "cảm ơn bn nhiều",
-# "vậy bn" are "bạn"; "có bn giải", "giúp bn người", "phí là bn vậy", "kinh phí hết bn" are "bao nhiêu".
+# "vậy bn" are "bạn"; "có bn giải", "giúp bn người", "phí là bn vậy", "kinh phí hết bn" are "bao nhiêu". "e" is "em",
+# but "e mail" is an email ("mail" reads "email").
 _ADDRESS_CUES = frozenset({"o", "cua", "so", "tru", "la", "lien", "nha", "xin", "cho", "gui", "phong", "trung", "chi"})
 CONTEXTUAL_ABBREVIATIONS: dict[str, tuple[str, str, frozenset[str], frozenset[str], bool]] = {
     "đc": ("địa chỉ", "được", _ADDRESS_CUES, _ADDRESS_CUES, True),
@@ -51,6 +52,7 @@ CONTEXTUAL_ABBREVIATIONS: dict[str, tuple[str, str, frozenset[str], frozenset[st
     "bn": ("bạn", "bao nhiêu",
            frozenset({"la", "oi", "ten", "biet", "giup", "lam", "dang", "hoi", "nhe", "nha", "a", "nhieu", "voi"}),
            frozenset({"vay", "on", "chao", "hi", "hello", "oi"}), False),
+    "e": ("", "em", frozenset({"mail"}), frozenset(), False),
 }
 
 # Stop words, as typed with diacritics: matched on the exact key of marked words.
@@ -75,7 +77,9 @@ QUESTION_TYPES: dict[str, re.Pattern[str]] = {
     "email": re.compile(r"\b(email|e mail|thu dien tu|hop thu)\b"),
     "hotline": re.compile(r"\b(hotline|duong day nong)\b"),
     "phone": re.compile(r"\b(dien thoai|goi dien|so may|lien lac|goi so|sdt|phone|telephone|tel)\b"),
-    "address": re.compile(r"\b(dia chi|tru so|o dau|nam o|nam tai|toa lac|phuong nao|quan nao|"
+    # "địa chỉ email", "địa chỉ web" ask no postal address
+    "address": re.compile(r"\b(dia chi(?! (?:e ?mail|thu|hop thu|web|website|trang))|tru so|o dau|nam o|nam tai|"
+                          r"toa lac|phuong nao|quan nao|"
                           r"duong nao|cho nao|cho lam viec|van phong|address|located)\b"),
     "contact": re.compile(r"\b(lien he|thong tin lien|lien lac|contact)\b"),
     "when": re.compile(r"\b(ngay nao|ngay may|ngay bao nhieu|khi nao|bao gio|luc nao|thoi gian nao|"
