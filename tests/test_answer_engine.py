@@ -202,9 +202,26 @@ def test_an_amount_of_money_is_asked_by_tien_not_by_tien_si(engine, question, mo
     ("tỷ lệ đạt là bao nhiêu phần trăm", "Có 12 cơ sở đạt.", False),
     ("tỷ lệ đạt là bao nhiêu phần trăm", "Có 12 cơ sở đạt, chiếm 80%.", True),
     ("đề án nâng cao giá trị sản xuất cho giai đoạn nào", "Đề án giai đoạn 2021 - 2030.", True),  # no amount asked
+    ("trang web của sở khcn là gì", "Trung tâm phát hành tin tức trên trang thông tin điện tử của Sở.", False),
+    ("trang web của sở khcn là gì", "Trang thông tin điện tử của Sở: sokhcn.cantho.gov.vn.", True),
+    ("what is the department website", "The department's website is https://sokhcn.cantho.gov.vn.", True),
 ])
-def test_an_amount_asked_must_be_in_the_reply(engine, question, reply, holds):
-    assert reading.holds_the_amount(read(engine, question), reply) is holds
+def test_an_amount_or_a_web_address_asked_must_be_in_the_reply(engine, question, reply, holds):
+    assert reading.holds_the_form(read(engine, question), reply) is holds
+
+
+@pytest.mark.parametrize("question, noun", [("trang web của sở khcn là gì", "trang web"),
+                                            ("website so khcn la gi", "website"),
+                                            ("what is the department website", "website"),
+                                            ("sở có trang web nào", "web")])
+def test_a_website_asked_for_by_what_it_is_asks_for_a_web_address(engine, question, noun):
+    assert read(engine, question).which == noun
+
+
+def test_a_page_that_only_speaks_of_the_website_does_not_answer_which_website(engine):
+    """The sample says the centre publishes the department's news "trên trang thông tin điện tử của Sở", never its
+    address: that sentence is no answer to "trang web của sở là gì"."""
+    assert not engine.match("trang web của sở khcn là gì").answered
 
 
 def test_nhieu_typed_alone_with_its_accents_asks_how_many_and_bare_it_is_much(engine):

@@ -32,7 +32,7 @@ from .initialisms import has_vowel, initialism_letters, spell_out, spelt_by
 from .lexicon import AMBIGUOUS_BARE_STOPS, DEPARTMENT_WORDS, ENGLISH_STOPS, LEXICON_WORDS, STOP_FOLDED
 from .question import Question, QuestionReader, Term, is_english, is_stop, names_someone
 from .reading import (ArticleFit, ArticleView, Reading, add_relative_features, agrees, answers_in_agreement,
-                      build_article, fills_the_slot, fit_article, holds_the_amount, idf_max_of, read, weights_of)
+                      build_article, fills_the_slot, fit_article, holds_the_form, idf_max_of, read, weights_of)
 from .smalltalk import smalltalk_intent, unanswered_intent
 from .vocabulary import vocabulary
 
@@ -439,7 +439,7 @@ class AnswerEngine:
         best, text = reply_of(readings, Focus(question))
         agreeing = agrees(best)
         article = best.article
-        answered = confidence >= self.model.operating_point and agreeing and holds_the_amount(question, text) and (
+        answered = confidence >= self.model.operating_point and agreeing and holds_the_form(question, text) and (
             "origin" not in question.types or bool(self.kb.article_origin(article.article_id)))  # a byline to show
         source = {"title": article.title, "date": article.published, "path": article.url or article.source}
         suggestions = []

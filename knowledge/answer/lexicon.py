@@ -179,3 +179,6 @@ PERCENT = "%"
 # Every word the lexicon looks for: a typo is corrected towards these even when no article holds them.
 LEXICON_WORDS = frozenset(
     {w for cue in TYPE_CUES + CONTACT_ATTRIBUTES for w in cue.folded if len(w) >= 2} | DEPARTMENT_WORDS)
+
+# Nouns naming a website: "trang web nào", "địa chỉ web là gì" ask for a web address ("trang" only before "nào").
+WEBSITE_NOUNS = frozenset({"trang web", "website", "web", "trang", "dia chi web", "trang thong tin", "cong thong tin"})

@@ -31,7 +31,8 @@ from ..text import ORDINAL_MARKERS, Normalizer, Token, clean, exact_key, fold
 from .initialisms import has_vowel
 from .lexicon import (ADMINISTRATIVE_UNITS, AMBIGUOUS_BARE_STOPS, CALENDAR_WORDS, CONTACT_ATTRIBUTES, CONTRASTS,
                       DEPARTMENT_WORDS, DEPUTY_WORDS, ENGLISH_IRREGULAR_VERBS, ENGLISH_STOPS, MONEY_WORDS, NAME_HEADS,
-                      PERCENT, PREPOSITIONS, PROVINCES, ROLE_WORDS, STOP_EXACT, STOP_FOLDED, TYPE_CUES, Cue)
+                      PERCENT, PREPOSITIONS, PROVINCES, ROLE_WORDS, STOP_EXACT, STOP_FOLDED, TYPE_CUES, WEBSITE_NOUNS,
+                      Cue)
 from .vocabulary import spellings_by_fold, vocabulary
 
 _PREPOSITIONS_EXACT = frozenset(exact_key(w) for w in PREPOSITIONS)
@@ -628,6 +629,19 @@ class QuestionReader:
             q.which = " ".join(words)
             q.types.add("which")
             return
+        QuestionReader._read_website(q)
+
+    @staticmethod
+    def _read_website(q: Question) -> None:
+        """ "trang web của sở là gì", "what is the department's website": a website asked for by what it is, not
+        by "trang web nào", asks for a web address too."""
+        words = f" {q.folded} "
+        if not any(f" {asked} " in words for asked in ("gi", "la gi", "nao", "what", "which")):
+            return
+        named = [noun for noun in WEBSITE_NOUNS if noun != "trang" and f" {noun} " in words]
+        if named:
+            q.which = max(named, key=len)
+            q.types.add("which")
 
     @staticmethod
     def _predicate(q: Question, frame: tuple[int, int] | None) -> list[int]:

@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import TypeVar
 
 from ..text import ORDINAL_MARKERS, Normalizer, fold
-from .lexicon import CALENDAR_WORDS, DEPUTY_WORDS, HOME_PROVINCE, PERCENT, PROVINCES, ROLE_WORDS
+from .lexicon import CALENDAR_WORDS, DEPUTY_WORDS, HOME_PROVINCE, PERCENT, PROVINCES, ROLE_WORDS, WEBSITE_NOUNS
 from .question import CONTRAST_RES, Question, Term
 
 K = TypeVar("K")
@@ -73,7 +73,6 @@ _ORG_RE = re.compile(r"\b(?:Trung tâm|Sở|Ban|Phòng|Viện|Trường|Công ty
 _PLACE_RE = re.compile(r"\b(?:[Tt]ại|[Ởở]|[Đđ]ịa điểm:?|[Hh]ội trường|[Pp]hường|[Qq]uận|[Hh]uyện|[Xx]ã|[Đđ]ường|"
                        r"[Kk]hách sạn|[Tt]rụ sở|[Aa]t|[Ii]n)\s+(?P<filler>[" + _UPPER + r"0-9][^\s,.;:()]*"
                        r"(?:\s+[^\s,.;:()]+){0,4})")
-WEBSITE_NOUNS = frozenset({"trang web", "website", "web", "trang", "dia chi web", "trang thong tin", "cong thong tin"})
 _WEB_ADDRESS_RE = re.compile(r"\b(?:https?://)?(?:[\w-]+\.)+(?:vn|com|org|net|edu|gov|info)\b(?:/\S*)?", re.I)
 PROVINCE_NOUNS = frozenset({"tinh", "tinh thanh", "province"})  # "tỉnh nào": a province's name answers
 _NOT_DEPUTY = "".join(f"(?<!{word} )" for word in DEPUTY_WORDS)
@@ -485,9 +484,12 @@ def holds_what_is_asked(question: Question, sentence: Sentence, written: Callabl
     return bool(strong)  # what holds it only weakly (an organisation for "ai") is the matcher's guess
 
 
-def holds_the_amount(question: Question, text: str) -> bool:
-    """Does a reply hold an amount of money where the question asks for one ("bao nhiêu tiền", "kinh phí … bao
-    nhiêu"), and a share where it asks for one ("bao nhiêu phần trăm")? A number alone answers neither."""
+def holds_the_form(question: Question, text: str) -> bool:
+    """Does a reply hold what the question asks for where only one form of words gives it: an amount of money
+    ("bao nhiêu tiền", "kinh phí … bao nhiêu"), a share ("bao nhiêu phần trăm"), a web address ("trang web của sở
+    là gì")? A number alone answers neither of the first two, a sentence about the website not the last."""
+    if question.which in WEBSITE_NOUNS:
+        return bool(_WEB_ADDRESS_RE.search(text))
     if "count" not in question.types:
         return True
     if question.money:
@@ -503,7 +505,7 @@ def _counts_beside_head(question: Question, text: str, written: Callable[[str], 
     if not head or head in CALENDAR_WORDS:
         return True
     if question.money or head == PERCENT:
-        return holds_the_amount(question, text)
+        return holds_the_form(question, text)
     pattern = re.compile(r"\b" + re.escape(head) + r"\b")
     clauses = [clause for clause in _CLAUSE_RE.split(text) if pattern.search(fold(clause))]
     if not clauses:
