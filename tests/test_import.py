@@ -345,3 +345,9 @@ def test_a_page_without_heading_opens_with_its_title_and_an_update_stamp():
     assert article.title == "Thông báo nghỉ Tết Nguyên đán 2026"
     assert article.published.isoformat() == "2026-01-12"
     assert article.paragraphs == ["Sở thông báo lịch nghỉ Tết Nguyên đán từ ngày 14/02/2026 đến hết ngày 22/02/2026."]
+
+
+def test_a_table_row_with_empty_last_cells_keeps_its_other_cells_under_their_headers():
+    from knowledge.ingest.tables import row_line
+    assert row_line(["Đăng ký lần đầu", "05 ngày", ""], ["Nội dung", "Thời hạn", "Phí"]) == \
+        "Đăng ký lần đầu – Thời hạn: 05 ngày"

@@ -22,11 +22,11 @@ MAX_HEADER_CELL = 40  # characters of a column's name, at most, in a header the 
 def row_line(cells: list[str], header: list[str] | None) -> str:
     """One row of a table as a line (``header``: the cells of its header row, if it has one)."""
     cells = [clean(c).strip() for c in cells]
-    while cells and not cells[-1]:
+    names = [clean(h).strip().rstrip(":") for h in header] if header and len(header) == len(cells) else None
+    while cells and not cells[-1]:  # a row's empty last cells say nothing
         cells.pop()
     if len(cells) < 2:
         return cells[0] if cells else ""
-    names = [clean(h).strip().rstrip(":") for h in header] if header and len(header) == len(cells) else None
     if len(cells) == 2 and (names is None or fold(names[1]).strip() in _PLAIN_VALUE_HEADERS or not names[1]):
         return f"{cells[0].rstrip(':')}: {cells[1]}" if cells[0] else cells[1]
     if names is None:
