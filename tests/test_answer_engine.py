@@ -363,6 +363,8 @@ def test_a_date_less_precise_than_asked_does_not_answer(engine):
     assert holds_what_is_asked(engine, "kế hoạch 34 ký ngày mấy", "Kế hoạch số 34/KH-UBND ký ngày 15/3/2021.")
     assert holds_what_is_asked(engine, "kế hoạch 34 ký tháng nào", "Kế hoạch số 34/KH-UBND ký tháng 3/2021.")
     assert holds_what_is_asked(engine, "when was plan 34 signed", "Plan 34 was signed in 2021.")
+    assert holds_what_is_asked(engine, "which month was plan 34 signed", "Plan 34 was signed in May 2021.")
+    assert not holds_what_is_asked(engine, "which month will the plan start", "The plan may start soon.")
 
 
 def test_a_span_of_time_or_the_year_counts_nothing_but_answers_how_many_months_or_years(engine):

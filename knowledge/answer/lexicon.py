@@ -36,7 +36,7 @@ def _cues(kind: str, phrases: str, interrogative: bool = True, ambiguous: str = 
 TYPE_CUES: list[Cue] = [
     *_cues("when", "khi nào, bao giờ, lúc nào, ngày nào, ngày mấy, ngày bao nhiêu, năm nào, năm bao nhiêu, "
                    "tháng nào, tháng mấy, hôm nào, thời gian nào, thời điểm nào, dịp nào, when, what date, "
-                   "what year, which year, what day", ambiguous="ngày mấy,tháng mấy"),
+                   "what year, which year, what month, which month, what day", ambiguous="ngày mấy,tháng mấy"),
     *_cues("when", "hạn chót, hạn cuối, thời hạn, hạn nộp, thời gian, diễn ra, date", interrogative=False),
     *_cues("time", "mấy giờ, giờ nào, lúc mấy giờ, what time, giờ", ambiguous="mấy giờ,giờ"),
     *_cues("time", "giờ làm việc, giờ hành chính, giờ mở cửa", interrogative=False),

@@ -54,9 +54,11 @@ _MONTHS = ("January|February|March|April|May|June|July|August|September|October|
 # What answers "ngày nào", "what date": a day and its month
 _DAY_RE = re.compile(_DAY_MONTH + r"|\bngày\s+\d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:" + _MONTHS + r")\b|"
                      r"\b(?:" + _MONTHS + r")\.?\s+\d{1,2}\b", re.I)
-# What answers "tháng nào": a month, with its day or its year or alone
+# What answers "tháng nào": a month, with its day or its year or alone (an English month by its capitalised full
+# name: "may" is no month)
 _MONTH_RE = re.compile(_DAY_RE.pattern + r"|\btháng\s+(?:\d{1,2}|[IVX]+)\b|\b\d{1,2}[/\-.](?:19|20)\d{2}\b|"
-                       r"\b(?:" + _MONTHS + r")\b", re.I)
+                       r"(?-i:\b(?:January|February|March|April|May|June|July|August|September|October|November|"
+                       r"December)\b)", re.I)
 _WHEN_RES = {"year": _YEAR_RE, "month": _MONTH_RE, "day": _DAY_RE}
 _TIME_RE = re.compile(r"\b\d{1,2}\s*(?:h|giờ|:)\s*\d{0,2}\b|\b(?:sáng|chiều|tối)\b", re.I)
 _WEEKDAY_RE = re.compile(r"\b(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ nhật)\b", re.I)
