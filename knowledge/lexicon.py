@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .text import exact_key, fold
+from .text import ContextualReading, exact_key, fold
 
 # Abbreviations, teencode and common misspellings → what they stand for.
 DEFAULT_ABBREVIATIONS: dict[str, str] = {
@@ -40,19 +40,19 @@ DEFAULT_ABBREVIATIONS: dict[str, str] = {
     "ldtbxh": "lao động thương binh và xã hội", "cbccvc": "cán bộ công chức viên chức",
 }
 
-# Words whose reading depends on their neighbours: key → (reading when the next word is one of ``after``, the
-# word before is one of ``before``, or, with ``at_end``, nothing follows; reading elsewhere; after; before; at_end).
-# "đc ở đâu", "cho xin đc" are an address, "đc không" is "được không". "bn là ai", "bn ơi", "cảm ơn bn nhiều",
-# "vậy bn" are "bạn"; "có bn giải", "giúp bn người", "phí là bn vậy", "kinh phí hết bn" are "bao nhiêu". "e" is "em",
-# but "e mail" is an email ("mail" reads "email").
+# Words whose reading depends on their neighbours (``ContextualReading``). "đc ở đâu", "cho xin đc" are an address,
+# "đc không" is "được không". "bn là ai", "bn ơi", "cảm ơn bn nhiều", "vậy bn" are "bạn"; "có bn giải", "giúp bn
+# người", "phí là bn vậy", "kinh phí hết bn" are "bao nhiêu". "e" is "em", but "e mail" is an email ("mail" reads
+# "email").
 _ADDRESS_CUES = frozenset({"o", "cua", "so", "tru", "la", "lien", "nha", "xin", "cho", "gui", "phong", "trung", "chi"})
-CONTEXTUAL_ABBREVIATIONS: dict[str, tuple[str, str, frozenset[str], frozenset[str], bool]] = {
-    "đc": ("địa chỉ", "được", _ADDRESS_CUES, _ADDRESS_CUES, True),
-    "dc": ("địa chỉ", "được", _ADDRESS_CUES, _ADDRESS_CUES, True),
-    "bn": ("bạn", "bao nhiêu",
-           frozenset({"la", "oi", "ten", "biet", "giup", "lam", "dang", "hoi", "nhe", "nha", "a", "nhieu", "voi"}),
-           frozenset({"vay", "on", "chao", "hi", "hello", "oi"}), False),
-    "e": ("", "em", frozenset({"mail"}), frozenset(), False),
+CONTEXTUAL_ABBREVIATIONS: dict[str, ContextualReading] = {
+    "đc": ContextualReading("địa chỉ", "được", _ADDRESS_CUES, _ADDRESS_CUES, at_end=True),
+    "dc": ContextualReading("địa chỉ", "được", _ADDRESS_CUES, _ADDRESS_CUES, at_end=True),
+    "bn": ContextualReading(
+        "bạn", "bao nhiêu",
+        frozenset({"la", "oi", "ten", "biet", "giup", "lam", "dang", "hoi", "nhe", "nha", "a", "nhieu", "voi"}),
+        frozenset({"vay", "on", "chao", "hi", "hello", "oi"})),
+    "e": ContextualReading("", "em", frozenset({"mail"})),
 }
 
 # Stop words, as typed with diacritics: matched on the exact key of marked words.

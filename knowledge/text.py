@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import NamedTuple
 from functools import lru_cache
 
 # Combining marks that carry the tone, mapped to the digit used in ``exact`` keys.
@@ -157,6 +158,16 @@ def _numeric(word: str, previous_folded: str | None, shouted: bool = False) -> s
     return _NUMBER_WORD_KEYS.get(word.casefold())
 
 
+class ContextualReading(NamedTuple):
+    """How a word whose reading depends on its neighbours reads: ``cued`` when the next word is one of ``after``,
+    the word before is one of ``before``, or (with ``at_end``) nothing follows; else ``default``."""
+    cued: str
+    default: str
+    after: frozenset[str]
+    before: frozenset[str] = frozenset()
+    at_end: bool = False
+
+
 class Normalizer:
     """Tokenizer bound to an abbreviation table (key → expansion text).
 
@@ -165,9 +176,8 @@ class Normalizer:
     taken for an abbreviation that shares its letters ("Hồng" is not "hong" = "không")."""
 
     def __init__(self, abbreviations: dict[str, str] | None = None,
-                 contextual: dict[str, tuple[str, str, frozenset[str], frozenset[str], bool]] | None = None):
+                 contextual: dict[str, ContextualReading] | None = None):
         self.abbreviations = {fold(k): v for k, v in (abbreviations or {}).items()}
-        # key → (expansion beside a cue word, default expansion, cues after, cues before, cued at the end)
         self.contextual = {fold(k): v for k, v in (contextual or {}).items()}
         # the keys written with accents, as written (lower case): what a word typed with accents may be
         self._marked = {k.casefold() for k in [*(abbreviations or {}), *(contextual or {})] if fold(k) != k.casefold()}
@@ -210,11 +220,12 @@ class Normalizer:
                 tokens.append(token)
                 self._remember(word, lower, token)
             elif folded in self.contextual:
-                cued, default, after, before_cues, at_end = self.contextual[folded]
+                reading = self.contextual[folded]
                 following = fold(words[i + 1]) if i + 1 < len(words) else ""
                 before = fold(words[i - 1]) if i else ""
-                use_cued = following in after or before in before_cues or (at_end and not following)
-                tokens.extend(self._expansion(cued if use_cued else default))
+                use_cued = (following in reading.after or before in reading.before
+                            or (reading.at_end and not following))
+                tokens.extend(self._expansion(reading.cued if use_cued else reading.default))
             elif folded in self.abbreviations:
                 tokens.extend(self._expansion(self.abbreviations[folded]))
             else:

@@ -42,7 +42,7 @@ from .decision import (DECISION_FEATURES, DECISION_SIGNS, WEIGHTS_FILE, Additive
 from .engine import AnswerEngine, Focus, reply_of
 from .lexicon import HOME_PROVINCE, PROVINCES
 from .question import PAGE_TYPES, is_english
-from .reading import FEATURE_SIGNS, FEATURES, ArticleView, Reading, agrees, split_sentences
+from .reading import FEATURE_SIGNS, FEATURES, MONTH_NAMES, ArticleView, Reading, agrees, split_sentences
 
 MAX_WRONG = 0.03
 LABELLED_WEIGHT = 4.0  # a labelled row counts as this many generated ones
@@ -52,7 +52,6 @@ DECIDER_TREES = 300  # one-split trees of the decider, each adding a tenth of it
 SPEC_FILE = Path(__file__).with_name("calibration.toml")
 _COUNTED_RE = re.compile(r"\b(\d[\d.,]*)\s+([a-zà-ỹđ]+(?:\s+[a-zà-ỹđ]+)?)")
 _NUMBER_RE = re.compile(r"\b\d+\b")
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,7 @@ _VIETNAMESE = _Language(
     (r"\b(giám đốc|giam doc|chủ tịch|chu tich)\b", r"phó \1"),
     True)
 _ENGLISH = _Language(
-    re.compile(rf"\b\d{{1,2}} (?:{_MONTHS}) (?:19|20)\d{{2}}\b|\b(?:{_MONTHS}) \d{{1,2}}, (?:19|20)\d{{2}}\b"),
+    re.compile(rf"\b\d{{1,2}} (?:{MONTH_NAMES}) (?:19|20)\d{{2}}\b|\b(?:{MONTH_NAMES}) \d{{1,2}}, (?:19|20)\d{{2}}\b"),
     re.compile(r"\b(?:Mr|Ms|Mrs|Dr)\.?\s+((?:[A-Z][a-z]+\s*){2,4})"),
     {"when": ["when", "on what date"], "count": ["how many"], "who": ["who"]},
     {"when": True, "count": True, "who": True},

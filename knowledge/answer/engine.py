@@ -32,7 +32,8 @@ from .initialisms import has_vowel, initialism_letters, spell_out, spelt_by
 from .lexicon import AMBIGUOUS_BARE_STOPS, DEPARTMENT_WORDS, ENGLISH_STOPS, LEXICON_WORDS, STOP_FOLDED
 from .question import Question, QuestionReader, Term, is_english, is_stop, names_someone
 from .reading import (ArticleFit, ArticleView, Reading, add_relative_features, agrees, answers_in_agreement,
-                      build_article, fills_the_slot, fit_article, holds_the_form, idf_max_of, read, weights_of)
+                      build_article, fills_the_slot, fit_article, holds_the_form, idf_max_of, read,
+                      sentence_of, weights_of)
 from .smalltalk import smalltalk_intent, unanswered_intent
 from .vocabulary import vocabulary
 
@@ -475,8 +476,9 @@ def _is_follow_up(question: Question) -> bool:
 
 @dataclass(frozen=True)
 class Focus:
-    """What a reply too long to show is cut to: the clauses holding the question's own words (folded), and
-    those filling the slot it asks for (the name for "ai", the number for "bao nhiêu")."""
+    """What of the question a reply must hold: its own words (folded) and the slot it asks for (the name for
+    "ai", the number for "bao nhiêu"). A reply too long to show is cut to the clauses holding most of it; a
+    sentence holding none of it is not shown beside the answer."""
     question: Question
 
     @cached_property
@@ -484,9 +486,9 @@ class Focus:
         return frozenset(t.token.folded for t in self.question.terms)
 
     def weight(self, clause: str, normalizer: Normalizer) -> int:
-        """How much a clause holds: each question word, and the slot filled."""
-        held = len(self.words & {t.folded for t in normalizer.tokenize(clause)})
-        return held + fills_the_slot(self.question, clause, normalizer)
+        """How much a clause holds: each question word, and the slot filled (the clause read once)."""
+        sentence = sentence_of(clause, normalizer)
+        return len(self.words & sentence.folded) + fills_the_slot(self.question, sentence)
 
 
 def reply_of(readings: list[Reading], focus: Focus) -> tuple[Reading, str]:
@@ -511,7 +513,8 @@ def _prefer_newer(readings: list[Reading]) -> Reading:
 def _span(best: Reading, readings: list[Reading], focus: Focus) -> str:
     """The best sentence with the one after it, and the next best sentence of the same page when both fit in a
     reply and it holds something of the question (the best is often the sentence that names the event, the next
-    the one that holds the figure; a byline or a stray list item holds nothing of it), in page order, without page noise (photo credits); cut to its clauses that hold the question when too long.
+    the one that holds the figure; a byline or a stray list item holds nothing of it), in page order, without
+    page noise (photo credits); cut to its clauses that hold the question when too long.
     A next best that ends in ";" (a sentence the splitter cut in its middle) comes with the piece after it
     when that fits too and the best does not already show it."""
     chosen = [(best, best.window)]

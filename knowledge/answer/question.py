@@ -636,7 +636,7 @@ class QuestionReader:
         """ "trang web của sở là gì", "what is the department's website": a website asked for by what it is, not
         by "trang web nào", asks for a web address too."""
         words = f" {q.folded} "
-        if not any(f" {asked} " in words for asked in ("gi", "la gi", "nao", "what", "which")):
+        if not any(f" {asked} " in words for asked in ("gi", "nao", "what", "which")):
             return
         named = [noun for noun in WEBSITE_NOUNS if noun != "trang" and f" {noun} " in words]
         if named:

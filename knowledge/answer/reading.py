@@ -43,22 +43,20 @@ _FULL_STOP_SPLIT_RE = re.compile(r"(?<=[.!?…])" + _SPLIT_AFTER)
 _ABBREV_END_RE = re.compile(r"(?:\b(?:TP|Tp|ThS|TS|PGS|GS|Q|P|St|Mr|Mrs|Ms|Dr|No|KS|BS|CN)|\b[A-ZĐ])\.$")
 _DAY_MONTH = r"\b\d{1,2}[/\-.]\d{1,2}(?:[/\-.]\d{2,4})?\b"  # "5/3", "05-3-2025"
 _DAY_MONTH_RE = re.compile(_DAY_MONTH)
+MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE_RE = re.compile(_DAY_MONTH + r"|\b(?:ngày|tháng|năm)\s+\d{1,4}\b|"
                       r"\b(?:thập niên|thập kỷ|thế kỷ)\s+(?:\d{1,4}|[IVX]+)\b|\bquý\s+(?:[1-4]|I{1,3}|IV)\b|"
-                      r"\b(?:19|20)\d{2}\b|\b\d{1,2}\s+(?:January|February|March|April|May|June|July|August|"
-                      r"September|October|November|December)\b|\b(?:January|February|March|April|May|June|July|"
-                      r"August|September|October|November|December)\s+\d{1,2}\b", re.I)
+                      rf"\b(?:19|20)\d{{2}}\b|\b\d{{1,2}}\s+(?:{MONTH_NAMES})\b|"
+                      rf"\b(?:{MONTH_NAMES})\s+\d{{1,2}}\b", re.I)
 _YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")  # what answers "năm nào", "what year"
-_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
-           "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec")
+_MONTHS = MONTH_NAMES + "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 # What answers "ngày nào", "what date": a day and its month
 _DAY_RE = re.compile(_DAY_MONTH + r"|\bngày\s+\d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:" + _MONTHS + r")\b|"
                      r"\b(?:" + _MONTHS + r")\.?\s+\d{1,2}\b", re.I)
 # What answers "tháng nào": a month, with its day or its year or alone (an English month by its capitalised full
 # name: "may" is no month)
 _MONTH_RE = re.compile(_DAY_RE.pattern + r"|\btháng\s+(?:\d{1,2}|[IVX]+)\b|\b\d{1,2}[/\-.](?:19|20)\d{2}\b|"
-                       r"(?-i:\b(?:January|February|March|April|May|June|July|August|September|October|November|"
-                       r"December)\b)", re.I)
+                       rf"(?-i:\b(?:{MONTH_NAMES})\b)", re.I)
 _WHEN_RES = {"year": _YEAR_RE, "month": _MONTH_RE, "day": _DAY_RE}
 _TIME_RE = re.compile(r"\b\d{1,2}\s*(?:h|giờ|:)\s*\d{0,2}\b|\b(?:sáng|chiều|tối)\b", re.I)
 _WEEKDAY_RE = re.compile(r"\b(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ nhật)\b", re.I)
@@ -644,10 +642,10 @@ def _slot(question: Question, sentence: Sentence, asked: set[str]) -> tuple[floa
     return strong, weak, head
 
 
-def fills_the_slot(question: Question, text: str, normalizer: Normalizer) -> bool:
-    """Does a piece of text hold what the question asks for (``_slot``: a person for "ai", a new number for
-    "bao nhiêu", a date for "khi nào" …)?"""
-    return _slot(question, sentence_of(text, normalizer), {t.folded for t in question.tokens})[0] > 0
+def fills_the_slot(question: Question, sentence: Sentence) -> bool:
+    """Does a sentence (or a clause) hold what the question asks for (``_slot``: a person for "ai", a new number
+    for "bao nhiêu", a date for "khi nào" …)?"""
+    return _slot(question, sentence, {t.folded for t in question.tokens})[0] > 0
 
 
 def new_numbers(text: str, numbers: set[str]) -> set[str]:
