@@ -20,7 +20,7 @@ import json
 import math
 from bisect import bisect_left
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz
@@ -29,6 +29,7 @@ from .reading import FEATURE_SIGNS, FEATURES, Reading, agrees
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 SAME_TEXT = 75  # token-set similarity (0-100) above which two sentences say the same thing
+SHARE_RIVALS = 4  # the best share of the probability is taken among the best sentence and this many rivals
 DECISION_FEATURES = ("confidence", "margin", "share") + FEATURES
 # The ranker's confidence, its margin and its share can only raise the decider's probability; the
 # reading features keep the direction they have for the ranker.
@@ -53,12 +54,21 @@ def decision_features(readings: list[Reading]) -> dict[str, float]:
     """The decider's view of ranked readings (most probable first). A sentence its qualifiers rule out is
     no rival, nor one saying the same as the best: two pages that agree do not compete."""
     best = readings[0]
-    rivals = [r for r in readings[1:] if agrees(r) and not says_the_same(r, best)]
-    other = next((r.probability for r in rivals if r.article is not best.article), 0.0)
+    rivals: list[Reading] = []  # the best SHARE_RIVALS of them
+    other = None  # the probability of the best rival on another page
+    for reading in readings[1:]:
+        if len(rivals) == SHARE_RIVALS and other is not None:
+            break  # compared no further: most readings are never a rival that counts
+        if agrees(reading) and not says_the_same(reading, best):
+            if len(rivals) < SHARE_RIVALS:
+                rivals.append(reading)
+            if other is None and reading.article is not best.article:
+                other = reading.probability
+    other = other or 0.0
     features = {name: best.features.get(name, 0.0) for name in DECISION_FEATURES}
     features["confidence"] = _logit(best.probability)
     features["margin"] = best.probability - other
-    features["share"] = best.probability / (best.probability + sum(r.probability for r in rivals[:4]) or 1.0)
+    features["share"] = best.probability / (best.probability + sum(r.probability for r in rivals) or 1.0)
     return features
 
 
@@ -67,8 +77,13 @@ class Linear:
     weights: dict[str, float]
     bias: float
 
+    @cached_property
+    def _nonzero(self) -> tuple[tuple[str, float], ...]:
+        """The weights that count (a fit leaves many at 0): adding 0 changes no sum."""
+        return tuple((name, w) for name, w in self.weights.items() if w)
+
     def probability(self, features: dict[str, float]) -> float:
-        return _sigmoid(self.bias + sum(w * features.get(name, 0.0) for name, w in self.weights.items()))
+        return _sigmoid(self.bias + sum(w * features.get(name, 0.0) for name, w in self._nonzero))
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,11 @@ ENGLISH_SLIP_LETTERS = 8  # an English word this long, one letter from a word of
 CHOICE_WORDS = frozenset({"hay", "hoac", "or"})  # "A hay B": a choice between two words
 
 
+# How a word set holds a question word (``Term.probe``): its one-word synonyms, its longer synonym phrases, its
+# two-syllable word, its accented form, its folded form, and whether the folded form alone holds it.
+Probe = tuple[frozenset[str], tuple[tuple[str, ...], ...], tuple[str, str] | None, str | None, str, bool]
+
+
 @dataclass(frozen=True)
 class Term:
     """A content word of the question, with how much it counts."""
@@ -71,6 +76,18 @@ class Term:
     word: tuple[str, str] | None = None  # the two-syllable word it makes with a neighbouring term (folded):
     # found only where both stand side by side ("tuyển dụng" is not "tuyên truyền … ứng dụng")
     slip_for: str = ""  # a real syllable typed where one letter away makes a word of the pages ("kem tra")
+
+    @cached_property
+    def probe(self) -> Probe:
+        """How a word set holds this word (``reading.held``), worked out once: its one-word and its longer
+        phrases saying the same, its two-syllable word, the accented form to look for (when the accents typed
+        make a real syllable), its folded form, and whether the folded form alone holds it (not for a syllable
+        spelt with accents)."""
+        token = self.token
+        by_accents = token.marked and not token.exact.endswith("~")
+        return (frozenset(phrase[0] for phrase in self.alternates if len(phrase) == 1),
+                tuple(phrase for phrase in self.alternates if len(phrase) != 1), self.word,
+                token.exact if by_accents else None, token.folded, not (by_accents and self.spelt))
 
 
 @dataclass
@@ -117,6 +134,11 @@ class Question:
         start = self.folded[:found[0]].count(" ")
         return start, start + self.folded[found[0]:found[1]].count(" ")
 
+    @cached_property
+    def probes(self) -> tuple[Probe, ...]:
+        """Each term's ``Term.probe``, in order (read once the question is read)."""
+        return tuple(term.probe for term in self.terms)
+
     @property
     def content_folded(self) -> list[str]:
         return [t.token.folded for t in self.terms]
@@ -145,10 +167,11 @@ def join_split_abbreviations(text: str, abbreviations: dict[str, str]) -> str:
     # per word: short enough to be a piece, in capitals
     short = [len(w.group(0)) <= 4 for w in words]
     capital = [w.group(0).isupper() for w in words]
+    folded = [fold(w.group(0)) if piece else "" for w, piece in zip(words, short)]
 
-    def foreign(word: re.Match) -> bool:
+    def foreign(at: int) -> bool:
         """Not a Vietnamese syllable as typed."""
-        return not vocab.is_syllable(fold(word.group(0)), exact_key(word.group(0).casefold()))
+        return not vocab.is_syllable(folded[at], exact_key(words[at].group(0).casefold()))
     out, last = [], 0
     i = 0
     while i < len(words):
@@ -162,10 +185,10 @@ def join_split_abbreviations(text: str, abbreviations: dict[str, str]) -> str:
             gaps = [text[a.end():b.start()] for a, b in zip(group, group[1:])]
             if any(g.strip() not in ("", "&") for g in gaps):
                 continue
-            pieces = [w.group(0) for w in group]
-            key = next((candidate for candidate in (fold("&".join(pieces)), fold("".join(pieces)))
+            pieces = folded[i:i + size]
+            key = next((candidate for candidate in ("&".join(pieces), "".join(pieces))
                         if candidate in abbreviations), None)  # looked up first: most pieces make none
-            if key is not None and (all(capital[i:i + size]) or any(foreign(w) for w in group)):
+            if key is not None and (all(capital[i:i + size]) or any(foreign(at) for at in range(i, i + size))):
                 joined = (group, key)
                 break
         if joined:
@@ -183,16 +206,27 @@ def is_english(text: str) -> bool:
     """Written in English: typed without accents but for Vietnamese courtesy around it ("cho mình hỏi",
     "vậy ad"), and many of its words are no Vietnamese syllables (a word without a vowel is an
     abbreviation, "sdt", "khcn", not an English word)."""
-    typed = [w for w in _WORD_RE.findall(text) if not (is_accented(w) and exact_key(w.casefold()) in STOP_EXACT)]
+    typed = []
+    for word in _WORD_RE.findall(text):
+        if _is_accented_word(word):
+            if exact_key(word.casefold()) not in STOP_EXACT:
+                return False  # an accented word that is no courtesy
+        else:
+            typed.append(word)
     words = [fold(w) for w in typed]
     foreign = sum(1 for w in words if not vocabulary().is_syllable(w) and has_vowel(w))
-    return bool(words) and not any(map(is_accented, typed)) and foreign >= max(1, 0.4 * len(words))
+    return bool(words) and foreign >= max(1, 0.4 * len(words))
+
+
+def _is_accented_word(word: str) -> bool:
+    """Does one word carry diacritics ("đ" alone is no accent: phone keyboards give it apart)?"""
+    return fold(word) != word.casefold().replace("đ", "d")
 
 
 def is_accented(text: str) -> bool:
     """Did the citizen type diacritics? Most Vietnamese syllables carry one."""
-    words = [w for w in _WORD_RE.findall(text)]
-    marked = sum(1 for w in words if fold(w) != w.casefold().replace("đ", "d"))  # "đia chi": no accents typed
+    words = _WORD_RE.findall(text)
+    marked = sum(1 for w in words if _is_accented_word(w))  # "đia chi": no accents typed
     return bool(words) and marked >= max(1, len(words) // 4)
 
 

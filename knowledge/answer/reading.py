@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TypeVar
 
 from ..text import ORDINAL_MARKERS, Normalizer, fold
 from .lexicon import CALENDAR_WORDS, DEPUTY_WORDS, HOME_PROVINCE, PERCENT, PROVINCES, ROLE_WORDS, WEBSITE_NOUNS
-from .question import CONTRAST_RES, Question, Term
+from .question import CONTRAST_RES, Probe, Question
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -126,6 +126,15 @@ class Sentence:
     pairs: frozenset[tuple[str, str]]
     _fillers: dict[re.Pattern, list[frozenset[str]]] = field(default_factory=dict, init=False, repr=False,
                                                              compare=False)
+    _echo: float | None = field(default=None, init=False, repr=False, compare=False)
+
+    def echo(self, title: frozenset[str]) -> float:
+        """The share of the sentence's words (of two letters or more) that its page's title holds; kept, as a
+        sentence is read under one title."""
+        if self._echo is None:
+            own = [w for w in self.folded if len(w) > 1]
+            self._echo = sum(1 for w in own if w in title) / len(own) if own else 1.0
+        return self._echo
 
     def fillers(self, pattern: re.Pattern) -> list[frozenset[str]]:
         """The folded words of each match of a slot pattern (its group "filler", or the whole match)."""
@@ -307,22 +316,22 @@ def sheet_topics(passages: list[tuple[int, str]]) -> dict[int, int]:
     return topics
 
 
-def held(terms: list[Term], folded: frozenset[str], exact: frozenset[str],
+def held(probes: Sequence[Probe], folded: frozenset[str], exact: frozenset[str],
          pairs: frozenset[tuple[str, str]] | None = None) -> list[float]:
-    """For each question word, 1 when a word set holds it as typed, or a synonym phrase of it, or the same
+    """For each question word (its ``Term.probe``: ``Question.probes``), 1 when a word set holds it as typed, or a synonym phrase of it, or the same
     letters under other accents when the typed accents make no real syllable (a slip); else 0. A syllable
     of a two-syllable word counts only where ``pairs`` (the words side by side) hold the word."""
     found = []
-    for term in terms:
-        token = term.token
-        if term.alternates and any(all(w in folded for w in phrase) for phrase in term.alternates):
+    for synonyms, phrases, word, accented, bare, bare_holds in probes:
+        if synonyms and not synonyms.isdisjoint(folded) or phrases and any(
+                all(w in folded for w in phrase) for phrase in phrases):
             found.append(1.0)
-        elif term.word and pairs is not None and term.word not in pairs:
+        elif word and pairs is not None and word not in pairs:
             found.append(0.0)
-        elif token.marked and not token.exact.endswith("~"):
-            found.append(1.0 if token.exact in exact else float(not term.spelt and token.folded in folded))
+        elif accented is not None and accented in exact:
+            found.append(1.0)
         else:
-            found.append(1.0 if token.folded in folded else 0.0)
+            found.append(1.0 if bare_holds and bare in folded else 0.0)
     return found
 
 
@@ -350,8 +359,8 @@ class ArticleFit:
 
 
 def fit_article(question: Question, article: ArticleView) -> ArticleFit:
-    return ArticleFit(held(question.terms, article.title_folded, article.title_exact, article.title_pairs),
-                      held(question.terms, article.folded, article.exact, article.pairs))
+    return ArticleFit(held(question.probes, article.title_folded, article.title_exact, article.title_pairs),
+                      held(question.probes, article.folded, article.exact, article.pairs))
 
 
 def read(question: Question, article: ArticleView, passage_id: int, weights: list[float], idf_max: float,
@@ -366,8 +375,8 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
     in_title, in_article = fit.in_title, fit.in_article
     pairs_asked = any(t.word for t in terms)  # only a two-syllable word is looked for side by side
     near, context = article.near(passage_id), article.context(passage_id)
-    in_near = held(terms, near.folded, near.exact, near.pairs if pairs_asked else None)
-    in_context = held(terms, context.folded, context.exact, context.pairs if pairs_asked else None)
+    in_near = held(question.probes, near.folded, near.exact, near.pairs if pairs_asked else None)
+    in_context = held(question.probes, context.folded, context.exact, context.pairs if pairs_asked else None)
     missing = [w for w, a, n, ti in zip(weights, in_article, in_near, in_title) if max(a, n, ti) == 0]
     unknown = sum(w for w, t in zip(weights, terms) if not df_folded.get(t.token.folded))
     content = [t.token.folded for t in terms]
@@ -402,15 +411,20 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
     asked = {t.folded for t in question.tokens}
     readings = []
     for i, sentence in enumerate(sentences):
-        in_sentence = held(terms, sentence.folded, sentence.exact, sentence.pairs)
+        in_sentence = held(question.probes, sentence.folded, sentence.exact, sentence.pairs)
         features = dict(common)
-        features["sent"] = sum(w for w, c in zip(weights, in_sentence) if c) / total
-        features["local"] = sum(w for w, c in zip(local, in_sentence) if c) / local_total
-        features["sent_rare_missing"] = max((w for w, c in zip(weights, in_sentence) if not c), default=0.0) / (
-            idf_max or 1.0)
+        held_weight = held_local = rarest_missing = 0.0  # one pass over the words for three features
+        for weight, local_weight, holds in zip(weights, local, in_sentence):
+            if holds:
+                held_weight += weight
+                held_local += local_weight
+            elif weight > rarest_missing:
+                rarest_missing = weight
+        features["sent"] = held_weight / total
+        features["local"] = held_local / local_total
+        features["sent_rare_missing"] = rarest_missing / (idf_max or 1.0)
         features["slot"], features["slot_weak"], features["head"] = _slot(question, sentence, asked)
-        own = [w for w in sentence.folded if len(w) > 1]
-        features["echo"] = sum(1 for w in own if w in article.title_folded) / len(own) if own else 1.0
+        features["echo"] = sentence.echo(article.title_folded)
         features["num_sent"] = (sum(1 for q in qualifiers if _holds_qualifier(q, sentence.folded, sentence.pairs)
                                     or _holds_qualifier(q, article.title_folded, article.title_pairs))
                                 / len(qualifiers)) if qualifiers else 0.0
