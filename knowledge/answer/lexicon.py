@@ -111,10 +111,13 @@ STOP_EXACT = frozenset(exact_key(w) for w in _STOP_WRITTEN)
 # Bare forms that are stop words whatever accents were meant.
 STOP_FOLDED = frozenset("""la cua va khong duoc em ad a oi nhe nha vay voi cac nhung kia ay ve o nao gi ai
 sao xin hay vui ra tren nua deu rat tat ca hoac neu gium dum ne luon roi chao alo hello hi admin bot""".split())
-# English stop words. Those that are also Vietnamese syllables ("can" of "Cần Thơ", "to" of "tổ chức",
+# English stop words: the function words, as the Vietnamese list has its own (pronouns, "sẽ", "đã", "về", "nếu",
+# "cũng", "rất", "chỉ", "mỗi"). Those that are also Vietnamese syllables ("can" of "Cần Thơ", "to" of "tổ chức",
 # "do", "an", "in") are only possibly stop words.
 ENGLISH_STOPS = frozenset("""what is are was were the a an of to in on at for and or by with does do did which
-who whom when where how many much please tell me i you it its this that from as be been can could""".split())
+who whom when where how many much please tell me i you it its this that from as be been can could
+will would shall should might must has have had being there their they them we us our your yours his her him she
+about into if but also very too only each every all these those then not any some just""".split())
 # English verbs whose past forms take no "-ed" (base past participle): "took part" is what a page writes
 # "taking part" or "take part"; the regular forms come from the pages' own words (``QuestionReader``).
 ENGLISH_IRREGULAR_VERBS = tuple(tuple(line.split()) for line in """become became become|begin began begun
