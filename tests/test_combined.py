@@ -46,6 +46,18 @@ def test_the_matcher_reads_a_slip_as_the_fitted_reader_corrects_it(kb):
     assert match.answered and "15 triệu" in match.text
 
 
+@pytest.mark.parametrize("message", ["sở khcn cần thơ", "So KH&CN oi", "ad ơi, Sở Khoa học và Công nghệ TP Cần Thơ",
+                                     "Can Tho Department of Science and Technology"])
+def test_a_message_that_only_names_the_department_gets_its_contacts(kb, message):
+    match = CombinedEngine(kb).match(message)
+    assert (match.kind, match.answered) == ("contact", True)
+    assert {"address", "phone", "email"} <= set(match.contacts)
+
+
+def test_a_message_asking_something_of_the_department_is_no_call_for_its_contacts(kb):
+    assert CombinedEngine(kb).match("sở khcn cần thơ làm gì").kind != "contact"
+
+
 def test_every_engine_is_built_by_name(kb):
     assert {type(engine_for(kb, name)) for name in ENGINES} == set(ENGINES.values())
 

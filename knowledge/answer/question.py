@@ -747,7 +747,8 @@ class QuestionReader:
     @staticmethod
     def _read_contact(q: Question) -> None:
         named = q.department
-        found = find_cues(q.tokens, CONTACT_CUE_INDEX, q.accented) or _number_of_the_department(q.tokens, named)
+        found = (find_cues(q.tokens, CONTACT_CUE_INDEX, q.accented) or _number_of_the_department(q.tokens, named)
+                 or _the_department_alone(q, named))
         if not found:
             return
         used: set[int] = set()
@@ -767,6 +768,21 @@ class QuestionReader:
 
 _NUMBER_ASKED = (("so", "may"), ("so", "bao", "nhieu"))  # "số mấy", "số bao nhiêu": which number
 _PHONE = next(cue for cue in CONTACT_ATTRIBUTES if cue.kind == "phone")
+_CONTACT = next(cue for cue in CONTACT_ATTRIBUTES if cue.kind == "contact")
+
+
+_CALLING = frozenset({"oi", "a", "ad", "admin", "nhe", "nha", "alo", "hello", "hi"})  # calling someone: "sở ơi"
+
+
+def _the_department_alone(q: Question, named: tuple[int, int] | None) -> list[tuple[int, Cue]]:
+    """A message that only names the department, or calls it ("sở khcn cần thơ", "So KH&CN ơi"), asks nothing of
+    an article: it looks for the department itself, whose contacts answer it. Not one that asks something of it
+    ("sở khcn làm gì")."""
+    if named is None or not all(
+            named[0] <= i <= named[1] or t.folded in DEPARTMENT_WORDS or t.folded in _CALLING
+            for i, t in enumerate(q.tokens)):
+        return []
+    return [(named[0], _CONTACT)]
 
 
 def _number_of_the_department(tokens: list[Token], named: tuple[int, int] | None) -> list[tuple[int, Cue]]:
