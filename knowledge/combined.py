@@ -85,6 +85,8 @@ class CombinedEngine:
                 return fitted  # "cơ quan nào" asks for no "quận"
             matched.topic = fitted.topic  # the unit asked about, for a follow-up ("còn email?", "ở đâu?")
             return matched
+        if matched.answered and matched.kind == "article" and self.fitted.names_no_topic(question):
+            return fitted  # the question names nothing but the department: no page is about it more than another
         if not matched.answered:
             return fitted if sure else matched
         same_page = _same_page(matched, fitted)

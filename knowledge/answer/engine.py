@@ -251,6 +251,11 @@ class AnswerEngine:
         return answers_in_agreement(self.index().read(clean(question)), reply, self.kb.normalizer(),
                                     lambda words: self.kb.phrase_count(words.split()) > 0)
 
+    def names_no_topic(self, text: str) -> bool:
+        """Does the question name nothing but the department (``Question.names_no_topic``)? No article then answers
+        it, whichever engine finds one."""
+        return self.index().read(clean(text)).names_no_topic
+
     def readings(self, text: str) -> tuple[Question, list[Reading]]:
         """Every candidate sentence with its features (for calibration and diagnosis)."""
         index = self.index()
@@ -265,7 +270,10 @@ class AnswerEngine:
         faq = self._faq(question, index)
         if faq and faq.answered:
             return faq
-        article = self._article(question, index)
+        if question.names_no_topic and not follow_up:
+            article = Match("article", False)  # no page is about the department more than another
+        else:
+            article = self._article(question, index)
         if follow_up and topic.title and not article.answered:
             widened = index.reader.read(question.text + " " + topic.title)
             own = set(question.content_folded)

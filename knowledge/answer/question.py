@@ -134,6 +134,12 @@ class Question:
         start = self.folded[:found[0]].count(" ")
         return start, start + self.folded[found[0]:found[1]].count(" ")
 
+    @property
+    def names_no_topic(self) -> bool:
+        """Does the question name nothing but the department ("sở khcn cần thơ làm gì")? Every page names it, so
+        no page is told apart from the others by it."""
+        return all(t.token.folded in DEPARTMENT_WORDS for t in self.terms)
+
     @cached_property
     def probes(self) -> tuple[Probe, ...]:
         """Each term's ``Term.probe``, in order (read once the question is read)."""
