@@ -24,6 +24,7 @@ from __future__ import annotations
 import gc
 import logging
 import time
+import unicodedata
 from collections import OrderedDict, defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
@@ -291,8 +292,8 @@ class Conversation:
         text = clean(message.text or "")  # invisible characters and stray spaces are no question
         if message.content_type == "command":
             return self._command(message, text)
-        if not text:
-            return [Reply(texts.EMPTY, "notice")]
+        if not any(character.isalnum() for character in text):  # "👍", "???", "...": no word to answer
+            return [Reply(texts.SMALLTALK_REPLIES["ack"] if _has_emoji(text) else texts.EMPTY, "notice")]
         if len(text) > self.config.max_question_chars:
             return [Reply(texts.TOO_LONG.format(length=len(text), limit=self.config.max_question_chars),
                           "notice")]
@@ -410,3 +411,8 @@ class Conversation:
         if source.get("url"):
             return texts.SOURCE_LINK.format(title=source["title"], url=source["url"], date=date)
         return texts.SOURCE.format(title=source["title"], date=date)
+
+
+def _has_emoji(text: str) -> bool:
+    """Does the text hold an emoji or another pictograph ("👍", "❤️", "🙏"): a reaction, as "ok" is?"""
+    return any(unicodedata.category(character) == "So" for character in text)

@@ -49,6 +49,19 @@ def test_empty_and_whitespace_messages_get_a_hint(conversation):
         assert reply.kind == "notice" and "chưa nhập câu hỏi" in reply.text
 
 
+def test_a_message_of_marks_alone_gets_a_hint_and_one_of_emoji_an_acknowledgement_never_logged(conversation):
+    logged = conversation.kb.conn.execute("SELECT count(*) FROM query_log").fetchone()[0]
+    for text in ("???", "...", "!!"):
+        [reply] = conversation.respond(message(text))
+        assert reply.kind == "notice" and "chưa nhập câu hỏi" in reply.text
+    for text in ("👍", "❤️", "🙏🙏"):  # a reaction, as "ok" is: not a question left unanswered
+        [reply] = conversation.respond(message(text))
+        assert reply.kind == "notice" and reply.text == texts.SMALLTALK_REPLIES["ack"]
+    assert conversation.kb.conn.execute("SELECT count(*) FROM query_log").fetchone()[0] == logged
+    [reply] = conversation.respond(message("sđt sở khcn 😊"))  # words with an emoji are a question
+    assert reply.kind == "contact"
+
+
 def test_huge_message_is_refused_politely(conversation):
     [reply] = conversation.respond(message("a" * 100_000))
     assert reply.kind == "notice" and "dài quá" in reply.text and len(reply.text) < 300
