@@ -402,6 +402,16 @@ def test_money_is_asked_for_by_any_noun_that_starts_with_money(tmp_path, kb_of):
     assert readings[0].features["head"] == 1.0  # … yet money: "1,2 triệu USD"
 
 
+def test_the_number_of_a_numbered_item_split_from_it_is_no_candidate(tmp_path, kb_of):
+    """"1." of "1. Đối tượng …" is a sentence of its own to the splitter; with no word, it answers nothing (it had
+    filled the count slot of "có bao nhiêu …" with its "1")."""
+    write(tmp_path, "program.txt", "Chương trình hỗ trợ hợp tác xã\n\n[21/10/2022 08:00]\n\n"
+          "Chương trình có hai nội dung. 1. Đối tượng tham gia: hợp tác xã của thành phố. "
+          "2. Có 16 hợp tác xã tham gia chương trình.\n")
+    _, readings = AnswerEngine(kb_of(tmp_path / "program.txt")).readings("co bao nhieu hop tac xa tham gia")
+    assert readings and all(any(c.isalpha() for c in r.sentence.text) for r in readings)
+
+
 def test_which_in_english_asks_for_a_name_of_the_kind_after_it_not_a_list(tmp_path, kb_of):
     write(tmp_path, "ocop.md", "# OCOP intellectual property project\n\n[12/03/2024 08:00]\n\n"
           "Planned work: survey data of stakeholders; build a brand identity system; train local officials; "

@@ -411,6 +411,8 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
     asked = {t.folded for t in question.tokens}
     readings = []
     for i, sentence in enumerate(sentences):
+        if not any(character.isalpha() for character in sentence.text):
+            continue  # "1." of a numbered list, split from its item: no words, so no answer
         in_sentence = held(question.probes, sentence.folded, sentence.exact, sentence.pairs)
         features = dict(common)
         held_weight = held_local = rarest_missing = 0.0  # one pass over the words for three features
