@@ -318,13 +318,14 @@ def sheet_topics(passages: list[tuple[int, str]]) -> dict[int, int]:
 
 def held(probes: Sequence[Probe], folded: frozenset[str], exact: frozenset[str],
          pairs: frozenset[tuple[str, str]] | None = None) -> list[float]:
-    """For each question word (its ``Term.probe``: ``Question.probes``), 1 when a word set holds it as typed, or a synonym phrase of it, or the same
-    letters under other accents when the typed accents make no real syllable (a slip); else 0. A syllable
-    of a two-syllable word counts only where ``pairs`` (the words side by side) hold the word."""
+    """For each question word (its ``Term.probe``, in ``Question.probes``), 1 when a word set holds it as typed,
+    or a synonym phrase of it, or the same letters under other accents when the typed accents make no real
+    syllable (a slip); else 0. A syllable of a two-syllable word counts only where ``pairs`` (the words side by
+    side) hold the word."""
     found = []
     for synonyms, phrases, word, accented, bare, bare_holds in probes:
-        if synonyms and not synonyms.isdisjoint(folded) or phrases and any(
-                all(w in folded for w in phrase) for phrase in phrases):
+        if (synonyms and not synonyms.isdisjoint(folded)) or (
+                phrases and any(all(w in folded for w in phrase) for phrase in phrases)):
             found.append(1.0)
         elif word and pairs is not None and word not in pairs:
             found.append(0.0)
@@ -375,8 +376,9 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
     in_title, in_article = fit.in_title, fit.in_article
     pairs_asked = any(t.word for t in terms)  # only a two-syllable word is looked for side by side
     near, context = article.near(passage_id), article.context(passage_id)
-    in_near = held(question.probes, near.folded, near.exact, near.pairs if pairs_asked else None)
-    in_context = held(question.probes, context.folded, context.exact, context.pairs if pairs_asked else None)
+    probes = question.probes
+    in_near = held(probes, near.folded, near.exact, near.pairs if pairs_asked else None)
+    in_context = held(probes, context.folded, context.exact, context.pairs if pairs_asked else None)
     missing = [w for w, a, n, ti in zip(weights, in_article, in_near, in_title) if max(a, n, ti) == 0]
     unknown = sum(w for w, t in zip(weights, terms) if not df_folded.get(t.token.folded))
     content = [t.token.folded for t in terms]
@@ -413,7 +415,7 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
     for i, sentence in enumerate(sentences):
         if not any(character.isalpha() for character in sentence.text):
             continue  # "1." of a numbered list, split from its item: no words, so no answer
-        in_sentence = held(question.probes, sentence.folded, sentence.exact, sentence.pairs)
+        in_sentence = held(probes, sentence.folded, sentence.exact, sentence.pairs)
         features = dict(common)
         held_weight = held_local = rarest_missing = 0.0  # one pass over the words for three features
         for weight, local_weight, holds in zip(weights, local, in_sentence):
