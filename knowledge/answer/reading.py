@@ -498,8 +498,8 @@ def holds_what_is_asked(question: Question, sentence: Sentence, written: Callabl
         if not (new_numbers(undated, question.numbers) or _COUNT_WORDS_RE.search(undated)):
             return False
         return _counts_beside_head(question, undated, written)
-    strong, _, _ = _slot(question, sentence, {t.folded for t in question.tokens})
-    return bool(strong)  # what holds it only weakly (an organisation for "ai") is the matcher's guess
+    # what holds it only weakly (an organisation for "ai") is the matcher's guess
+    return fills_the_slot(question, sentence)
 
 
 def holds_the_form(question: Question, text: str) -> bool:
