@@ -11,7 +11,8 @@ from knowledge.answer.decision import DECISION_FEATURES, DECISION_SIGNS, Additiv
 from knowledge.answer.initialisms import initialism_letters, spelt_by
 from knowledge.answer import reading
 from knowledge.answer.question import _verb_forms, days_named, is_english, strip_markup
-from knowledge.answer.reading import FEATURE_SIGNS, FEATURES, agrees, list_leads, sheet_topics, split_sentences
+from knowledge.answer.reading import (FEATURE_SIGNS, FEATURES, agrees, list_leads, section_headings, sheet_topics,
+                                      split_sentences)
 from knowledge.answer.smalltalk import smalltalk_intent
 from knowledge.ingest.importer import import_paths
 from knowledge.store import KnowledgeBase
@@ -818,6 +819,28 @@ def test_a_line_of_a_fact_sheet_is_read_with_what_the_sheet_is_about(tmp_path):
         "hội thảo sở hữu trí tuệ tổ chức ở đâu")
     sheet_line = next(r for r in readings if r.sentence.text.startswith("Địa điểm"))
     assert sheet_line.features["near"] > 0.9
+
+
+def test_a_passage_belongs_to_the_heading_of_its_section():
+    passages = [(1, "Dự án VnSAT được triển khai ở nhiều tỉnh."), (2, "2. Thành phố Cần Thơ"),
+                (3, "Dự án có 16 hợp tác xã tham gia."), (4, "Ngày ký: 29/10/2019"), (5, "3. Tỉnh Hậu Giang"),
+                (6, "Dự án được triển khai ở 4 huyện."), (7, "Xếp hạng các tỉnh như sau."), (8, "1. Đà Nẵng"),
+                (9, "2. Hà Nội"), (10, "Các tỉnh còn lại xếp sau.")]
+    # a labelled line ("Ngày ký: …") heads nothing; short numbered lines one after another are a list
+    assert section_headings(passages) == {3: 2, 4: 2, 6: 5, 7: 5, 8: 5, 9: 5, 10: 5}
+
+
+def test_a_sentence_is_read_with_the_heading_of_its_section(tmp_path):
+    _, readings = readings_over(
+        tmp_path, "Dự án VnSAT ở đồng bằng sông Cửu Long\n\n[25/04/2024 08:41]\n\n"
+        "Dự án VnSAT được triển khai ở tám tỉnh, thành vùng đồng bằng sông Cửu Long.\n\n"
+        "1. Thành phố Cần Thơ\n\nDự án khởi động vào tháng 3.\n\nNông dân được tập huấn kỹ thuật.\n\n"
+        "Có 16 hợp tác xã tham gia dự án trong hai năm đầu.\n\n"
+        "2. Tỉnh Hậu Giang\n\nDự án khởi động vào tháng 2.\n\nNông dân được tập huấn kỹ thuật.\n\n"
+        "Có 9 hợp tác xã tham gia dự án trong hai năm đầu.\n",
+        "vnsat hậu giang có bao nhiêu hợp tác xã tham gia")
+    best, other = readings[0], next(r for r in readings if r.sentence.text.startswith("Có 16"))
+    assert best.sentence.text.startswith("Có 9 hợp tác xã") and best.probability > other.probability
 
 
 def test_a_decade_is_a_time_the_question_when_is_answered_with(tmp_path, kb_of):

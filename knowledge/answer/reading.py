@@ -85,6 +85,9 @@ _CONTINUES_RE = re.compile(r"(?:trong đó|trong số đó|trong số này|cụ 
 # A role a person holds ("Phó Chủ tịch", "Giám đốc Sở", "Deputy Director"), read on folded text
 _ROLE_RE = re.compile(r"\b(?:" + "|".join(sorted(ROLE_WORDS, key=len, reverse=True)) + r")\b")
 _LABEL_LINE_RE = re.compile(r"^[^\W\d_][^:.!?;\n]{1,40}:\s+\S")  # "Địa điểm: khách sạn …"
+# A section's number ("2.", "II.", "b)") before a heading's words
+_SECTION_NUMBER_RE = re.compile(r"^(?:\d{1,2}|[IVXivx]{1,4}|[a-zđ])[.)]\s+")
+_SENTENCE_MARK_RE = re.compile(r"[.!?:;…]")  # what a sentence or a labelled line holds and a heading does not
 _BULLET_RE = re.compile(r"^(?:[-–•+*]|\d{1,2}[.)]|[a-zđ][.)])\s")
 _WORD_RE = re.compile(r"\w+")
 _SLOT_TESTS = {
@@ -100,6 +103,7 @@ _FILLED_KINDS = frozenset(_FILLERS) | {"who", "count"}
 MAX_TERMS = 8  # the "terms" feature saturates at this many content words
 CORRECTED_WEIGHT = 0.75  # a typo-corrected word weighs less: the correction may be wrong
 MAX_WINDOW_CHARS = 400  # a sentence is shown with the next one while both fit in this
+MAX_HEADING_WORDS = 15  # a line of more words is no section heading, whatever its punctuation
 ROLE_REACH = 60  # characters either side of a role within which a person's name is taken as holding it
 
 
@@ -186,6 +190,7 @@ class ArticleView:
     passage_df: dict[str, int]  # folded word → how many of the article's passages hold it
     normalizer: Normalizer
     leads: dict[int, int] = field(default_factory=dict)  # list item's passage id → the passage leading into it
+    sections: dict[int, int] = field(default_factory=dict)  # passage id → the heading of its section
     topics: dict[int, int] = field(default_factory=dict)  # fact sheet line's passage id → the passage before it
     _sentences: dict[int, list[Sentence]] = field(default_factory=dict)
     _windows: dict[tuple[int, int], str] = field(default_factory=dict)
@@ -199,18 +204,23 @@ class ArticleView:
 
     def _stored_near(self, passage_id: int) -> tuple[tuple[str, str], ...]:
         lead = self.leads.get(passage_id, self.topics.get(passage_id))
-        return (self.stored[passage_id],) + ((self.stored[lead],) if lead is not None else ())
+        heading = self.sections.get(passage_id)
+        return (self.stored[passage_id],) + tuple(self.stored[other] for other in (lead, heading)
+                                                  if other is not None and other != passage_id)
 
     def sheet_lines(self, passage_id: int) -> list[int]:
         """The lines of the fact sheet a passage says what is about (``sheet_topics``)."""
         return [line for line, topic in self.topics.items() if topic == passage_id]
 
     def context(self, passage_id: int) -> Words:
-        """The words ``near`` a passage and the passages before and after it."""
+        """The words ``near`` a passage and the passages before and after it, but not a next section's heading."""
         def around() -> Words:
             order = list(self.texts)
             i = order.index(passage_id)
-            return Words(tuple(stored for o in order[max(i - 1, 0):i + 2] for stored in self._stored_near(o)))
+            after = order[i + 1:i + 2]
+            if after and self.sections.get(after[0]) is None and self.sections.get(passage_id) is not None:
+                after = []  # the passage after heads a section of its own
+            return Words(tuple(stored for o in order[max(i - 1, 0):i + 1] + after for stored in self._stored_near(o)))
         return _kept(self._context, passage_id, around)
 
     def window(self, passage_id: int, index: int) -> str:
@@ -254,7 +264,8 @@ def build_article(article_id: int, title: str, published: str | None, source: st
                   passages: list[tuple[int, str, str, str]], normalizer: Normalizer) -> ArticleView:
     """The view of an article from its passages (id, text, and the folded and exact words stored at import).
     A list item is read with the line that leads into it ("Chia theo địa phương:" / "- Đồng Tháp: 182
-    đơn"): its words count as the item's own passage words."""
+    đơn"), and a passage with the heading of its section ("2. Hậu Giang"): their words count as the passage's
+    own."""
     title_tokens = normalizer.tokenize(title)
     title_words = [t.folded for t in title_tokens]
     texts = [(pid, text) for pid, text, _, _ in passages]
@@ -277,7 +288,8 @@ def build_article(article_id: int, title: str, published: str | None, source: st
                        frozenset(t.exact for t in title_tokens), frozenset(zip(title_words, title_words[1:])),
                        {pid: text for pid, text, _, _ in passages}, {pid: (f, e) for pid, _, f, e in passages},
                        frozenset(folded), frozenset(exact), frozenset(pairs),
-                       frozenset(p for p in PROVINCES if f" {p} " in title_text), passage_df, normalizer, leads, topics)
+                       frozenset(p for p in PROVINCES if f" {p} " in title_text), passage_df, normalizer, leads,
+                       section_headings(texts), topics)
 
 
 def list_leads(passages: list[tuple[int, str]]) -> dict[int, int]:
@@ -297,6 +309,28 @@ def list_leads(passages: list[tuple[int, str]]) -> dict[int, int]:
             lead = pid
         previous = text
     return leads
+
+
+def section_headings(passages: list[tuple[int, str]]) -> dict[int, int]:
+    """The heading of each passage's section: a short line without a sentence's punctuation ("2. Hậu Giang",
+    "Kết quả đạt được"), followed by a longer passage, heads the passages after it up to the next heading. Short
+    numbered lines one after another are a list ("3. Quảng Ninh" / "4. Huế"), not headings."""
+    def short_numbered(text: str) -> bool:
+        return bool(_SECTION_NUMBER_RE.match(text)) and len(text.split()) <= MAX_HEADING_WORDS
+
+    sections: dict[int, int] = {}
+    heading = None
+    texts = [text.strip() for _, text in passages] + [""]
+    for i, (pid, _) in enumerate(passages):
+        text, before, after = texts[i], texts[i - 1] if i else "", texts[i + 1]
+        words = _SECTION_NUMBER_RE.sub("", text)
+        if (words and len(words.split()) <= MAX_HEADING_WORDS and not _SENTENCE_MARK_RE.search(words)
+                and len(after) > len(text) and not (short_numbered(text) and (short_numbered(before)
+                                                                                or short_numbered(after)))):
+            heading = pid
+        elif heading is not None:
+            sections[pid] = heading
+    return sections
 
 
 def sheet_topics(passages: list[tuple[int, str]]) -> dict[int, int]:
