@@ -932,6 +932,17 @@ def test_who_asked_with_a_role_wants_a_person_beside_that_role(engine):
     assert not any(r.features["role_filled"] for r in engine.readings("sở khcn tổ chức hội nghị gì")[1])
 
 
+def test_the_head_of_a_team_or_a_bloc_is_a_role(tmp_path):
+    """"trưởng nhóm", "khối trưởng": the head of any unit is a role, whose holder is named beside it."""
+    _, readings = readings_over(
+        tmp_path, "Hội nghị giao ban Khối Ứng dụng tiến bộ KH&CN\n\n[19/01/2022 08:00]\n\n"
+        "Chiều 19/01/2022, Hội nghị giao ban năm 2022 của Khối Ứng dụng tiến bộ KH&CN được tổ chức tại Cần Thơ.\n\n"
+        "Dự hội nghị có ông Trương Hoàng Phương, Khối trưởng, Phó Giám đốc Sở KH&CN TP. Cần Thơ.\n",
+        "khoi truong khoi ung dung tien bo khcn nam 2022 la ai")
+    assert readings[0].sentence.text.startswith("Dự hội nghị có ông Trương Hoàng Phương")
+    assert readings[0].features["role_filled"] == 1.0
+
+
 # ----- the fitted decision -------------------------------------------------------------------
 def _keeps_direction(step: Step, sign: int) -> bool:
     return all((b - a) * sign >= 0 for a, b in zip(step.values, step.values[1:]))

@@ -160,7 +160,7 @@ DEPUTY_WORDS = ("pho", "deputy", "vice")
 
 ROLE_WORDS = frozenset("""giam doc|chu tich|truong ban|truong phong|truong doan|chanh thanh tra|
 chanh van phong|chi cuc truong|hieu truong|vien truong|bi thu|bo truong|thu truong|chu nhiem|cuc truong|
-truong khoa|director|chairman|head""".replace("\n", "").split("|"))
+truong khoa|truong nhom|nhom truong|to truong|doi truong|khoi truong|truong tram|director|chairman|head""".replace("\n", "").split("|"))
 
 # Things that exclude each other: each tuple lists the ways of naming one alternative. A sentence that names
 # another alternative and never the one asked (the closing speech for the opening one, the second prize for
