@@ -1097,6 +1097,9 @@ def test_english_stop_words_are_dropped_from_english_questions(engine):
     # the function words of English, as the Vietnamese list has "sẽ", "đã", pronouns and "về"
     assert read(engine, "where will their training be held and has it any fee").content_folded == [
         "training", "held", "fee"]
+    # and its prepositions
+    assert read(engine, "was there time for discussion during the training").content_folded == [
+        "time", "discussion", "training"]
 
 
 def test_a_named_district_is_a_place_the_answer_must_agree_with(engine):

@@ -117,7 +117,8 @@ sao xin hay vui ra tren nua deu rat tat ca hoac neu gium dum ne luon roi chao al
 ENGLISH_STOPS = frozenset("""what is are was were the a an of to in on at for and or by with does do did which
 who whom when where how many much please tell me i you it its this that from as be been can could
 will would shall should might must has have had being there their they them we us our your yours his her him she
-about into if but also very too only each every all these those then not any some just""".split())
+about into if but also very too only each every all these those then not any some just during through under
+over between among within without before after since until across against toward towards upon via per""".split())
 # English verbs whose past forms take no "-ed" (base past participle): "took part" is what a page writes
 # "taking part" or "take part"; the regular forms come from the pages' own words (``QuestionReader``).
 ENGLISH_IRREGULAR_VERBS = tuple(tuple(line.split()) for line in """become became become|begin began begun
