@@ -1008,6 +1008,9 @@ def test_sentences_split_at_their_ends_not_inside_names_or_abbreviations():
             "TP. Cần Thơ có 9 quận, huyện. Ông Trần Văn A chủ trì.")
     assert split_sentences(text) == ["Ngày 01/04/1994, đơn vị đổi tên thành Trung tâm Thông tin Khoa học – Công nghệ.",
                                      "TP. Cần Thơ có 9 quận, huyện.", "Ông Trần Văn A chủ trì."]
+    english = "Attending were Assoc. Prof. Dr. Van Pham Dang Tri and Prof. Le Van Hien. They met on 5 November."
+    assert split_sentences(english) == ["Attending were Assoc. Prof. Dr. Van Pham Dang Tri and Prof. Le Van Hien.",
+                                        "They met on 5 November."]
 
 
 def test_an_unknown_engine_in_the_settings_is_refused_with_its_name():

@@ -40,7 +40,8 @@ FEATURE_SIGNS = {**{f: 1 for f in ("sent", "title", "near", "context", "local", 
 _SPLIT_AFTER = r"\s+(?=[\"“(\-–•]?\s?[A-ZĐÀ-Ỹ0-9])"
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;…])" + _SPLIT_AFTER)  # a clause after ";" is read alone
 _FULL_STOP_SPLIT_RE = re.compile(r"(?<=[.!?…])" + _SPLIT_AFTER)
-_ABBREV_END_RE = re.compile(r"(?:\b(?:TP|Tp|ThS|TS|PGS|GS|Q|P|St|Mr|Mrs|Ms|Dr|No|KS|BS|CN)|\b[A-ZĐ])\.$")
+_ABBREV_END_RE = re.compile(r"(?:\b(?:TP|Tp|ThS|TS|PGS|GS|Q|P|St|Mr|Mrs|Ms|Dr|Prof|Assoc|Asst|Sr|Jr|No|Nos|Art|Fig|Vol|KS|BS|CN)|"
+                            r"\b[A-ZĐ])\.$")
 _DAY_MONTH = r"\b\d{1,2}[/\-.]\d{1,2}(?:[/\-.]\d{2,4})?\b"  # "5/3", "05-3-2025"
 _DAY_MONTH_RE = re.compile(_DAY_MONTH)
 MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
