@@ -206,8 +206,7 @@ class ArticleView:
     def _stored_near(self, passage_id: int) -> tuple[tuple[str, str], ...]:
         lead = self.leads.get(passage_id, self.topics.get(passage_id))
         heading = self.sections.get(passage_id)
-        return (self.stored[passage_id],) + tuple(self.stored[other] for other in (lead, heading)
-                                                  if other is not None and other != passage_id)
+        return (self.stored[passage_id],) + tuple(self.stored[other] for other in (lead, heading) if other is not None)
 
     def sheet_lines(self, passage_id: int) -> list[int]:
         """The lines of the fact sheet a passage says what is about (``sheet_topics``)."""
