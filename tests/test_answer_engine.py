@@ -211,6 +211,31 @@ def test_an_amount_or_a_web_address_asked_must_be_in_the_reply(engine, question,
     assert reading.holds_the_form(read(engine, question), reply) is holds
 
 
+@pytest.mark.parametrize("question, reply, holds", [
+    ("dia chi trung tam thong tin khcn", "Theo kết quả thử nghiệm của Trung tâm kỹ thuật Cần Thơ, 01 mẫu không đạt.",
+     False),
+    ("dia chi trung tam thong tin khcn", "Địa chỉ: Số 02, Lý Thường Kiệt, phường Tân An.", True),
+    ("trung tâm ở đâu, địa chỉ nào", "Trung tâm đặt tại Khu II, đường 3/2.", True),
+    ("sđt viện biến đổi khí hậu", "Viện được thành lập năm 2009.", False),
+    ("sđt viện biến đổi khí hậu", "Điện thoại: (84-292) 3730 448 - Fax: (84-292) 3 730 392", True),
+    ("email của ban tổ chức", "Hồ sơ gửi về ban tổ chức trước ngày 30/6.", False),
+    ("email của ban tổ chức", "Hồ sơ gửi qua email btc@ctu.edu.vn.", True),
+    ("ubnd ra kế hoạch so may", "Ủy ban ban hành Kế hoạch số 155/KH-UBND.", True),  # "số mấy", typed bare
+    ("cty nào làm dự án ở đt", "Công ty TNHH Phân bón Sông Hậu thực hiện dự án.", True),  # which company asked
+])
+def test_a_contact_detail_asked_of_a_page_must_be_in_the_reply(engine, question, reply, holds):
+    """An address, a phone number, an email asked of a unit whose contacts the bot does not keep: a sentence that
+    only names the unit does not answer."""
+    assert reading.holds_the_form(read(engine, question), reply) is holds
+
+
+def test_an_address_asked_of_a_unit_whose_page_gives_none_is_refused(engine):
+    """The sample's page about the information centre gives its history, never its address (its footer line is
+    the department's); the fuel-testing page names another "Trung tâm … Cần Thơ"."""
+    for question in ("dia chi trung tam thong tin khcn", "đc trung tam thong tin khcn"):
+        assert not engine.match(question).answered, question
+
+
 @pytest.mark.parametrize("question, noun", [("trang web của sở khcn là gì", "trang web"),
                                             ("website so khcn la gi", "website"),
                                             ("what is the department website", "website"),

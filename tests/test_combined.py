@@ -205,6 +205,13 @@ def test_an_answer_that_holds_nothing_of_what_is_asked_is_refused(tmp_path):
     kb.close()
 
 
+@pytest.mark.parametrize("question", ["dia chi trung tam thong tin khcn", "đc trung tam thong tin khcn"])
+def test_an_address_the_pages_do_not_give_is_refused_not_answered_with_a_sentence_naming_the_unit(kb, question):
+    """The matcher answered with a fuel test "của Trung tâm kỹ thuật Cần Thơ": no address in it."""
+    match = CombinedEngine(kb).match(question)
+    assert not match.answered and "xăng" not in match.text
+
+
 def _chat(kb):
     from handlers.conversation import Conversation, ConversationConfig
     from handlers.messages import IncomingMessage

@@ -119,6 +119,9 @@ class Question:
     alternatives: dict[int, int] = field(default_factory=dict)  # of each set of ``CONTRASTS`` the question names
     # one alternative of, that alternative ("giải nhì": the prizes → the second)
     attributes: list[str] = field(default_factory=list)  # contact fields asked for
+    # of those, the ones read from words that typed without accents also ask something else ("so may": "số máy",
+    # "số mấy"): a reply need not give them in their form (``reading.holds_the_form``)
+    loose_attributes: set[str] = field(default_factory=set)
     entity: list[Token] = field(default_factory=list)  # what the contact attributes are of
 
     @cached_property
@@ -764,6 +767,8 @@ class QuestionReader:
                 continue
             if cue.kind not in q.attributes:
                 q.attributes.append(cue.kind)
+            if cue.ambiguous and not any(q.tokens[i].marked for i in span):
+                q.loose_attributes.add(cue.kind)
             used.update(span)
         entity = [t for t in q.terms
                   if t.factor == 1.0 and t.token.folded not in DEPARTMENT_WORDS and t.position not in used]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TypeVar
 
+from ..contacts import EMAIL_RE
 from ..text import ORDINAL_MARKERS, Normalizer, fold
 from .lexicon import CALENDAR_WORDS, DEPUTY_WORDS, HOME_PROVINCE, PERCENT, PROVINCES, ROLE_WORDS, WEBSITE_NOUNS
 from .question import CONTRAST_RES, Probe, Question
@@ -75,6 +76,8 @@ _PLACE_RE = re.compile(r"\b(?:[Tt]ại|[Ởở]|[Đđ]ịa điểm:?|[Hh]ội tr
                        r"[Kk]hách sạn|[Tt]rụ sở|[Aa]t|[Ii]n)\s+(?P<filler>[" + _UPPER + r"0-9][^\s,.;:()]*"
                        r"(?:\s+[^\s,.;:()]+){0,4})")
 _WEB_ADDRESS_RE = re.compile(r"\b(?:https?://)?(?:[\w-]+\.)+(?:vn|com|org|net|edu|gov|info)\b(?:/\S*)?", re.I)
+_PHONE_FORM_RE = re.compile(r"(?:\+|\()?\d[\d ().\-]{6,}\d")  # "0292.3820674", "(84-292) 3730 448"
+_ADDRESS_LABEL_RE = re.compile(r"\b(?:[Đđ]ịa chỉ|[Tt]rụ sở|[Aa]ddress)\b")
 PROVINCE_NOUNS = frozenset({"tinh", "tinh thanh", "province"})  # "tỉnh nào": a province's name answers
 _NOT_DEPUTY = "".join(f"(?<!{word} )" for word in DEPUTY_WORDS)
 _WIDER_SCOPE_RE = re.compile(r"\b(?:cả|toàn) (?:nước|quốc|vùng|khu vực)\b|\bcác tỉnh\b|\bnationwide\b", re.I)
@@ -94,6 +97,15 @@ _WORD_RE = re.compile(r"\w+")
 _SLOT_TESTS = {
     "list": lambda s: bool(_LIST_RE.search(s)),
     "role": lambda s: bool(_ROLE_RE.search(fold(s))),
+}
+# A contact detail asked of a page ("địa chỉ trung tâm …", "sđt ban tổ chức"): the form a reply gives it in
+_CONTACT_FORMS: dict[str, Callable[[str], bool]] = {
+    "phone": lambda s: bool(_PHONE_FORM_RE.search(s)),
+    "hotline": lambda s: bool(_PHONE_FORM_RE.search(s)),
+    "fax": lambda s: bool(_PHONE_FORM_RE.search(s)),
+    "email": lambda s: bool(EMAIL_RE.search(s)),
+    "address": lambda s: bool(_ADDRESS_LABEL_RE.search(s) or _PLACE_RE.search(s)),
+    "contact": lambda s: bool(_PHONE_FORM_RE.search(s) or EMAIL_RE.search(s) or _ADDRESS_LABEL_RE.search(s)),
 }
 # The slots whose filler must be new to the question: their test finds it
 _FILLERS = {"when": _DATE_RE, "time": _TIME_RE, "weekday": _WEEKDAY_RE, "where": _PLACE_RE}
@@ -539,9 +551,15 @@ def holds_what_is_asked(question: Question, sentence: Sentence, written: Callabl
 def holds_the_form(question: Question, text: str) -> bool:
     """Does a reply hold what the question asks for where only one form of words gives it: an amount of money
     ("bao nhiêu tiền", "kinh phí … bao nhiêu"), a share ("bao nhiêu phần trăm"), a web address ("trang web của sở
-    là gì")? A number alone answers neither of the first two, a sentence about the website not the last."""
+    là gì"), a contact detail asked of a page ("địa chỉ trung tâm …", "sđt viện …": an address, a phone number, an
+    email)? A number alone answers neither of the first two, a sentence about the website not the third, one that
+    only names the unit not the last (unless something else is asked too: "cty nào …", "kế hoạch số mấy")."""
     if question.which in WEBSITE_NOUNS:
         return bool(_WEB_ADDRESS_RE.search(text))
+    details = [kind for kind in question.attributes if kind not in question.loose_attributes]
+    if details and not question.which and not question.types & _SLOT_KINDS - {"where"} and not any(
+            _CONTACT_FORMS[kind](text) for kind in details):
+        return False
     if "count" not in question.types:
         return True
     if question.money:
@@ -568,14 +586,14 @@ def _counts_beside_head(question: Question, text: str, written: Callable[[str], 
 def answers_in_agreement(question: Question, text: str, normalizer: Normalizer,
                          written: Callable[[str], bool]) -> bool:
     """Does one sentence of a reply hold what the question asks for and agree with its qualifiers, and does the
-    reply as a whole not contradict them? A reply whose only sentence with a number speaks of 2014 does not
-    answer "năm 2022 … bao nhiêu" because a later sentence names 2022. For a reply chosen by another engine
-    (``combined.py``); each sentence is read once. ``written`` says whether the pages write some words side by
+    reply as a whole not contradict them and give what only one form of words gives (``holds_the_form``)? A reply
+    whose only sentence with a number speaks of 2014 does not answer "năm 2022 … bao nhiêu" because a later
+    sentence names 2022. For a reply chosen by another engine (``combined.py``); each sentence is read once. ``written`` says whether the pages write some words side by
     side (a counted noun the reply never names is asked of something else only when the pages write it)."""
     whole = sentence_of(text, normalizer)
     parts = split_sentences(text, clauses=False)  # "Năm 2014, … ; 6 nhiệm vụ …" speaks of 2014
     sentences = [sentence_of(part, normalizer) for part in parts] if len(parts) > 1 else [whole]
-    return not contradicts(question, whole) and any(
+    return holds_the_form(question, text) and not contradicts(question, whole) and any(
         holds_what_is_asked(question, sentence, written) and not contradicts(question, sentence)
         for sentence in sentences)
 
