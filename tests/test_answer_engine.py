@@ -124,6 +124,22 @@ def test_a_real_word_is_never_corrected_into_another(engine):
     assert tokens[:2] == ["giu", "bi"]
 
 
+def test_a_bare_word_the_pages_never_write_is_not_found_as_its_syllables_scattered(engine):
+    """The sample never writes "tuyển dụng" (recruiting); a sentence on "tuyên truyền … ứng dụng" was the answer."""
+    words = {t.token.folded: t.word for t in read(engine, "so khcn co tuyen dung khong").terms}
+    assert words["tuyen"] == words["dung"] == ("tuyen", "dung")
+    for question in ("so khcn co tuyen dung khong", "so khcn tuyen dung ko"):
+        assert not engine.match(question).answered, question
+
+
+@pytest.mark.parametrize("question", [
+    "thuc day bao ho tai san tri tue",  # "thúc đẩy", "bảo hộ": both written in the sample, "đẩy bao" never
+    "can tho tai lap tinh tu nam nao",  # "tu" may be "từ" (a word of grammar), so "tinh tu" is no word
+])
+def test_a_bare_syllable_that_may_belong_elsewhere_makes_no_word_with_its_neighbour(engine, question):
+    assert not any(t.word for t in read(engine, question).terms)
+
+
 @pytest.mark.parametrize("typed, spelt", [
     ("giải nhất hội thi STKT được bao nhiêu tiền", "giải nhất hội thi sáng tạo kỹ thuật được bao nhiêu tiền"),
     ("giai nhat hoi thi stkt bao nhieu tien", "giai nhat hoi thi sang tao ky thuat bao nhieu tien"),

@@ -390,6 +390,8 @@ class QuestionReader:
             spelt = token.marked and not corrected and vocabulary().is_syllable(token.folded, token.exact)
             q.terms.append(Term(token, i, factor, corrected, spelt=spelt))
         q.terms = with_words(with_choices(with_synonyms(q.terms, tokens, self.synonym_groups), tokens), tokens, accented)
+        if not accented and not english:
+            q.terms = self._with_unwritten_words(q.terms, tokens)
         if not english:
             q.terms = self._with_slips(q.terms, tokens)
         q.numbers = {t.folded for t in tokens if t.folded.isdigit()}
@@ -402,6 +404,28 @@ class QuestionReader:
             q.types.add("who")  # "giám đốc trung tâm tên gì": a role's name is a person
         self._read_contact(q)
         return q
+
+    def _with_unwritten_words(self, terms: list[Term], tokens: list[Token]) -> list[Term]:
+        """Typed without accents, two neighbouring terms that make a word of the language which the pages never
+        write side by side ("tuyen dung": "tuyển dụng") are that word: its syllables scattered over a sentence
+        ("tuyên truyền … ứng dụng") are not it. Not where either makes a word the pages write with its other
+        neighbour ("thuc day bao ho" is "thúc đẩy bảo hộ", never "đẩy bao")."""
+        vocab = vocabulary()
+        at = {t.position: t for t in terms}
+        words: dict[int, tuple[str, str]] = {}
+        folded = [t.folded for t in tokens]
+        for position, term in at.items():
+            partner = at.get(position + 1)
+            if partner is None or position in words or any(
+                    t.word or t.alternates or t.corrected or t.token.folded in AMBIGUOUS_BARE_STOPS
+                    for t in (term, partner)):
+                continue  # neither maybe a word of grammar ("tu" may be "từ") nor a guess at a slip
+            pair = (folded[position], folded[position + 1])
+            outer = [(folded[a], folded[a + 1]) for a in (position - 1, position + 1) if 0 <= a < len(folded) - 1]
+            if vocab.is_word(*pair) and pair not in self.known_pairs and not self.phrase_count(list(pair)) \
+                    and not any(map(self._page_word, outer)):
+                words[position] = words[position + 1] = pair
+        return [replace(t, word=words[t.position]) if t.position in words else t for t in terms]
 
     def _typed_in_context(self, tokens: list[Token], i: int) -> bool:
         """Does the word, as typed, make a known word with a neighbour (accents compared where typed)?"""
