@@ -667,6 +667,18 @@ def test_where_something_a_page_names_is_never_answered_with_the_department_s_ad
     assert engine.match("muốn nộp hồ sơ trực tiếp thì tới địa chỉ nào").kind == "contact"  # no page is about it
 
 
+def test_where_asked_is_answered_only_by_a_sentence_that_names_a_place(engine):
+    """The sample's page on the 13th district meeting says when it met and who came, never where: its first
+    sentence, however well it matches the question's other words, is no answer to "ở đâu"."""
+    assert not engine.match("giao ban khcn quan huyen lan 13 o dau").answered
+    assert engine.match("diễn tập ứng phó sự cố bức xạ ở đâu").answered  # "tại Công viên Lưu Hữu Phước"
+
+
+def test_a_capital_city_is_a_place_after_tai(engine):
+    assert holds_what_is_asked(engine, "cuộc thi gạo ngon nhất tổ chức ở đâu",
+                               "Cuộc thi do The Rice Trader tổ chức tại thủ đô Phnom Penh.")
+
+
 @pytest.mark.parametrize("question", ["sở khcn có mấy phòng", "nộp theo mẫu số mấy của sở khcn"])
 def test_other_numbers_asked_of_the_department_are_no_phone(engine, question):
     assert read(engine, question).attributes == []

@@ -448,7 +448,10 @@ class AnswerEngine:
         best, text = reply_of(readings, Focus(question))
         agreeing = agrees(best)
         article = best.article
+        # "ở đâu" is answered by a place (or a labelled "Địa điểm:") the reply names, never by a sentence that only
+        # names the event: the matcher's replies are held to it too (``answers_in_agreement``)
         answered = confidence >= self.model.operating_point and agreeing and holds_the_form(question, text) and (
+            "where" not in question.types or fills_the_slot(question, sentence_of(text, article.normalizer))) and (
             "origin" not in question.types or bool(self.kb.article_origin(article.article_id)))  # a byline to show
         source = {"title": article.title, "date": article.published, "path": article.url or article.source}
         suggestions = []

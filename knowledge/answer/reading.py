@@ -72,7 +72,7 @@ _PERSON_RE = re.compile(r"\b(?:[Ôô]ng|[Bb]à|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|TS\.?|Th
                         r"\b[" + _UPPER + r"][a-zà-ỹđ]+(?:\s+[" + _UPPER + r"][a-zà-ỹđ]+){2,3}\b")
 _ORG_RE = re.compile(r"\b(?:Trung tâm|Sở|Ban|Phòng|Viện|Trường|Công ty|Ủy ban|Uỷ ban|UBND|Hội|Bộ|Cục|Chi cục|"
                      r"Liên hiệp|Quỹ|Đại học|Thanh tra|Hợp tác xã|Department|Centre|Center|University|Council)\b")
-_PLACE_RE = re.compile(r"\b(?:[Tt]ại|[Ởở]|[Đđ]ịa điểm:?|[Hh]ội trường|[Pp]hường|[Qq]uận|[Hh]uyện|[Xx]ã|[Đđ]ường|"
+_PLACE_RE = re.compile(r"\b(?:(?:[Tt]ại|[Ởở]) thủ đô|[Tt]ại|[Ởở]|[Đđ]ịa điểm:?|[Hh]ội trường|[Pp]hường|[Qq]uận|[Hh]uyện|[Xx]ã|[Đđ]ường|"
                        r"[Kk]hách sạn|[Tt]rụ sở|[Aa]t|[Ii]n)\s+(?P<filler>[" + _UPPER + r"0-9][^\s,.;:()]*"
                        r"(?:\s+[^\s,.;:()]+){0,4})")
 _WEB_ADDRESS_RE = re.compile(r"\b(?:https?://)?(?:[\w-]+\.)+(?:vn|com|org|net|edu|gov|info)\b(?:/\S*)?", re.I)
