@@ -409,6 +409,15 @@ def test_a_date_less_precise_than_asked_does_not_answer(engine):
     assert not holds_what_is_asked(engine, "which month will the plan start", "The plan may start soon.")
 
 
+def test_a_decade_answers_which_year_where_the_page_knows_no_closer(engine):
+    """The sample says the information centre was formed "từ giữa thập niên 80": that, not the year it was renamed,
+    answers when it was founded."""
+    assert holds_what_is_asked(engine, "trung tâm thành lập năm nào", "Trung tâm được hình thành từ giữa thập niên 80.")
+    assert not holds_what_is_asked(engine, "trung tâm thành lập ngày nào", "Trung tâm hình thành từ thập niên 80.")
+    match = engine.match("trung tam thong tin khcn thanh lap nam nao")
+    assert match.answered and "thập niên 80" in match.text
+
+
 def test_a_span_of_time_or_the_year_counts_nothing_but_answers_how_many_months_or_years(engine):
     span = "Buổi làm việc điểm lại hoạt động trong 07 tháng đầu năm và phương hướng đến cuối năm 2023."
     assert not holds_what_is_asked(engine, "sở có bao nhiêu cán bộ", span)  # "năm" is the year, "07 tháng" a span

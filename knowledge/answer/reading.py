@@ -50,7 +50,9 @@ _DATE_RE = re.compile(_DAY_MONTH + r"|\b(?:ngày|tháng|năm)\s+\d{1,4}\b|"
                       r"\b(?:thập niên|thập kỷ|thế kỷ)\s+(?:\d{1,4}|[IVX]+)\b|\bquý\s+(?:[1-4]|I{1,3}|IV)\b|"
                       rf"\b(?:19|20)\d{{2}}\b|\b\d{{1,2}}\s+(?:{MONTH_NAMES})\b|"
                       rf"\b(?:{MONTH_NAMES})\s+\d{{1,2}}\b", re.I)
-_YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")  # what answers "năm nào", "what year"
+_YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
+# What answers "năm nào", "what year": a year, or a decade where the page knows no closer ("thập niên 80")
+_YEAR_OR_DECADE_RE = re.compile(_YEAR_RE.pattern + r"|\b(?:thập niên|thập kỷ|những năm)\s+(?:19)?[1-9]0\b", re.I)
 _MONTHS = MONTH_NAMES + "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 # What answers "ngày nào", "what date": a day and its month
 _DAY_RE = re.compile(_DAY_MONTH + r"|\bngày\s+\d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:" + _MONTHS + r")\b|"
@@ -59,7 +61,7 @@ _DAY_RE = re.compile(_DAY_MONTH + r"|\bngày\s+\d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th
 # name: "may" is no month)
 _MONTH_RE = re.compile(_DAY_RE.pattern + r"|\btháng\s+(?:\d{1,2}|[IVX]+)\b|\b\d{1,2}[/\-.](?:19|20)\d{2}\b|"
                        rf"(?-i:\b(?:{MONTH_NAMES})\b)", re.I)
-_WHEN_RES = {"year": _YEAR_RE, "month": _MONTH_RE, "day": _DAY_RE}
+_WHEN_RES = {"year": _YEAR_OR_DECADE_RE, "month": _MONTH_RE, "day": _DAY_RE}
 _TIME_RE = re.compile(r"\b\d{1,2}\s*(?:h|giờ|:)\s*\d{0,2}\b|\b(?:sáng|chiều|tối)\b", re.I)
 _WEEKDAY_RE = re.compile(r"\b(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ nhật)\b", re.I)
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
