@@ -740,6 +740,27 @@ def test_a_sentence_about_another_edition_or_year_is_marked_as_conflicting(engin
     assert not any(agrees(r) for r in about_13)
 
 
+YEARLY_FIGURES_PAGE = """Tọa đàm về thương hiệu nông sản vùng Đồng bằng sông Cửu Long
+
+Theo thống kê của Cục Sở hữu trí tuệ, trong năm 2013 cả vùng có 1.837 đơn đăng ký. Chia theo một số địa phương:
+- Cần Thơ: 288 đơn, 200 văn bằng;
+- Hậu Giang: 95 đơn, 61 văn bằng.
+
+Năm 2014, tọa đàm đề xuất các tỉnh tăng số đơn đăng ký nhãn hiệu tập thể cho đặc sản địa phương.
+"""
+
+
+def test_a_list_item_speaks_of_the_year_its_lead_names(tmp_path):
+    """ "Cần Thơ: 288 đơn, 200 văn bằng" names no year; its lead says 2013: it answers 2013, not 2014."""
+    _, readings = readings_over(tmp_path, YEARLY_FIGURES_PAGE, "năm 2014 cần thơ được cấp bao nhiêu văn bằng")
+    item = next(r for r in readings if "Cần Thơ: 288" in r.sentence.text)
+    assert item.features["qualifier_conflict"] == 1.0
+    (tmp_path / "again").mkdir()
+    _, readings = readings_over(tmp_path / "again", YEARLY_FIGURES_PAGE, "năm 2013 cần thơ được cấp bao nhiêu văn bằng")
+    item = next(r for r in readings if "Cần Thơ: 288" in r.sentence.text)
+    assert item.features["qualifier_conflict"] == 0.0
+
+
 @pytest.mark.parametrize("question", ["hội nghị giao ban khcn quận huyện lần 12 tổ chức ngày nào",
                                       "ai là phó giám đốc sở chủ trì hội nghị giao ban lần 13",
                                       "hội nghị giao ban khcn quận huyện lần 13 ở Sóc Trăng tổ chức ngày nào"])

@@ -849,6 +849,9 @@ def _conflicts(qualifiers: list[tuple[str, str]], years_asked: set[str], sentenc
     another day: a sentence often gives the day asked for ("chào mừng ngày 18/5" for "hôm 17-5 … ngày gì")."""
     if years_asked:
         years = {m.group(0) for m in _YEAR_RE.finditer(sentence.text) if not _in_a_document_code(sentence.text, m)}
+        if not years:  # a list item under "Năm 2013, … :" speaks of 2013 (its words are read with its lead's)
+            own = set(_YEAR_RE.findall(sentence.text))  # a year of its own is in a document's code
+            years = {word for word in sentence.folded if _YEAR_RE.fullmatch(word)} - own
         if years and not years & years_asked:
             return True
     for marker, number in qualifiers:
