@@ -92,9 +92,10 @@ _CONTINUES_RE = re.compile(r"(?:trong đó|trong số đó|trong số này|cụ 
 _ROLE_RE = re.compile(r"\b(?:" + "|".join(sorted(ROLE_WORDS, key=len, reverse=True)) + r")\b")
 _LABEL_LINE_RE = re.compile(r"^[^\W\d_][^:.!?;\n]{1,40}:\s+\S")  # "Địa điểm: khách sạn …"
 # A section's number ("2.", "II.", "b)") before a heading's words
-_SECTION_NUMBER_RE = re.compile(r"^(?:\d{1,2}|[IVXivx]{1,4}|[a-zđ])[.)]\s+")
+_ITEM_NUMBER = r"(?:\d{1,2}|[a-zđ])[.)]"  # "2.", "b)": an item's or a section's number
+_SECTION_NUMBER_RE = re.compile(r"^(?:" + _ITEM_NUMBER + r"|[IVXivx]{1,4}[.)])\s+")
 _SENTENCE_MARK_RE = re.compile(r"[.!?:;…]")  # what a sentence or a labelled line holds and a heading does not
-_BULLET_RE = re.compile(r"^(?:[-–•+*]|\d{1,2}[.)]|[a-zđ][.)])\s")
+_BULLET_RE = re.compile(r"^(?:[-–•+*]|" + _ITEM_NUMBER + r")\s")
 _WORD_RE = re.compile(r"\w+")
 _SLOT_TESTS = {
     "list": lambda s: bool(_LIST_RE.search(s)),
