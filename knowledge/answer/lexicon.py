@@ -82,7 +82,8 @@ TYPE_CUES: list[Cue] = [
 ]
 
 CONTACT_ATTRIBUTES: list[Cue] = [
-    *_cues("phone", "số điện thoại, điện thoại, số máy, gọi số, phone number, phone, telephone, tel", ambiguous="số máy"),
+    *_cues("phone", "số điện thoại, điện thoại, số máy, gọi số, phone number, phone, telephone, tel",
+           ambiguous="số máy"),
     *_cues("fax", "số fax, fax"),
     *_cues("email", "email, e mail, thư điện tử, hộp thư, mail, địa chỉ email, địa chỉ thư điện tử"),
     *_cues("hotline", "hotline, đường dây nóng"),

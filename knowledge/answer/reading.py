@@ -74,8 +74,8 @@ _PERSON_RE = re.compile(r"\b(?:[Ôô]ng|[Bb]à|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|TS\.?|Th
                         r"\b[" + _UPPER + r"][a-zà-ỹđ]+(?:\s+[" + _UPPER + r"][a-zà-ỹđ]+){2,3}\b")
 _ORG_RE = re.compile(r"\b(?:Trung tâm|Sở|Ban|Phòng|Viện|Trường|Công ty|Ủy ban|Uỷ ban|UBND|Hội|Bộ|Cục|Chi cục|"
                      r"Liên hiệp|Quỹ|Đại học|Thanh tra|Hợp tác xã|Department|Centre|Center|University|Council)\b")
-_PLACE_RE = re.compile(r"\b(?:(?:[Tt]ại|[Ởở]) thủ đô|[Tt]ại|[Ởở]|[Đđ]ịa điểm:?|[Hh]ội trường|[Pp]hường|[Qq]uận|[Hh]uyện|[Xx]ã|[Đđ]ường|"
-                       r"[Kk]hách sạn|[Tt]rụ sở|[Aa]t|[Ii]n)\s+(?P<filler>[" + _UPPER + r"0-9][^\s,.;:()]*"
+_PLACE_RE = re.compile(r"\b(?:(?:[Tt]ại|[Ởở]) thủ đô|[Tt]ại|[Ởở]|[Đđ]ịa điểm:?|[Hh]ội trường|[Pp]hường|[Qq]uận|"
+                       r"[Hh]uyện|[Xx]ã|[Đđ]ường|[Kk]hách sạn|[Tt]rụ sở|[Aa]t|[Ii]n)\s+(?P<filler>[" + _UPPER + r"0-9][^\s,.;:()]*"
                        r"(?:\s+[^\s,.;:()]+){0,4})")
 _WEB_ADDRESS_RE = re.compile(r"\b(?:https?://)?(?:[\w-]+\.)+(?:vn|com|org|net|edu|gov|info)\b(?:/\S*)?", re.I)
 _PHONE_FORM_RE = re.compile(r"(?:\+|\()?\d[\d ().\-]{6,}\d")  # "0292.3820674", "(84-292) 3730 448"
@@ -102,13 +102,9 @@ _SLOT_TESTS = {
     "role": lambda s: bool(_ROLE_RE.search(fold(s))),
 }
 # A contact detail asked of a page ("địa chỉ trung tâm …", "sđt ban tổ chức"): the form a reply gives it in
-_CONTACT_FORMS: dict[str, Callable[[str], bool]] = {
-    "phone": lambda s: bool(_PHONE_FORM_RE.search(s)),
-    "hotline": lambda s: bool(_PHONE_FORM_RE.search(s)),
-    "fax": lambda s: bool(_PHONE_FORM_RE.search(s)),
-    "email": lambda s: bool(EMAIL_RE.search(s)),
-    "address": lambda s: bool(_ADDRESS_LABEL_RE.search(s) or _PLACE_RE.search(s)),
-    "contact": lambda s: bool(_PHONE_FORM_RE.search(s) or EMAIL_RE.search(s) or _ADDRESS_LABEL_RE.search(s)),
+_CONTACT_FORMS: dict[str, tuple[re.Pattern, ...]] = {
+    "phone": (_PHONE_FORM_RE,), "hotline": (_PHONE_FORM_RE,), "fax": (_PHONE_FORM_RE,), "email": (EMAIL_RE,),
+    "address": (_ADDRESS_LABEL_RE, _PLACE_RE), "contact": (_PHONE_FORM_RE, EMAIL_RE, _ADDRESS_LABEL_RE),
 }
 # The slots whose filler must be new to the question: their test finds it
 _FILLERS = {"when": _DATE_RE, "time": _TIME_RE, "weekday": _WEEKDAY_RE, "where": _PLACE_RE}
@@ -561,7 +557,7 @@ def holds_the_form(question: Question, text: str) -> bool:
         return bool(_WEB_ADDRESS_RE.search(text))
     details = [kind for kind in question.attributes if kind not in question.loose_attributes]
     if details and not question.which and not question.types & _SLOT_KINDS - {"where"} and not any(
-            _CONTACT_FORMS[kind](text) for kind in details):
+            form.search(text) for kind in details for form in _CONTACT_FORMS[kind]):
         return False
     if "count" not in question.types:
         return True
@@ -591,8 +587,9 @@ def answers_in_agreement(question: Question, text: str, normalizer: Normalizer,
     """Does one sentence of a reply hold what the question asks for and agree with its qualifiers, and does the
     reply as a whole not contradict them and give what only one form of words gives (``holds_the_form``)? A reply
     whose only sentence with a number speaks of 2014 does not answer "năm 2022 … bao nhiêu" because a later
-    sentence names 2022. For a reply chosen by another engine (``combined.py``); each sentence is read once. ``written`` says whether the pages write some words side by
-    side (a counted noun the reply never names is asked of something else only when the pages write it)."""
+    sentence names 2022. For a reply chosen by another engine (``combined.py``); each sentence is read once.
+    ``written`` says whether the pages write some words side by side (a counted noun the reply never names is asked
+    of something else only when the pages write it)."""
     whole = sentence_of(text, normalizer)
     parts = split_sentences(text, clauses=False)  # "Năm 2014, … ; 6 nhiệm vụ …" speaks of 2014
     sentences = [sentence_of(part, normalizer) for part in parts] if len(parts) > 1 else [whole]
