@@ -102,6 +102,15 @@ def test_markdown_keeps_text_title_date_and_source():
     assert not any("**" in p or "](" in p for p in article.paragraphs)
 
 
+@pytest.mark.parametrize("key", ["date", "published", "publishDate", "pubDate", "published_at"])
+def test_markdown_front_matter_gives_the_date_under_any_key_exporters_use(key):
+    """"published: 2024-12-25T09:02:00+07:00" was dropped: the page was shown as undated, or dated by a guess from
+    its first paragraph."""
+    page = f"---\ntitle: Diễn đàn khởi nghiệp\n{key}: 2024-12-25T09:02:00+07:00\n---\n\nDiễn đàn thu hút 300 đại biểu.\n"
+    article = parse_document("a.md", page.encode())
+    assert article.published.isoformat() == "2024-12-25" and not article.published_inferred
+
+
 FEE_TABLE_HTML = """<html><body><h1>Phí đăng ký chuyển giao công nghệ</h1>
 <p>Ngày đăng: 15/04/2024</p><p>Thời hạn và phí như sau:</p>
 <table><tr><th>Nội dung</th><th>Thời hạn</th><th>Phí thẩm định</th></tr>

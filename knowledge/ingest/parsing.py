@@ -251,6 +251,10 @@ def _markdown_inline(text: str) -> str:
     return re.sub(r"<[^>]+>", "", _MD_EMPHASIS_RE.sub("", _MD_LINK_RE.sub(r"\1", text))).strip()
 
 
+# The keys of a Markdown front matter that give the page's date, as site generators and exporters write them
+_FRONT_MATTER_DATES = ("date:", "published:", "publishdate:", "pubdate:", "published_at:")
+
+
 def _markdown_lines(text: str) -> tuple[str, list[str], dt.date | None, str | None]:
     title = ""
     published = None
@@ -266,7 +270,7 @@ def _markdown_lines(text: str) -> tuple[str, list[str], dt.date | None, str | No
         if front_matter:
             if i > 0 and stripped == "---":
                 front_matter = False
-            elif stripped.lower().startswith(("title:", "date:", "url:", "source:")):
+            elif stripped.lower().startswith(("title:", "url:", "source:") + _FRONT_MATTER_DATES):
                 key, _, value = stripped.partition(":")
                 value = value.strip().strip("\"'")
                 if key.lower() == "title":
@@ -275,7 +279,7 @@ def _markdown_lines(text: str) -> tuple[str, list[str], dt.date | None, str | No
                     url = url or (value if _URL_RE.match(value) else None)
                 else:
                     iso = re.match(r"(\d{4})-(\d{2})-(\d{2})", value)
-                    published = _date(iso.group(3), iso.group(2), iso.group(1)) if iso else None
+                    published = published or (_date(iso.group(3), iso.group(2), iso.group(1)) if iso else None)
             continue
         if stripped.startswith("```"):
             in_code = not in_code
