@@ -229,6 +229,10 @@ def test_a_stamped_article_is_not_flagged(empty_kb):
     ("Tin mới", "Hạn nộp hồ sơ ngày 30/12/2099.", None),  # the future is a deadline
     ("Tin mới", "Trang hiển thị Thứ tư 19/11/2025 là ngày xem trang.", None),  # the page's "today"
     ("Tin mới", "Ngày 31/02/2024 không có thật; năm 1975 là lịch sử: 30/4/1975.", None),
+    ("News", "On 12 November 2021 the department ran an online training course.", dt.date(2021, 11, 12)),
+    ("News", "On the morning of June 1st, 2022 the council met; the report is due on 30/6/2022.", dt.date(2022, 6, 1)),
+    ("News", "The council meets again on 5 July 2022, after its session of March 3, 2022.", dt.date(2022, 7, 5)),
+    ("News", "The May 2022 report was sent on 31 February 2022.", None),  # no such day, no day in May
 ])
 def test_infer_date_takes_the_first_plausible_date_of_the_title_then_the_lead(title, lead, expected):
     assert infer_date(title, lead, today=dt.date(2026, 1, 1)) == expected

@@ -63,6 +63,12 @@ _URL_RE = re.compile(r"^https?://\S+$")
 # "ngày 12/9/2024", "Ngày 05-3-2025", "12.9.2024", "ngày 12 tháng 9 năm 2024"
 _TEXT_DATE_RE = re.compile(r"(?<![\d/.\-])" + _DATE + r"(?![\d/.\-]\d)|"
                            r"\bngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})\b", re.I)
+_MONTH_NUMBERS = {name: n for n, name in enumerate(("january", "february", "march", "april", "may", "june", "july",
+                                                   "august", "september", "october", "november", "december"), 1)}
+_MONTH_NAME = "(" + "|".join(_MONTH_NUMBERS) + ")"
+# "On 12 November 2021 …", "November 12, 2021": how an English page opens with its day
+_ENGLISH_DATE_RE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH_NAME + r",?\s+(\d{4})\b|"
+                              r"\b" + _MONTH_NAME + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", re.I)
 EARLIEST_INFERRED = dt.date(1990, 1, 1)  # older dates in a news text are history, not the news
 # "Thứ tư 19/11/2025": a weekday before a date is the page's "today is …" header, not the news
 _WEEKDAY_BEFORE_RE = re.compile(r"(?:thứ\s+\w+|chủ\s+nhật|CN|T[2-7])\s*,?\s*$", re.I)
@@ -170,19 +176,32 @@ def infer_date(title: str, lead: str, today: dt.date | None = None) -> dt.date |
     else in its first paragraph, that is a real day from 1990 up to ``today`` and not the page's
     "Thứ tư 19/11/2025" header (a weekday just before it).
 
-    News opens with when the event happened ("Ngày 12/9/2024, Sở …"), and the page went up that day
-    or soon after; dates further down are as often deadlines or history, so they are not read.
+    News opens with when the event happened ("Ngày 12/9/2024, Sở …", "On 12 November 2021 the department …"),
+    and the page went up that day or soon after; dates further down are as often deadlines or history, so they
+    are not read.
     """
     today = today or dt.date.today()
     for text in (title, lead):
-        for match in _TEXT_DATE_RE.finditer(text):
-            groups = match.groups()
-            day = _date(*groups[:3]) if groups[0] else _date(*groups[3:])
-            if _WEEKDAY_BEFORE_RE.search(text[:match.start()]):
+        for start, day in _text_dates(text):
+            if _WEEKDAY_BEFORE_RE.search(text[:start]):
                 continue
             if day and EARLIEST_INFERRED <= day <= today:
                 return day
     return None
+
+
+def _text_dates(text: str) -> list[tuple[int, dt.date | None]]:
+    """The full dates a text writes, Vietnamese ("12/9/2024", "ngày 12 tháng 9 năm 2024") or English ("12 November
+    2021", "November 12, 2021"), in the order they stand, each with where it starts."""
+    found = []
+    for match in _TEXT_DATE_RE.finditer(text):
+        groups = match.groups()
+        found.append((match.start(), _date(*groups[:3]) if groups[0] else _date(*groups[3:])))
+    for match in _ENGLISH_DATE_RE.finditer(text):
+        day, month, year, month_first, day_second, year_second = match.groups()
+        found.append((match.start(), _date(day, str(_MONTH_NUMBERS[month.lower()]), year) if day else
+                      _date(day_second, str(_MONTH_NUMBERS[month_first.lower()]), year_second)))
+    return sorted(found, key=lambda pair: pair[0])
 
 
 def _assemble(title: str, lines: list[str], published: dt.date | None) -> ParsedArticle:
