@@ -8,12 +8,16 @@ Not one list of phrases: the folded text (teencode expanded) is read for *office
 The department's own name ("sở khoa học", which folds like "khóa học", a course) is not another
 place. A question about another place or an event ("bệnh viện … mấy giờ", "hội thảo mở cửa mấy giờ") or
 about receiving citizens ("tiếp dân", published in articles) is not about the office's hours.
+In English the same: office-hours words ("office hours", "opening hours"), or "open"/"close" with a time or a day
+("What time does the department open?", "Is it open on Saturday?"), not about another place or event, nor in the
+past tense ("When did Techfest open?").
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from knowledge.answer.question import is_english
 from knowledge.contacts import is_department_at
 
 from .handover_intent import normalise
@@ -44,6 +48,22 @@ _OTHER = re.compile(r"\b(?:trung tam|chi cuc|cuc|benh vien|phong kham|cho|ngan h
                     r"giam doc|pho giam doc|lanh dao|huyen|xa|phuong|ubnd|nhan ho so|nop ho so|han)\b")
 
 
+# The same in English ("What are the office hours?", "Is the department open on Saturday?", "open now?"),
+# each English day named as the reply names it
+_EN_DAYS = {"monday": "thu 2", "tuesday": "thu 3", "wednesday": "thu 4", "thursday": "thu 5", "friday": "thu 6",
+            "saturday": "thu 7", "sunday": "chu nhat", "weekend": "cuoi tuan", "holiday": "ngay le"}
+_EN_DAY_RE = re.compile(r"\b(" + "|".join(_EN_DAYS) + r")s?\b")
+_EN_NOW_RE = re.compile(r"\b(?:now|right now|at the moment|currently|today)\b")
+_EN_HOURS_WORDS = re.compile(r"\b(?:office|opening|working|business|open) (?:hours|times?)\b|"
+                             r"\bhours of (?:work|business)\b")
+_EN_OPEN_VERB = re.compile(r"\b(?:open|opens|closed|close|closes|working)\b")
+_EN_TIME_RE = re.compile(r"\b(?:what time|when|lunch|noon)\b")
+_EN_OTHER = re.compile(r"\b(?:hospital|clinic|market|bank|school|university|library|museum|park|restaurant|company|"
+                       r"centre|center|conference|workshop|seminar|contest|competition|exhibition|fair|festival|"
+                       r"ceremony|event|training|course|drill|session|inspection|registration|application|call)\b|"
+                       r"\b(?:did|was|were|opened|closed)\b")  # once, not every day: "When did Techfest open?"
+
+
 @dataclass(frozen=True)
 class HoursQuestion:
     now: bool  # "is it open now?": say whether it is, and when it next opens
@@ -60,6 +80,8 @@ def _without_department(plain: str) -> str:
 def recognise(text: str) -> HoursQuestion | None:
     """The working-hours question in ``text``, or None when it asks about something else."""
     plain = normalise(text)
+    if is_english(text):
+        return _recognise_english(plain)
     if _OTHER.search(_without_department(plain)):
         return None
     if not (_HOURS_WORDS.search(plain)
@@ -68,3 +90,14 @@ def recognise(text: str) -> HoursQuestion | None:
     day = _DAY_RE.search(plain)
     return HoursQuestion(now=bool(_NOW_RE.search(plain)), day=day.group(0) if day else None,
                          noon=bool(re.search(r"\b(?:trua|nghi trua)\b", plain)))
+
+
+def _recognise_english(plain: str) -> HoursQuestion | None:
+    if _EN_OTHER.search(plain):
+        return None
+    if not (_EN_HOURS_WORDS.search(plain) or (_EN_OPEN_VERB.search(plain) and (
+            _EN_TIME_RE.search(plain) or _EN_NOW_RE.search(plain) or _EN_DAY_RE.search(plain)))):
+        return None
+    day = _EN_DAY_RE.search(plain)
+    return HoursQuestion(now=bool(_EN_NOW_RE.search(plain)), day=_EN_DAYS[day.group(1)] if day else None,
+                         noon=bool(re.search(r"\b(?:lunch|noon)\b", plain)))

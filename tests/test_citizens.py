@@ -30,7 +30,9 @@ HOURS_QUESTIONS = ["giờ làm việc", "mấy giờ sở mở cửa", "sở có
                    "bây giờ sở còn mở cửa không", "gio lam viec cua so", "thứ 7 có làm không",
                    "trưa có làm việc không", "Sở KH&CN làm việc thứ 7 không ạ?", "chủ nhật sở có mở cửa ko",
                    "lịch làm việc của sở khcn", "sở đóng cửa lúc mấy giờ", "giờ hành chính của sở",
-                   "sở khoa học làm việc mấy giờ", "so khoa hoc lam viec may h, t7 co lam ko ad"]
+                   "sở khoa học làm việc mấy giờ", "so khoa hoc lam viec may h, t7 co lam ko ad",
+                   "What are the office hours?", "What time does the department open?",
+                   "Is the department open on Saturday?"]
 ZONE = dt.timezone(dt.timedelta(hours=7))
 SATURDAY_EVENING = dt.datetime(2026, 11, 28, 19, 5, tzinfo=ZONE)
 MONDAY_MORNING = dt.datetime(2026, 11, 30, 9, 30, tzinfo=ZONE)
@@ -90,6 +92,8 @@ def test_now_questions_say_whether_it_is_open_and_when_it_next_opens(new_kb):
     assert "trở lại lúc 13:30 hôm nay" in noon.text
     assert "Thứ Bảy Sở không làm việc." in conversation.answer("thứ 7 có làm không").text
     assert "Buổi trưa Sở nghỉ từ 11:30 đến 13:30." in conversation.answer("trưa có làm việc không").text
+    assert "Thứ Bảy Sở không làm việc." in conversation.answer("Is the department open on Saturdays?").text
+    assert "đang trong giờ làm việc" in at(conversation, MONDAY_MORNING).answer("Is the office open now?").text
 
 
 def test_an_faq_staff_wrote_for_it_wins(new_kb):
@@ -132,7 +136,9 @@ def test_of_the_shared_eval_sets_only_the_question_about_working_hours_is_taken(
     "tối nay tuyển việt nam đá với thái lan mấy giờ", "htx đang làm sản phẩm gì", "đề nghị khi nào được duyệt",
     "trực tuyến lúc mấy giờ", "sáng nay sở làm gì", "buổi làm việc ở Cờ Đỏ diễn ra lúc mấy giờ",
     "trung tâm ứng dụng tiến bộ khcn làm việc mấy giờ", "chi cục tiêu chuẩn đo lường có làm thứ 7 không",
-    "dot thanh tra xang dau nam 2019 lam tu ngay nao toi ngay nao", "đoàn kiểm tra hàng tết làm tới tối không"])
+    "dot thanh tra xang dau nam 2019 lam tu ngay nao toi ngay nao", "đoàn kiểm tra hàng tết làm tới tối không",
+    "When did Techfest Mekong 2020 open in Ben Tre?", "Is the exhibition open on Sunday?",
+    "When does the contest close?", "When was the department founded?"])
 def test_questions_about_events_at_some_hour_are_not_taken(question):
     assert recognise(question) is None
 
