@@ -58,9 +58,10 @@ _EN_HOURS_WORDS = re.compile(r"\b(?:office|opening|working|business|open) (?:hou
                              r"\bhours of (?:work|business)\b")
 _EN_OPEN_VERB = re.compile(r"\b(?:open|opens|closed|close|closes|working)\b")
 _EN_TIME_RE = re.compile(r"\b(?:what time|when|lunch|noon)\b")
-_EN_OTHER = re.compile(r"\b(?:hospital|clinic|market|bank|school|university|library|museum|park|restaurant|company|"
-                       r"centre|center|conference|workshop|seminar|contest|competition|exhibition|fair|festival|"
-                       r"ceremony|event|training|course|drill|session|inspection|registration|application|call)\b|"
+_EN_OTHER = re.compile(r"\b(?:hospital|clinic|market|bank|school|universit(?:y|ie)|librar(?:y|ie)|museum|park|"
+                       r"restaurant|compan(?:y|ie)|centre|center|conference|workshop|seminar|contest|competition|"
+                       r"exhibition|fair|festival|ceremon(?:y|ie)|event|training|course|drill|session|inspection|"
+                       r"registration|application|call)s?\b|"
                        r"\b(?:did|was|were|opened|closed)\b")  # once, not every day: "When did Techfest open?"
 
 
