@@ -173,4 +173,5 @@ held|take place|took place|takes place
 established|founded|set up
 cost|budget|funding
 attend|attended|participate|participated|take part|took part
+giải quyết|xử lý
 """.strip().splitlines()

@@ -1109,6 +1109,7 @@ def test_an_unknown_engine_in_the_settings_is_refused_with_its_name():
     ("website của sở là gì", "website", ("trang", "web")),
     ("techfest có bao nhiêu sản phẩm trưng bày", "trung", ("trien", "lam")),
     ("thủ tục mới lược bớt những gì", "luoc", ("cat", "giam")),
+    ("thanh tra giải quyết mấy đơn tố cáo", "giai", ("xu", "ly")),  # "nhận và xử lý xong 02 đơn tố cáo"
 ])
 def test_a_question_word_is_found_through_its_synonym(engine, typed, word, other):
     term = next(t for t in read(engine, typed).terms if t.token.folded == word)
