@@ -37,7 +37,6 @@ _OPEN_VERB = re.compile(r"\b(?:lam viec(?! (?:voi|tai|o|cung|cua|trong|ve|gi|sao
                         rf"nghi trua|(?<!de )(?<!kien )(?<!suy )(?:lam|nghi|truc){_BARE_FOLLOW})\b")
 _TIME_RE = re.compile(rf"\b{_TIME}\b")
 _NOW_RE = re.compile(rf"\b{_NOW}\b|\b(?:dang|con) (?:mo cua|lam viec|lam|truc)\b")
-_DAY_RE = re.compile(rf"\b{_DAY}\b")
 # Someone or something else whose hours or schedule are asked: another organisation ("trung tâm …",
 # "chi cục …"), a place, an event (an inspection: "đợt kiểm tra … làm từ ngày nào"), a person
 _OTHER = re.compile(r"\b(?:trung tam|chi cuc|cuc|benh vien|phong kham|cho|ngan hang|sieu thi|buu dien|truong|thu vien|bao tang|"
@@ -52,7 +51,7 @@ _OTHER = re.compile(r"\b(?:trung tam|chi cuc|cuc|benh vien|phong kham|cho|ngan h
 # each English day named as the reply names it
 _EN_DAYS = {"monday": "thu 2", "tuesday": "thu 3", "wednesday": "thu 4", "thursday": "thu 5", "friday": "thu 6",
             "saturday": "thu 7", "sunday": "chu nhat", "weekend": "cuoi tuan", "holiday": "ngay le"}
-_EN_DAY_RE = re.compile(r"\b(" + "|".join(_EN_DAYS) + r")s?\b")
+_EN_DAY_RE = re.compile(r"\b(?P<day>" + "|".join(_EN_DAYS) + r")s?\b")
 _EN_NOW_RE = re.compile(r"\b(?:now|right now|at the moment|currently|today)\b")
 _EN_HOURS_WORDS = re.compile(r"\b(?:office|opening|working|business|open) (?:hours|times?)\b|"
                              r"\bhours of (?:work|business)\b")
@@ -78,27 +77,35 @@ def _without_department(plain: str) -> str:
     return plain[:span[0]] + "so" + plain[span[1]:] if span else plain
 
 
+@dataclass(frozen=True)
+class _Cues:
+    """How one language asks about the office's hours (the patterns above, read on folded text)."""
+    other: re.Pattern  # another place, event or person whose hours are asked
+    hours_words: re.Pattern  # "giờ làm việc", "office hours"
+    open_verb: re.Pattern  # "mở cửa", "open"
+    when: re.Pattern  # with an open verb, a time, a day or "now" makes it a question about the hours
+    now: re.Pattern
+    day: re.Pattern  # its group "day": the day asked about
+    noon: re.Pattern
+    day_names: dict[str, str]  # a day as the reply names it ("saturday": "thu 7"); as written when absent
+
+
+_VIETNAMESE = _Cues(_OTHER, _HOURS_WORDS, _OPEN_VERB, re.compile(f"{_TIME_RE.pattern}|{_NOW_RE.pattern}"), _NOW_RE,
+                    re.compile(rf"\b(?P<day>{_DAY})\b"), re.compile(r"\b(?:trua|nghi trua)\b"), {})
+_ENGLISH = _Cues(_EN_OTHER, _EN_HOURS_WORDS, _EN_OPEN_VERB,
+                 re.compile(f"{_EN_TIME_RE.pattern}|{_EN_NOW_RE.pattern}|{_EN_DAY_RE.pattern}"), _EN_NOW_RE,
+                 _EN_DAY_RE, re.compile(r"\b(?:lunch|noon)\b"), _EN_DAYS)
+
+
 def recognise(text: str) -> HoursQuestion | None:
     """The working-hours question in ``text``, or None when it asks about something else."""
     plain = normalise(text)
-    if is_english(text):
-        return _recognise_english(plain)
-    if _OTHER.search(_without_department(plain)):
+    cues = _ENGLISH if is_english(text) else _VIETNAMESE
+    if cues.other.search(_without_department(plain)):
         return None
-    if not (_HOURS_WORDS.search(plain)
-            or (_OPEN_VERB.search(plain) and (_TIME_RE.search(plain) or _NOW_RE.search(plain)))):
+    if not (cues.hours_words.search(plain) or (cues.open_verb.search(plain) and cues.when.search(plain))):
         return None
-    day = _DAY_RE.search(plain)
-    return HoursQuestion(now=bool(_NOW_RE.search(plain)), day=day.group(0) if day else None,
-                         noon=bool(re.search(r"\b(?:trua|nghi trua)\b", plain)))
-
-
-def _recognise_english(plain: str) -> HoursQuestion | None:
-    if _EN_OTHER.search(plain):
-        return None
-    if not (_EN_HOURS_WORDS.search(plain) or (_EN_OPEN_VERB.search(plain) and (
-            _EN_TIME_RE.search(plain) or _EN_NOW_RE.search(plain) or _EN_DAY_RE.search(plain)))):
-        return None
-    day = _EN_DAY_RE.search(plain)
-    return HoursQuestion(now=bool(_EN_NOW_RE.search(plain)), day=_EN_DAYS[day.group(1)] if day else None,
-                         noon=bool(re.search(r"\b(?:lunch|noon)\b", plain)))
+    day = cues.day.search(plain)
+    return HoursQuestion(now=bool(cues.now.search(plain)),
+                         day=cues.day_names.get(day.group("day"), day.group("day")) if day else None,
+                         noon=bool(cues.noon.search(plain)))
