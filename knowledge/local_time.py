@@ -8,6 +8,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+# The months as English pages name them (the Vietnamese ones are numbered: "tháng 9")
+MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
 LABEL = "giờ Việt Nam"
 
 

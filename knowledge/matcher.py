@@ -29,6 +29,7 @@ from .contacts import PHONE_RE, fields_to_show, is_department
 from .lexicon import (CONTACT_TYPES, CONTACT_WORDS, LEXICON_WORDS, QUESTION_TYPES, QUESTION_WORDS,
                       STOP_EXACT, STOP_FOLDED)
 from .fulltext import search_term
+from .local_time import MONTH_NAMES
 from .store import KnowledgeBase, Passage
 from .text import Token, fold
 
@@ -42,8 +43,7 @@ ENOUGH_CANDIDATES = 8  # stop broadening the search once this many passages are 
 WORD_CACHE_SIZE = 50_000  # passages whose word sets are kept between questions
 
 _DATE_RE = re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b(ngày|tháng|năm)\s+\d{1,4}\b|\b(19|20)\d{2}\b|"
-                      r"\b\d{1,2}\s+(January|February|March|April|May|June|July|August|September|October|"
-                      r"November|December)\b", re.I)
+                      rf"\b\d{{1,2}}\s+({MONTH_NAMES})\b", re.I)
 _TIME_RE = re.compile(r"\b\d{1,2}\s*(?:h|giờ|:)\s*\d{0,2}\b|\b(sáng|chiều|tối) thứ\b", re.I)
 _SURNAMES = ("Nguyễn|Trần|Lê|Phạm|Hoàng|Huỳnh|Phan|Vũ|Võ|Đặng|Bùi|Đỗ|Hồ|Ngô|Dương|Lý|Trương|Đinh|Lâm|Mai|"
              "Tô|Châu|Lưu|Trịnh|Đoàn|Cao|Lương|Tạ|Thái|Kiều|Quách|Hà|La|Tăng|Từ|Vương|Triệu|Chu|Khương|Phùng|"

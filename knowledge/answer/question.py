@@ -422,8 +422,7 @@ class QuestionReader:
                 continue  # neither maybe a word of grammar ("tu" may be "từ") nor a guess at a slip
             pair = (folded[position], folded[position + 1])
             outer = [(folded[a], folded[a + 1]) for a in (position - 1, position + 1) if 0 <= a < len(folded) - 1]
-            if vocab.is_word(*pair) and pair not in self.known_pairs and not self.phrase_count(list(pair)) \
-                    and not any(map(self._page_word, outer)):
+            if vocab.is_word(*pair) and not any(map(self._page_word, [pair, *outer])):
                 words[position] = words[position + 1] = pair
         return [replace(t, word=words[t.position]) if t.position in words else t for t in terms]
 

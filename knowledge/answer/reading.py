@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import TypeVar
 
 from ..contacts import EMAIL_RE
+from ..local_time import MONTH_NAMES
 from ..text import ORDINAL_MARKERS, Normalizer, fold
 from .lexicon import CALENDAR_WORDS, DEPUTY_WORDS, HOME_PROVINCE, PERCENT, PROVINCES, ROLE_WORDS, WEBSITE_NOUNS
 from .question import CONTRAST_RES, Probe, Question
@@ -45,7 +46,6 @@ _ABBREV_END_RE = re.compile(r"(?:\b(?:TP|Tp|ThS|TS|PGS|GS|Q|P|St|Mr|Mrs|Ms|Dr|Pr
                             r"\b[A-ZĐ])\.$")
 _DAY_MONTH = r"\b\d{1,2}[/\-.]\d{1,2}(?:[/\-.]\d{2,4})?\b"  # "5/3", "05-3-2025"
 _DAY_MONTH_RE = re.compile(_DAY_MONTH)
-MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE_RE = re.compile(_DAY_MONTH + r"|\b(?:ngày|tháng|năm)\s+\d{1,4}\b|"
                       r"\b(?:thập niên|thập kỷ|thế kỷ)\s+(?:\d{1,4}|[IVX]+)\b|\bquý\s+(?:[1-4]|I{1,3}|IV)\b|"
                       rf"\b(?:19|20)\d{{2}}\b|\b\d{{1,2}}\s+(?:{MONTH_NAMES})\b|"

@@ -20,6 +20,7 @@ from html.parser import HTMLParser
 from pathlib import PurePath
 
 from ..contacts import ContactFact, body_contacts, footer_contacts, strip_contact_text
+from ..local_time import MONTH_NAMES
 from ..text import clean
 from .tables import table_lines
 
@@ -63,8 +64,7 @@ _URL_RE = re.compile(r"^https?://\S+$")
 # "ngày 12/9/2024", "Ngày 05-3-2025", "12.9.2024", "ngày 12 tháng 9 năm 2024"
 _TEXT_DATE_RE = re.compile(r"(?<![\d/.\-])" + _DATE + r"(?![\d/.\-]\d)|"
                            r"\bngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})\b", re.I)
-_MONTH_NUMBERS = {name: n for n, name in enumerate(("january", "february", "march", "april", "may", "june", "july",
-                                                   "august", "september", "october", "november", "december"), 1)}
+_MONTH_NUMBERS = {name.lower(): n for n, name in enumerate(MONTH_NAMES.split("|"), 1)}
 _MONTH_NAME = "(" + "|".join(_MONTH_NUMBERS) + ")"
 # "On 12 November 2021 …", "November 12, 2021": how an English page opens with its day
 _ENGLISH_DATE_RE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH_NAME + r",?\s+(\d{4})\b|"
