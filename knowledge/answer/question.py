@@ -411,20 +411,17 @@ class QuestionReader:
         ("tuyên truyền … ứng dụng") are not it. Not where either makes a word the pages write with its other
         neighbour ("thuc day bao ho" is "thúc đẩy bảo hộ", never "đẩy bao")."""
         vocab = vocabulary()
-        at = {t.position: t for t in terms}
-        words: dict[int, tuple[str, str]] = {}
         folded = [t.folded for t in tokens]
-        for position, term in at.items():
-            partner = at.get(position + 1)
-            if partner is None or position in words or any(
-                    t.word or t.alternates or t.corrected or t.token.folded in AMBIGUOUS_BARE_STOPS
-                    for t in (term, partner)):
-                continue  # neither maybe a word of grammar ("tu" may be "từ") nor a guess at a slip
-            pair = (folded[position], folded[position + 1])
-            outer = [(folded[a], folded[a + 1]) for a in (position - 1, position + 1) if 0 <= a < len(folded) - 1]
-            if vocab.is_word(*pair) and not any(map(self._page_word, [pair, *outer])):
-                words[position] = words[position + 1] = pair
-        return [replace(t, word=words[t.position]) if t.position in words else t for t in terms]
+
+        def unwritten_word(term: Term, partner: Term) -> tuple[str, str] | None:
+            if any(t.word or t.alternates or t.corrected or t.token.folded in AMBIGUOUS_BARE_STOPS
+                   for t in (term, partner)):
+                return None  # neither maybe a word of grammar ("tu" may be "từ") nor a guess at a slip
+            at = term.position
+            pair = (folded[at], folded[at + 1])
+            outer = [(folded[a], folded[a + 1]) for a in (at - 1, at + 1) if 0 <= a < len(folded) - 1]
+            return pair if vocab.is_word(*pair) and not any(map(self._page_word, [pair, *outer])) else None
+        return _as_words(terms, unwritten_word)
 
     def _typed_in_context(self, tokens: list[Token], i: int) -> bool:
         """Does the word, as typed, make a known word with a neighbour (accents compared where typed)?"""
@@ -894,15 +891,25 @@ def with_words(terms: list[Term], tokens: list[Token], accented: bool) -> list[T
     if not accented:
         return terms
     vocab = vocabulary()
+
+    def spelt_as_a_word(term: Term, partner: Term) -> tuple[str, str] | None:
+        first, second = term.token, partner.token
+        pair = (first.folded, second.folded)
+        return pair if vocab.is_word(*pair) and vocab.spelt_side_by_side(first, second) else None
+    return _as_words(terms, spelt_as_a_word)
+
+
+def _as_words(terms: list[Term], makes_word: Callable[[Term, Term], tuple[str, str] | None]) -> list[Term]:
+    """Neighbouring terms that make a two-syllable word (the folded pair ``makes_word`` gives, read left to right)
+    are that word: each is found only beside the other. A term with synonyms keeps its own ways of being found."""
     at = {t.position: t for t in terms}
     words: dict[int, tuple[str, str]] = {}
     for position, term in at.items():
         partner = at.get(position + 1)
         if partner is None or position in words:
             continue
-        first, second = term.token, partner.token
-        pair = (first.folded, second.folded)
-        if vocab.is_word(*pair) and vocab.spelt_side_by_side(first, second):
+        pair = makes_word(term, partner)
+        if pair:
             words[position] = words[position + 1] = pair
     return [replace(t, word=words[t.position]) if t.position in words and not t.alternates else t for t in terms]
 
