@@ -39,10 +39,10 @@ from ..store import KnowledgeBase
 from ..text import fold
 from .decision import (DECISION_FEATURES, DECISION_SIGNS, WEIGHTS_FILE, Additive, Linear, Model, Step,
                        decision_features)
-from .engine import AnswerEngine, Focus, reply_of
+from .engine import AnswerEngine, Focus, may_answer, reply_of
 from .lexicon import HOME_PROVINCE, PROVINCES
 from .question import PAGE_TYPES, is_english
-from .reading import FEATURE_SIGNS, FEATURES, MONTH_NAMES, ArticleView, Reading, agrees, split_sentences
+from .reading import FEATURE_SIGNS, FEATURES, MONTH_NAMES, ArticleView, Reading, split_sentences
 
 MAX_WRONG = 0.03
 LABELLED_WEIGHT = 4.0  # a labelled row counts as this many generated ones
@@ -368,7 +368,8 @@ def outcomes(asked: list[Asked], model: Model) -> list[tuple[float, bool, bool]]
         readings = [r for r, _ in _ranked(a, model.ranker)]
         best, text = reply_of(readings, a.focus)
         right = any(norm(e) in norm(a.reply(best, text)) for e in a.expects)
-        out.append((model.confidence(readings) if agrees(best) else 0.0, right, bool(a.expects)))
+        out.append((model.confidence(readings) if may_answer(a.focus.question, best, text) else 0.0, right,
+                    bool(a.expects)))
     return out
 
 

@@ -446,12 +446,8 @@ class AnswerEngine:
             return Match("article", False)
         confidence = self.model.confidence(readings)
         best, text = reply_of(readings, Focus(question))
-        agreeing = agrees(best)
         article = best.article
-        # "ở đâu" is answered by a place (or a labelled "Địa điểm:") the reply names, never by a sentence that only
-        # names the event: the matcher's replies are held to it too (``answers_in_agreement``)
-        answered = confidence >= self.model.operating_point and agreeing and holds_the_form(question, text) and (
-            "where" not in question.types or fills_the_slot(question, sentence_of(text, article.normalizer))) and (
+        answered = confidence >= self.model.operating_point and may_answer(question, best, text) and (
             "origin" not in question.types or bool(self.kb.article_origin(article.article_id)))  # a byline to show
         source = {"title": article.title, "date": article.published, "path": article.url or article.source}
         suggestions = []
@@ -463,7 +459,16 @@ class AnswerEngine:
             suggestions = suggest.offer(candidates, self._key_words(question, index))
         return Match("article", answered, confidence, text=text, source=source,
                      suggestions=suggestions, intent=",".join(sorted(question.types)),
-                     topic=Topic(title=article.title) if answered else None, conflict=not agreeing)
+                     topic=Topic(title=article.title) if answered else None, conflict=not agrees(best))
+
+
+def may_answer(question: Question, best: Reading, text: str) -> bool:
+    """May the best reading's text be the reply, however sure the decider is? The question's qualifiers agree with it
+    (``agrees``), it holds what only one form of words gives (``holds_the_form``), and for "ở đâu" it names a place
+    (or a labelled "Địa điểm:"), never only the event: the matcher's replies are held to the last two too
+    (``answers_in_agreement``). Calibration scores its held-out questions through this check, as the bot answers."""
+    return agrees(best) and holds_the_form(question, text) and (
+        "where" not in question.types or fills_the_slot(question, sentence_of(text, best.article.normalizer)))
 
 
 def _most_covered(passages: list[Passage], question: Question, weights: list[float]) -> list[Passage]:
