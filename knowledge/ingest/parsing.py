@@ -90,6 +90,15 @@ def _date(day: str, month: str, year: str) -> dt.date | None:
         return None
 
 
+_ISO_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def _iso_date(value: str | None) -> dt.date | None:
+    """The date an ISO stamp opens with ("2024-12-25", "2024-12-25T08:00:00+07:00"), or None."""
+    found = _ISO_DATE_RE.match(value or "")
+    return _date(found.group(3), found.group(2), found.group(1)) if found else None
+
+
 def _is_header(line: str) -> bool:
     """The site's name (in capitals) and slogan printed above every article."""
     match = _HEADER_RE.match(line)
@@ -297,8 +306,7 @@ def _markdown_lines(text: str) -> tuple[str, list[str], dt.date | None, str | No
                 elif key.lower() in ("url", "source"):
                     url = url or (value if _URL_RE.match(value) else None)
                 else:
-                    iso = re.match(r"(\d{4})-(\d{2})-(\d{2})", value)
-                    published = published or (_date(iso.group(3), iso.group(2), iso.group(1)) if iso else None)
+                    published = published or _iso_date(value)
             continue
         if stripped.startswith("```"):
             in_code = not in_code
@@ -381,19 +389,15 @@ class _PageReader(HTMLParser):
                 self.og_title = values["content"] or ""
             if prop == "og:url" and _URL_RE.match((values.get("content") or "").strip()):
                 self.url = self.url or (values["content"] or "").strip()
-            if prop in ("article:published_time", "date", "pubdate", "dc.date") and values.get("content"):
-                iso = re.match(r"(\d{4})-(\d{2})-(\d{2})", values["content"] or "")
-                if iso:
-                    self.meta_date = _date(iso.group(3), iso.group(2), iso.group(1))
+            if prop in ("article:published_time", "date", "pubdate", "dc.date"):
+                self.meta_date = _iso_date(values.get("content")) or self.meta_date
             return
         if tag == "link" and "canonical" in (values.get("rel") or "").lower().split() \
                 and _URL_RE.match((values.get("href") or "").strip()):
             self.url = (values["href"] or "").strip()  # the canonical address beats og:url
             return
-        if tag == "time" and values.get("datetime") and not self.meta_date:
-            iso = re.match(r"(\d{4})-(\d{2})-(\d{2})", values["datetime"] or "")
-            if iso:
-                self.meta_date = _date(iso.group(3), iso.group(2), iso.group(1))
+        if tag == "time" and not self.meta_date:
+            self.meta_date = _iso_date(values.get("datetime"))
         if tag in ("table", "tr"):
             self._end_row()
         if tag == "table":
