@@ -111,6 +111,15 @@ def test_markdown_front_matter_gives_the_date_under_any_key_exporters_use(key):
     assert article.published.isoformat() == "2024-12-25" and not article.published_inferred
 
 
+def test_an_impossible_meta_date_leaves_the_valid_one_read_before():
+    """A second meta tag whose stamp is no date ("2024-13-45") erased the page's valid publication date."""
+    page = ('<html><head><meta property="article:published_time" content="2024-05-06T08:00:00+07:00">'
+            '<meta name="date" content="2024-13-45"></head><body><h1>Hội thảo</h1>'
+            '<p>Hội thảo thu hút 80 đại biểu.</p></body></html>')
+    article = parse_document("a.html", page.encode())
+    assert article.published.isoformat() == "2024-05-06" and not article.published_inferred
+
+
 FEE_TABLE_HTML = """<html><body><h1>Phí đăng ký chuyển giao công nghệ</h1>
 <p>Ngày đăng: 15/04/2024</p><p>Thời hạn và phí như sau:</p>
 <table><tr><th>Nội dung</th><th>Thời hạn</th><th>Phí thẩm định</th></tr>
