@@ -148,3 +148,19 @@ def test_an_email_address_asked_is_no_postal_address(conversation, question):
     """"địa chỉ email" asks the email alone, not "Địa chỉ: Số 02, Lý Thường Kiệt …" beside it."""
     text = conversation.answer(question).as_json()["text"]
     assert "sokhcn@cantho.gov.vn" in text and "Lý Thường" not in text
+
+
+@pytest.mark.parametrize("question", ["so dien thoai so khcn an giang la bao nhieu",
+                                      "địa chỉ sở khoa học công nghệ tỉnh Bến Tre ở đâu",
+                                      "What is the phone number of the An Giang Department of Science and Technology?"])
+def test_another_provinces_department_is_not_given_ours(conversation, question):
+    """"sđt sở khcn An Giang" was answered with Cần Thơ's number, as if it were An Giang's: the bot says it does not
+    know, with our contacts offered as ours."""
+    reply = conversation.answer(question).as_json()
+    assert reply["answered"] is False and "chưa có thông tin" in reply["text"]
+
+
+@pytest.mark.parametrize("question", ["sđt sở khcn cần thơ", "so dien thoai so khoa hoc cong nghe tp can tho"])
+def test_our_own_city_named_still_gets_our_contacts(conversation, question):
+    reply = conversation.answer(question).as_json()
+    assert reply["answered"] is True and "0292.3820674" in reply["text"]

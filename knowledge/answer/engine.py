@@ -29,7 +29,8 @@ from ..store import FOOTER_CONTEXT, ContactValue, KnowledgeBase, Passage
 from ..text import Normalizer, Token, clean, exact_key
 from .decision import Model, default_model, says_the_same
 from .initialisms import has_vowel, initialism_letters, spell_out, spelt_by
-from .lexicon import AMBIGUOUS_BARE_STOPS, DEPARTMENT_WORDS, ENGLISH_STOPS, LEXICON_WORDS, STOP_FOLDED
+from .lexicon import (AMBIGUOUS_BARE_STOPS, DEPARTMENT_WORDS, ENGLISH_STOPS, HOME_PROVINCE, LEXICON_WORDS,
+                      STOP_FOLDED)
 from .question import Question, QuestionReader, Term, is_english, is_stop, names_someone
 from .reading import (ArticleFit, ArticleView, Reading, add_relative_features, agrees, answers_in_agreement,
                       build_article, fills_the_slot, fit_article, holds_the_form, idf_max_of, read,
@@ -309,6 +310,8 @@ class AnswerEngine:
             key = "department"
         elif key is None and not names_someone(question):
             key, guessed = "department", True
+        if key == "department" and question.provinces - {HOME_PROVINCE}:
+            return None, False  # "sđt sở khcn an giang": another province's department, whose contacts are not ours
         resolved = self.kb.resolve_contacts(key) if key else None
         if not resolved:
             return None, False
