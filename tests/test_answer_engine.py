@@ -409,6 +409,18 @@ def test_a_date_less_precise_than_asked_does_not_answer(engine):
     assert not holds_what_is_asked(engine, "which month will the plan start", "The plan may start soon.")
 
 
+def test_who_holds_a_role_is_not_answered_by_a_sentence_that_never_names_it(engine):
+    """"chi cục trưởng … tên gì" was answered by the byline "(Theo tin của Chi cục …, người viết Hà Nhật Mai.)": a name,
+    but not of whoever holds the role. The role's synonym ("trưởng đoàn": "dẫn đầu") names it too."""
+    byline = "(Theo tin của Chi cục Tiêu chuẩn Đo lường Chất lượng Kiên Giang, người viết Hà Nhật Mai.)"
+    assert not holds_what_is_asked(engine, "chi cuc truong chi cuc tieu chuan do luong chat luong kien giang ten gi",
+                                   byline)
+    assert holds_what_is_asked(engine, "chi cuc truong chi cuc tieu chuan do luong chat luong kien giang ten gi",
+                               "Ông Nguyễn Văn Bình, Chi cục trưởng Chi cục Tiêu chuẩn Đo lường Chất lượng Kiên Giang.")
+    assert holds_what_is_asked(engine, "ai là trưởng đoàn cục năng lượng nguyên tử",
+                               "Đoàn công tác của Cục Năng lượng nguyên tử do TS. Hoàng Anh Tuấn, Cục trưởng, dẫn đầu.")
+
+
 def test_a_decade_answers_which_year_where_the_page_knows_no_closer(engine):
     """The sample says the information centre was formed "từ giữa thập niên 80": that, not the year it was renamed,
     answers when it was founded."""

@@ -543,6 +543,9 @@ def holds_what_is_asked(question: Question, sentence: Sentence, written: Callabl
         if not (new_numbers(undated, question.numbers) or _COUNT_WORDS_RE.search(undated)):
             return False
         return _counts_beside_head(question, undated, written)
+    if "who" in question.types and question.roles and not question.organisation and not _names_a_role_asked(
+            question, sentence):
+        return False  # "chi cục trưởng … tên gì": not any name the reply gives (a byline's writer)
     # what holds it only weakly (an organisation for "ai") is the matcher's guess
     return fills_the_slot(question, sentence)
 
@@ -792,6 +795,14 @@ def _role_filled(question: Question, sentence: Sentence, asked: set[str]) -> flo
             if _says_new([_filler_words(m) for m in _PERSON_RE.finditer(nearby)], asked):
                 return 1.0
     return 0.0
+
+
+def _names_a_role_asked(question: Question, sentence: Sentence) -> bool:
+    """Does the sentence name a role the question asks who holds, as written or as its synonym group says it
+    ("trưởng đoàn": "dẫn đầu")?"""
+    role_words = {word for role in question.roles for word in role.split()}
+    alternates = {" ".join(phrase) for t in question.terms if t.token.folded in role_words for phrase in t.alternates}
+    return any(_mentions(sentence, phrase) for phrase in question.roles | alternates)
 
 
 def _measure_conflict(question: Question, sentence: Sentence) -> bool:
