@@ -69,6 +69,13 @@ class CombinedEngine:
         self.fitted.index()
 
     def match(self, question: str, topic: Topic | None = None) -> Match:
+        match = self._match(question, topic)
+        # the words as the fitted engine reads them, whichever engine answered: the matcher "corrects" real words its
+        # pages lack ("tôm" → "toi"), which the query log would show and the working-hours cues would misread
+        match.normalized = self.fitted.normalized(question)
+        return match
+
+    def _match(self, question: str, topic: Topic | None) -> Match:
         question = self.fitted.spelt_out(question)  # both engines read "STKT" as the pages write it
         fitted_match = cache(partial(self.fitted.match, question, topic))  # asked once, when first needed
         # the matcher's own article search only when the fitted engine's reply leaves the text to it

@@ -80,6 +80,9 @@ class _Answers:
     def corrected(self, question):
         return question
 
+    def normalized(self, question):
+        return question
+
     def answers_in_agreement(self, question, reply):
         return not self.contradicted
 

@@ -200,6 +200,11 @@ class AnswerEngine:
         match.normalized = normalized
         return match
 
+    def normalized(self, text: str) -> str:
+        """The question's words as this engine reads them (``Match.normalized``): abbreviations and initialisms
+        spelt out, folded, and only a word that is no word at all corrected ("vic" → "viec", never "tôm" → "toi")."""
+        return self.index().read(self.spelt_out(clean(text))).folded
+
     def spelt_out(self, text: str) -> str:
         """The question with its initialisms spelt out as the pages its other words find write them
         (``initialisms.py``); as typed when it has none or no candidate spells them."""
