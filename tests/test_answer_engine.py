@@ -238,6 +238,10 @@ def test_an_amount_or_a_web_address_asked_must_be_in_the_reply(engine, question,
     ("email của ban tổ chức", "Hồ sơ gửi qua email btc@ctu.edu.vn.", True),
     ("ubnd ra kế hoạch so may", "Ủy ban ban hành Kế hoạch số 155/KH-UBND.", True),  # "số mấy", typed bare
     ("cty nào làm dự án ở đt", "Công ty TNHH Phân bón Sông Hậu thực hiện dự án.", True),  # which company asked
+    ("Trung tâm Ứng dụng tiến bộ KHCN nằm ở phường nào?",
+     "Chiều 19/01/2022, hội nghị được tổ chức tại hội trường Trung tâm Ứng dụng tiến bộ KH&CN.", False),
+    ("Trung tâm Ứng dụng tiến bộ KHCN nằm ở phường nào?", "Trung tâm đặt tại số 45, phường An Khánh.", True),
+    ("mang cau trong o xa nao", "Mãng cầu được trồng nhiều ở xã Thới Hưng, huyện Cờ Đỏ.", True),
 ])
 def test_a_contact_detail_asked_of_a_page_must_be_in_the_reply(engine, question, reply, holds):
     """An address, a phone number, an email asked of a unit whose contacts the bot does not keep: a sentence that

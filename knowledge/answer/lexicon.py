@@ -153,6 +153,9 @@ thanh hoa|thua thien hue|tien giang|tra vinh|tuyen quang|vinh long|vinh phuc|yen
 
 # Words naming a local administrative unit: the two words after one name a place ("huyện Cờ Đỏ").
 ADMINISTRATIVE_UNITS = frozenset({"huyen", "quan", "phuong", "xa", "tinh", "ap"})
+# The units of a place asked for by name ("ở phường nào", "xã nào"): the answer writes the unit before the name
+# ("phường Tân An"). Not a province, nor a street: often named alone ("An Giang", "Số 3 Hòa Bình").
+ADDRESS_UNITS = ADMINISTRATIVE_UNITS - {"tinh"}
 
 # Words of the calendar: a number before one is part of a date or a span, not a count of things.
 CALENDAR_WORDS = frozenset({"nam", "thang", "ngay", "gio", "h", "tuan", "quy"})

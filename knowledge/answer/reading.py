@@ -20,7 +20,7 @@ from typing import TypeVar
 from ..contacts import EMAIL_RE
 from ..local_time import MONTH_NAMES
 from ..text import ORDINAL_MARKERS, Normalizer, fold
-from .lexicon import CALENDAR_WORDS, DEPUTY_WORDS, HOME_PROVINCE, PERCENT, PROVINCES, ROLE_WORDS, WEBSITE_NOUNS
+from .lexicon import ADDRESS_UNITS, CALENDAR_WORDS, DEPUTY_WORDS, HOME_PROVINCE, PERCENT, PROVINCES, ROLE_WORDS, WEBSITE_NOUNS
 from .question import CONTRAST_RES, Probe, Question
 
 K = TypeVar("K")
@@ -554,10 +554,14 @@ def holds_the_form(question: Question, text: str) -> bool:
     """Does a reply hold what the question asks for where only one form of words gives it: an amount of money
     ("bao nhiêu tiền", "kinh phí … bao nhiêu"), a share ("bao nhiêu phần trăm"), a web address ("trang web của sở
     là gì"), a contact detail asked of a page ("địa chỉ trung tâm …", "sđt viện …": an address, a phone number, an
-    email)? A number alone answers neither of the first two, a sentence about the website not the third, one that
-    only names the unit not the last (unless something else is asked too: "cty nào …", "kế hoạch số mấy")."""
+    email), a ward, commune or district asked by name ("ở phường nào": "phường An Khánh")? A number alone answers
+    neither of the first two, a sentence about the website not the third, one that only names the unit not the
+    fourth (unless something else is asked too: "cty nào …", "kế hoạch số mấy"), an event held "tại hội trường …"
+    not the last."""
     if question.which in WEBSITE_NOUNS:
         return bool(_WEB_ADDRESS_RE.search(text))
+    if question.which in ADDRESS_UNITS:  # "nằm ở phường nào": a ward named, not a sentence naming the event
+        return _names_after(question.which, text, fold(text))
     details = [kind for kind in question.attributes if kind not in question.loose_attributes]
     if details and not question.which and not question.types & _SLOT_KINDS - {"where"} and not any(
             form.search(text) for kind in details for form in _CONTACT_FORMS[kind]):
@@ -727,10 +731,9 @@ def new_numbers(text: str, numbers: set[str]) -> set[str]:
     return {n.replace(".", "").replace(",", "").lstrip("0") or "0" for n in _NUMBER_RE.findall(text)} - numbers
 
 
-def _names_after(noun: str, sentence: Sentence) -> bool:
-    """Does the sentence name one of the kind asked for: the noun followed by a name, a number or a
-    label ("tỉnh An Giang", "Quyết định số 1780", "lĩnh vực: …")?"""
-    text, folded = sentence.text, sentence.plain
+def _names_after(noun: str, text: str, folded: str) -> bool:
+    """Does a text (and its ``folded`` form, of the same length) name one of the kind asked for: the noun followed by
+    a name, a number or a label ("tỉnh An Giang", "Quyết định số 1780", "lĩnh vực: …")?"""
     if len(folded) != len(text):
         return False
     for match in re.finditer(r"\b" + re.escape(noun) + r"\b", folded):
@@ -757,7 +760,8 @@ def _names_the_kind_asked(question: Question, sentence: Sentence, asked: set[str
     """Does the sentence name one of the kind "X nào" asks for: X followed by a name (``_names_after``), a
     province for "tỉnh nào", a web address for "trang web nào"?"""
     which = question.which
-    return (_names_after(which, sentence) or (question.english and _named_beside(which, sentence))
+    return (_names_after(which, sentence.text, sentence.plain)
+            or (question.english and _named_beside(which, sentence))
             or (which in PROVINCE_NOUNS and _names_a_province(sentence, question.provinces))
             or (which in WEBSITE_NOUNS and _says_new(sentence.fillers(_WEB_ADDRESS_RE), asked)))
 
