@@ -425,6 +425,17 @@ def test_who_holds_a_role_is_not_answered_by_a_sentence_that_never_names_it(engi
                                "Đoàn công tác của Cục Năng lượng nguyên tử do TS. Hoàng Anh Tuấn, Cục trưởng, dẫn đầu.")
 
 
+def test_a_documents_number_counts_nothing_unless_its_number_is_asked(engine):
+    """"giao ban … có bao nhiêu đại biểu" was answered by "… các đại biểu … thực hiện Nghị quyết 02-NQ/TU": "02" is the
+    resolution's number, not a count of delegates; "nghị quyết số mấy" asks that number."""
+    sentence = "Tại hội nghị, Sở và các đại biểu điểm lại việc thực hiện Nghị quyết 02-NQ/TU của Thành ủy."
+    assert not holds_what_is_asked(engine, "giao ban khcn lan 13 co bao nhieu dai bieu", sentence)
+    assert not holds_what_is_asked(engine, "chương trình hỗ trợ tối đa bao nhiêu", sentence)
+    assert holds_what_is_asked(engine, "nghị quyết của thành ủy là nghị quyết số mấy", sentence)
+    assert holds_what_is_asked(engine, "giao ban khcn lan 13 co bao nhieu dai bieu",
+                               "Tham dự có 120 đại biểu; hội nghị bàn việc thực hiện Nghị quyết 02-NQ/TU.")
+
+
 def test_a_decade_answers_which_year_where_the_page_knows_no_closer(engine):
     """The sample says the information centre was formed "từ giữa thập niên 80": that, not the year it was renamed,
     answers when it was founded."""

@@ -536,8 +536,10 @@ def holds_what_is_asked(question: Question, sentence: Sentence, written: Callabl
     "ở đâu"), or does the question ask for none of these?"""
     if not question.types & _FILLED_KINDS:
         return True
-    if "count" in question.types:  # a number, but not a date's: "Ngày 5/3/2025 … năm 2025" counts nothing
-        undated = _DATE_RE.sub(" ", _DAY_MONTH_RE.sub(" ", sentence.text))  # the whole date first
+    if "count" in question.types:  # a number, but not a date's: "Ngày 5/3/2025 … năm 2025" counts nothing,
+        # nor a document's ("Nghị quyết 02-NQ/TU" for "bao nhiêu đại biểu") unless its number is asked ("số mấy")
+        text = sentence.text if _NUMBER_ASKED_RE.search(question.folded) else _DOCUMENT_NUMBER_RE.sub(" ", sentence.text)
+        undated = _DATE_RE.sub(" ", _DAY_MONTH_RE.sub(" ", text))  # the whole date first
         if question.head not in CALENDAR_WORDS and not question.duration:  # nor a span's ("07 tháng đầu năm"),
             undated = _SPAN_RE.sub(" ", undated)  # unless a span is asked ("mấy tháng", "bao lâu")
         if not (new_numbers(undated, question.numbers) or _COUNT_WORDS_RE.search(undated)):
@@ -843,6 +845,9 @@ def _in_a_document_code(text: str, year: re.Match) -> bool:
 
 
 _CODE_AFTER_YEAR_RE = re.compile(r"/[^\W\d_]")
+# A document's number with its code ("02-NQ/TU", "2792/QĐ-UBND", "06/2019/QĐ-UBND"): it counts nothing.
+_NUMBER_ASKED_RE = re.compile(r"\bso (?:may|bao nhieu)\b|\bnumber\b")  # "quyết định số mấy": an identifier asked
+_DOCUMENT_NUMBER_RE = re.compile(r"\b\d+(?:/\d+)*[/-](?=[^\W\d_]{2,})[\w&.\-/]*")
 _CODE_DATE_BEFORE_YEAR_RE = re.compile(r"\d/[^\W\d_][\w.\-]*\s+(?:ngày\s+)?\d{1,2}[/-]\d{1,2}[/-]$")
 
 
