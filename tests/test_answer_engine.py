@@ -426,8 +426,9 @@ def test_who_holds_a_role_is_not_answered_by_a_sentence_that_never_names_it(engi
 
 
 def test_a_documents_number_counts_nothing_unless_its_number_is_asked(engine):
-    """"giao ban … có bao nhiêu đại biểu" was answered by "… các đại biểu … thực hiện Nghị quyết 02-NQ/TU": "02" is the
-    resolution's number, not a count of delegates; "nghị quyết số mấy" asks that number."""
+    """In "… các đại biểu … thực hiện Nghị quyết 02-NQ/TU", "02" is the resolution's number, not a count of delegates
+    nor an amount ("chương trình hỗ trợ tối đa bao nhiêu" was answered so on the sample); "nghị quyết số mấy" asks
+    that number."""
     sentence = "Tại hội nghị, Sở và các đại biểu điểm lại việc thực hiện Nghị quyết 02-NQ/TU của Thành ủy."
     assert not holds_what_is_asked(engine, "giao ban khcn lan 13 co bao nhieu dai bieu", sentence)
     assert not holds_what_is_asked(engine, "chương trình hỗ trợ tối đa bao nhiêu", sentence)
