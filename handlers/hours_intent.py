@@ -8,7 +8,7 @@ Not one list of phrases: the folded text (teencode expanded) is read for *office
 The department's own name ("sở khoa học", which folds like "khóa học", a course) is not another
 place. A question about another place or an event ("bệnh viện … mấy giờ", "hội thảo mở cửa mấy giờ") or
 about receiving citizens ("tiếp dân", published in articles) is not about the office's hours.
-In English the same: office-hours words ("office hours", "opening hours"), or "open"/"close" with a time or a day
+In English the same: office-hours words ("office hours", "opening hours"), or "open"/"close"/"work" with a time or a day
 ("What time does the department open?", "Is it open on Saturday?"), not about another place or event, nor in the
 past tense ("When did Techfest open?").
 """
@@ -55,7 +55,9 @@ _EN_DAY_RE = re.compile(r"\b(?P<day>" + "|".join(_EN_DAYS) + r")s?\b")
 _EN_NOW_RE = re.compile(r"\b(?:now|right now|at the moment|currently|today)\b")
 _EN_HOURS_WORDS = re.compile(r"\b(?:office|opening|working|business|open) (?:hours|times?)\b|"
                              r"\bhours of (?:work|business)\b")
-_EN_OPEN_VERB = re.compile(r"\b(?:open|opens|closed|close|closes|working)\b")
+# "work" as the office being open ("does the department work on Saturday?"), not working with someone or on something
+_EN_OPEN_VERB = re.compile(r"\b(?:open|opens|closed|close|closes|working|works?(?! (?:with|for|together|on (?!"
+                           + "|".join(_EN_DAYS) + r")s?\b)))\b")
 _EN_TIME_RE = re.compile(r"\b(?:what time|when|lunch|noon)\b")
 _EN_OTHER = re.compile(r"\b(?:hospital|clinic|market|bank|school|universit(?:y|ie)|librar(?:y|ie)|museum|park|"
                        r"restaurant|compan(?:y|ie)|centre|center|conference|workshop|seminar|contest|competition|"

@@ -33,7 +33,7 @@ HOURS_QUESTIONS = ["giờ làm việc", "mấy giờ sở mở cửa", "sở có
                    "lịch làm việc của sở khcn", "sở đóng cửa lúc mấy giờ", "giờ hành chính của sở",
                    "sở khoa học làm việc mấy giờ", "so khoa hoc lam viec may h, t7 co lam ko ad",
                    "What are the office hours?", "What time does the department open?",
-                   "Is the department open on Saturday?"]
+                   "Is the department open on Saturday?", "does the department work on saturday"]
 ZONE = dt.timezone(dt.timedelta(hours=7))
 SATURDAY_EVENING = dt.datetime(2026, 11, 28, 19, 5, tzinfo=ZONE)
 MONDAY_MORNING = dt.datetime(2026, 11, 30, 9, 30, tzinfo=ZONE)
@@ -153,6 +153,7 @@ def test_of_the_shared_eval_sets_only_the_question_about_working_hours_is_taken(
     "dot thanh tra xang dau nam 2019 lam tu ngay nao toi ngay nao", "đoàn kiểm tra hàng tết làm tới tối không",
     "When did Techfest Mekong 2020 open in Ben Tre?", "Is the exhibition open on Sunday?",
     "When does the contest close?", "When was the department founded?",
+    "how does the department work with universities", "When does the department work with farmers?",
     "what time do the floating markets open"])  # as the engine reads "market" where the pages write "markets"
 def test_questions_about_events_at_some_hour_are_not_taken(question):
     assert recognise(question) is None
