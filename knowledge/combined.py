@@ -21,7 +21,8 @@ rarely answers wrongly but refuses more. Each covers the other's weakness:
   words to look for;
 * contacts, FAQs and small talk are the matcher's; a contact only when the fitted engine, which reads
   question words with the accents typed, also finds a contact asked for ("trực thuộc cơ quan nào" asks
-  for no "quận nào").
+  for no "quận nào"), and the fitted engine's own when a follow-up reads another unit's than the matcher's
+  ("còn email?" after a unit's phone number: the matcher never sees the conversation's topic).
 
 The matcher searches the articles (its costliest route) only when the fitted engine is not sure of an article
 answer (nor asked about a page itself): when it is sure, the reply's text is the fitted engine's whatever page
@@ -90,6 +91,8 @@ class CombinedEngine:
         if matched.kind == "contact":  # a contact only when the fitted engine reads the question as one
             if fitted.kind != "contact":
                 return fitted  # "cơ quan nào" asks for no "quận"
+            if topic is not None and topic.entity and fitted.contacts != matched.contacts:
+                return fitted  # "còn email?" after a unit's phone: the matcher, which never sees the topic, gives ours
             matched.topic = fitted.topic  # the unit asked about, for a follow-up ("còn email?", "ở đâu?")
             return matched
         if matched.answered and matched.kind == "article" and self.fitted.names_no_topic(question):

@@ -228,6 +228,16 @@ def test_where_asked_after_an_article_asks_where_its_event_was_not_the_departmen
     assert "Lý Thường kiệt" not in say("ở đâu?").text  # the page does not say where: no answer, never the Sở's
 
 
+def test_a_units_contact_asked_again_is_that_units_until_the_department_is_named(kb):
+    """"còn email?" after Phòng Kinh tế Ô Môn's phone number was answered with the department's email: the matcher,
+    which never sees the conversation's topic, read it as a question about the department."""
+    say = _chat(kb)
+    assert "861927" in say("sdt phong kinh te o mon").text.replace(" ", "")
+    assert "kinhte_omon@cantho.gov.vn" in say("còn email?").text
+    assert "Quốc lộ 91" in say("ở đâu?").text
+    assert "3820674" in say("còn sđt sở khcn?").text.replace(".", "")
+
+
 def test_a_contact_answered_is_the_topic_a_follow_up_is_read_with(kb):
     say = _chat(kb)
     assert "31/10/2017" in say("giao ban khcn quan huyen lan 13 to chuc ngay nao").text

@@ -307,7 +307,8 @@ class AnswerEngine:
             asked = ["address"]  # "sở ở đâu"
         if not asked:
             return None, False
-        entity = question.entity or (topic.entity if topic else [])
+        # the unit of the conversation's last contact, unless the question names the department ("còn sđt sở khcn?")
+        entity = question.entity or (topic.entity if topic and not self._names_only_the_department(question) else [])
         key = "department" if not entity or is_department(" ".join(t.folded for t in entity)) else \
             self._unit_for(entity, index)
         guessed = False
