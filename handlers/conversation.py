@@ -376,6 +376,10 @@ class Conversation:
         elif match.kind == "contact":
             unit = next(iter(match.contacts.values())).unit
             reply.contact_card = [(texts.CONTACT_LABELS[f], v.value) for f, v in match.contacts.items()]
+            asked = [f for f in match.intent.split(",") if f in texts.CONTACT_LABELS]
+            if asked and not any(f in match.contacts for f in asked):  # "fax?" of a unit with none: say so first
+                what = " và ".join(texts.CONTACT_LABELS[f].lower() for f in asked)
+                unit = texts.CONTACT_NOT_KNOWN.format(what=what, unit=unit)
             lines = [unit, *(f"{label}: {value}" for label, value in reply.contact_card)]
             reply.text = "\n".join(lines) + "\n\n" + self._source_line(reply.source)
         elif match.kind in ("article", "faq") and match.answered:

@@ -68,6 +68,8 @@ HOURS_OPEN_NOW = "Bây giờ ({now}) Sở đang trong giờ làm việc."
 HOURS_CLOSED_NOW = "Bây giờ ({now}) Sở đang ngoài giờ làm việc; Sở làm việc trở lại lúc {opens}."
 CONTACT_LABELS = {"address": "Địa chỉ", "phone": "Điện thoại", "fax": "Fax",
                   "hotline": "Đường dây nóng", "email": "Email"}
+# a contact detail asked for that the unit has none of ("fax?"): said first, then what is known
+CONTACT_NOT_KNOWN = "Chưa có thông tin {what} của {unit}. Thông tin liên hệ hiện có:"
 FEEDBACK_THANKS = {1: "Cảm ơn bạn đã đánh giá! 👍",
                    -1: "Cảm ơn bạn đã góp ý. Cán bộ Sở sẽ xem lại câu trả lời này để bổ sung thông tin."}
 FEEDBACK_REASON_ASK = "Câu trả lời chưa ổn ở điểm nào?"  # after 👎: the reasons follow, one tap (or digit) each

@@ -164,3 +164,15 @@ def test_another_provinces_department_is_not_given_ours(conversation, question):
 def test_our_own_city_named_still_gets_our_contacts(conversation, question):
     reply = conversation.answer(question).as_json()
     assert reply["answered"] is True and "0292.3820674" in reply["text"]
+
+
+@pytest.mark.parametrize("question, missing, unit", [
+    ("fax phong kinh te o mon", "fax", "Phòng Kinh tế quận Ô Môn"),
+    ("hotline sở khcn", "đường dây nóng", "Sở Khoa học và Công nghệ thành phố Cần Thơ")])
+def test_a_contact_detail_the_unit_has_none_of_is_said_missing_before_what_is_known(conversation, question, missing,
+                                                                                     unit):
+    """"fax phòng kinh tế ô môn" showed the unit's address, phone and email as if one of them were its fax."""
+    reply = conversation.answer(question)
+    first, *rest = reply.text.split("\n")
+    assert first == f"Chưa có thông tin {missing} của {unit}. Thông tin liên hệ hiện có:"
+    assert reply.answered and any(line.startswith("Điện thoại: ") for line in rest)
