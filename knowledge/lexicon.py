@@ -77,10 +77,10 @@ QUESTION_TYPES: dict[str, re.Pattern[str]] = {
     "email": re.compile(r"\b(email|e mail|thu dien tu|hop thu)\b"),
     "hotline": re.compile(r"\b(hotline|duong day nong)\b"),
     "phone": re.compile(r"\b(dien thoai|goi dien|so may|lien lac|goi so|sdt|phone|telephone|tel)\b"),
-    # "địa chỉ email", "địa chỉ web" ask no postal address
+    # "địa chỉ email", "địa chỉ web", "email address" ask no postal address
     "address": re.compile(r"\b(dia chi(?! (?:e ?mail|thu|hop thu|web|website|trang))|tru so|o dau|nam o|nam tai|"
                           r"toa lac|phuong nao|quan nao|"
-                          r"duong nao|cho nao|cho lam viec|van phong|address|located)\b"),
+                          r"duong nao|cho nao|cho lam viec|van phong|(?<!mail )(?<!web )address|located)\b"),
     "contact": re.compile(r"\b(lien he|thong tin lien|lien lac|contact)\b"),
     "when": re.compile(r"\b(ngay nao|ngay may|ngay bao nhieu|khi nao|bao gio|luc nao|thoi gian nao|"
                        r"nam nao|thang nao|hom nao|han chot|han nop|han nhan|thoi han|han cuoi|"

@@ -143,7 +143,8 @@ def test_a_retired_article_is_no_body_source(empty_kb, tmp_path):
     assert cited(empty_kb, ["phone"])["title"].startswith("Thông tin liên hệ ở chân trang")
 
 
-@pytest.mark.parametrize("question", ["dia chi email so khcn", "địa chỉ e mail của sở khcn là gì"])
+@pytest.mark.parametrize("question", ["dia chi email so khcn", "địa chỉ e mail của sở khcn là gì",
+                                      "What is the email address of the department?"])
 def test_an_email_address_asked_is_no_postal_address(conversation, question):
     """"địa chỉ email" asks the email alone, not "Địa chỉ: Số 02, Lý Thường Kiệt …" beside it."""
     text = conversation.answer(question).as_json()["text"]

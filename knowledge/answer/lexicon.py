@@ -85,7 +85,8 @@ CONTACT_ATTRIBUTES: list[Cue] = [
     *_cues("phone", "số điện thoại, điện thoại, số máy, gọi số, phone number, phone, telephone, tel",
            ambiguous="số máy"),
     *_cues("fax", "số fax, fax"),
-    *_cues("email", "email, e mail, thư điện tử, hộp thư, mail, địa chỉ email, địa chỉ thư điện tử"),
+    *_cues("email", "email, e mail, thư điện tử, hộp thư, mail, địa chỉ email, địa chỉ thư điện tử, email address, "
+                    "e mail address, mail address"),
     *_cues("hotline", "hotline, đường dây nóng"),
     *_cues("address", "địa chỉ, trụ sở, address, located, tọa lạc, toạ lạc, nằm ở, phường nào, quận nào, "
                       "huyện nào, xã nào, đường nào, phường gì, quận gì, huyện gì, xã gì, đường gì, nằm đâu, "
