@@ -3,7 +3,8 @@ the button under a refusal, leaves a question for staff.
 
 The bot confirms in one sentence and says when staff will read it (:mod:`handlers.working_hours`).
 The question is the one in the same message, else the one the bot has just failed to answer, else
-the bot asks for it and takes the next message as the question ("thôi" takes the request back).
+the bot asks for it and takes the next message as the question ("thôi" takes the request back); a message that
+asks nothing ("ok", "bot ơi", "cho mình hỏi") is no question for staff: the bot asks again.
 The request is stored with the address the adapter names for answers sent later
 (:attr:`IncomingMessage.deliver_via`); a place that cannot receive them gets the contacts instead.
 Staff answer in the web admin; ``bot/`` delivers the answer (:mod:`knowledge.handover`). What the
@@ -19,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from knowledge import handover
+from knowledge.answer.question import is_accented, is_stop
+from knowledge.answer.smalltalk import smalltalk_intent
 from knowledge.store import KnowledgeBase
 from knowledge.write_behind import WriteBehind, WriteThrough
 
@@ -51,6 +54,14 @@ def answer_text(request: handover.Request) -> str:
     return texts.STAFF_ANSWER.format(question=_quote(request.question), answer=request.answer or "")
 
 
+def asks_nothing(kb: KnowledgeBase, text: str) -> bool:
+    """Is a message no question for staff: small talk ("ok", "cảm ơn") or words that only call or frame one ("bot
+    ơi", "cho mình hỏi")?"""
+    tokens = kb.normalizer().tokenize(text)
+    accented = is_accented(text)
+    return bool(smalltalk_intent(tokens)) or all(is_stop(t, accented) is True for t in tokens)
+
+
 def _quote(question: str) -> str:
     question = " ".join(question.split())
     return question if len(question) <= QUOTE_CHARS else question[:QUOTE_CHARS - 1].rstrip() + "…"
@@ -79,6 +90,9 @@ class HandOver:
         if pending is not None and pending.awaiting:
             if is_cancel(text):
                 return Reply(texts.HANDOVER_CANCELLED, KIND)
+            if recognise(text) is None and asks_nothing(self.kb, text):  # "ok", "bot ơi": still no question
+                self._remember(message, user_hash, handover.Pending(handover.iso(now), awaiting=True), now)
+                return Reply(texts.HANDOVER_ASK_AGAIN, KIND)
             if recognise(text) is None:
                 return self._leave(message, user_hash, text, now)
         intent = recognise(text)

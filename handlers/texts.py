@@ -81,6 +81,8 @@ FEEDBACK_DIGITS = "Câu trả lời có hữu ích không? Gửi 1 nếu có, 2 
 HANDOVER_BUTTON = "Để lại câu hỏi cho cán bộ"  # the button under a refusal; read as a hand-over request
 HANDOVER_ASK = ("Vâng, tôi sẽ chuyển câu hỏi của bạn cho cán bộ Sở: bạn vui lòng gõ câu hỏi trong một tin nhắn "
                 "(kèm số điện thoại nếu muốn cán bộ gọi lại). {when}")
+HANDOVER_ASK_AGAIN = ("Bạn vui lòng gõ câu hỏi cần chuyển cho cán bộ Sở trong một tin nhắn (hoặc gõ «thôi» nếu không "
+                      "cần nữa).")
 HANDOVER_CONFIRM = ("Tôi đã chuyển câu hỏi «{question}» cho cán bộ Sở; câu trả lời sẽ được gửi đến bạn "
                     "ngay trong cuộc trò chuyện này. {when}")
 HANDOVER_CANCELLED = "Vâng, tôi không chuyển câu hỏi nào cho cán bộ. Bạn cứ hỏi tiếp nhé."

@@ -151,6 +151,17 @@ def test_without_a_question_the_bot_asks_for_it_and_takes_the_next_message(fixed
     assert say(fixed, "Số điện thoại của Sở là gì?").kind == "contact"  # back to ordinary answers
 
 
+@pytest.mark.parametrize("nothing", ["ok", "bot ơi", "cho mình hỏi", "dạ vâng ạ"])
+def test_a_message_asking_nothing_is_not_the_question_left_for_staff(fixed, nothing):
+    """Asked to type their question, a citizen who answers "ok" or "bot ơi" is asked again: staff got "bot ơi" to
+    answer. The question that follows is the one left."""
+    say(fixed, "gặp cán bộ")
+    again = say(fixed, nothing)
+    assert again.kind == "handover" and again.text == texts.HANDOVER_ASK_AGAIN and requests(fixed.kb) == []
+    say(fixed, "Hồ sơ đăng ký đề tài năm 2026 nộp ở đâu?")
+    assert [r.question for r in requests(fixed.kb)] == ["Hồ sơ đăng ký đề tài năm 2026 nộp ở đâu?"]
+
+
 def test_a_request_with_its_question_is_taken_at_once(fixed):
     text = "Tôi muốn gặp cán bộ để hỏi về thủ tục đăng ký đề tài khoa học"
     assert "«" + text + "»" in say(fixed, text).text
