@@ -82,6 +82,18 @@ def test_pasted_markup_and_control_characters_are_not_words():
     assert strip_markup("<b>địa chỉ</b> của&nbsp;sở\x07 **KH&amp;CN**") == "địa chỉ của sở KH&CN"
 
 
+def test_the_asker_introducing_themself_and_their_thanks_are_no_part_of_the_question(engine):
+    """"em là sinh viên năm 3 đang làm đề tài" made "sinh viên", "3" and "đề tài" words to look for, and the
+    deadline of the eighth contest was refused; the question asked without them is answered."""
+    chatty = ("dạ em chào anh chị ạ, em là sinh viên năm 3 đang làm đề tài, cho em hỏi hội thi sáng tạo kỹ thuật lần "
+              "thứ 8 của thành phố thì hạn chót nộp hồ sơ là ngày nào vậy ạ, em cảm ơn nhiều ạ")
+    words = read(engine, chatty).content_folded
+    assert not {"sinh", "vien", "3", "de", "tai", "nhieu"} & set(words) and {"hoi", "thi", "8"} <= set(words)
+    match = engine.match(chatty)
+    assert match.answered and "15/7/2015" in match.text
+    assert {"doanh", "nghiep"} <= set(read(engine, "hội thi lần 8, doanh nghiệp có được dự thi không").content_folded)
+
+
 @pytest.mark.parametrize("typed", ["sđt sở KH CN", "sđt sở KH & CN", "SĐT SỞ KHCN"])
 def test_split_abbreviations_are_joined_before_expansion(engine, typed):
     folded = read(engine, typed).folded

@@ -159,11 +159,32 @@ def strip_markup(text: str) -> str:
     return clean(text)
 
 
+# What a chatty message says around its question: the asker introducing themself ("em là sinh viên năm 3 đang làm
+# đề tài, …"), and thanks closing it ("…, em cảm ơn nhiều ạ"). Read on folded clauses.
+_INTRODUCTION_RE = re.compile(r"^(?:(?:da|vang|xin chao|chao \w+) )*(?:em|minh|toi|chau|con|to) "
+                              r"(?:la|dang|hien dang|hien la|moi)\b")
+_THANKS_RE = re.compile(r"^(?:(?:da|em|minh|toi|chau) )*(?:cam on|thanks?|thank you)\b[^?]*$")
+_CLAUSE_END_RE = re.compile(r"(?<=[,.;!?])\s+")
+
+
+def _without_asides(text: str) -> str:
+    """The message without the asides around its question (``_INTRODUCTION_RE``, ``_THANKS_RE``): their words
+    ("sinh viên", "năm 3", "đề tài", "nhiều") are no part of what is asked."""
+    clauses = _CLAUSE_END_RE.split(text.strip())
+    if len(clauses) < 2:
+        return text
+    last = len(clauses) - 1
+    kept = [clause for i, clause in enumerate(clauses)
+            if not (i < last and _INTRODUCTION_RE.match(fold(clause).casefold()))
+            and not (i == last and _THANKS_RE.match(fold(clause).casefold()))]
+    return " ".join(kept) if kept else text
+
+
 def cleaned_question(text: str) -> str:
-    """A question as both engines read it: ``strip_markup``, a month typed short written out ("t9/2019" is
-    "tháng 9/2019"), and typed without accents but for its "đ" ("đia chi so khcn": phone keyboards give "đ"
-    apart), read as the same question typed without any."""
-    text = strip_markup(text)
+    """A question as both engines read it: ``strip_markup``, its asides left out (``_without_asides``), a month typed
+    short written out ("t9/2019" is "tháng 9/2019"), and typed without accents but for its "đ" ("đia chi so khcn":
+    phone keyboards give "đ" apart), read as the same question typed without any."""
+    text = _without_asides(strip_markup(text))
     text = _SHORT_MONTH_RE.sub(r"tháng \1" if is_accented(text) else r"thang \1", text)
     return text if is_accented(text) or "đ" not in text.casefold() else text.replace("đ", "d").replace("Đ", "D")
 
