@@ -22,7 +22,9 @@ rarely answers wrongly but refuses more. Each covers the other's weakness:
 * contacts, FAQs and small talk are the matcher's; a contact only when the fitted engine, which reads
   question words with the accents typed, also finds a contact asked for ("trực thuộc cơ quan nào" asks
   for no "quận nào"), and the fitted engine's own when a follow-up reads another unit's than the matcher's
-  ("còn email?" after a unit's phone number: the matcher never sees the conversation's topic).
+  ("còn email?" after a unit's phone number: the matcher never sees the conversation's topic);
+* a follow-up with no topic of its own ("theo kế hoạch nào?" after the drill) is the fitted engine's, which reads it
+  with the conversation's topic, unless the matcher answers from the topic's own page.
 
 The matcher searches the articles (its costliest route) only when the fitted engine is not sure of an article
 answer (nor asked about a page itself): when it is sure, the reply's text is the fitted engine's whatever page
@@ -97,6 +99,9 @@ class CombinedEngine:
             return matched
         if matched.answered and matched.kind == "article" and self.fitted.names_no_topic(question):
             return fitted  # the question names nothing but the department: no page is about it more than another
+        if matched.answered and matched.kind == "article" and topic is not None and topic.title and \
+                matched.source.get("title") != topic.title and self.fitted.follows_up(question):
+            return fitted  # "theo kế hoạch nào?" after the drill: the matcher, which never sees the topic, reads another
         if not matched.answered:
             return fitted if sure else matched
         same_page = _same_page(matched, fitted)

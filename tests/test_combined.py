@@ -238,6 +238,17 @@ def test_a_units_contact_asked_again_is_that_units_until_the_department_is_named
     assert "3820674" in say("còn sđt sở khcn?").text.replace(".", "")
 
 
+def test_a_follow_up_asking_which_plan_or_ward_is_read_with_the_topic_first(kb):
+    """After the radiation drill, "theo kế hoạch nào?" was answered with Ô Môn's orchard plan (any plan, read alone;
+    the matcher never sees the topic) and "ở phường nào?" with the department's address."""
+    say = _chat(kb)
+    assert "12/9" in say("diễn tập sự cố bức xạ 2024").text
+    assert "102/KH-UBND" in say("theo kế hoạch nào?").text
+    ward = say("ở phường nào?")
+    assert "phường An Phú" in ward.text and "Lý Thường" not in ward.text
+    assert "64/KH-UBND" in _chat(kb)("theo kế hoạch nào?").text  # with no topic, read alone
+
+
 def test_a_contact_answered_is_the_topic_a_follow_up_is_read_with(kb):
     say = _chat(kb)
     assert "31/10/2017" in say("giao ban khcn quan huyen lan 13 to chuc ngay nao").text

@@ -257,6 +257,11 @@ class AnswerEngine:
         return answers_in_agreement(self.index().read(clean(question)), reply, self.kb.normalizer(),
                                     lambda words: self.kb.phrase_count(words.split()) > 0)
 
+    def follows_up(self, text: str) -> bool:
+        """Has the question no topic of its own, so that a conversation's topic says what it is about
+        (``_is_follow_up``: "theo kế hoạch nào?", "còn giải ba?")?"""
+        return _is_follow_up(self.index().read(self.spelt_out(clean(text))))
+
     def names_no_topic(self, text: str) -> bool:
         """Does the question name nothing but the department (``Question.names_no_topic``)? No article then answers
         it, whichever engine finds one."""
@@ -276,16 +281,15 @@ class AnswerEngine:
         faq = self._faq(question, index)
         if faq and faq.answered:
             return faq
-        if question.names_no_topic and not follow_up:
-            article = Match("article", False)  # no page is about the department more than another
-        else:
-            article = self._article(question, index)
-        if follow_up and topic.title and not article.answered:
+        article = Match("article", False)
+        if follow_up and topic.title:  # read with the topic first: alone, "theo kế hoạch nào?" finds any plan
             widened = index.reader.read(question.text + " " + topic.title)
             own = set(question.content_folded)
             widened.terms = question.terms + [replace(t, factor=FOLLOW_UP_WEIGHT * t.factor)
                                               for t in widened.terms if t.token.folded not in own]
             article = self._article(widened, index)
+        if not article.answered and not (question.names_no_topic and not follow_up):
+            article = self._article(question, index)  # (no page is about the department more than another)
         if article.answered:
             return article
         if contact and not article.suggestions:
@@ -305,6 +309,9 @@ class AnswerEngine:
         if not asked and "where" in question.types and not question.entity and not self._topic_words(question) \
                 and not about_an_article:
             asked = ["address"]  # "sở ở đâu"
+        if asked == ["address"] and about_an_article and not question.entity \
+                and not self._names_only_the_department(question):
+            return None, False  # "ở phường nào?" after an event: the ward it was held in, not the department's
         if not asked:
             return None, False
         # the unit of the conversation's last contact, unless the question names the department ("còn sđt sở khcn?")
@@ -493,9 +500,12 @@ def _most_covered(passages: list[Passage], question: Question, weights: list[flo
 
 
 def _is_follow_up(question: Question) -> bool:
+    """Has the question no topic of its own: it opens as a follow-up does ("còn …"), or names at most one word
+    besides the kind of thing it asks for ("theo kế hoạch nào?", "ở phường nào?": the plan, the ward of the topic)?"""
     words = [t.folded for t in question.tokens]
     opener = " ".join(words[:2]) in _FOLLOW_UP_OPENERS or (words and words[0] in _FOLLOW_UP_OPENERS)
-    own = [t for t in question.terms if t.factor == 1.0]
+    asked = set(question.which.split())
+    own = [t for t in question.terms if t.factor == 1.0 and t.token.folded not in asked]
     return bool(opener) or len(own) <= 1
 
 
