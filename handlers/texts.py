@@ -24,6 +24,7 @@ SMALLTALK_REPLIES = {
     "goodbye": "Tạm biệt bạn! Khi cần thông tin về Sở Khoa học và Công nghệ thành phố Cần Thơ, "
                "bạn cứ nhắn lại nhé.",
     "ack": "Vâng. Bạn cần hỏi thêm gì về Sở Khoa học và Công nghệ thành phố Cần Thơ thì cứ nhắn nhé.",
+    "call": "Dạ, tôi đây. Bạn cần hỏi gì về Sở Khoa học và Công nghệ thành phố Cần Thơ?",
 }
 
 START = (f"Xin chào! Tôi là {BOT_NAME}.\n{CAPABILITIES}\n\n"

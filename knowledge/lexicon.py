@@ -107,19 +107,6 @@ công nghệ kỹ thuật thành phố cần thơ tp bên cơ quan đơn vị m�
 hiện nay bây giờ mới nhất ở đâu ko không biết muốn gửi đến tới what is the of department science and
 technology can tho city where address phone number telephone contact located""".split())
 
-SMALLTALK: dict[str, re.Pattern[str]] = {
-    "greeting": re.compile(r"^(xin chao|chao|hello|hi|hey|alo|a lo|chao buoi (sang|trieu|chieu|toi))"
-                           r"( (ban|ad|admin|bot|em|anh|chi|shop|so|moi nguoi|ca nha))*$"),
-    "thanks": re.compile(r"^((xin )?cam on|camon|thank|thanks|thank you|tks|thanks you|ok cam on|"
-                         r"cam on nhieu)( (ban|ad|admin|bot|em|anh|chi|nhieu|nha|nhe|a|rat nhieu|so))*$"),
-    "identity": re.compile(r"^((ban|bot|may|em|day) (la ai|la gi|ten (la )?gi|la nguoi hay may)|"
-                           r"ai (vay|day|the)|ban la robot (a|ha|phai khong)?)$"),
-    "capabilities": re.compile(r"^(ban|bot|em)? ?(giup|lam) (duoc )?(gi|nhung gi)( cho (toi|minh|em))?$|"
-                               r"^(huong dan|help|tro giup|menu)$"),
-    "goodbye": re.compile(r"^(tam biet|bye|bye bye|goodbye|hen gap lai|chao nhe)( (ban|ad|nhe|nha))*$"),
-    "ack": re.compile(r"^(ok|oke|okay|vang|da|u|uh|um|duoc roi|hieu roi|tot|tuyet|hay qua)( (a|nhe|nha|roi))*$"),
-}
-
 # Every word the lexicon itself looks for: a typo is corrected towards these even when no article
 # holds them ("dien thaoi" → "dien thoai").
 LEXICON_WORDS = frozenset(

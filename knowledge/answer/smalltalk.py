@@ -26,8 +26,10 @@ _INTENTS: dict[str, tuple[str, str]] = {
     "greeting": ("xin chao|chao|hello|hi|hey|alo|good morning|chao buoi sang|chao buoi chieu|chao buoi toi|"
                  "co do khong|co o do khong|co ai khong|co ai o do khong",
                  "ban|ad|admin|bot|em|anh|chi|moi nguoi|ca nha|so|a|nhe|nha|oi"),
-    "ack": ("ok|oke|okay|vang|da|u|uh|um|duoc roi|hieu roi|tot|tuyet|hay qua|gioi qua|good|great",
+    "ack": ("ok|oke|okay|vang|da|u|uh|um|duoc roi|hieu roi|tot|tuyet|hay qua|gioi qua|good|great|haha|hihi|hehe",
             "a|nhe|nha|roi|qua|lam|ban|bot"),
+    # calling the bot by a name with "ơi" and saying nothing else ("bot ơi", "ad ơi"): it answers the call
+    "call": ("oi", "ban|ad|admin|bot|em|anh|chi|so|a"),
 }
 ADDRESS_WORDS = frozenset("ban bot ad admin em e anh chi oi a a nhe nha vay the nhi ha".split())
 # Words that may stand inside an intent's phrase: who it is for, and what is asked about in general
