@@ -90,10 +90,10 @@ class HandOver:
         if pending is not None and pending.awaiting:
             if is_cancel(text):
                 return Reply(texts.HANDOVER_CANCELLED, KIND)
-            if recognise(text) is None and asks_nothing(self.kb, text):  # "ok", "bot ơi": still no question
-                self._remember(message, user_hash, handover.Pending(handover.iso(now), awaiting=True), now)
-                return Reply(texts.HANDOVER_ASK_AGAIN, KIND)
             if recognise(text) is None:
+                if asks_nothing(self.kb, text):  # "ok", "bot ơi": still no question
+                    self._remember(message, user_hash, handover.Pending(handover.iso(now), awaiting=True), now)
+                    return Reply(texts.HANDOVER_ASK_AGAIN, KIND)
                 return self._leave(message, user_hash, text, now)
         intent = recognise(text)
         if intent is None:  # an ordinary question: answered, or refused anew (see :meth:`refused`)

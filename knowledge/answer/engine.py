@@ -203,7 +203,7 @@ class AnswerEngine:
     def normalized(self, text: str) -> str:
         """The question's words as this engine reads them (``Match.normalized``): abbreviations and initialisms
         spelt out, folded, and only a word that is no word at all corrected ("vic" → "viec", never "tôm" → "toi")."""
-        return self.index().read(self.spelt_out(clean(text))).folded
+        return self.read_question(text).folded
 
     def spelt_out(self, text: str) -> str:
         """The question with its initialisms spelt out as the pages its other words find write them
@@ -260,18 +260,21 @@ class AnswerEngine:
     def follows_up(self, text: str) -> bool:
         """Has the question no topic of its own, so that a conversation's topic says what it is about
         (``_is_follow_up``: "theo kế hoạch nào?", "còn giải ba?")?"""
-        return _is_follow_up(self.index().read(self.spelt_out(clean(text))))
+        return _is_follow_up(self.read_question(text))
 
     def names_no_topic(self, text: str) -> bool:
         """Does the question name nothing but the department (``Question.names_no_topic``)? No article then answers
         it, whichever engine finds one."""
         return self.index().read(clean(text)).names_no_topic
 
+    def read_question(self, text: str) -> Question:
+        """The question as this engine reads it: cleaned, its initialisms spelt out (``spelt_out``)."""
+        return self.index().read(self.spelt_out(clean(text)))
+
     def readings(self, text: str) -> tuple[Question, list[Reading]]:
         """Every candidate sentence with its features (for calibration and diagnosis)."""
-        index = self.index()
-        question = index.read(self.spelt_out(clean(text)))
-        return question, self._read_candidates(question, index)
+        question = self.read_question(text)
+        return question, self._read_candidates(question, self.index())
 
     def _answer(self, question: Question, index: _Index, topic: Topic | None) -> Match:
         follow_up = topic is not None and _is_follow_up(question)
@@ -309,17 +312,17 @@ class AnswerEngine:
         if not asked and "where" in question.types and not question.entity and not self._topic_words(question) \
                 and not about_an_article:
             asked = ["address"]  # "sở ở đâu"
-        if asked == ["address"] and about_an_article and not question.entity \
-                and not self._names_only_the_department(question):
+        names_the_department = self._names_only_the_department(question)
+        if asked == ["address"] and about_an_article and not question.entity and not names_the_department:
             return None, False  # "ở phường nào?" after an event: the ward it was held in, not the department's
         if not asked:
             return None, False
         # the unit of the conversation's last contact, unless the question names the department ("còn sđt sở khcn?")
-        entity = question.entity or (topic.entity if topic and not self._names_only_the_department(question) else [])
+        entity = question.entity or (topic.entity if topic and not names_the_department else [])
         key = "department" if not entity or is_department(" ".join(t.folded for t in entity)) else \
             self._unit_for(entity, index)
         guessed = False
-        if key is None and self._names_only_the_department(question):
+        if key is None and names_the_department:
             key = "department"
         elif key is None and not names_someone(question):
             key, guessed = "department", True

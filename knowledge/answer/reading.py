@@ -20,7 +20,8 @@ from typing import TypeVar
 from ..contacts import EMAIL_RE
 from ..local_time import MONTH_NAMES
 from ..text import ORDINAL_MARKERS, Normalizer, fold
-from .lexicon import ADDRESS_UNITS, CALENDAR_WORDS, DEPUTY_WORDS, HOME_PROVINCE, PERCENT, PROVINCES, ROLE_WORDS, WEBSITE_NOUNS
+from .lexicon import (ADDRESS_UNITS, CALENDAR_WORDS, DEPUTY_WORDS, HOME_PROVINCE, PERCENT, PROVINCES, ROLE_WORDS,
+                      WEBSITE_NOUNS)
 from .question import CONTRAST_RES, Probe, Question
 
 K = TypeVar("K")
@@ -66,6 +67,10 @@ _TIME_RE = re.compile(r"\b\d{1,2}\s*(?:h|giờ|:)\s*\d{0,2}\b|\b(?:sáng|chiều
 _WEEKDAY_RE = re.compile(r"\b(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ nhật)\b", re.I)
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 _SPAN_RE = re.compile(r"\b\d+\s+(?:năm|tháng|ngày|giờ|tuần|quý)\b", re.I)  # a span of time: "07 tháng"
+# A document's number with its code ("02-NQ/TU", "2792/QĐ-UBND", "06/2019/QĐ-UBND"): it counts nothing, unless the
+# question asks a number as an identifier ("quyết định số mấy").
+_DOCUMENT_NUMBER_RE = re.compile(r"\b\d+(?:/\d+)*[/-](?=[^\W\d_]{2,})[\w&.\-/]*")
+_NUMBER_ASKED_RE = re.compile(r"\bso (?:may|bao nhieu)\b|\bnumber\b")
 _CLAUSE_RE = re.compile(r"[,;:]\s|\n")  # what a comma, a semicolon or a colon separates (not "1,5" nor "8:00")
 # Numbers in words; not "năm", which is far more often "year" ("đầu năm") than five.
 _COUNT_WORDS_RE = re.compile(r"\b(?:một|hai|ba|bốn|sáu|bảy|tám|chín|mười|trăm|nghìn|ngàn|triệu|tỷ|tỉ)\b", re.I)
@@ -845,9 +850,6 @@ def _in_a_document_code(text: str, year: re.Match) -> bool:
 
 
 _CODE_AFTER_YEAR_RE = re.compile(r"/[^\W\d_]")
-# A document's number with its code ("02-NQ/TU", "2792/QĐ-UBND", "06/2019/QĐ-UBND"): it counts nothing.
-_NUMBER_ASKED_RE = re.compile(r"\bso (?:may|bao nhieu)\b|\bnumber\b")  # "quyết định số mấy": an identifier asked
-_DOCUMENT_NUMBER_RE = re.compile(r"\b\d+(?:/\d+)*[/-](?=[^\W\d_]{2,})[\w&.\-/]*")
 _CODE_DATE_BEFORE_YEAR_RE = re.compile(r"\d/[^\W\d_][\w.\-]*\s+(?:ngày\s+)?\d{1,2}[/-]\d{1,2}[/-]$")
 
 
