@@ -38,6 +38,9 @@ DEFAULT_ABBREVIATIONS: dict[str, str] = {
     "tt&tt": "thông tin và truyền thông", "tn&mt": "tài nguyên và môi trường", "gd&đt": "giáo dục và đào tạo",
     "kh&đt": "kế hoạch và đầu tư", "lđtb&xh": "lao động thương binh và xã hội",
     "ldtbxh": "lao động thương binh và xã hội", "cbccvc": "cán bộ công chức viên chức",
+    # The quality offices' initialism ("Chi cục TĐC"), of words, not syllables: no page spells it out letter
+    # by letter, so ``initialisms`` cannot.
+    "tđc": "tiêu chuẩn đo lường chất lượng", "tdc": "tiêu chuẩn đo lường chất lượng",
 }
 
 # Words whose reading depends on their neighbours (``ContextualReading``). "đc ở đâu", "cho xin đc" are an address,

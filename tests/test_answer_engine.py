@@ -131,6 +131,11 @@ def test_only_words_that_are_no_words_are_written_as_read_for_the_matcher(engine
     assert engine.corrected("sở lập đoàn thanh tra năm nào") == "sở lập đoàn thanh tra năm nào"  # "đoàn": theirs
 
 
+def test_an_initialism_typed_in_capitals_is_never_corrected_into_a_word(engine):
+    assert [t.folded for t in read(engine, "kết quả thanh tra TDK năm 2013").tokens][4] == "tdk"
+    assert "tieu chuan do luong chat luong" in read(engine, "đợt thanh tra TĐC năm 2013").folded  # of words, not syllables
+
+
 def test_a_real_word_is_never_corrected_into_another(engine):
     tokens = [t.folded for t in read(engine, "giữ bí mật kết quả").tokens]
     assert tokens[:2] == ["giu", "bi"]

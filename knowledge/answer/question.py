@@ -248,6 +248,16 @@ def is_english(text: str) -> bool:
     return bool(words) and foreign >= max(1, 0.4 * len(words))
 
 
+def capital_initialisms(text: str) -> set[str]:
+    """The folded letters of the words without a vowel typed in capitals among words that are not ("Chi cục
+    TĐC", "đợt thanh tra TĐC 2013"): initialisms, never slips to correct into a word. In a question typed all
+    in capitals, capitals tell nothing."""
+    words = re.findall(r"[^\W\d_]+", text)
+    if all(w.isupper() for w in words):
+        return set()
+    return {folded for w in words if len(w) > 1 and w.isupper() and not has_vowel(folded := fold(w.casefold()))}
+
+
 def _is_accented_word(word: str) -> bool:
     """Does one word carry diacritics ("đ" alone is no accent: phone keyboards give it apart)?"""
     return fold(word) != word.casefold().replace("đ", "d")
@@ -385,7 +395,9 @@ class QuestionReader:
             text = self._abbreviation_typos(text)
         typed = self.normalizer.tokenize(text)
         accented = is_accented(text)
-        tokens = [self._corrected(typed, i, accented, english) for i in range(len(typed))]
+        initialisms = capital_initialisms(text)
+        tokens = [typed[i] if typed[i].folded in initialisms else self._corrected(typed, i, accented, english)
+                  for i in range(len(typed))]
         q = Question(text, typed, tokens, [], accented, english=english)
         frame = _yes_no_frame(tokens)
         skip = self._read_cues(q, frame)
