@@ -220,6 +220,14 @@ def test_question_type_is_read_on_the_accents_the_citizen_typed(engine):
     assert "count" not in counted.types and counted.attributes == ["phone"]
 
 
+@pytest.mark.parametrize("question, kind", [
+    ("Cà Mau đứng thứ mấy về chuyển đổi số", "count"), ("ca mau dti 2022 dung thu may vay", "count"),
+    ("soc trang xep hang may", "count"), ("hội nghị họp vào thứ mấy", "weekday"), ("hom do la thu may", "weekday"),
+])
+def test_thu_may_after_a_word_that_ranks_asks_a_rank_not_a_weekday(engine, question, kind):
+    assert read(engine, question).types & {"count", "weekday"} == {kind}
+
+
 @pytest.mark.parametrize("question, money", [
     ("giải nhất được bao nhiêu tiền", True), ("giai nhat duoc bao nhieu tien thuong", True),
     ("kinh phí dự án là bao nhiêu", True), ("năm 2023 cần thơ có bao nhiêu tiến sĩ", False),

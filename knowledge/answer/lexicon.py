@@ -41,6 +41,10 @@ TYPE_CUES: list[Cue] = [
     *_cues("time", "mấy giờ, giờ nào, lúc mấy giờ, what time, giờ", ambiguous="mấy giờ,giờ"),
     *_cues("time", "giờ làm việc, giờ hành chính, giờ mở cửa", interrogative=False),
     *_cues("weekday", "thứ mấy", ambiguous="thứ mấy"),
+    # A rank asked after the word that ranks ("Cà Mau đứng thứ mấy", "xếp hạng mấy"): a number, not a day of the
+    # week.
+    *_cues("count", (ranks := "đứng thứ mấy, xếp thứ mấy, xếp hạng thứ mấy, hạng thứ mấy, thứ hạng mấy, hạng mấy, "
+                               "đứng hạng mấy, xếp hạng mấy") + ", what rank, which rank", ambiguous=ranks),
     *_cues("count", "bao nhiêu, mấy, how many, how much, bao lâu, bao xa, how far, how long", ambiguous="mấy"),
     # "sđt nhiêu", "rộng cỡ nhiêu ha": "bao nhiêu" as typed in a hurry; bare "nhieu" is "nhiều" ("cảm ơn nhiều")
     *_cues("count", "nhiêu", accents_only=True),
