@@ -220,6 +220,11 @@ def test_question_type_is_read_on_the_accents_the_citizen_typed(engine):
     assert "count" not in counted.types and counted.attributes == ["phone"]
 
 
+def test_a_bare_cue_is_another_word_with_its_neighbour_only_when_the_neighbour_makes_none_with_its_own(engine):
+    assert "count" in read(engine, "nam 2019 thuc hien may de tai cap co so").types  # "đề tài", not "máy đề"
+    assert "count" not in read(engine, "ho tro mua may moc thiet bi").types  # "máy móc"
+
+
 @pytest.mark.parametrize("question, kind", [
     ("Cà Mau đứng thứ mấy về chuyển đổi số", "count"), ("ca mau dti 2022 dung thu may vay", "count"),
     ("soc trang xep hang may", "count"), ("hội nghị họp vào thứ mấy", "weekday"), ("hom do la thu may", "weekday"),
