@@ -164,4 +164,5 @@ established|founded|set up
 cost|budget|funding
 attend|attended|participate|participated|take part|took part
 giải quyết|xử lý
+sử dụng|xài
 """.strip().splitlines()

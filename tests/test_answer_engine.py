@@ -220,6 +220,12 @@ def test_question_type_is_read_on_the_accents_the_citizen_typed(engine):
     assert "count" not in counted.types and counted.attributes == ["phone"]
 
 
+@pytest.mark.parametrize("question", ["làng hoa rộng cỡ nhiêu ha", "có tầm bao nhiêu máy x quang", "chung mấy hộ"])
+def test_an_approximation_of_how_many_is_the_askers_not_a_word_to_look_for(engine, question):
+    read_as = read(engine, question.replace("chung", "chừng"))
+    assert "count" in read_as.types and not {"co", "tam", "chung"} & set(read_as.content_folded)
+
+
 def test_a_bare_cue_is_another_word_with_its_neighbour_only_when_the_neighbour_makes_none_with_its_own(engine):
     assert "count" in read(engine, "nam 2019 thuc hien may de tai cap co so").types  # "đề tài", not "máy đề"
     assert "count" not in read(engine, "ho tro mua may moc thiet bi").types  # "máy móc"
@@ -1170,6 +1176,7 @@ def test_an_unknown_engine_in_the_settings_is_refused_with_its_name():
     ("techfest có bao nhiêu sản phẩm trưng bày", "trung", ("trien", "lam")),
     ("thủ tục mới lược bớt những gì", "luoc", ("cat", "giam")),
     ("thanh tra giải quyết mấy đơn tố cáo", "giai", ("xu", "ly")),  # "nhận và xử lý xong 02 đơn tố cáo"
+    ("cửa hàng đang xài mấy cột đo xăng", "xai", ("su", "dung")),  # the South's "xài"
 ])
 def test_a_question_word_is_found_through_its_synonym(engine, typed, word, other):
     term = next(t for t in read(engine, typed).terms if t.token.folded == word)

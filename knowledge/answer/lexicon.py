@@ -48,6 +48,10 @@ TYPE_CUES: list[Cue] = [
     *_cues("count", "bao nhiêu, mấy, how many, how much, bao lâu, bao xa, how far, how long", ambiguous="mấy"),
     # "sđt nhiêu", "rộng cỡ nhiêu ha": "bao nhiêu" as typed in a hurry; bare "nhieu" is "nhiều" ("cảm ơn nhiều")
     *_cues("count", "nhiêu", accents_only=True),
+    # About how many: the approximation is the asker's, not a word to look for ("có tầm bao nhiêu chỗ"), but for
+    # "khoảng", which the pages write too ("khoảng 50 ha"); bare "co bao nhieu" is "có bao nhiêu".
+    *_cues("count", "tầm bao nhiêu, chừng bao nhiêu, tầm mấy, chừng mấy", ambiguous="tầm mấy,chừng mấy"),
+    *_cues("count", "cỡ bao nhiêu, cỡ mấy, cỡ nhiêu, tầm nhiêu, chừng nhiêu", accents_only=True),
     # Words that only frame a question ("tổng cộng bao nhiêu": how many in all): neither a type nor looked for.
     *_cues("frame", "tổng cộng, in total, all together"),
     # A share ("count" of a "%"): the pages write "%", so "phần trăm" is the kind of number asked, not a word
