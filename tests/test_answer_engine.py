@@ -1240,6 +1240,11 @@ def test_words_typed_without_accents_are_not_taken_for_stop_words_they_resemble(
     assert all(word in words for word in kept)
 
 
+def test_toi_is_a_word_of_grammar_as_den_is(engine):
+    for typed in ("số liệu thu thập từ khi nào tới khi nào", "số liệu thu thập từ khi nào đến khi nào"):
+        assert read(engine, typed).content_folded == ["so", "lieu", "thu", "thap"]
+
+
 def test_a_bare_question_word_inside_a_word_of_the_pages_is_that_word(engine):
     question = read(engine, "kiem tra xang dau nam 2013 lay bao nhieu mau")
     assert "dau" in question.content_folded and "where" not in question.types  # "xăng dầu", not "đâu"

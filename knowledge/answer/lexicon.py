@@ -116,7 +116,7 @@ _STOP_WRITTEN = """là của và có không được cho tôi mình em bạn anh
 các những này đó kia ấy một cái về ở tại trong nào gì ai đâu sao hỏi xin biết muốn giúp hãy vui lòng làm
 như để đã đang sẽ bị rồi thôi hả nhỉ vâng dạ ừ à nhờ giùm dùm nè luôn ra đến từ theo trên bởi vì nên nếu
 hay hoặc cũng đều rất lắm quá nữa còn chỉ mỗi mọi tất cả thể hông chào alo ơn chút ad admin bot
-cụ thể ha hen nghen""".split()
+cụ thể ha hen nghen tới""".split()
 STOP_EXACT = frozenset(exact_key(w) for w in _STOP_WRITTEN)
 # Bare forms that are stop words whatever accents were meant.
 STOP_FOLDED = frozenset("""la cua va khong duoc em ad a oi nhe nha vay voi cac nhung kia ay ve o nao gi ai
