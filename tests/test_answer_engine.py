@@ -880,6 +880,9 @@ def test_words_shared_with_small_talk_do_not_make_a_question_small_talk(engine, 
      False),  # names the one asked too
     ("giải nhì hội thi được bao nhiêu tiền", "Giải nhất 15 triệu đồng.", True),
     ("giải nhì hội thi được bao nhiêu tiền", "Giải nhất 15 triệu đồng; giải nhì 10 triệu đồng.", False),
+    ("giải khuyến khích được bao nhiêu tiền", "Giải nhất 15 triệu đồng; giải nhì 10 triệu đồng; và các giải khuyến "
+     "khích.", True),  # named among others, but without an amount of its own
+    ("có mấy giải khuyến khích", "Trao 6 giải Ba và 23 giải Khuyến khích.", False),
     ("Techmart bắt đầu và kết thúc ngày nào", "Techmart bế mạc ngày 30/11/2008.", False),  # both asked
 ])
 def test_a_reply_that_speaks_of_other_qualifiers_than_the_question_contradicts_it(engine, question, reply,

@@ -72,6 +72,7 @@ _SPAN_RE = re.compile(r"\b\d+\s+(?:năm|tháng|ngày|giờ|tuần|quý)\b", re.I
 _DOCUMENT_NUMBER_RE = re.compile(r"\b\d+(?:/\d+)*[/-](?=[^\W\d_]{2,})[\w&.\-/]*")
 _NUMBER_ASKED_RE = re.compile(r"\bso (?:may|bao nhieu)\b|\bnumber\b")
 _CLAUSE_RE = re.compile(r"[,;:]\s|\n")  # what a comma, a semicolon or a colon separates (not "1,5" nor "8:00")
+_DIGIT_RE = re.compile(r"\d")
 # Numbers in words; not "năm", which is far more often "year" ("đầu năm") than five.
 _COUNT_WORDS_RE = re.compile(r"\b(?:một|hai|ba|bốn|sáu|bảy|tám|chín|mười|trăm|nghìn|ngàn|triệu|tỷ|tỉ)\b", re.I)
 _UPPER = "A-ZĐÀÁẢÃẠĂẮẰẲẴẶÂẤẦẨẪẬÈÉẺẼẸÊẾỀỂỄỆÌÍỈĨỊÒÓỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢÙÚỦŨỤƯỨỪỬỮỰỲÝỶỸỴ"
@@ -648,7 +649,14 @@ def _contrast_conflict(question: Question, sentence: Sentence) -> bool:
         said = [i for i, named in enumerate(CONTRAST_RES[contrast]) if named.search(sentence.plain)]
         if said and asked not in said:
             return True
+        if "count" in question.types and len(said) > 1 and not _counted_with(CONTRAST_RES[contrast][asked], sentence):
+            return True  # "giải nhất 15 triệu đồng; …; và các giải khuyến khích": no amount for the one asked
     return False
+
+
+def _counted_with(named: re.Pattern, sentence: Sentence) -> bool:
+    """Does a clause of the sentence that names an alternative give a number with it?"""
+    return any(named.search(clause) and _DIGIT_RE.search(clause) for clause in _CLAUSE_RE.split(sentence.plain))
 
 
 def _provinces_named(text: str) -> set[str]:
