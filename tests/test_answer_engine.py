@@ -883,6 +883,9 @@ def test_words_shared_with_small_talk_do_not_make_a_question_small_talk(engine, 
     ("giải khuyến khích được bao nhiêu tiền", "Giải nhất 15 triệu đồng; giải nhì 10 triệu đồng; và các giải khuyến "
      "khích.", True),  # named among others, but without an amount of its own
     ("có mấy giải khuyến khích", "Trao 6 giải Ba và 23 giải Khuyến khích.", False),
+    ("Techmart 2008 ký được bao nhiêu tỉ", "Hai năm trước, chợ ở An Giang ký các hợp đồng trị giá 70 tỉ đồng.",
+     True),  # of an earlier year than its page's
+    ("Techmart 2008 ký được bao nhiêu tỉ", "Chợ ký các hợp đồng trị giá 90 tỉ đồng, gấp đôi năm trước.", False),
     ("Techmart bắt đầu và kết thúc ngày nào", "Techmart bế mạc ngày 30/11/2008.", False),  # both asked
 ])
 def test_a_reply_that_speaks_of_other_qualifiers_than_the_question_contradicts_it(engine, question, reply,

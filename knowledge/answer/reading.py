@@ -73,6 +73,8 @@ _DOCUMENT_NUMBER_RE = re.compile(r"\b\d+(?:/\d+)*[/-](?=[^\W\d_]{2,})[\w&.\-/]*"
 _NUMBER_ASKED_RE = re.compile(r"\bso (?:may|bao nhieu)\b|\bnumber\b")
 _CLAUSE_RE = re.compile(r"[,;:]\s|\n")  # what a comma, a semicolon or a colon separates (not "1,5" nor "8:00")
 _DIGIT_RE = re.compile(r"\d")
+# A sentence opening on an earlier time than its page's ("Hai năm trước, …", "Năm ngoái, …", "Lần trước …"; folded).
+_EARLIER_RE = re.compile(r"(?:(?:hai|ba|bon|vai|may|\d+) nam truoc|nam (?:truoc|ngoai)|lan truoc|ky truoc|truoc do)\b")
 # Numbers in words; not "năm", which is far more often "year" ("đầu năm") than five.
 _COUNT_WORDS_RE = re.compile(r"\b(?:một|hai|ba|bốn|sáu|bảy|tám|chín|mười|trăm|nghìn|ngàn|triệu|tỷ|tỉ)\b", re.I)
 _UPPER = "A-ZĐÀÁẢÃẠĂẮẰẲẴẶÂẤẦẨẪẬÈÉẺẼẸÊẾỀỂỄỆÌÍỈĨỊÒÓỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢÙÚỦŨỤƯỨỪỬỮỰỲÝỶỸỴ"
@@ -880,8 +882,8 @@ def _conflicts(qualifiers: list[tuple[str, str]], years_asked: set[str], sentenc
         if not years:  # a list item under "Năm 2013, … :" speaks of 2013 (its words are read with its lead's)
             own = set(_YEAR_RE.findall(sentence.text))  # a year of its own is in a document's code
             years = {word for word in sentence.folded if _YEAR_RE.fullmatch(word)} - own
-        if years and not years & years_asked:
-            return True
+        if years and not years & years_asked or not years and _EARLIER_RE.match(sentence.plain):
+            return True  # "Hai năm trước, chợ … ở An Giang": of an earlier year than its page's
     for marker, number in qualifiers:
         if marker in ("", "date", "year"):
             continue
