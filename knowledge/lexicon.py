@@ -165,4 +165,5 @@ cost|budget|funding
 attend|attended|participate|participated|take part|took part
 giải quyết|xử lý
 sử dụng|xài
+ban đầu|lúc đầu|hồi đầu|trước đây|trước kia|ngày xưa|hồi trước
 """.strip().splitlines()

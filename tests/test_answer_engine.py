@@ -1183,6 +1183,7 @@ def test_an_unknown_engine_in_the_settings_is_refused_with_its_name():
     ("thủ tục mới lược bớt những gì", "luoc", ("cat", "giam")),
     ("thanh tra giải quyết mấy đơn tố cáo", "giai", ("xu", "ly")),  # "nhận và xử lý xong 02 đơn tố cáo"
     ("cửa hàng đang xài mấy cột đo xăng", "xai", ("su", "dung")),  # the South's "xài"
+    ("trung tâm ngày xưa thuộc cơ quan nào", "xua", ("ban", "dau")),  # "tên gọi ban đầu là …"
 ])
 def test_a_question_word_is_found_through_its_synonym(engine, typed, word, other):
     term = next(t for t in read(engine, typed).terms if t.token.folded == word)
