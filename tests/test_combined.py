@@ -249,6 +249,19 @@ def test_a_follow_up_asking_which_plan_or_ward_is_read_with_the_topic_first(kb):
     assert "64/KH-UBND" in _chat(kb)("theo kế hoạch nào?").text  # with no topic, read alone
 
 
+def test_someone_named_by_a_pronoun_is_the_one_the_question_before_asked_about(kb):
+    """"ông ấy giữ chức vụ gì" after "ai phát biểu bế mạc": the title of the page alone does not say who, and the
+    question's own "ông" read alone found "Ông Tín kỳ vọng …"; with "giám đốc sở" it was read as a question of its own
+    and answered from another page."""
+    say = _chat(kb)
+    assert "Ngô Anh Tín" in say("ai phát biểu bế mạc techfest 2022").text
+    position = say("ông ấy giữ chức vụ gì")
+    assert position.answered and "Phát biểu bế mạc, Giám đốc Sở" in position.text
+    say = _chat(kb)
+    assert "Trần Ngọc Nguyên" in say("ai chủ trì hội nghị giao ban khcn quận huyện lần 13").text
+    assert "Trần Ngọc Nguyên" in say("ông ấy là giám đốc sở nào").text
+
+
 def test_a_contact_answered_is_the_topic_a_follow_up_is_read_with(kb):
     say = _chat(kb)
     assert "31/10/2017" in say("giao ban khcn quan huyen lan 13 to chuc ngay nao").text

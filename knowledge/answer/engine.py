@@ -61,6 +61,7 @@ _WORD_RE = re.compile(r"\w+")
 class Topic:
     """What a conversation was last about, for reading a follow-up."""
     title: str = ""  # the article last answered from
+    asked: str = ""  # the question answered from it: what of the page it was about ("ai phát biểu bế mạc")
     entity: list[Token] = field(default_factory=list)  # the unit whose contacts were last asked
 
 
@@ -287,13 +288,17 @@ class AnswerEngine:
         article = Match("article", False)
         if follow_up and topic.title:  # read with the topic first: alone, "theo kế hoạch nào?" finds any plan
             widened = index.reader.read(question.text + " " + topic.title)
-            own = set(question.content_folded)
-            widened.terms = question.terms + [replace(t, factor=FOLLOW_UP_WEIGHT * t.factor)
-                                              for t in widened.terms if t.token.folded not in own]
+            seen = set(question.content_folded)
+            added = [t for t in widened.terms if t.token.folded not in seen]
+            seen.update(t.token.folded for t in added)
+            # and with the words of the question last answered: "ông ấy giữ chức vụ gì" after "ai phát biểu bế mạc"
+            added += [t for t in index.reader.read(topic.asked).terms if t.token.folded not in seen]
+            widened.terms = question.terms + [replace(t, factor=FOLLOW_UP_WEIGHT * t.factor) for t in added]
             article = self._article(widened, index)
         if not article.answered and not (question.names_no_topic and not follow_up):
             article = self._article(question, index)  # (no page is about the department more than another)
         if article.answered:
+            article.topic = Topic(title=article.topic.title, asked=question.text)
             return article
         if contact and not article.suggestions:
             return contact  # the department's guessed: no page is about what the question names either
@@ -503,13 +508,14 @@ def _most_covered(passages: list[Passage], question: Question, weights: list[flo
 
 
 def _is_follow_up(question: Question) -> bool:
-    """Has the question no topic of its own: it opens as a follow-up does ("còn …"), or names at most one word
-    besides the kind of thing it asks for ("theo kế hoạch nào?", "ở phường nào?": the plan, the ward of the topic)?"""
+    """Has the question no topic of its own: it opens as a follow-up does ("còn …"), names someone or something by a
+    pronoun ("ông ấy là giám đốc sở nào"), or names at most one word besides the kind of thing it asks for ("theo kế
+    hoạch nào?", "ở phường nào?": the plan, the ward of the topic)?"""
     words = [t.folded for t in question.tokens]
     opener = " ".join(words[:2]) in _FOLLOW_UP_OPENERS or (words and words[0] in _FOLLOW_UP_OPENERS)
     asked = set(question.which.split())
     own = [t for t in question.terms if t.factor == 1.0 and t.token.folded not in asked]
-    return bool(opener) or len(own) <= 1
+    return bool(opener) or question.refers_back or len(own) <= 1
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,7 @@ class Question:
     # "số mấy"): a reply need not give them in their form (``reading.holds_the_form``)
     loose_attributes: set[str] = field(default_factory=set)
     entity: list[Token] = field(default_factory=list)  # what the contact attributes are of
+    refers_back: bool = False  # names someone or something by a pronoun ("ông ấy", "nó"): the conversation's topic
 
     @cached_property
     def folded(self) -> str:
@@ -645,8 +646,9 @@ class QuestionReader:
             if cue.interrogative and frame and frame[0] < start and start + len(cue.exact) <= frame[1]:
                 continue  # "có ai dự không", "có xem dau … không": inside a yes/no question it asks nothing
             claimed |= span
-            if cue.kind == "frame":
+            if cue.kind in ("frame", "back"):
                 skip |= span
+                q.refers_back |= cue.kind == "back"
                 continue
             if cue.kind == "share":  # "bao nhiêu phần trăm", "tỷ lệ": how many, of a share the pages write "%"
                 q.types.add("count")  # ("chiếm 9,7%" as often as "tỷ lệ 5%"): the "%" is looked for, not the words
