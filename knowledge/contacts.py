@@ -26,6 +26,7 @@ DEPARTMENT = "Sở Khoa học và Công nghệ thành phố Cần Thơ"
 STAFF_SOURCE = "Cập nhật của cán bộ Sở"
 FOOTER_SOURCE = "Thông tin liên hệ ở chân trang cổng thông tin của {owner}"
 FIELDS = ("address", "phone", "fax", "hotline", "email")
+NUMBER_FIELDS = frozenset({"phone", "fax", "hotline"})
 FIELD_LABELS_VI = {"address": "Địa chỉ", "phone": "Điện thoại", "fax": "Fax",
                    "hotline": "Đường dây nóng", "email": "Email"}
 
@@ -63,6 +64,17 @@ class ContactFact:
         frozen class, which looks up the fields for every object, cost the importer 0.2 s of the
         worker processes' results at 10,000 articles."""
         return ContactFact, (self.unit, self.field, self.value)
+
+
+def in_old_numbering(value: str) -> bool:
+    """Is a phone number written in Vietnam's numbering from before 2017 ("0710.3820674": landline area codes of
+    three digits after the 0, eleven digits in all, or eleven-digit mobiles "01…")? Since 2017-2018 every landline
+    is "02xx" and eleven digits, every mobile ten; such a number is older than any number in today's form,
+    whatever the date of the page that prints it (a footer copied from an old template)."""
+    digits = re.sub(r"\D", "", value)
+    if digits.startswith("84"):
+        digits = "0" + digits[2:]
+    return len(digits) == 11 and digits.startswith("0") and not digits.startswith("02")
 
 
 def is_department_at(folded: str) -> tuple[int, int] | None:

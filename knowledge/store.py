@@ -22,7 +22,7 @@ from typing import Callable, Generic, Iterable, Iterator, TypeVar
 
 import sqlite_utils
 
-from .contacts import DEPARTMENT, FIELDS, ContactFact, unit_key
+from .contacts import DEPARTMENT, FIELDS, NUMBER_FIELDS, ContactFact, in_old_numbering, unit_key
 from .fulltext import cascade, common_terms
 from .lexicon import CONTEXTUAL_ABBREVIATIONS, DEFAULT_ABBREVIATIONS, DEFAULT_SYNONYMS
 from .ingest.parsing import ParsedArticle
@@ -846,12 +846,15 @@ class KnowledgeBase:
         return self._units[1]
 
     def resolve_contacts(self, key: str = "department") -> dict[str, ContactValue]:
-        """For each field, the pinned value, else the one from the newest dated source."""
+        """For each field, the pinned value, else the one from the newest dated source; a number in the numbering
+        from before 2017 only when no source gives one in today's (``contacts.in_old_numbering``)."""
         resolved: dict[str, ContactValue] = {}
         for name in FIELDS:  # undated sources sort last: NULL is below every date
-            row = self.conn.execute(
+            rows = self.conn.execute(
                 "SELECT unit, value, source_title, source_date, pinned FROM contacts WHERE unit_key = ? AND field = ? "
-                f"AND {_LIVE_CONTACT} ORDER BY pinned DESC, source_date DESC, id DESC LIMIT 1", (key, name)).fetchone()
+                f"AND {_LIVE_CONTACT} ORDER BY pinned DESC, source_date DESC, id DESC", (key, name)).fetchall()
+            row = next((r for r in rows if r[4] or name not in NUMBER_FIELDS or not in_old_numbering(r[1])),
+                       rows[0] if rows else None)
             if row:
                 unit, value, title, date, pinned = row
                 resolved[name] = ContactValue(DEPARTMENT if key == "department" else unit, name, value,

@@ -45,6 +45,21 @@ def test_newest_dated_source_wins_whatever_the_import_order(empty_kb, tmp_path):
     assert resolved["phone"].source_date == "2024-01-01"
 
 
+def test_a_number_in_the_numbering_before_2017_never_beats_one_in_todays(empty_kb, tmp_path):
+    """A page dated 2025 whose footer was copied from an old template ("0710.3820674") made the department's phone
+    the one Cần Thơ stopped using in 2017."""
+    import_file(empty_kb, write(tmp_path, "a.txt", page("01/01/2021", "0292.3820674")))
+    import_file(empty_kb, write(tmp_path, "b.txt", page("01/07/2025", "0710.3820674")))
+    assert empty_kb.resolve_contacts()["phone"].value == "0292.3820674"
+
+
+def test_a_number_in_the_old_numbering_is_given_when_no_source_has_another(empty_kb, tmp_path):
+    import_file(empty_kb, write(tmp_path, "b.txt", page("01/07/2015", "0710.3820674")))
+    assert empty_kb.resolve_contacts()["phone"].value == "0710.3820674"
+    empty_kb.set_contact(DEPARTMENT, "phone", "0710.3820675", True, "staff")  # staff know best
+    assert empty_kb.resolve_contacts()["phone"].value == "0710.3820675"
+
+
 def test_pinned_value_beats_the_newest_article(empty_kb, tmp_path):
     import_file(empty_kb, write(tmp_path, "b.txt", page("01/01/2024", "0292.3999999")))
     empty_kb.set_contact("Sở Khoa học và Công nghệ thành phố Cần Thơ", "phone", "0292.3111111", True, "staff")
