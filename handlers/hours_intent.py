@@ -33,7 +33,7 @@ _BARE_FOLLOW = (r"(?= (?:khong|chua|a|vay|nhe|ha|hong|tu|den|toi|may|luc|vao|thu
 _HOURS_WORDS = re.compile(r"\b(?:gio|thoi gian|lich) (?:lam viec|hanh chinh|mo cua|dong cua|lam|truc)\b|"
                           r"\bgio giac lam viec\b")
 # "làm việc", "mở cửa" … as the office being open; not "làm việc với/tại …" nor "làm" + object
-_OPEN_VERB = re.compile(r"\b(?:lam viec(?! (?:voi|tai|o|cung|cua|trong|ve|gi|sao|the nao))|mo cua|dong cua|"
+_OPEN_VERB = re.compile(r"\b(?:lam viec(?! (?:voi|tai|o|cung|cua|trong|ve|gi|sao|the nao)\b)|mo cua|dong cua|"
                         rf"nghi trua|(?<!de )(?<!kien )(?<!suy )(?:lam|nghi|truc){_BARE_FOLLOW})\b")
 _TIME_RE = re.compile(rf"\b{_TIME}\b")
 _NOW_RE = re.compile(rf"\b{_NOW}\b|\b(?:dang|con) (?:mo cua|lam viec|lam|truc)\b")

@@ -33,7 +33,7 @@ HOURS_QUESTIONS = ["giờ làm việc", "mấy giờ sở mở cửa", "sở có
                    "lịch làm việc của sở khcn", "sở đóng cửa lúc mấy giờ", "giờ hành chính của sở",
                    "sở khoa học làm việc mấy giờ", "so khoa hoc lam viec may h, t7 co lam ko ad",
                    "What are the office hours?", "What time does the department open?",
-                   "Is the department open on Saturday?", "does the department work on saturday"]
+                   "Is the department open on Saturday?", "does the department work on saturday", "so lam viec gio nao"]
 ZONE = dt.timezone(dt.timedelta(hours=7))
 SATURDAY_EVENING = dt.datetime(2026, 11, 28, 19, 5, tzinfo=ZONE)
 MONDAY_MORNING = dt.datetime(2026, 11, 30, 9, 30, tzinfo=ZONE)
