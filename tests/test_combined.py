@@ -260,6 +260,9 @@ def test_someone_named_by_a_pronoun_is_the_one_the_question_before_asked_about(k
     say = _chat(kb)
     assert "Trần Ngọc Nguyên" in say("ai chủ trì hội nghị giao ban khcn quận huyện lần 13").text
     assert "Trần Ngọc Nguyên" in say("ông ấy là giám đốc sở nào").text
+    say = _chat(kb)
+    assert "Ngô Anh Tín" in say("ai phát biểu bế mạc techfest 2022").text
+    assert "Phát biểu bế mạc, Giám đốc Sở" in say("ong ay giu chuc vu gi").text  # typed without accents too
 
 
 def test_a_contact_answered_is_the_topic_a_follow_up_is_read_with(kb):

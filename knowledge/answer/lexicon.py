@@ -56,7 +56,8 @@ TYPE_CUES: list[Cue] = [
     *_cues("frame", "tổng cộng, in total, all together"),
     # Someone or something already named, in a follow-up ("ông ấy giữ chức vụ gì", "nó diễn ra ngày nào"): the
     # conversation says who or what, not these words.
-    *_cues("back", "ông ấy, bà ấy, anh ấy, chị ấy, ông này, bà này, người đó, người này, ổng, bả, nó", accents_only=True),
+    *_cues("back", "ông ấy, bà ấy, anh ấy, chị ấy, ông này, bà này, người đó, người này"),
+    *_cues("back", "ổng, bả, nó", accents_only=True),  # bare, "ong", "ba", "no" are other words
     # A share ("count" of a "%"): the pages write "%", so "phần trăm" is the kind of number asked, not a word
     # to look for.
     *_cues("share", "bao nhiêu phần trăm, mấy phần trăm, what percentage, what percent, how many percent",
