@@ -61,6 +61,12 @@ def test_a_question_naming_nothing_but_the_department_is_answered_by_no_article(
     assert match.kind != "contact" and not match.answered
 
 
+def test_a_word_written_like_one_of_the_departments_name_is_not_it(kb):
+    """"quỹ" (a fund) folds like "quý" of "quý sở": the question was taken for one naming only the department."""
+    assert not CombinedEngine(kb).fitted.read_question("cần thơ sẽ có quỹ gì").names_no_topic
+    assert CombinedEngine(kb).fitted.read_question("quý sở khcn cần thơ").names_no_topic
+
+
 def test_every_engine_is_built_by_name(kb):
     assert {type(engine_for(kb, name)) for name in ENGINES} == set(ENGINES.values())
 

@@ -29,8 +29,8 @@ from ..store import FOOTER_CONTEXT, ContactValue, KnowledgeBase, Passage
 from ..text import Normalizer, Token, clean, exact_key
 from .decision import Model, default_model, says_the_same
 from .initialisms import has_vowel, initialism_letters, spell_out, spelt_by
-from .lexicon import (AMBIGUOUS_BARE_STOPS, DEPARTMENT_WORDS, ENGLISH_STOPS, HOME_PROVINCE, LEXICON_WORDS,
-                      STOP_FOLDED)
+from .lexicon import (AMBIGUOUS_BARE_STOPS, ENGLISH_STOPS, HOME_PROVINCE, LEXICON_WORDS,
+                      STOP_FOLDED, names_the_department)
 from .question import Question, QuestionReader, Term, is_english, is_stop, names_someone
 from .reading import (ArticleFit, ArticleView, Reading, add_relative_features, agrees, answers_in_agreement,
                       build_article, fills_the_slot, fit_article, holds_the_form, idf_max_of, read,
@@ -317,17 +317,17 @@ class AnswerEngine:
         if not asked and "where" in question.types and not question.entity and not self._topic_words(question) \
                 and not about_an_article:
             asked = ["address"]  # "sở ở đâu"
-        names_the_department = self._names_only_the_department(question)
-        if asked == ["address"] and about_an_article and not question.entity and not names_the_department:
+        department_named = self._names_only_the_department(question)
+        if asked == ["address"] and about_an_article and not question.entity and not department_named:
             return None, False  # "ở phường nào?" after an event: the ward it was held in, not the department's
         if not asked:
             return None, False
         # the unit of the conversation's last contact, unless the question names the department ("còn sđt sở khcn?")
-        entity = question.entity or (topic.entity if topic and not names_the_department else [])
+        entity = question.entity or (topic.entity if topic and not department_named else [])
         key = "department" if not entity or is_department(" ".join(t.folded for t in entity)) else \
             self._unit_for(entity, index)
         guessed = False
-        if key is None and names_the_department:
+        if key is None and department_named:
             key = "department"
         elif key is None and not names_someone(question):
             key, guessed = "department", True
@@ -342,7 +342,7 @@ class AnswerEngine:
 
     @staticmethod
     def _topic_words(question: Question) -> list[Term]:
-        return [t for t in question.terms if t.token.folded not in DEPARTMENT_WORDS and t.factor == 1.0]
+        return [t for t in question.terms if not names_the_department(t.token) and t.factor == 1.0]
 
     def _names_only_the_department(self, question: Question) -> bool:
         """Does the question name the department ("sở khcn", or "sở" typed with its accents) and no other

@@ -153,8 +153,16 @@ PREPOSITIONS = frozenset("của về ở tại trong từ theo trên dưới đ�
 AMBIGUOUS_BARE_STOPS = frozenset(fold(w) for w in _STOP_WRITTEN) - STOP_FOLDED
 
 # Words that only name the department ("Sở Khoa học và Công nghệ thành phố Cần Thơ").
-DEPARTMENT_WORDS = frozenset(fold(w) for w in """sở khoa học và công nghệ kỹ thuật thành phố cần thơ
-bên quý department science technology city dost""".split())
+_DEPARTMENT_WRITTEN = """sở khoa học và công nghệ kỹ thuật thành phố cần thơ bên quý department science technology
+city dost""".split()
+DEPARTMENT_WORDS = frozenset(fold(w) for w in _DEPARTMENT_WRITTEN)
+_DEPARTMENT_EXACT = frozenset(exact_key(w) for w in _DEPARTMENT_WRITTEN)
+
+
+def names_the_department(token) -> bool:
+    """Is a (question) token a word of the department's name ("sở", "khcn" spelt out, "quý sở")? Typed with its
+    accents, only as the name writes it: "quỹ" is a fund, "khóa học" a course."""
+    return token.folded in DEPARTMENT_WORDS and (not token.marked or token.exact in _DEPARTMENT_EXACT)
 
 HOME_PROVINCE = "can tho"  # the department's own city, which nearly every page names
 PROVINCES = frozenset("""an giang|ba ria vung tau|bac giang|bac kan|bac lieu|bac ninh|ben tre|binh dinh|

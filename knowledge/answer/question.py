@@ -30,9 +30,9 @@ from ..contacts import is_department_at
 from ..text import ORDINAL_MARKERS, Normalizer, Token, clean, exact_key, fold
 from .initialisms import has_vowel
 from .lexicon import (ADMINISTRATIVE_UNITS, AMBIGUOUS_BARE_STOPS, CALENDAR_WORDS, CONTACT_ATTRIBUTES, CONTRASTS,
-                      DEPARTMENT_WORDS, DEPUTY_WORDS, ENGLISH_IRREGULAR_VERBS, ENGLISH_STOPS, MONEY_WORDS, NAME_HEADS,
+                      DEPUTY_WORDS, ENGLISH_IRREGULAR_VERBS, ENGLISH_STOPS, MONEY_WORDS, NAME_HEADS,
                       PERCENT, PREPOSITIONS, PROVINCES, ROLE_WORDS, STOP_EXACT, STOP_FOLDED, TYPE_CUES, WEBSITE_NOUNS,
-                      Cue)
+                      Cue, names_the_department)
 from .vocabulary import spellings_by_fold, vocabulary
 
 _PREPOSITIONS_EXACT = frozenset(exact_key(w) for w in PREPOSITIONS)
@@ -142,7 +142,7 @@ class Question:
     def names_no_topic(self) -> bool:
         """Does the question name nothing but the department ("sở khcn cần thơ làm gì")? Every page names it, so
         no page is told apart from the others by it."""
-        return all(t.token.folded in DEPARTMENT_WORDS for t in self.terms)
+        return all(names_the_department(t.token) for t in self.terms)
 
     @cached_property
     def probes(self) -> tuple[Probe, ...]:
@@ -833,7 +833,7 @@ class QuestionReader:
                 q.loose_attributes.add(cue.kind)
             used.update(span)
         entity = [t for t in q.terms
-                  if t.factor == 1.0 and t.token.folded not in DEPARTMENT_WORDS and t.position not in used]
+                  if t.factor == 1.0 and not names_the_department(t.token) and t.position not in used]
         if entity and named and any(start < named[0] for start, _ in found) and named[1] < entity[0].position:
             entity = []  # "email sở khcn, để gửi hồ sơ": the department is named; what follows is not a unit
         q.entity = [t.token for t in entity]
@@ -852,7 +852,7 @@ def _the_department_alone(q: Question, named: tuple[int, int] | None) -> list[tu
     an article: it looks for the department itself, whose contacts answer it. Not one that asks something of it
     ("sở khcn làm gì")."""
     if named is None or not all(
-            named[0] <= i <= named[1] or t.folded in DEPARTMENT_WORDS or t.folded in _CALLING
+            named[0] <= i <= named[1] or names_the_department(t) or t.folded in _CALLING
             for i, t in enumerate(q.tokens)):
         return []
     return [(named[0], _CONTACT)]
