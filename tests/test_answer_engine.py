@@ -1190,6 +1190,15 @@ def test_a_question_word_is_found_through_its_synonym(engine, typed, word, other
     assert other in term.alternates
 
 
+def test_a_word_the_pages_write_only_as_its_synonym_is_no_unknown_word(engine):
+    """"founded": the sample writes "set up"; the word counted as one the knowledge base lacks, the strongest sign
+    of a question about something else."""
+    _, readings = engine.readings("when was the department founded")
+    assert "set up on 3 February 1979" in readings[0].sentence.text and readings[0].features["unknown"] == 0
+    _, readings = engine.readings("when was the department abolished")
+    assert readings[0].features["unknown"] > 0
+
+
 def test_staff_synonyms_apply_at_once_and_old_databases_get_the_defaults(tmp_path):
     from bot.cli import main
 

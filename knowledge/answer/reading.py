@@ -22,7 +22,7 @@ from ..local_time import MONTH_NAMES
 from ..text import ORDINAL_MARKERS, Normalizer, fold
 from .lexicon import (ADDRESS_UNITS, CALENDAR_WORDS, DEPUTY_WORDS, HOME_PROVINCE, PERCENT, PROVINCES, ROLE_WORDS,
                       WEBSITE_NOUNS)
-from .question import CONTRAST_RES, Probe, Question
+from .question import CONTRAST_RES, Probe, Question, Term
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -401,6 +401,12 @@ class Reading:
     probability: float = 0.0
 
 
+def _known(term: Term, df_folded: dict[str, int]) -> bool:
+    """Do the pages write the term, or one of its synonyms ("founded": "set up")?"""
+    return bool(df_folded.get(term.token.folded)) or any(
+        all(df_folded.get(word) for word in phrase) for phrase in term.alternates)
+
+
 def weights_of(question: Question, idf) -> list[float]:
     return [idf(t.token) * t.factor * (CORRECTED_WEIGHT if t.corrected else 1.0) for t in question.terms]
 
@@ -433,7 +439,7 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
     in_near = held(probes, near.folded, near.exact, near.pairs if pairs_asked else None)
     in_context = held(probes, context.folded, context.exact, context.pairs if pairs_asked else None)
     missing = [w for w, a, n, ti in zip(weights, in_article, in_near, in_title) if max(a, n, ti) == 0]
-    unknown = sum(w for w, t in zip(weights, terms) if not df_folded.get(t.token.folded))
+    unknown = sum(w for w, t in zip(weights, terms) if not _known(t, df_folded))
     content = [t.token.folded for t in terms]
     pairs = list(zip(content, content[1:]))
     bigram = sum(1 for p in pairs if p in article.pairs) / len(pairs) if pairs else 0.0
