@@ -258,6 +258,9 @@ def test_an_amount_of_money_is_asked_by_tien_not_by_tien_si(engine, question, mo
     ("trang web của sở khcn là gì", "Trung tâm phát hành tin tức trên trang thông tin điện tử của Sở.", False),
     ("trang web của sở khcn là gì", "Trang thông tin điện tử của Sở: sokhcn.cantho.gov.vn.", True),
     ("what is the department website", "The department's website is https://sokhcn.cantho.gov.vn.", True),
+    ("website sở khcn", "Trung tâm phát hành tin tức trên trang thông tin điện tử của Sở.", False),  # named alone
+    ("trang web so khoa hoc cong nghe can tho", "Trang web: sokhcn.cantho.gov.vn.", True),
+    ("trang web của trung tâm có những chuyên mục gì", "Trung tâm phát hành tin tức trên trang web.", True),
 ])
 def test_an_amount_or_a_web_address_asked_must_be_in_the_reply(engine, question, reply, holds):
     assert reading.holds_the_form(read(engine, question), reply) is holds

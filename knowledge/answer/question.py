@@ -739,11 +739,15 @@ class QuestionReader:
     @staticmethod
     def _read_website(q: Question) -> None:
         """ "trang web của sở là gì", "what is the department's website": a website asked for by what it is, not
-        by "trang web nào", asks for a web address too."""
+        by "trang web nào", asks for a web address too; so does a message naming only a website and the department
+        ("website sở khcn")."""
         words = f" {q.folded} "
-        if not any(f" {asked} " in words for asked in ("gi", "nao", "what", "which")):
-            return
         named = [noun for noun in WEBSITE_NOUNS if noun != "trang" and f" {noun} " in words]
+        website = {word for noun in named for word in noun.split()}
+        only_named = all(t.folded in website or names_the_department(t) or is_stop(t, q.accented, q.english)
+                         for t in q.tokens)
+        if not (only_named or any(f" {asked} " in words for asked in ("gi", "nao", "what", "which"))):
+            return
         if named:
             q.which = max(named, key=len)
             q.types.add("which")
