@@ -383,6 +383,19 @@ def test_an_organisation_asked_for_is_the_slot_a_person_only_half_fills(tmp_path
     assert by_text["Người ký q"]["slot"] == 0.0 and by_text["Người ký q"]["slot_weak"] == 1.0
 
 
+def test_a_list_item_speaks_of_its_lead_lines_year_not_of_a_document_dated_there(tmp_path):
+    """"… Quyết định số 437/QĐ-TTg ngày 25/3/2021 về việc tặng giải thưởng năm 2020 … hai mức:" / "19 doanh nghiệp đạt
+    Giải Vàng": the item answered "năm 2021 có bao nhiêu doanh nghiệp đạt giải vàng" (2021 is the decision's date)."""
+    page = ("Giải thưởng chất lượng quốc gia\n\n[02/04/2021 08:00]\n\n"
+            "Thủ tướng đã ký Quyết định số 437/QĐ-TTg ngày 25/3/2021 về việc tặng Giải thưởng năm 2020, chia hai mức:\n\n"
+            "- 19 doanh nghiệp đạt Giải Vàng;\n\n- 36 doanh nghiệp đạt Giải thưởng.\n")
+    for year, conflict in (("2021", 1.0), ("2020", 0.0)):
+        (tmp_path / year).mkdir()
+        _, readings = readings_over(tmp_path / year, page, f"năm {year} có bao nhiêu doanh nghiệp đạt giải vàng")
+        item = next(r for r in readings if r.sentence.text.startswith("- 19"))
+        assert item.features["qualifier_conflict"] == conflict, year
+
+
 def test_a_province_named_answers_which_province(tmp_path):
     _, readings = readings_over(
         tmp_path, "Chợ công nghệ và thiết bị vùng đồng bằng\n\n[02/12/2008 08:00]\n\n"

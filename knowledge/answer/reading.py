@@ -148,6 +148,7 @@ class Sentence:
     folded: frozenset[str]
     exact: frozenset[str]
     pairs: frozenset[tuple[str, str]]
+    borrowed: str = ""  # the text of what it goes on from, whose words it is read with (``_with_words``)
     _fillers: dict[re.Pattern, list[frozenset[str]]] = field(default_factory=dict, init=False, repr=False,
                                                              compare=False)
     _echo: float | None = field(default=None, init=False, repr=False, compare=False)
@@ -223,9 +224,13 @@ class ArticleView:
         return _kept(self._near, passage_id, lambda: Words(self._stored_near(passage_id)))
 
     def _stored_near(self, passage_id: int) -> tuple[tuple[str, str], ...]:
+        return tuple(self.stored[near] for near in self._near_ids(passage_id))
+
+    def _near_ids(self, passage_id: int) -> tuple[int, ...]:
+        """A passage, the line leading into it or the passage a fact sheet's line is about, and its heading."""
         lead = self.leads.get(passage_id, self.topics.get(passage_id))
         heading = self.sections.get(passage_id)
-        return (self.stored[passage_id],) + tuple(self.stored[other] for other in (lead, heading) if other is not None)
+        return (passage_id,) + tuple(other for other in (lead, heading) if other is not None)
 
     def sheet_lines(self, passage_id: int) -> list[int]:
         """The lines of the fact sheet a passage says what is about (``sheet_topics``)."""
@@ -254,10 +259,13 @@ class ArticleView:
         lead = self.leads.get(passage_id)
         if found and lead is not None:  # the item says what it says under its lead-in line
             words = self.near(lead)
-            found[0] = _with_words(found[0], words.folded, words.exact, words.pairs)
+            found[0] = _with_words(found[0], words.folded, words.exact, words.pairs,
+                                   " ".join(self.texts[near] for near in self._near_ids(lead)))
         for i in range(1, len(found)):
             if _continues(found[i].text):  # "Trong đó 1.550 giải pháp …" is about the sentence before
-                found[i] = _with_words(found[i], found[i - 1].folded, found[i - 1].exact, found[i - 1].pairs)
+                before = found[i - 1]
+                found[i] = _with_words(found[i], before.folded, before.exact, before.pairs,
+                                       f"{before.text} {before.borrowed}")
         return found
 
 
@@ -267,9 +275,10 @@ def _continues(text: str) -> bool:
 
 
 def _with_words(sentence: Sentence, folded: frozenset[str], exact: frozenset[str],
-                pairs: frozenset[tuple[str, str]]) -> Sentence:
-    """The sentence read with the words of what it goes on from (its lead-in line, the sentence before)."""
-    return replace(sentence, folded=sentence.folded | folded, exact=sentence.exact | exact, pairs=sentence.pairs | pairs)
+                pairs: frozenset[tuple[str, str]], text: str) -> Sentence:
+    """The sentence read with the words of what it goes on from (its lead-in line, the sentence before: ``text``)."""
+    return replace(sentence, folded=sentence.folded | folded, exact=sentence.exact | exact, pairs=sentence.pairs | pairs,
+                   borrowed=text)
 
 
 def sentence_of(text: str, normalizer: Normalizer) -> Sentence:
@@ -858,6 +867,11 @@ def _holds_qualifier(qualifier: tuple[str, str], words: frozenset[str], pairs: f
 _ISO_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
+def _years_spoken(text: str) -> set[str]:
+    """The years a text speaks of: not those of documents' codes and dates."""
+    return {m.group(0) for m in _YEAR_RE.finditer(text) if not _in_a_document_code(text, m)}
+
+
 def _in_a_document_code(text: str, year: re.Match) -> bool:
     """Is a year part of a document's code or of the date it was signed ("Quyết định số 06/2019/QĐ-UBND",
     "QCVN 01:2009/BKHCN", "Thông tư số 14/2012/TT-BKHCN ngày 12/7/2012"), not a year the sentence speaks of?"""
@@ -884,10 +898,9 @@ def _conflicts(qualifiers: list[tuple[str, str]], years_asked: set[str], sentenc
     one asked (a question comparing two, "so với năm 2021, năm 2022 tăng mấy bậc", agrees with either)? Not of
     another day: a sentence often gives the day asked for ("chào mừng ngày 18/5" for "hôm 17-5 … ngày gì")."""
     if years_asked:
-        years = {m.group(0) for m in _YEAR_RE.finditer(sentence.text) if not _in_a_document_code(sentence.text, m)}
-        if not years:  # a list item under "Năm 2013, … :" speaks of 2013 (its words are read with its lead's)
-            own = set(_YEAR_RE.findall(sentence.text))  # a year of its own is in a document's code
-            years = {word for word in sentence.folded if _YEAR_RE.fullmatch(word)} - own
+        years = _years_spoken(sentence.text)
+        if not years:  # a list item under "Năm 2013, … :" speaks of 2013 (not of a document's year)
+            years = _years_spoken(sentence.borrowed)
         if years and not years & years_asked or not years and _EARLIER_RE.match(sentence.plain):
             return True  # "Hai năm trước, chợ … ở An Giang": of an earlier year than its page's
     for marker, number in qualifiers:
