@@ -112,7 +112,8 @@ class CombinedEngine:
             on_page = reading is not None and _same_page(matched, reading)
             if on_page:
                 matched.text = reading.text  # the page the matcher chose, read by the fitted engine's reader
-            if not (on_page and reading.conflict) and self.fitted.answers_in_agreement(question, matched.text):
+            if not (on_page and reading.conflict) and self.fitted.answers_in_agreement(question, matched.text) and \
+                    self.fitted.page_agrees(question, matched.article_id):
                 matched.topic = Topic(title=matched.source["title"], asked=question) if matched.source else None  # for a follow-up
                 return matched
         return fitted  # its refusal, with the pages it would suggest

@@ -73,9 +73,10 @@ def test_every_engine_is_built_by_name(kb):
 
 # ----- the rule, with stand-ins for the two engines (each is tested on its own elsewhere) -----------------
 class _Answers:
-    def __init__(self, match: Match, contradicted: bool = False):
+    def __init__(self, match: Match, contradicted: bool = False, page_disagrees: bool = False):
         self.reply = match
         self.contradicted = contradicted
+        self.page_disagrees = page_disagrees
 
     def match(self, question, topic=None, articles=True):
         return self.reply  # as the matcher: its reply with the articles searched (the rule below is on that reply)
@@ -92,6 +93,9 @@ class _Answers:
     def answers_in_agreement(self, question, reply):
         return not self.contradicted
 
+    def page_agrees(self, question, article_id):
+        return not self.page_disagrees
+
     def names_no_topic(self, question):
         return False  # "câu hỏi" asks about something
 
@@ -100,9 +104,9 @@ class _Model:
     operating_point = 0.8
 
 
-def combined(matched: Match, fitted: Match, contradicted: bool = False) -> Match:
+def combined(matched: Match, fitted: Match, contradicted: bool = False, page_disagrees: bool = False) -> Match:
     engine = CombinedEngine.__new__(CombinedEngine)
-    engine.matcher, engine.fitted = _Answers(matched), _Answers(fitted, contradicted)
+    engine.matcher, engine.fitted = _Answers(matched), _Answers(fitted, contradicted, page_disagrees)
     engine.fitted.model = _Model()
     return engine.match("câu hỏi")
 
@@ -187,6 +191,21 @@ def test_the_reply_on_a_real_page_holds_what_was_asked(kb):
 def test_a_reply_that_contradicts_the_question_is_never_given(fitted):
     """Another year, edition, rank or place than the question asks: the fitted engine's reply instead."""
     assert combined(article(PAGE), fitted, contradicted=True) is fitted
+
+
+@pytest.mark.parametrize("fitted", [article(PAGE, 0.95), refusal(FLOOR + 0.01)])
+def test_a_page_without_the_year_edition_or_place_asked_is_never_the_matchers_answer(fitted):
+    assert combined(article(PAGE), fitted, page_disagrees=True) is fitted
+
+
+def test_the_matchers_page_is_read_for_the_edition_asked(kb):
+    """"hội thi stkt lần 11 …" was answered from the twelfth contest's page, whose sentence names no edition."""
+    engine = CombinedEngine(kb)
+    matched = engine.matcher.match("hội thi sáng tạo kỹ thuật lần thứ 8 nhận hồ sơ đến ngày nào")
+    assert matched.answered and matched.article_id is not None
+    assert engine.fitted.page_agrees("hội thi sáng tạo kỹ thuật lần thứ 8 nhận hồ sơ đến ngày nào", matched.article_id)
+    assert not engine.fitted.page_agrees("hội thi sáng tạo kỹ thuật lần thứ 11 nhận hồ sơ đến ngày nào",
+                                         matched.article_id)
 
 
 def test_a_page_the_fitted_engine_finds_disagreeing_is_never_the_answer():

@@ -33,7 +33,7 @@ from .lexicon import (AMBIGUOUS_BARE_STOPS, ENGLISH_STOPS, HOME_PROVINCE, LEXICO
                       STOP_FOLDED, names_the_department)
 from .question import Question, QuestionReader, Term, is_english, is_stop, names_someone
 from .reading import (ArticleFit, ArticleView, Reading, add_relative_features, agrees, answers_in_agreement,
-                      build_article, fills_the_slot, fit_article, holds_the_form, idf_max_of, read,
+                      build_article, fills_the_slot, fit_article, holds_the_form, idf_max_of, page_disagrees, read,
                       sentence_of, weights_of)
 from .smalltalk import smalltalk_intent, unanswered_intent
 from .vocabulary import vocabulary
@@ -83,6 +83,7 @@ class Match:
     # reads a page's sentences with it)
     conflict: bool = False  # an article reading whose page or sentence disagrees with the question's
     # qualifiers (``reading.agrees``): never an answer
+    article_id: int | None = None  # the page an article answer was read from
 
 
 class _Index:
@@ -257,6 +258,18 @@ class AnswerEngine:
         and does none of the reply speak of another year, edition, number, rank or place than the question?"""
         return answers_in_agreement(self.index().read(clean(question)), reply, self.kb.normalizer(),
                                     lambda words: self.kb.phrase_count(words.split()) > 0)
+
+    def page_agrees(self, text: str, article_id: int | None) -> bool:
+        """Does the page another engine answered from hold the years, editions, dates and places the question asks
+        about (``reading.page_disagrees``)? A sentence naming none of them says nothing of them; its page must."""
+        index = self.index()
+        view = index.articles.get(article_id) if article_id is not None else None
+        if view is None and article_id is not None:
+            article, bodies = self.kb.article(article_id), self.kb.article_passages([article_id])
+            if article and bodies[article_id]:
+                view = build_article(article_id, article["title"], article["published"], article["source"],
+                                     article["url"], bodies[article_id], self.kb.normalizer())
+        return view is None or not page_disagrees(self.read_question(text), view)
 
     def follows_up(self, text: str) -> bool:
         """Has the question no topic of its own, so that a conversation's topic says what it is about

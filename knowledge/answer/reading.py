@@ -454,8 +454,7 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
     bigram = sum(1 for p in pairs if p in article.pairs) / len(pairs) if pairs else 0.0
     qualifiers = question.qualifiers
     years_asked = _years_asked(qualifiers)
-    lacking = [q for q in qualifiers if not (_holds_qualifier(q, article.folded, article.pairs)
-                                             or _published_on(q, article.published))]
+    lacking = _lacking(question, article)
     common = {
         "title": sum(w * c for w, c in zip(weights, in_title)) / total,
         "near": sum(w * max(c, ti) for w, c, ti in zip(weights, in_near, in_title)) / total,
@@ -468,7 +467,7 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
         "num_missing": float(any(marker == "" for marker, _ in lacking)),  # a bare number: a hint
         "edition_missing": float(any(marker != "" for marker, _ in lacking)),  # a year or an edition
         "place_conflict": float(bool(article.provinces - question.provinces - {HOME_PROVINCE})),
-        "place_missing": float(any(not _mentions(article, p) for p in question.provinces | question.places)),
+        "place_missing": float(_lacks_a_place(question, article)),
         "terms": min(len(terms), MAX_TERMS) / MAX_TERMS,
         "bare": float(not question.accented),  # typed without accents: less to go on, judged as such
     }
@@ -511,6 +510,22 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
         features["short"] = float(len(sentence.text) < 40)
         readings.append(Reading(article, passage_id, i, sentence, features, article.window(passage_id, i)))
     return readings
+
+
+def _lacking(question: Question, article: ArticleView) -> list[tuple[str, str]]:
+    """The question's qualifiers the page holds nowhere (nor as its date)."""
+    return [q for q in question.qualifiers
+            if not (_holds_qualifier(q, article.folded, article.pairs) or _published_on(q, article.published))]
+
+
+def _lacks_a_place(question: Question, article: ArticleView) -> bool:
+    return any(not _mentions(article, p) for p in question.provinces | question.places)
+
+
+def page_disagrees(question: Question, article: ArticleView) -> bool:
+    """Does the page lack a year, an edition or a date the question asks about, or a place it names (what of
+    ``CONDITIONS`` is the page's, not a sentence's)? For a page another engine chose (``combined.py``)."""
+    return any(marker != "" for marker, _ in _lacking(question, article)) or _lacks_a_place(question, article)
 
 
 def _window(article: ArticleView, passage_id: int, index: int) -> str:
