@@ -259,6 +259,8 @@ def test_an_amount_of_money_is_asked_by_tien_not_by_tien_si(engine, question, mo
     ("trang web của sở khcn là gì", "Trang thông tin điện tử của Sở: sokhcn.cantho.gov.vn.", True),
     ("what is the department website", "The department's website is https://sokhcn.cantho.gov.vn.", True),
     ("website sở khcn", "Trung tâm phát hành tin tức trên trang thông tin điện tử của Sở.", False),  # named alone
+    ("trung tâm thành lập theo quyết định nào", "Đơn vị dự tuyển: Trung tâm Nghiên cứu Khoa học Xã hội.", False),
+    ("trung tâm thành lập theo qđ nào", "Thành lập theo Quyết định số 671/QĐ-UB-TC ngày 07/05/2003.", True),
     ("trang web so khoa hoc cong nghe can tho", "Trang web: sokhcn.cantho.gov.vn.", True),
     ("trang web của trung tâm có những chuyên mục gì", "Trung tâm phát hành tin tức trên trang web.", True),
 ])

@@ -210,4 +210,8 @@ LEXICON_WORDS = frozenset(
     {w for cue in TYPE_CUES + CONTACT_ATTRIBUTES for w in cue.folded if len(w) >= 2} | DEPARTMENT_WORDS)
 
 # Nouns naming a website: "trang web nào", "địa chỉ web là gì" ask for a web address ("trang" only before "nào").
+# Documents a question may ask which of ("theo quyết định nào"): a document's number answers, not a sentence naming
+# the kind ("các văn bản hướng dẫn").
+DOCUMENT_NOUNS = frozenset(fold(w) for w in ("quyết định", "nghị quyết", "nghị định", "thông tư", "kế hoạch",
+                                              "công văn", "chỉ thị", "thông báo", "tờ trình"))
 WEBSITE_NOUNS = frozenset({"trang web", "website", "web", "trang", "dia chi web", "trang thong tin", "cong thong tin"})

@@ -20,8 +20,8 @@ from typing import TypeVar
 from ..contacts import EMAIL_RE
 from ..local_time import MONTH_NAMES
 from ..text import ORDINAL_MARKERS, Normalizer, fold
-from .lexicon import (ADDRESS_UNITS, CALENDAR_WORDS, DEPUTY_WORDS, HOME_PROVINCE, PERCENT, PROVINCES, ROLE_WORDS,
-                      WEBSITE_NOUNS)
+from .lexicon import (ADDRESS_UNITS, CALENDAR_WORDS, DEPUTY_WORDS, DOCUMENT_NOUNS, HOME_PROVINCE, PERCENT,
+                      PROVINCES, ROLE_WORDS, WEBSITE_NOUNS)
 from .question import CONTRAST_RES, Probe, Question, Term
 
 K = TypeVar("K")
@@ -600,6 +600,8 @@ def holds_the_form(question: Question, text: str) -> bool:
     not the last."""
     if question.which in WEBSITE_NOUNS:
         return bool(_WEB_ADDRESS_RE.search(text))
+    if question.which in DOCUMENT_NOUNS:  # "thành lập theo quyết định nào": a document's number and code
+        return bool(_DOCUMENT_NUMBER_RE.search(text))
     if question.which in ADDRESS_UNITS:  # "nằm ở phường nào": a ward named, not a sentence naming the event
         return _names_after(question.which, text, fold(text))
     details = [kind for kind in question.attributes if kind not in question.loose_attributes]
