@@ -114,7 +114,8 @@ class CombinedEngine:
                 matched.text = reading.text  # the page the matcher chose, read by the fitted engine's reader
             if not (on_page and reading.conflict) and self.fitted.answers_in_agreement(question, matched.text) and \
                     self.fitted.page_agrees(question, matched.article_id):
-                matched.topic = Topic(title=matched.source["title"], asked=question) if matched.source else None  # for a follow-up
+                # for a follow-up
+                matched.topic = Topic(title=matched.source["title"], asked=question) if matched.source else None
                 return matched
         return fitted  # its refusal, with the pages it would suggest
 

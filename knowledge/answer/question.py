@@ -295,10 +295,12 @@ def cue_matches(tokens: list[Token], cue: Cue, start: int, accented: bool) -> bo
         # other neighbour ("may de tai": "mấy đề tài", not "máy đề").
         before_before = tokens[start - 2].folded if start > 1 else None
         after_after = tokens[end + 1].folded if end + 1 < len(tokens) else None
-        if before and vocab.is_word(before, first) and all(s[1] != cue.exact[0] for s in vocab.spellings(before, first)) \
+        if before and vocab.is_word(before, first) and all(
+                s[1] != cue.exact[0] for s in vocab.spellings(before, first)) \
                 and not (before_before and vocab.is_word(before_before, before)):
             return False
-        if after and vocab.is_word(last, after) and all(s[0] != cue.exact[-1] for s in vocab.spellings(last, after)) \
+        if after and vocab.is_word(last, after) and all(
+                s[0] != cue.exact[-1] for s in vocab.spellings(last, after)) \
                 and not (after_after and vocab.is_word(after, after_after)):
             return False
     return True

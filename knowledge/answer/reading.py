@@ -277,8 +277,8 @@ def _continues(text: str) -> bool:
 def _with_words(sentence: Sentence, folded: frozenset[str], exact: frozenset[str],
                 pairs: frozenset[tuple[str, str]], text: str) -> Sentence:
     """The sentence read with the words of what it goes on from (its lead-in line, the sentence before: ``text``)."""
-    return replace(sentence, folded=sentence.folded | folded, exact=sentence.exact | exact, pairs=sentence.pairs | pairs,
-                   borrowed=text)
+    return replace(sentence, folded=sentence.folded | folded, exact=sentence.exact | exact,
+                   pairs=sentence.pairs | pairs, borrowed=text)
 
 
 def sentence_of(text: str, normalizer: Normalizer) -> Sentence:
