@@ -113,7 +113,7 @@ class CombinedEngine:
             if on_page:
                 matched.text = reading.text  # the page the matcher chose, read by the fitted engine's reader
             if not (on_page and reading.conflict) and self.fitted.answers_in_agreement(question, matched.text) and \
-                    self.fitted.page_agrees(question, matched.article_id):
+                    self.fitted.page_agrees(question, matched.passage_id):
                 # for a follow-up
                 matched.topic = Topic(title=matched.source["title"], asked=question) if matched.source else None
                 return matched

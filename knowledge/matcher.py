@@ -400,8 +400,7 @@ class Matcher:
              if other >= SUGGEST_THRESHOLD and p.role == "body"), self._key_words(query, index))
         source = {"title": passage.title, "date": passage.published, "path": passage.url or passage.source}
         return Match("article", answered, score, text=span, source=source, suggestions=suggestions,
-                     intent=",".join(sorted(query.types)),
-                     article_id=passage.article_id if passage.role == "body" else None)
+                     intent=",".join(sorted(query.types)), passage_id=passage.id)
 
     @staticmethod
     def _prefer_newer(scored, current: bool):

@@ -850,11 +850,11 @@ class KnowledgeBase:
         from before 2017 only when no source gives one in today's (``contacts.in_old_numbering``)."""
         resolved: dict[str, ContactValue] = {}
         for name in FIELDS:  # undated sources sort last: NULL is below every date
-            rows = self.conn.execute(
-                "SELECT unit, value, source_title, source_date, pinned FROM contacts WHERE unit_key = ? AND field = ? "
-                f"AND {_LIVE_CONTACT} ORDER BY pinned DESC, source_date DESC, id DESC", (key, name)).fetchall()
-            row = next((r for r in rows if r[4] or name not in NUMBER_FIELDS or not in_old_numbering(r[1])),
-                       rows[0] if rows else None)
+            query = ("SELECT unit, value, source_title, source_date, pinned FROM contacts WHERE unit_key = ? AND "
+                     f"field = ? AND {_LIVE_CONTACT} ORDER BY pinned DESC, source_date DESC, id DESC")
+            row = self.conn.execute(query + " LIMIT 1", (key, name)).fetchone()
+            if row and not row[4] and name in NUMBER_FIELDS and in_old_numbering(row[1]):  # rare: read on, lazily
+                row = next((r for r in self.conn.execute(query, (key, name)) if not in_old_numbering(r[1])), row)
             if row:
                 unit, value, title, date, pinned = row
                 resolved[name] = ContactValue(DEPARTMENT if key == "department" else unit, name, value,

@@ -93,7 +93,7 @@ class _Answers:
     def answers_in_agreement(self, question, reply):
         return not self.contradicted
 
-    def page_agrees(self, question, article_id):
+    def page_agrees(self, question, passage_id):
         return not self.page_disagrees
 
     def names_no_topic(self, question):
@@ -202,10 +202,10 @@ def test_the_matchers_page_is_read_for_the_edition_asked(kb):
     """"hội thi stkt lần 11 …" was answered from the twelfth contest's page, whose sentence names no edition."""
     engine = CombinedEngine(kb)
     matched = engine.matcher.match("hội thi sáng tạo kỹ thuật lần thứ 8 nhận hồ sơ đến ngày nào")
-    assert matched.answered and matched.article_id is not None
-    assert engine.fitted.page_agrees("hội thi sáng tạo kỹ thuật lần thứ 8 nhận hồ sơ đến ngày nào", matched.article_id)
+    assert matched.answered and matched.passage_id is not None
+    assert engine.fitted.page_agrees("hội thi sáng tạo kỹ thuật lần thứ 8 nhận hồ sơ đến ngày nào", matched.passage_id)
     assert not engine.fitted.page_agrees("hội thi sáng tạo kỹ thuật lần thứ 11 nhận hồ sơ đến ngày nào",
-                                         matched.article_id)
+                                         matched.passage_id)
 
 
 def test_a_page_the_fitted_engine_finds_disagreeing_is_never_the_answer():

@@ -83,7 +83,7 @@ class Match:
     # reads a page's sentences with it)
     conflict: bool = False  # an article reading whose page or sentence disagrees with the question's
     # qualifiers (``reading.agrees``): never an answer
-    article_id: int | None = None  # the page an article answer was read from
+    passage_id: int | None = None  # the passage an article answer was read from (its page: ``page_agrees``)
 
 
 class _Index:
@@ -259,17 +259,15 @@ class AnswerEngine:
         return answers_in_agreement(self.index().read(clean(question)), reply, self.kb.normalizer(),
                                     lambda words: self.kb.phrase_count(words.split()) > 0)
 
-    def page_agrees(self, text: str, article_id: int | None) -> bool:
-        """Does the page another engine answered from hold the years, editions, dates and places the question asks
-        about (``reading.page_disagrees``)? A sentence naming none of them says nothing of them; its page must."""
-        index = self.index()
-        view = index.articles.get(article_id) if article_id is not None else None
-        if view is None and article_id is not None:
-            article, bodies = self.kb.article(article_id), self.kb.article_passages([article_id])
-            if article and bodies[article_id]:
-                view = build_article(article_id, article["title"], article["published"], article["source"],
-                                     article["url"], bodies[article_id], self.kb.normalizer())
-        return view is None or not page_disagrees(self.read_question(text), view)
+    def page_agrees(self, text: str, passage_id: int | None) -> bool:
+        """Does the page of the passage another engine answered from hold the years, editions, dates and places the
+        question asks about (``reading.page_disagrees``)? A sentence naming none of them says nothing of them; its
+        page must."""
+        passages = self.kb.passages([passage_id]) if passage_id is not None else []
+        if not passages:
+            return True
+        view = self._views(passages, self.index())[passage_id]
+        return not page_disagrees(self.read_question(text), view)
 
     def follows_up(self, text: str) -> bool:
         """Has the question no topic of its own, so that a conversation's topic says what it is about
