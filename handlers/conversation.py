@@ -314,8 +314,9 @@ class Conversation:
         if turn.contact_card:
             return [self._contact_card(match)]
         message, text = turn.message, turn.question
-        self.topics.remember(self._key(message), match.topic)
         reply = self._reply_for(match, text)
+        if reply.kind == match.kind:  # not when the working hours were the reply: the page matched was not shown
+            self.topics.remember(self._key(message), match.topic)
         reply.question = text
         if reply.kind == "fallback" and message.deliver_via is not None:
             reply.offers_handover = True

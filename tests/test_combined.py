@@ -290,6 +290,15 @@ def test_someone_named_by_a_pronoun_is_the_one_the_question_before_asked_about(k
     assert "Phát biểu bế mạc, Giám đốc Sở" in say("ong ay giu chuc vu gi").text  # typed without accents too
 
 
+def test_the_working_hours_reply_leaves_the_topic_as_it_was(kb):
+    """"sở làm việc giờ nào" matched the Cờ Đỏ working session, which was not shown (the hours were): the next
+    follow-up was read with that page."""
+    say = _chat(kb)
+    assert "Ngô Anh Tín" in say("ai phát biểu bế mạc techfest 2022").text
+    assert say("so lam viec gio nao").kind == "hours"
+    assert "Phát biểu bế mạc, Giám đốc Sở" in say("ông ấy giữ chức vụ gì").text
+
+
 def test_a_contact_answered_is_the_topic_a_follow_up_is_read_with(kb):
     say = _chat(kb)
     assert "31/10/2017" in say("giao ban khcn quan huyen lan 13 to chuc ngay nao").text
