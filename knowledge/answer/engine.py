@@ -34,7 +34,7 @@ from .lexicon import (AMBIGUOUS_BARE_STOPS, ENGLISH_STOPS, HOME_PROVINCE, LEXICO
 from .question import Question, QuestionReader, Term, is_english, is_stop, names_someone
 from .reading import (ArticleFit, ArticleView, Reading, add_relative_features, agrees, answers_in_agreement,
                       build_article, fills_the_slot, fit_article, holds_the_form, idf_max_of, page_disagrees, read,
-                      sentence_of, weights_of)
+                      sentence_of, unknown_weight, weights_of)
 from .smalltalk import smalltalk_intent, unanswered_intent
 from .vocabulary import vocabulary
 
@@ -460,6 +460,7 @@ class AnswerEngine:
         passages = _most_covered(self._candidates(question, index), question, weights)
         views = self._views(passages, index)  # built only for the passages read
         fits: dict[int, ArticleFit] = {}  # per article, what it holds of the question: computed once
+        unknown = unknown_weight(question, weights, index.df_folded)
         readings = []
         done: set[int] = set()
         for p in passages:
@@ -469,8 +470,7 @@ class AnswerEngine:
             for passage_id in (p.id, *view.sheet_lines(p.id)):  # a fact sheet's lines, with what it is about
                 if passage_id not in done:
                     done.add(passage_id)
-                    readings += read(question, view, passage_id, weights, index.idf_max, index.df_folded,
-                                     fits[id(view)])
+                    readings += read(question, view, passage_id, weights, index.idf_max, unknown, fits[id(view)])
         add_relative_features(question, readings)
         self.model.rank(readings)
         return readings

@@ -410,8 +410,13 @@ class Reading:
     probability: float = 0.0
 
 
+def unknown_weight(question: Question, weights: list[float], df_folded: dict[str, int]) -> float:
+    """The weight of the question's words that the pages never write, not even as one of their synonyms ("founded":
+    "set up"): read once per question, whatever passage is read."""
+    return sum(w for w, t in zip(weights, question.terms) if not _known(t, df_folded))
+
+
 def _known(term: Term, df_folded: dict[str, int]) -> bool:
-    """Do the pages write the term, or one of its synonyms ("founded": "set up")?"""
     return bool(df_folded.get(term.token.folded)) or any(
         all(df_folded.get(word) for word in phrase) for phrase in term.alternates)
 
@@ -433,8 +438,8 @@ def fit_article(question: Question, article: ArticleView) -> ArticleFit:
 
 
 def read(question: Question, article: ArticleView, passage_id: int, weights: list[float], idf_max: float,
-         df_folded: dict[str, int], fit: ArticleFit | None = None) -> list[Reading]:
-    """Features of every sentence of one candidate passage."""
+         unknown: float, fit: ArticleFit | None = None) -> list[Reading]:
+    """Features of every sentence of one candidate passage (``unknown``: ``unknown_weight`` of the question)."""
     total = sum(weights) or 1.0
     sentences = article.sentences(passage_id)
     if not sentences:
@@ -448,7 +453,6 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
     in_near = held(probes, near.folded, near.exact, near.pairs if pairs_asked else None)
     in_context = held(probes, context.folded, context.exact, context.pairs if pairs_asked else None)
     missing = [w for w, a, n, ti in zip(weights, in_article, in_near, in_title) if max(a, n, ti) == 0]
-    unknown = sum(w for w, t in zip(weights, terms) if not _known(t, df_folded))
     content = [t.token.folded for t in terms]
     pairs = list(zip(content, content[1:]))
     bigram = sum(1 for p in pairs if p in article.pairs) / len(pairs) if pairs else 0.0
