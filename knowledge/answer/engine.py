@@ -309,7 +309,7 @@ class AnswerEngine:
         if not article.answered and not (question.names_no_topic and not follow_up):
             article = self._article(question, index)  # (no page is about the department more than another)
         if article.answered:
-            article.topic = Topic(title=article.topic.title, asked=question.text)
+            article.topic = replace(article.topic, asked=question.text)  # the question as asked, not as widened
             return article
         if contact and not article.suggestions:
             return contact  # the department's guessed: no page is about what the question names either

@@ -286,24 +286,25 @@ def cue_matches(tokens: list[Token], cue: Cue, start: int, accented: bool) -> bo
         elif token.exact != cue_exact and _spelt_as_typed(tokens, start + offset):
             return False  # "cơ quan nào": the bare "quan" typed beside "cơ" is "quan", not the cue's "quận"
     if not any(t.marked for t in tokens[start:start + len(cue.exact)]) and cue.ambiguous:
-        vocab = vocabulary()
-        before = tokens[start - 1].folded if start else None
-        after = tokens[start + len(cue.exact)].folded if start + len(cue.exact) < len(tokens) else None
-        first, last = cue.folded[0], cue.folded[-1]
         end = start + len(cue.exact)
-        # A neighbour makes a word with the cue's bare form ("may moc": "máy móc") unless it makes one with its own
-        # other neighbour ("may de tai": "mấy đề tài", not "máy đề").
-        before_before = tokens[start - 2].folded if start > 1 else None
-        after_after = tokens[end + 1].folded if end + 1 < len(tokens) else None
-        if before and vocab.is_word(before, first) and all(
-                s[1] != cue.exact[0] for s in vocab.spellings(before, first)) \
-                and not (before_before and vocab.is_word(before_before, before)):
+        words = [t.folded for t in tokens]
+        before, after = words[max(0, start - 2):start], words[end:end + 2]  # up to two neighbours each side
+        beyond_before = tuple(before) if len(before) > 1 else None
+        beyond_after = tuple(after) if len(after) > 1 else None
+        if before and _makes_another_word((before[-1], cue.folded[0]), 1, cue.exact[0], beyond_before):
             return False
-        if after and vocab.is_word(last, after) and all(
-                s[0] != cue.exact[-1] for s in vocab.spellings(last, after)) \
-                and not (after_after and vocab.is_word(after, after_after)):
+        if after and _makes_another_word((cue.folded[-1], after[0]), 0, cue.exact[-1], beyond_after):
             return False
     return True
+
+
+def _makes_another_word(pair: tuple[str, str], side: int, exact: str, beyond: tuple[str, str] | None) -> bool:
+    """Does the cue's bare edge syllable (at ``side`` of ``pair``; ``exact`` as the cue writes it) make another word of
+    the language with its neighbour ("may moc" is "máy móc"), never written so with the cue's spelling, while the
+    neighbour makes no word with its own other neighbour (``beyond``: "may de tai" is "mấy đề tài", not "máy đề")?"""
+    vocab = vocabulary()
+    return vocab.is_word(*pair) and all(s[side] != exact for s in vocab.spellings(*pair)) and not (
+        beyond is not None and vocab.is_word(*beyond))
 
 
 def _inflected(word: str, other: str) -> bool:
@@ -745,12 +746,12 @@ class QuestionReader:
         ("website sở khcn")."""
         words = f" {q.folded} "
         named = [noun for noun in WEBSITE_NOUNS if noun != "trang" and f" {noun} " in words]
+        if not named:
+            return
         website = {word for noun in named for word in noun.split()}
         only_named = all(t.folded in website or names_the_department(t) or is_stop(t, q.accented, q.english)
                          for t in q.tokens)
-        if not (only_named or any(f" {asked} " in words for asked in ("gi", "nao", "what", "which"))):
-            return
-        if named:
+        if only_named or any(f" {asked} " in words for asked in ("gi", "nao", "what", "which")):
             q.which = max(named, key=len)
             q.types.add("which")
 

@@ -430,11 +430,14 @@ class ArticleFit:
     """What one question finds in one article as a whole (computed once per question and article)."""
     in_title: list[float]
     in_article: list[float]
+    lacking: list[tuple[str, str]]  # the question's qualifiers the page holds nowhere (``_lacking``)
+    lacks_a_place: bool
 
 
 def fit_article(question: Question, article: ArticleView) -> ArticleFit:
     return ArticleFit(held(question.probes, article.title_folded, article.title_exact, article.title_pairs),
-                      held(question.probes, article.folded, article.exact, article.pairs))
+                      held(question.probes, article.folded, article.exact, article.pairs),
+                      _lacking(question, article), _lacks_a_place(question, article))
 
 
 def read(question: Question, article: ArticleView, passage_id: int, weights: list[float], idf_max: float,
@@ -458,7 +461,7 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
     bigram = sum(1 for p in pairs if p in article.pairs) / len(pairs) if pairs else 0.0
     qualifiers = question.qualifiers
     years_asked = _years_asked(qualifiers)
-    lacking = _lacking(question, article)
+    lacking = fit.lacking
     common = {
         "title": sum(w * c for w, c in zip(weights, in_title)) / total,
         "near": sum(w * max(c, ti) for w, c, ti in zip(weights, in_near, in_title)) / total,
@@ -471,7 +474,7 @@ def read(question: Question, article: ArticleView, passage_id: int, weights: lis
         "num_missing": float(any(marker == "" for marker, _ in lacking)),  # a bare number: a hint
         "edition_missing": float(any(marker != "" for marker, _ in lacking)),  # a year or an edition
         "place_conflict": float(bool(article.provinces - question.provinces - {HOME_PROVINCE})),
-        "place_missing": float(_lacks_a_place(question, article)),
+        "place_missing": float(fit.lacks_a_place),
         "terms": min(len(terms), MAX_TERMS) / MAX_TERMS,
         "bare": float(not question.accented),  # typed without accents: less to go on, judged as such
     }
